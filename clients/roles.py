@@ -1,0 +1,71 @@
+"""The six roles of domain O and what each may do. Groups named after the role codes are created by migration
+0002 from ROLE_PERMISSIONS; the row scope each role gets is decided in clients/scoping.py."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    SERVICE_STAFF = "service_staff", _("service staff")  # 客服专员
+    ADVISOR = "advisor", _("investment advisor")  # 投资顾问
+    RISK_OFFICER = "risk_officer", _("risk officer")  # 风控专员
+    BRANCH_MANAGER = "branch_manager", _("branch manager")  # 营业部负责人
+    HEAD_OFFICE = "head_office", _("head-office manager")  # 总部管理
+    SETTLEMENT_SYSTEM = "settlement_system", _("settlement system")  # API only
+
+
+_READ_CLIENTS = ["clients.view_client", "clients.view_clientarchive", "clients.view_branch", "clients.view_staffprofile"]
+_WORK_CLIENTS = [*_READ_CLIENTS, "clients.change_client", "clients.add_clientarchive", "clients.change_clientarchive"]
+
+# Model permissions say *what* a role may do; scoping.py says *on which rows*.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone"],
+    Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone"],
+    Role.RISK_OFFICER: [*_READ_CLIENTS, "clients.reveal_phone", "settlement.view_tradingday"],
+    Role.BRANCH_MANAGER: [
+        *_WORK_CLIENTS,
+        "clients.assign_advisor",
+        "clients.reveal_phone",
+        "clients.reveal_id_number",
+    ],
+    Role.HEAD_OFFICE: [
+        *_WORK_CLIENTS,
+        "clients.assign_advisor",
+        "clients.reveal_phone",
+        "clients.reveal_id_number",
+        "clients.view_piiaccesslog",
+        "clients.add_branch",
+        "clients.change_branch",
+        "clients.add_staffprofile",
+        "clients.change_staffprofile",
+        "settlement.view_tradingday",
+        "settlement.change_tradingday",
+    ],
+    Role.SETTLEMENT_SYSTEM: [],
+}
+
+# Roles whose members may log in to the admin (the settlement system uses API tokens only).
+STAFF_ROLES = {Role.SERVICE_STAFF, Role.ADVISOR, Role.RISK_OFFICER, Role.BRANCH_MANAGER, Role.HEAD_OFFICE}
+
+
+def sync_role_groups(apps) -> None:
+    """Make one auth group per role hold exactly ROLE_PERMISSIONS. Called from migrations (with historical `apps`):
+    each issue that adds permissions adds a migration calling this again. Permissions of apps not migrated yet are
+    skipped and picked up by that later migration."""
+    from django.contrib.auth.management import create_permissions
+    from django.db.models import Q
+
+    # Permissions are normally created after all migrations; make them now so the groups can hold them.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, permissions in ROLE_PERMISSIONS.items():
+        group, _created = group_model.objects.get_or_create(name=role)
+        wanted = Q(pk__in=[])
+        for permission in permissions:
+            app_label, codename = permission.split(".")
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(permission_model.objects.filter(wanted))
