@@ -267,7 +267,8 @@ class ClientArchive(models.Model):
         verbose_name_plural = _("service archives")
         constraints = [
             models.CheckConstraint(name="archive_assets_not_negative",
-                                   condition=Q(total_investable_assets__isnull=True) | Q(total_investable_assets__gte=0)),
+                                   condition=Q(total_investable_assets__isnull=True)
+                                   | Q(total_investable_assets__gte=0)),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,9 @@ class Role(models.TextChoices):
     SETTLEMENT_SYSTEM = "settlement_system", _("settlement system")  # API only
 
 
-_READ_CLIENTS = ["clients.view_client", "clients.view_clientarchive", "clients.view_branch", "clients.view_staffprofile"]
+_READ_CLIENTS = [
+    "clients.view_client", "clients.view_clientarchive", "clients.view_branch", "clients.view_staffprofile",
+]  # fmt: skip
 _WORK_CLIENTS = [*_READ_CLIENTS, "clients.change_client", "clients.add_clientarchive", "clients.change_clientarchive"]
 
 # Model permissions say *what* a role may do; scoping.py says *on which rows*.

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""futcrm's two commands, for a machine with only Python 3.11 and pip:
+
+    python3 dev.py start   # install, migrate, demo data, print a login, run web + Celery worker + beat
+    python3 dev.py test    # install, then every quality gate and the whole test suite (what CI runs)
+
+Both create .venv/ and install the project with its dev extras when pyproject.toml changed since the last install.
+With no DATABASE_URL / REDIS_URL set, an embedded PostgreSQL and Redis start under .data/.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+STAMP = VENV / ".futcrm-installed"
+
+
+def run(*command, env=None) -> None:
+    print("+", " ".join(str(part) for part in command), flush=True)
+    result = subprocess.run([str(part) for part in command], cwd=ROOT, env=env)  # noqa: S603
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def install() -> None:
+    if sys.version_info[:2] != (3, 11):
+        sys.exit(f"futcrm needs Python 3.11 (Django 5.2 LTS); this is {sys.version.split()[0]}.")
+    if not PYTHON.exists():
+        print("Creating .venv …", flush=True)
+        venv.create(VENV, with_pip=True)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+    STAMP.write_text(wanted)
+
+
+def start() -> None:
+    run(PYTHON, "manage.py", "devstack", *sys.argv[2:])
+
+
+def test() -> None:
+    run(PYTHON, "-m", "ruff", "check", ".")
+    run(PYTHON, "manage.py", "makemigrations", "--check", "--dry-run")
+    production = {
+        **os.environ,
+        "FUTCRM_ENV": "production",
+        "DJANGO_SECRET_KEY": "ci-dummy-" + "x" * 60,
+        "FUTCRM_PII_KEY": "Y2ktZHVtbXkta2V5LWZvci1jaGVjay1kZXBsb3kxMjM=",
+        "DJANGO_ALLOWED_HOSTS": "crm.example.com",
+        "DATABASE_URL": "postgresql://futcrm:dummy@127.0.0.1:5432/futcrm",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+    }
+    run(PYTHON, "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=production)
+    run(PYTHON, "-m", "pytest", *sys.argv[2:])
+
+
+if __name__ == "__main__":
+    commands = {"start": start, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(__doc__)
+    install()
+    commands[sys.argv[1]]()

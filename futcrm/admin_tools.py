@@ -1,0 +1,46 @@
+"""Shared admin pieces: scoped model admins (domain O) and a paginator that never counts a big table in full."""
+
+from django.contrib import admin
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+COUNT_CAP = 10_000
+
+
+class BoundedCountPaginator(Paginator):
+    """Counts at most COUNT_CAP + 1 rows (STYLE.md 11: no unbounded COUNT(*) on big lists). Past the cap the admin
+    shows the first COUNT_CAP rows' pages; narrowing the search or filters shows the rest."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+
+
+class ScopedAdminMixin:
+    """Every queryset the admin builds for this model goes through Model.objects.visible_to(user): lists, detail
+    and change pages, history, autocomplete and actions (domain O, STYLE.md 4)."""
+
+    paginator = BoundedCountPaginator
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        queryset = self.model._default_manager.visible_to(request.user)
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # S9: records are archived, never hard-deleted, while the retention period runs
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related_manager = db_field.related_model._default_manager
+        if hasattr(related_manager, "visible_to"):
+            kwargs["queryset"] = related_manager.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedRelatedFilter(admin.RelatedFieldListFilter):
+    """A related-object filter whose choices are only the objects the user may see."""
+
+    def field_choices(self, field, request, model_admin):
+        related = field.related_model._default_manager.visible_to(request.user)
+        return [(obj.pk, str(obj)) for obj in related]

@@ -1,0 +1,101 @@
+"""README's first command ends here: migrate, demo data, an admin login, then web + Celery worker + beat until
+Ctrl-C. Without DATABASE_URL / REDIS_URL this process owns the embedded PostgreSQL and Redis, hands their URLs to
+its children, and stops them when it exits."""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from clients.models import Client
+
+
+class Command(BaseCommand):
+    help = "Run futcrm for development: web, Celery worker and beat, with demo data."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--address", default="127.0.0.1:8000")
+        parser.add_argument("--clients", type=int, default=2000)
+        parser.add_argument("--months", type=int, default=3)
+
+    def _admin_password(self) -> str:
+        password = os.environ.get("FUTCRM_ADMIN_PASSWORD")
+        if password:
+            return password
+        path = settings.DATA_DIR / "dev-secrets" / "admin-password"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(12))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def handle(self, *args, address, clients, months, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        password = self._admin_password()
+        if not Client.objects.exists():
+            self.stdout.write(f"Loading demo data: {clients} clients × {months} months of statements…")
+            call_command("seed_demo", clients=clients, months=months, seed=1, password=password)
+        admin, _created = get_user_model().objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True}
+        )
+        admin.set_password(password)
+        admin.save()
+
+        environment = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "FUTCRM_DATA_DIR": str(settings.DATA_DIR),
+            "PYTHONUNBUFFERED": "1",
+        }
+        python = sys.executable
+        commands = {
+            "web": [python, "manage.py", "runserver", address, "--noreload"],
+            "worker": [python, "-m", "celery", "-A", "futcrm", "worker", "--loglevel", "INFO", "--concurrency", "2"],
+            "beat": [python, "-m", "celery", "-A", "futcrm", "beat", "--loglevel", "INFO",
+                     "--schedule", str(settings.DATA_DIR / "celerybeat-schedule")],
+        }
+        children = {name: subprocess.Popen(command, env=environment, cwd=settings.BASE_DIR)  # noqa: S603
+                    for name, command in commands.items()}
+        self.stdout.write(self.style.SUCCESS(
+            f"\nfutcrm is running: http://{address}/admin/\n"
+            f"  login: admin / {password}   (superuser)\n"
+            f"  demo staff, same password: head_office, bj01_manager, bj01_advisor1, bj01_service1, bj01_risk, …\n"
+            f"  web, Celery worker and beat started; Ctrl-C stops everything.\n"
+        ))
+        try:
+            while all(child.poll() is None for child in children.values()):
+                time.sleep(0.5)
+            failed = [name for name, child in children.items() if child.poll() is not None]
+            self.stderr.write(f"{', '.join(failed)} stopped; stopping the rest.")
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping…")
+        finally:
+            for child in children.values():
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            for child in children.values():
+                try:
+                    child.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+
+def _database_url() -> str:
+    """The URL of the database this process uses, so the children join the same server."""
+    database = settings.DATABASES["default"]
+    from urllib.parse import quote
+
+    credentials = quote(database["USER"]) + (f":{quote(database['PASSWORD'])}" if database["PASSWORD"] else "")
+    host = database["HOST"]
+    if host.startswith("/"):
+        return f"postgresql://{credentials}@/{database['NAME']}?host={host}"
+    port = f":{database['PORT']}" if database["PORT"] else ""
+    return f"postgresql://{credentials}@{host}{port}/{database['NAME']}"
