@@ -16,7 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from clients import services
 from clients.models import Branch, Client, ClientArchive, PiiAccessLog, StaffProfile
 from clients.roles import Role
-from futcrm.admin_tools import ScopedAdminMixin, ScopedRelatedFilter
+from futcrm.admin_tools import ScopedAdminMixin, ScopedHistoryAdminMixin, ScopedRelatedFilter
 from futcrm.errors import DomainError
 
 # The request being rendered, for display methods that depend on the user's permissions; a ContextVar, not an
@@ -62,7 +62,7 @@ class AssignAdvisorForm(forms.Form):
 
 
 @admin.register(Client)
-class ClientAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
     list_display = ["account_no", "name", "branch", "advisor", "phone_display", "opened_on", "status_display"]
     list_select_related = ["branch", "advisor"]
     list_filter = [("branch", ScopedRelatedFilter), ("advisor", ScopedRelatedFilter), StatusFilter, "client_type",

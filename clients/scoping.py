@@ -45,7 +45,7 @@ class ScopedQuerySet(models.QuerySet):
         if profile is None:
             return self.none()
         if profile.role == Role.ADVISOR and self.advisor_path:
-            return self.filter(**{self.advisor_path: profile})
+            return self.filter(**{self.advisor_path: profile.pk})
         if profile.role in BRANCH_WIDE_ROLES and self.branch_path and profile.branch_id:
             return self.filter(**{self.branch_path: profile.branch_id})
         return self.none()

@@ -44,3 +44,23 @@ class ScopedRelatedFilter(admin.RelatedFieldListFilter):
     def field_choices(self, field, request, model_admin):
         related = field.related_model._default_manager.visible_to(request.user)
         return [(obj.pk, str(obj)) for obj in related]
+
+
+class ScopedHistoryAdminMixin(ScopedAdminMixin):
+    """For SimpleHistoryAdmin: its history pages fall back to the history table when the object is not in
+    get_queryset (meant for deleted rows), which would show another advisor's client. Refuse unless in scope."""
+
+    def _ensure_in_scope(self, request, object_id):
+        from django.contrib.admin.utils import unquote
+        from django.http import Http404
+
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._ensure_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._ensure_in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)

@@ -75,7 +75,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -87,6 +86,9 @@ MIDDLEWARE = [
     # Last, as django-axes requires: it turns locked-out logins into a lockout response.
     "axes.middleware.AxesMiddleware",
 ]
+
+if PRODUCTION:  # gunicorn serves the collected static files; in development runserver does
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "futcrm.urls"
 WSGI_APPLICATION = "futcrm.wsgi.application"

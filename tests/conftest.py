@@ -1,0 +1,51 @@
+import pytest
+
+from clients.roles import Role
+from tests.factories import BranchFactory, ClientFactory, make_staff
+
+
+@pytest.fixture
+def world(db):
+    """Two branches; in branch A two advisors with one client each, and every other role; branch B has one client.
+    The permission-matrix tests ask what each role sees of these three clients."""
+    branch_a, branch_b = BranchFactory(code="A01", name="甲营业部"), BranchFactory(code="B01", name="乙营业部")
+    advisor_1 = make_staff(Role.ADVISOR, branch_a, "A-ADV1")
+    advisor_2 = make_staff(Role.ADVISOR, branch_a, "A-ADV2")
+    advisor_b = make_staff(Role.ADVISOR, branch_b, "B-ADV1")
+    staff = {
+        Role.ADVISOR: advisor_1,
+        Role.SERVICE_STAFF: make_staff(Role.SERVICE_STAFF, branch_a, "A-SVC"),
+        Role.RISK_OFFICER: make_staff(Role.RISK_OFFICER, branch_a, "A-RISK"),
+        Role.BRANCH_MANAGER: make_staff(Role.BRANCH_MANAGER, branch_a, "A-MGR"),
+        Role.HEAD_OFFICE: make_staff(Role.HEAD_OFFICE, None, "HQ1"),
+        Role.SETTLEMENT_SYSTEM: make_staff(Role.SETTLEMENT_SYSTEM, None, "SYS"),
+    }
+    clients = {
+        "own": ClientFactory(account_no="1001", branch=branch_a, advisor=advisor_1, personal_data__phone="13800001001"),
+        "colleague": ClientFactory(account_no="1002", branch=branch_a, advisor=advisor_2,
+                                   personal_data__phone="13800001002"),
+        "other_branch": ClientFactory(account_no="2001", branch=branch_b, advisor=advisor_b,
+                                      personal_data__phone="13800002001"),
+    }
+    return {"branches": (branch_a, branch_b), "staff": staff, "clients": clients,
+            "advisors": (advisor_1, advisor_2, advisor_b)}
+
+
+# What each role sees of the world's clients (domain O).
+VISIBLE = {
+    Role.ADVISOR: {"own"},
+    Role.SERVICE_STAFF: {"own", "colleague"},
+    Role.RISK_OFFICER: {"own", "colleague"},
+    Role.BRANCH_MANAGER: {"own", "colleague"},
+    Role.HEAD_OFFICE: {"own", "colleague", "other_branch"},
+    Role.SETTLEMENT_SYSTEM: set(),
+}
+
+
+@pytest.fixture
+def login(client):
+    def _login(profile):
+        client.force_login(profile.user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return _login
