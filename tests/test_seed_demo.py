@@ -1,0 +1,85 @@
+"""seed_demo: deterministic for a seed, every role present, a realistic spread, the settlement identity holds."""
+
+import datetime
+import hashlib
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from clients.models import Client, StaffProfile
+from clients.roles import Role
+
+END = datetime.date(2026, 11, 20)
+
+
+def seed(clients=300, seed=7):
+    call_command("seed_demo", clients=clients, months=1, seed=seed, end_date=END, password="demo-password-1",
+                 verbosity=0)
+
+
+def fingerprint() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT c.account_no, c.name, c.opened_on, c.branch_id IS NOT NULL, c.phone_last4, s.trade_date, s.balance,
+                   s.commission, s.margin, s.trade_volume
+            FROM settlement_dailystatement s JOIN clients_client c ON c.id = s.client_id
+            ORDER BY c.account_no, s.trade_date
+        """)
+        return hashlib.sha256(repr(cursor.fetchall()).encode()).hexdigest()
+
+
+def wipe():
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE settlement_dailystatement, clients_client, clients_historicalclient, "
+                       "clients_staffprofile, clients_branch, auth_user CASCADE")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_same_seed_same_data_other_seed_other_data():
+    seed(seed=7)
+    first = fingerprint()
+    wipe()
+    seed(seed=7)
+    assert fingerprint() == first
+    wipe()
+    seed(seed=8)
+    assert fingerprint() != first
+    wipe()
+
+
+@pytest.mark.django_db
+def test_demo_data_shape():
+    seed(clients=600)
+    roles = set(StaffProfile.objects.values_list("role", flat=True))
+    assert roles == set(Role.values)
+    for profile in StaffProfile.objects.select_related("user"):
+        assert list(profile.user.groups.values_list("name", flat=True)) == [profile.role]
+    assert Group.objects.count() == len(Role.values)
+    with connection.cursor() as cursor:
+        # The settlement identity, checked here in SQL as well as by the table's constraint.
+        cursor.execute("""SELECT count(*) FROM settlement_dailystatement WHERE balance <> pre_balance + deposit
+                          - withdrawal + close_profit + position_profit - commission + other_adjustments""")
+        assert cursor.fetchone()[0] == 0
+        # Consecutive statements chain: today's previous equity is yesterday's equity.
+        cursor.execute("""SELECT count(*) FROM (SELECT pre_balance, lag(balance) OVER (PARTITION BY client_id
+                          ORDER BY trade_date) AS previous FROM settlement_dailystatement) t
+                          WHERE previous IS NOT NULL AND previous <> pre_balance""")
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("""SELECT avg(balance) FROM settlement_dailystatement GROUP BY client_id""")
+        averages = sorted(row[0] for row in cursor.fetchall())
+    diamond_level = [value for value in averages if value >= 10_000_000]
+    small = [value for value in averages if value < 500_000]
+    assert 1 <= len(diamond_level) <= 10  # a handful
+    assert len(small) > 0.7 * len(averages)  # most are small
+    statement_dates = Client.objects.filter(statements__isnull=False).values_list("statements__trade_date", flat=True)
+    assert max(statement_dates) <= END
+    assert not any(day.weekday() >= 5 for day in set(statement_dates))
+
+
+@pytest.mark.django_db
+def test_refuses_a_database_that_already_has_clients():
+    seed(clients=5)
+    with pytest.raises(CommandError, match="already holds clients"):
+        seed(clients=5)

@@ -1,0 +1,74 @@
+"""Settings come from the environment with strict parsing; production demands its secrets (STYLE.md 8)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from futcrm.env import database_from_url, env_bool, env_int
+
+PRODUCTION = {
+    "FUTCRM_ENV": "production",
+    "DJANGO_SECRET_KEY": "test-" + "k" * 60,
+    "FUTCRM_PII_KEY": "Y2ktZHVtbXkta2V5LWZvci1jaGVjay1kZXBsb3kxMjM=",
+    "DJANGO_ALLOWED_HOSTS": "crm.example.com",
+    "DATABASE_URL": "postgresql://futcrm:secret@db:5432/futcrm",
+    "REDIS_URL": "redis://redis:6379/0",
+}
+
+
+def manage(*arguments, env):
+    clean = {key: value for key, value in os.environ.items() if key not in PRODUCTION}
+    return subprocess.run([sys.executable, "manage.py", *arguments], cwd=settings.BASE_DIR, env={**clean, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("true", True), ("off", False), ("No", False)])
+def test_env_bool(monkeypatch, value, expected):
+    monkeypatch.setenv("FLAG", value)
+    assert env_bool("FLAG", not expected) is expected
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "tru"])
+def test_env_bool_refuses_anything_else(monkeypatch, value):
+    monkeypatch.setenv("FLAG", value)
+    with pytest.raises(ImproperlyConfigured, match="FLAG"):
+        env_bool("FLAG", False)
+
+
+def test_env_int_refuses_non_numbers(monkeypatch):
+    monkeypatch.setenv("COUNT", "12a")
+    with pytest.raises(ImproperlyConfigured, match="COUNT"):
+        env_int("COUNT", 1)
+
+
+def test_database_url_with_socket_directory_and_tcp():
+    socket = database_from_url("postgresql://postgres:@/postgres?host=/tmp/pg")
+    assert (socket["HOST"], socket["NAME"], socket["USER"]) == ("/tmp/pg", "postgres", "postgres")
+    tcp = database_from_url("postgres://crm:p%40ss@db.internal:6432/futcrm")
+    assert (tcp["HOST"], tcp["PORT"], tcp["PASSWORD"], tcp["NAME"]) == ("db.internal", "6432", "p@ss", "futcrm")
+    with pytest.raises(ImproperlyConfigured):
+        database_from_url("mysql://x@y/z")
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "FUTCRM_PII_KEY", "DATABASE_URL", "REDIS_URL"])
+def test_production_refuses_to_start_without_a_secret_or_server(missing):
+    env = {key: value for key, value in PRODUCTION.items() if key != missing}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert f"{missing} is required" in result.stderr
+
+
+def test_a_malformed_flag_stops_start_up():
+    result = manage("check", env={**PRODUCTION, "DJANGO_SECURE_SSL_REDIRECT": "perhaps"})
+    assert result.returncode != 0
+    assert "DJANGO_SECURE_SSL_REDIRECT='perhaps' is not a boolean" in result.stderr
