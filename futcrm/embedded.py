@@ -25,9 +25,23 @@ def postgres_url(data_dir: Path) -> str:
 
         pgdata = data_dir / "postgres"
         pgdata.mkdir(parents=True, exist_ok=True)
+        _forget_dead_postgres_handles(pgdata)
         server = pgserver.get_server(pgdata, cleanup_mode="stop")
         _started["postgres"] = server.get_uri()
     return _started["postgres"]
+
+
+def _forget_dead_postgres_handles(pgdata: Path) -> None:
+    """pgserver stops the server when its last registered process exits; a process killed without running its
+    exit handlers stays registered and would keep the server up forever. Drop such pids before joining."""
+    handles = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text())
+    except (FileNotFoundError, ValueError):
+        return
+    alive = [pid for pid in pids if _alive(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
 
 
 def redis_url(data_dir: Path) -> str:

@@ -62,6 +62,9 @@ class Command(BaseCommand):
             "beat": [python, "-m", "celery", "-A", "futcrm", "beat", "--loglevel", "INFO",
                      "--schedule", str(settings.DATA_DIR / "celerybeat-schedule")],
         }
+        # Ctrl-C (SIGINT) and a service manager's SIGTERM both stop the whole stack cleanly.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         children = {name: subprocess.Popen(command, env=environment, cwd=settings.BASE_DIR)  # noqa: S603
                     for name, command in commands.items()}
         self.stdout.write(self.style.SUCCESS(
@@ -86,6 +89,10 @@ class Command(BaseCommand):
                     child.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     child.kill()
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _database_url() -> str:
