@@ -162,8 +162,12 @@ STORAGES = {
 
 # REST API -----------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Bearer first: its authenticate_header makes unauthenticated API calls 401 (settlement-api.md).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "settlement.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["settlement.api.authentication.CrmRead"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "futcrm.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,

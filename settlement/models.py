@@ -49,7 +49,9 @@ class DailyStatement(models.Model):
 
     pk = models.CompositePrimaryKey("trade_date", "client")
     trade_date = models.DateField(_("trade date"))
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="statements", verbose_name=_("client"))
+    # No index of its own: statement_client_date (client, trade_date) serves every lookup by client.
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="statements", verbose_name=_("client"),
+                               db_index=False)
     pre_balance = models.DecimalField(_("previous equity"), **MONEY)
     deposit = models.DecimalField(_("deposit"), **MONEY)
     withdrawal = models.DecimalField(_("withdrawal"), **MONEY)
@@ -89,3 +91,98 @@ class DailyStatement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.trade_date}"
+
+
+class SettlementDay(models.Model):
+    """A trade date's settlement as the CRM knows it: open while statements arrive, closed once the settlement
+    system's control totals match what is stored (settlement-api.md, settlement days)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+
+    trade_date = models.DateField(_("trade date"), primary_key=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    row_count = models.PositiveIntegerField(_("statements"), default=0)
+    total_balance = models.DecimalField(_("total equity"), default=0, **MONEY)
+    total_commission = models.DecimalField(_("total commission"), default=0, **MONEY)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("settlement day")
+        verbose_name_plural = _("settlement days")
+        ordering = ["-trade_date"]
+
+    def __str__(self) -> str:
+        return f"{self.trade_date} {self.get_status_display()}"
+
+
+class SettlementDayEvent(models.Model):
+    """Audit of a settlement day: every close, failed close and reopen, by whom and when."""
+
+    class Action(models.TextChoices):
+        CLOSED = "closed", _("closed")
+        CLOSE_REFUSED = "close_refused", _("close refused (totals differ)")
+        REOPENED = "reopened", _("reopened")
+
+    day = models.ForeignKey(SettlementDay, on_delete=models.PROTECT, related_name="events", verbose_name=_("day"))
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    actor = models.ForeignKey("auth.User", on_delete=models.PROTECT, null=True, verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("settlement day event")
+        verbose_name_plural = _("settlement day events")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.day_id} {self.action}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for another system (settlement-api.md, authentication). Only a SHA-256 hash is stored; the
+    token acts as `user`, so crm:read answers are scoped like that user's pages (domain O)."""
+
+    class Scope(models.TextChoices):
+        SETTLEMENT_WRITE = "settlement:write", "settlement:write"
+        CRM_READ = "crm:read", "crm:read"
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("token prefix"), max_length=12, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    user = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="api_tokens",
+                             verbose_name=_("acts as"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+class IdempotencyRecord(models.Model):
+    """The first response given for an Idempotency-Key (settlement-api.md): a retry with the same key and body gets
+    it again; the same key with another body is refused."""
+
+    key = models.CharField(max_length=200)
+    endpoint = models.CharField(max_length=100)
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    body_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["token", "endpoint", "key"], name="idempotency_key_unique")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,98 @@
+"""Margin-risk monitoring (domain R): threshold sets and the alerts raised from closed settlement days."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client, StaffProfile
+from clients.scoping import ScopedQuerySet
+
+
+class RiskThresholdSet(models.Model):
+    """R2/R8 firm-wide thresholds, versioned: each alert records the version it was raised under. Version 1 holds
+    the defaults of domain.md; the approval workflow and per-client thresholds come with the margin-risk issue."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    warning_ratio = models.DecimalField(_("risk warning from"), max_digits=6, decimal_places=4,
+                                        default=Decimal("0.8000"))
+    margin_call_ratio = models.DecimalField(_("margin call from"), max_digits=6, decimal_places=4,
+                                            default=Decimal("1.0000"))
+    large_fund_movement = models.DecimalField(_("large fund movement above"), max_digits=17, decimal_places=2,
+                                              default=Decimal("500000.00"))
+    large_loss = models.DecimalField(_("large loss from"), max_digits=17, decimal_places=2,
+                                     default=Decimal("200000.00"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("risk thresholds")
+        verbose_name_plural = _("risk thresholds")
+        ordering = ["-version"]
+        constraints = [
+            models.CheckConstraint(
+                name="thresholds_ordered",
+                condition=models.Q(warning_ratio__gt=0, margin_call_ratio__gt=models.F("warning_ratio"),
+                                   large_fund_movement__gte=0, large_loss__gte=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+
+class AlertQuerySet(ScopedQuerySet):
+    branch_path = "client__branch"
+    advisor_path = "client__advisor"
+
+
+class Alert(models.Model):
+    """One risk alert (R2): at most one per (client, trade date, kind), raised after the day's settlement closes."""
+
+    class Kind(models.TextChoices):
+        RISK_WARNING = "risk_warning", _("risk warning")
+        MARGIN_CALL = "margin_call", _("margin call")
+        FORCED_LIQUIDATION = "forced_liquidation", _("forced liquidation")
+        NEGATIVE_EQUITY = "negative_equity", _("negative equity")
+        LARGE_FUND_MOVEMENT = "large_fund_movement", _("large fund movement")
+        LARGE_LOSS = "large_loss", _("large loss")
+
+    class Severity(models.TextChoices):
+        LOW = "low", _("low")
+        MEDIUM = "medium", _("medium")
+        HIGH = "high", _("high")
+        CRITICAL = "critical", _("critical")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        ACKNOWLEDGED = "acknowledged", _("acknowledged")
+        CONTACTED = "contacted", _("contacted")
+        RESOLVED = "resolved", _("resolved")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="alerts", verbose_name=_("client"))
+    trade_date = models.DateField(_("trade date"))
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    risk_degree = models.DecimalField(_("risk degree"), max_digits=12, decimal_places=4, null=True, blank=True)
+    assigned_to = models.ForeignKey(StaffProfile, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="alerts", verbose_name=_("assigned to"))
+    thresholds = models.ForeignKey(RiskThresholdSet, on_delete=models.PROTECT, verbose_name=_("thresholds"))
+    raised_at = models.DateTimeField(_("raised at"))
+    due_at = models.DateTimeField(_("contact due by"))
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("risk alert")
+        verbose_name_plural = _("risk alerts")
+        ordering = ["-trade_date", "-raised_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "trade_date", "kind"], name="alert_one_per_client_day_kind"),
+        ]
+        indexes = [models.Index(fields=["trade_date", "kind"], name="alert_date_kind"),
+                   models.Index(fields=["assigned_to", "status"], name="alert_assignee_status")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.trade_date} {self.kind}"
+
+

@@ -1,0 +1,11 @@
+from celery import shared_task
+
+
+@shared_task
+def evaluate_risk_for_day(trade_date: str) -> int:
+    """R2: raise the day's alerts once its settlement is closed (queued by settlement_day_close)."""
+    import datetime
+
+    from risk.services import alerts_evaluate
+
+    return alerts_evaluate(datetime.date.fromisoformat(trade_date))

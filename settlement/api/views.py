@@ -1,0 +1,202 @@
+"""The settlement interface (settlement-api.md). Paths, fields, status codes and error shapes are a contract."""
+
+import datetime
+import hashlib
+import json
+import re
+
+from django.db import DatabaseError, connection, transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.parsers import BaseParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clients.scoping import sees_everything
+from clients.settlement_push import MAX_CLIENT_ROWS, clients_upsert_from_settlement
+from settlement import services, sql
+from settlement.api.authentication import SettlementWrite, token_of
+from settlement.models import IdempotencyRecord
+from settlement.services import SettlementError, StatementBatch
+
+
+class RawBodyParser(BaseParser):
+    """Hands the body through untouched: statement rows are read by PostgreSQL, not by Python."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read() if stream else b""
+
+
+def _error_response(error: SettlementError) -> Response:
+    return Response(error.body, status=error.status)
+
+
+class IdempotentPushView(APIView):
+    """Idempotency-Key (settlement-api.md): the first response for a key is stored; a retry with the same key and
+    body gets it again; the same key with another body is refused with 422."""
+
+    permission_classes = [SettlementWrite]
+    parser_classes = [RawBodyParser]
+    endpoint = ""
+
+    def post(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            return self.respond(request, *args, **kwargs)
+        body = request.body
+        body_hash = hashlib.sha256(request.content_type.encode() + b"\0" + request.get_full_path().encode()
+                                   + b"\0" + body).hexdigest()
+        token = token_of(request)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('futcrm:idempotency'), hashtext(%s))",
+                               [f"{token.pk}:{self.endpoint}:{key}"])
+            stored = IdempotencyRecord.objects.filter(token=token, endpoint=self.endpoint, key=key).first()
+            if stored is not None:
+                if stored.body_hash != body_hash:
+                    return Response({"errors": [{
+                        "row": None, "account_no": None, "field": "Idempotency-Key", "code": "key_reused",
+                        "message": "this Idempotency-Key was used with a different request body",
+                    }]}, status=422)  # fmt: skip
+                return Response(stored.response, status=stored.status_code)
+            response = self.respond(request, *args, **kwargs)
+            if response.status_code < 500:
+                IdempotencyRecord.objects.create(token=token, endpoint=self.endpoint, key=key, body_hash=body_hash,
+                                                 status_code=response.status_code, response=response.data)
+            return response
+
+    def respond(self, request, *args, **kwargs) -> Response:
+        raise NotImplementedError
+
+
+class StatementPushView(IdempotentPushView):
+    endpoint = "statements"
+
+    @extend_schema(summary="Push one trade date's statements (JSON or CSV), all or nothing", request=None)
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+    def respond(self, request, *args, **kwargs) -> Response:
+        try:
+            batch = self._batch(request)
+            return Response(services.statements_ingest(batch), status=status.HTTP_200_OK)
+        except SettlementError as error:
+            return _error_response(error)
+        except DatabaseError as error:  # e.g. the rows are not JSON PostgreSQL can read
+            return Response({"detail": f"unreadable body: {str(error).splitlines()[0]}"}, status=400)
+
+    def _batch(self, request) -> StatementBatch:
+        content_type = request.content_type.split(";")[0].strip().lower()
+        if content_type == "text/csv":
+            charset = (request.content_params.get("charset") or "utf-8").lower()
+            if charset not in {"utf-8", "utf8", "gb18030"}:
+                raise SettlementError(400, {"detail": "CSV charset must be utf-8 or gb18030"})
+            if "trade_date" not in request.query_params:
+                raise services.request_error(422, "trade_date", "required", "?trade_date= is required for CSV")
+            trade_date = services.parse_trade_date(request.query_params["trade_date"])
+            return services.csv_batch(request.data, charset, trade_date)
+        if content_type != "application/json":
+            raise SettlementError(400, {"detail": "Content-Type must be application/json or text/csv"})
+        return self._json_batch(request.data)
+
+    def _json_batch(self, raw: bytes) -> StatementBatch:
+        # Only the envelope is read here; PostgreSQL reads the rows themselves (settlement/sql.py).
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SettlementError(400, {"detail": "body is not valid UTF-8"}) from None
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql.READ_ENVELOPE, {"body": body})
+                kind, trade_date, rows_kind, row_count = cursor.fetchone()
+        except DatabaseError:
+            raise SettlementError(400, {"detail": "body is not valid JSON"}) from None
+        if kind != "object" or rows_kind != "array":
+            raise SettlementError(400, {"detail": 'body must be {"trade_date": …, "rows": [ … ]}'})
+        if trade_date is None:
+            raise services.request_error(422, "trade_date", "required", "trade_date is required")
+        if row_count > services.MAX_STATEMENT_ROWS:
+            raise services.request_error(413, "rows", "too_many_rows",
+                                         f"{row_count} rows; at most {services.MAX_STATEMENT_ROWS} per request")
+        return StatementBatch(trade_date=services.parse_trade_date(trade_date), json_body=body)
+
+
+class ClientPushView(IdempotentPushView):
+    endpoint = "clients"
+
+    @extend_schema(summary="Upsert client master data, all or nothing", request=None)
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+    def respond(self, request, *args, **kwargs) -> Response:
+        if request.content_type.split(";")[0].strip().lower() != "application/json":
+            return Response({"detail": "Content-Type must be application/json"}, status=400)
+        try:
+            body = json.loads(request.data or b"null", parse_float=str)
+        except (ValueError, UnicodeDecodeError):
+            return Response({"detail": "body is not valid JSON"}, status=400)
+        if not isinstance(body, dict) or not isinstance(body.get("clients"), list):
+            return Response({"detail": 'body must be {"clients": [ … ]}'}, status=400)
+        if len(body["clients"]) > MAX_CLIENT_ROWS:
+            return Response(services.request_error(
+                413, "clients", "too_many_rows", f"{len(body['clients'])} clients; at most {MAX_CLIENT_ROWS}"
+            ).body, status=413)  # fmt: skip
+        try:
+            return Response(clients_upsert_from_settlement(body["clients"]))
+        except SettlementError as error:
+            return _error_response(error)
+
+
+def _trade_date(value: str) -> datetime.date:
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise services.request_error(422, "trade_date", "invalid", "trade_date must be a date YYYY-MM-DD") from None
+
+
+class DayCloseView(APIView):
+    permission_classes = [SettlementWrite]
+
+    @extend_schema(summary="Close a settlement day with control totals", request=None)
+    def post(self, request, trade_date):
+        data = request.data if isinstance(request.data, dict) else {}
+        try:
+            summary = services.settlement_day_close(
+                trade_date=_trade_date(trade_date), row_count=data.get("row_count"),
+                total_balance=data.get("total_balance"), total_commission=data.get("total_commission"),
+                user=request.user,
+            )
+        except SettlementError as error:
+            return _error_response(error)
+        return Response(summary)
+
+
+class DayReopenView(APIView):
+    """Head office only (a head-office person, or a token acting as one), audited."""
+
+    @extend_schema(summary="Reopen a closed settlement day (head office)", request=None)
+    def post(self, request, trade_date):
+        if not sees_everything(request.user):
+            return Response({"detail": "only head office may reopen a settlement day"}, status=403)
+        data = request.data if isinstance(request.data, dict) else {}
+        try:
+            summary = services.settlement_day_reopen(trade_date=_trade_date(trade_date), user=request.user,
+                                                     reason=str(data.get("reason", "")))
+        except SettlementError as error:
+            return _error_response(error)
+        return Response(summary)
+
+
+class DayStatusView(APIView):
+    permission_classes = [SettlementWrite]
+
+    @extend_schema(summary="Status of a settlement day")
+    def get(self, request, trade_date):
+        try:
+            return Response(services.settlement_day_summary(_trade_date(trade_date)))
+        except SettlementError as error:
+            return _error_response(error)

@@ -1,0 +1,286 @@
+"""Settlement writes (settlement-api.md): statement ingestion, closing and reopening settlement days, tokens."""
+
+import csv
+import datetime
+import hashlib
+import io
+import re
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import psycopg2
+from django.db import connection, transaction
+from django.utils import timezone
+
+from settlement import sql
+from settlement.models import ApiToken, SettlementDay, SettlementDayEvent, TradingDay
+
+MAX_STATEMENT_ROWS = 50_000
+MAX_REPORTED_ERRORS = 1_000  # a 50,000-row request that is wrong everywhere still gets a readable answer
+
+MESSAGES = {
+    "required": "{field} is required",
+    "invalid": "{field} is not valid",
+    "negative": "{field} must not be negative",
+    "unknown_account": "account {account_no} is not a known client",
+    "duplicate": "account {account_no} appears more than once in this request (first in row {detail})",
+    "identity": "balance must equal pre_balance + deposit - withdrawal + close_profit + position_profit "
+                "- commission + other_adjustments = {detail}",
+    "not_object": "row is not an object",
+    "unknown_field": "unknown field(s): {detail}",
+    "malformed": "{detail}",
+}
+FIELD_HINTS = {
+    "invalid": {
+        "trade_volume": "a whole number", "position_volume": "a whole number",
+        "margin_call": "true/false/1/0/是/否", "forced_liquidation": "true/false/1/0/是/否",
+    },
+}  # fmt: skip
+DECIMAL_HINT = "a number with at most 2 decimal places and an absolute value below 10^15"
+
+
+class SettlementError(Exception):
+    """A refusal with an HTTP status and body fixed by the contract."""
+
+    def __init__(self, status: int, body: dict):
+        super().__init__(body)
+        self.status = status
+        self.body = body
+
+
+def row_error(row, account_no, field_name, code, detail=None) -> dict:
+    message = MESSAGES.get(code, "{field} is not valid").format(field=field_name, account_no=account_no,
+                                                               detail=detail)
+    if code == "invalid":
+        message += f": expected {FIELD_HINTS['invalid'].get(field_name, DECIMAL_HINT)}"
+    return {"row": row, "account_no": account_no, "field": field_name, "code": code, "message": message}
+
+
+def request_error(status: int, field_name: str, code: str, message: str) -> SettlementError:
+    return SettlementError(status, {"errors": [{"row": None, "account_no": None, "field": field_name,
+                                                "code": code, "message": message}]})
+
+
+def parse_trade_date(value) -> datetime.date:
+    """A trading day of the calendar, not in the future (Asia/Shanghai)."""
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+            raise ValueError(value)
+        trade_date = datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise request_error(422, "trade_date", "invalid", "trade_date must be a date YYYY-MM-DD") from None
+    if trade_date > timezone.localdate():
+        raise request_error(422, "trade_date", "future", f"trade_date {trade_date} is in the future")
+    if not TradingDay.objects.filter(date=trade_date, is_trading_day=True).exists():
+        raise request_error(422, "trade_date", "not_trading_day",
+                            f"{trade_date} is not a trading day in the trading calendar")
+    return trade_date
+
+
+@dataclass
+class StatementBatch:
+    """A request's rows, not yet read: the JSON body's text, or CSV text with its header mapped."""
+
+    trade_date: datetime.date
+    json_body: str | None = None
+    csv_text: str | None = None
+    csv_columns: list[str] = field(default_factory=list)
+
+
+def _lock_day(cursor, trade_date) -> SettlementDay:
+    cursor.execute(sql.LOCK_DAY, {"trade_date": trade_date})
+    day, _created = SettlementDay.objects.get_or_create(trade_date=trade_date)
+    return day
+
+
+def _stage(cursor, batch: StatementBatch) -> list[dict]:
+    """Load the rows into the staging table. Returns structural errors (a CSV line that cannot be read)."""
+    cursor.execute("DROP TABLE IF EXISTS statement_staging")  # left over if an earlier push shared the transaction
+    cursor.execute(sql.CREATE_STAGING)
+    if batch.json_body is not None:
+        cursor.execute(sql.STAGE_JSON_ROWS, {"body": batch.json_body, "known": list(sql.STATEMENT_FIELDS)})
+        return []
+    copy = (f"COPY statement_staging ({', '.join(batch.csv_columns)}) FROM STDIN "
+            f"WITH (FORMAT csv, HEADER true, NULL '')")
+    cursor.execute("SAVEPOINT staging_copy")
+    try:
+        cursor.copy_expert(copy, io.StringIO(batch.csv_text))
+    except psycopg2.DataError as error:
+        cursor.execute("ROLLBACK TO SAVEPOINT staging_copy")
+        line = re.search(r"line (\d+)", str(error.pgerror or error))
+        row = int(line.group(1)) - 1 if line else None
+        detail = (error.diag.message_primary or str(error)).strip()
+        return [row_error(row, None, "row", "malformed", detail)]
+    return []
+
+
+def statements_ingest(batch: StatementBatch) -> dict:
+    """Upsert one trade date's statements, all or nothing (settlement-api.md, daily statements).
+
+    Raises SettlementError: 409 for a closed day, 413 for too many rows, 422 listing every problem."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        day = _lock_day(cursor, batch.trade_date)
+        if day.status == SettlementDay.Status.CLOSED:
+            raise request_error(409, "trade_date", "day_closed",
+                                f"settlement day {batch.trade_date} is closed; reopen it before pushing statements")
+        problems = _stage(cursor, batch)
+        if problems:
+            raise SettlementError(422, {"errors": problems})
+        cursor.execute("SELECT count(*) FROM statement_staging")
+        received = cursor.fetchone()[0]
+        if received > MAX_STATEMENT_ROWS:
+            raise request_error(413, "rows", "too_many_rows",
+                                f"{received} rows; at most {MAX_STATEMENT_ROWS} per request")
+        cursor.execute(sql.VALIDATE, {"limit": MAX_REPORTED_ERRORS})
+        problems = [row_error(*problem) for problem in cursor.fetchall()]
+        if problems:
+            raise SettlementError(422, {"errors": problems})
+        cursor.execute(sql.ENSURE_PARTITION, {"trade_date": batch.trade_date})
+        cursor.execute(sql.UPDATE_CHANGED, {"trade_date": batch.trade_date})
+        updated = cursor.rowcount
+        cursor.execute(sql.INSERT_NEW, {"trade_date": batch.trade_date})
+        created = cursor.rowcount
+    return {"trade_date": batch.trade_date.isoformat(), "received": received, "created": created,
+            "updated": updated, "unchanged": received - created - updated}
+
+
+def _money(value, name: str) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise request_error(422, name, "invalid", f"{name} must be a decimal number") from None
+    if amount != amount.quantize(Decimal("0.01")):
+        raise request_error(422, name, "invalid", f"{name} has more than 2 decimal places")
+    return amount
+
+
+def settlement_day_close(*, trade_date: datetime.date, row_count, total_balance, total_commission, user) -> dict:
+    """Close a day when the settlement system's control totals equal what is stored; then queue risk evaluation
+    (R2) after commit. Otherwise 409 with the expected (sent) and actual (stored) figures, and nothing closes."""
+    if not isinstance(row_count, int) or isinstance(row_count, bool) or row_count < 0:
+        raise request_error(422, "row_count", "invalid", "row_count must be a whole number")
+    expected = {"row_count": row_count, "total_balance": _money(total_balance, "total_balance"),
+                "total_commission": _money(total_commission, "total_commission")}
+    if not TradingDay.objects.filter(date=trade_date, is_trading_day=True).exists():
+        raise request_error(422, "trade_date", "not_trading_day",
+                            f"{trade_date} is not a trading day in the trading calendar")
+    with transaction.atomic(), connection.cursor() as cursor:
+        day = _lock_day(cursor, trade_date)
+        cursor.execute(sql.DAY_TOTALS, {"trade_date": trade_date})
+        count, balance, commission = cursor.fetchone()
+        actual = {"row_count": count, "total_balance": balance, "total_commission": commission}
+        if actual != expected:
+            SettlementDayEvent.objects.create(day=day, action=SettlementDayEvent.Action.CLOSE_REFUSED, actor=user,
+                                              details={"expected": _json(expected), "actual": _json(actual)})
+            failure = SettlementError(409, {
+                "errors": [{"row": None, "account_no": None, "field": "control_totals", "code": "totals_mismatch",
+                            "message": "control totals differ from the statements stored"}],
+                "expected": _json(expected), "actual": _json(actual),
+            })  # fmt: skip
+        else:
+            failure = None
+            if day.status != SettlementDay.Status.CLOSED:
+                day.status = SettlementDay.Status.CLOSED
+                day.row_count, day.total_balance, day.total_commission = count, balance, commission
+                day.closed_at = timezone.now()
+                day.save()
+                SettlementDayEvent.objects.create(day=day, action=SettlementDayEvent.Action.CLOSED, actor=user,
+                                                  details=_json(actual))
+                transaction.on_commit(lambda: _queue_risk_evaluation(trade_date))
+    if failure is not None:
+        raise failure  # raised outside the atomic block so the refusal stays in the audit trail
+    return settlement_day_summary(trade_date)
+
+
+def _queue_risk_evaluation(trade_date: datetime.date) -> None:
+    from risk.tasks import evaluate_risk_for_day
+
+    evaluate_risk_for_day.delay(trade_date.isoformat())
+
+
+@transaction.atomic
+def settlement_day_reopen(*, trade_date: datetime.date, user, reason: str = "") -> dict:
+    """Head office reopens a closed day (audited); statements may be pushed again until it closes anew."""
+    with connection.cursor() as cursor:
+        day = _lock_day(cursor, trade_date)
+    if day.status != SettlementDay.Status.CLOSED:
+        raise request_error(409, "trade_date", "day_not_closed", f"settlement day {trade_date} is not closed")
+    day.status = SettlementDay.Status.OPEN
+    day.closed_at = None
+    day.save()
+    SettlementDayEvent.objects.create(day=day, action=SettlementDayEvent.Action.REOPENED, actor=user,
+                                      details={"reason": reason})
+    return settlement_day_summary(trade_date)
+
+
+def settlement_day_summary(trade_date: datetime.date) -> dict:
+    day = SettlementDay.objects.filter(trade_date=trade_date).first()
+    with connection.cursor() as cursor:
+        cursor.execute(sql.DAY_TOTALS, {"trade_date": trade_date})
+        count, balance, commission = cursor.fetchone()
+    return {
+        "trade_date": trade_date.isoformat(),
+        "status": day.status if day else SettlementDay.Status.OPEN,
+        "row_count": count,
+        "total_balance": str(balance),
+        "total_commission": str(commission),
+        "closed_at": day.closed_at.isoformat() if day and day.closed_at else None,
+        "alerts_raised": _alerts_raised(trade_date),
+    }
+
+
+def _alerts_raised(trade_date: datetime.date) -> int:
+    from risk.selectors import alerts_raised_on
+
+    return alerts_raised_on(trade_date)
+
+
+def _json(figures: dict) -> dict:
+    return {key: str(value) if isinstance(value, Decimal) else value for key, value in figures.items()}
+
+
+# Tokens -------------------------------------------------------------------------------------------------------
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_token_issue(*, name: str, scopes: list[str], user) -> tuple[ApiToken, str]:
+    """Create a token; the plain token is returned once and never stored (settlement-api.md, authentication)."""
+    unknown = set(scopes) - set(ApiToken.Scope.values)
+    if unknown or not scopes:
+        raise ValueError(f"scopes must be among {', '.join(ApiToken.Scope.values)}")
+    token = "fcrm_" + secrets.token_urlsafe(32)
+    record = ApiToken.objects.create(name=name, token_hash=token_hash(token), prefix=token[:12],
+                                     scopes=sorted(set(scopes)), user=user)
+    return record, token
+
+
+def csv_batch(raw: bytes, charset: str, trade_date: datetime.date) -> StatementBatch:
+    """Decode a CSV body (UTF-8 or GB18030) and map its header, English or the counter's Chinese names."""
+    try:
+        text = raw.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        raise SettlementError(400, {"detail": f"body is not valid {charset} text"}) from None
+    text = text.lstrip("\ufeff")
+    header_line = text.split("\n", 1)[0]
+    header = next(csv.reader([header_line]), [])
+    by_name = {**{name: name for name in sql.STATEMENT_FIELDS},
+               **{chinese: name for name, chinese in sql.STATEMENT_FIELDS.items()}}
+    columns, unknown = [], []
+    for title in (cell.strip() for cell in header):
+        (columns if title in by_name else unknown).append(by_name.get(title, title))
+    missing = [name for name in sql.STATEMENT_FIELDS
+               if name not in columns and name not in {"other_adjustments", "exchange_margin", "margin_call",
+                                                       "forced_liquidation"}]
+    if unknown or missing or len(set(columns)) != len(columns):
+        problems = []
+        if unknown:
+            problems.append(f"unknown column(s) {', '.join(unknown)}")
+        if missing:
+            problems.append(f"missing column(s) {', '.join(missing)}")
+        if len(set(columns)) != len(columns):
+            problems.append("a column appears twice")
+        raise SettlementError(400, {"detail": "CSV header: " + "; ".join(problems)})
+    return StatementBatch(trade_date=trade_date, csv_text=text, csv_columns=columns)

@@ -1,0 +1,240 @@
+"""POST /api/v1/settlement/statements (settlement-api.md): upsert, all or nothing, every error code."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from clients.roles import Role
+from settlement.models import DailyStatement, SettlementDay
+from tests.factories import BranchFactory, ClientFactory, make_staff
+from tests.settlement_helpers import TRADE_DATE, Api, statement_row, token_for
+
+
+@pytest.fixture
+def api(db, client):
+    branch = BranchFactory(code="BJ01")
+    for account in ("8001", "8002", "8003"):
+        ClientFactory(account_no=account, branch=branch)
+    settlement_user = make_staff(Role.SETTLEMENT_SYSTEM, None, "SYS").user
+    return Api(client, token_for(settlement_user, "settlement:write"))
+
+
+def test_push_creates_then_replay_changes_nothing(api):
+    rows = [statement_row("8001", commission="12.50", close_profit="100.10"), statement_row("8002")]
+    first = api.push(rows)
+    assert first.status_code == 200, first.json()
+    assert first.json() == {"trade_date": TRADE_DATE, "received": 2, "created": 2, "updated": 0, "unchanged": 0}
+    stored = DailyStatement.objects.get(client__account_no="8001", trade_date=TRADE_DATE)
+    assert str(stored.balance) == "100087.60" and str(stored.commission) == "12.50"
+    for _ in range(10):  # replay: same request ten times → same state
+        again = api.push(rows)
+        assert again.json() == {"trade_date": TRADE_DATE, "received": 2, "created": 0, "updated": 0, "unchanged": 2}
+    assert DailyStatement.objects.filter(trade_date=TRADE_DATE).count() == 2
+
+
+def test_sending_a_row_again_with_new_figures_replaces_it(api):
+    api.push([statement_row("8001"), statement_row("8002")])
+    response = api.push([statement_row("8001", deposit="50.00"), statement_row("8002"), statement_row("8003")])
+    assert response.json() == {"trade_date": TRADE_DATE, "received": 3, "created": 1, "updated": 1, "unchanged": 1}
+    assert str(DailyStatement.objects.get(client__account_no="8001").deposit) == "50.00"
+
+
+def test_numbers_may_be_json_numbers_and_booleans_csv_words(api):
+    row = statement_row("8001", margin="85000.00", margin_call=True)
+    row["pre_balance"] = 100000.00
+    row["trade_volume"] = 3
+    assert api.push([row]).status_code == 200
+    statement = DailyStatement.objects.get(client__account_no="8001")
+    assert statement.margin_call is True and statement.trade_volume == 3
+
+
+@pytest.mark.parametrize(("field", "value", "code"), [
+    ("pre_balance", None, "required"),
+    ("pre_balance", "12.345", "invalid"),  # 3 decimal places
+    ("pre_balance", "1000000000000000", "invalid"),  # 10^15
+    ("pre_balance", "abc", "invalid"),
+    ("deposit", "-0.01", "negative"),
+    ("withdrawal", "-5", "negative"),
+    ("commission", "-1.00", "negative"),
+    ("margin", "-1", "negative"),
+    ("exchange_margin", "-1", "negative"),
+    ("trade_volume", "-1", "negative"),
+    ("trade_volume", "1.5", "invalid"),
+    ("position_volume", None, "required"),
+    ("margin_call", "maybe", "invalid"),
+    ("available", None, "required"),
+])  # fmt: skip
+def test_bad_field_gives_422_naming_row_and_field_and_writes_nothing(api, field, value, code):
+    bad = statement_row("8002")
+    bad[field] = value
+    response = api.push([statement_row("8001"), bad])
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert {"row": 2, "account_no": "8002", "field": field, "code": code} == {
+        key: errors[0][key] for key in ("row", "account_no", "field", "code")}
+    assert errors[0]["message"]
+    assert not DailyStatement.objects.exists()
+
+
+def test_largest_allowed_amount_is_accepted(api):
+    row = statement_row("8001", pre_balance="999999999999999.99")
+    assert api.push([row]).status_code == 200
+
+
+def test_balance_identity_to_the_cent(api):
+    row = statement_row("8001", commission="10.00")
+    row["balance"] = "99990.01"  # one cent off
+    response = api.push([row])
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert (error["field"], error["code"]) == ("balance", "identity")
+    assert "99990.00" in error["message"]
+
+
+def test_unknown_account_duplicate_account_and_unknown_field(api):
+    extra = statement_row("8003")
+    extra["bonus"] = "1"
+    response = api.push([statement_row("8001"), statement_row("9999"), statement_row("8001"), extra])
+    assert response.status_code == 422
+    found = {(error["row"], error["field"], error["code"]) for error in response.json()["errors"]}
+    assert found == {(2, "account_no", "unknown_account"), (3, "account_no", "duplicate"),
+                     (4, "row", "unknown_field")}
+    assert not DailyStatement.objects.exists()
+
+
+def test_every_problem_is_listed(api):
+    bad = statement_row("8001")
+    bad.update(deposit="-1", trade_volume="x")
+    response = api.push([bad, "not a row"])
+    found = {(error["row"], error["field"], error["code"]) for error in response.json()["errors"]}
+    assert found == {(1, "deposit", "negative"), (1, "trade_volume", "invalid"), (2, "row", "not_object")}
+
+
+def test_too_many_rows_is_413(api):
+    response = api.push([statement_row("8001")] * 50_001)
+    assert response.status_code == 413
+    assert not DailyStatement.objects.exists()
+
+
+def test_a_failing_row_in_a_full_50000_row_request_writes_nothing(api, django_db_blocker):
+    from clients.models import Branch
+
+    branch = Branch.objects.get(code="BJ01")
+    ClientFactory._meta.model.objects.bulk_create([
+        ClientFactory.build(account_no=f"7{number:06d}", branch=branch) for number in range(50_000)
+    ])  # fmt: skip
+    rows = [statement_row(f"7{number:06d}") for number in range(50_000)]
+    rows[41_234]["balance"] = "1.00"
+    response = api.push(rows)
+    assert response.status_code == 422
+    assert [(error["row"], error["code"]) for error in response.json()["errors"]] == [(41_235, "identity")]
+    assert not DailyStatement.objects.exists()
+    rows[41_234] = statement_row("7041234")
+    assert api.push(rows).json()["created"] == 50_000
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (b"{not json", "application/json"),
+    (b'{"trade_date": "2026-11-20", "rows": {}}', "application/json"),
+    (b"[1, 2]", "application/json"),
+    (b"\xff\xfe", "application/json"),
+    (b"<xml/>", "application/xml"),
+])  # fmt: skip
+def test_unreadable_body_is_400(api, body, content_type):
+    response = api.client.post("/api/v1/settlement/statements", body, content_type=content_type, **api.headers)
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(("trade_date", "code"), [
+    ("2026-11-21", "not_trading_day"),  # a Saturday
+    ("2026-10-01", "not_trading_day"),  # National Day
+    ("20261120", "invalid"),
+    (None, "required"),
+])  # fmt: skip
+def test_trade_date_must_be_a_trading_day(api, trade_date, code):
+    response = api.push([statement_row("8001")], trade_date=trade_date)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == code
+
+
+def test_future_trade_date_is_refused(api):
+    from settlement.models import TradingDay
+
+    future = timezone.localdate() + datetime.timedelta(days=7)
+    TradingDay.objects.update_or_create(date=future, defaults={"is_trading_day": True})
+    response = api.push([statement_row("8001")], trade_date=future.isoformat())
+    assert response.json()["errors"][0]["code"] == "future"
+
+
+def test_closed_day_is_409_until_reopened(api):
+    api.push([statement_row("8001")])
+    SettlementDay.objects.filter(trade_date=TRADE_DATE).update(status=SettlementDay.Status.CLOSED)
+    response = api.push([statement_row("8001", deposit="1.00")])
+    assert response.status_code == 409
+    assert str(DailyStatement.objects.get(client__account_no="8001").deposit) == "0.00"
+
+
+@pytest.mark.parametrize("chinese", [False, True])
+@pytest.mark.parametrize("charset", ["utf-8", "gb18030"])
+def test_csv_with_english_or_chinese_header_in_utf8_or_gb18030(api, chinese, charset):
+    rows = [statement_row("8001", margin_call="是"), statement_row("8002", forced_liquidation="0")]
+    response = api.push_csv(rows, chinese=chinese, charset=charset)
+    assert response.status_code == 200, response.content
+    assert response.json()["created"] == 2
+    assert DailyStatement.objects.get(client__account_no="8001").margin_call is True
+
+
+def test_csv_errors_name_the_row(api):
+    rows = [statement_row("8001"), statement_row("8002", commission="-3")]
+    response = api.push_csv(rows)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["row"] == 2
+
+
+def test_csv_with_a_ragged_line_is_422_naming_the_row(api):
+    header = "account_no,pre_balance,deposit,withdrawal,close_profit,position_profit,commission,balance,margin," \
+             "available,trade_volume,position_volume\n"
+    body = header + "8001,1,0,0,0,0,0,1,0,1,0,0\n8002,1,0,0\n"
+    response = api.client.post(f"/api/v1/settlement/statements?trade_date={TRADE_DATE}", body.encode(),
+                               content_type="text/csv; charset=utf-8", **api.headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["row"] == 2
+    assert not DailyStatement.objects.exists()
+
+
+def test_csv_with_unknown_or_missing_columns_is_400(api):
+    body = "account_no,pre_balance,surprise\n8001,1,2\n"
+    response = api.client.post(f"/api/v1/settlement/statements?trade_date={TRADE_DATE}", body.encode(),
+                               content_type="text/csv; charset=utf-8", **api.headers)
+    assert response.status_code == 400
+    assert "surprise" in response.json()["detail"] and "balance" in response.json()["detail"]
+
+
+def test_idempotency_key(api):
+    rows = [statement_row("8001")]
+    first = api.push(rows, HTTP_IDEMPOTENCY_KEY="push-1")
+    assert first.json()["created"] == 1
+    retry = api.push(rows, HTTP_IDEMPOTENCY_KEY="push-1")
+    assert retry.status_code == 200
+    assert retry.json() == first.json()  # the stored first response, not "unchanged: 1"
+    other_body = api.push([statement_row("8001", deposit="5")], HTTP_IDEMPOTENCY_KEY="push-1")
+    assert other_body.status_code == 422
+    assert other_body.json()["errors"][0]["code"] == "key_reused"
+    assert str(DailyStatement.objects.get(client__account_no="8001").deposit) == "0.00"
+
+
+def test_idempotency_key_replays_a_stored_refusal_too(api):
+    bad = [statement_row("9999")]
+    first = api.push(bad, HTTP_IDEMPOTENCY_KEY="k")
+    assert first.status_code == 422
+    assert api.push(bad, HTTP_IDEMPOTENCY_KEY="k").json() == first.json()
+
+
+def test_statements_outside_the_pre_created_partitions_get_their_own(api):
+    from settlement.models import TradingDay
+
+    old = datetime.date(2023, 6, 1)
+    TradingDay.objects.create(date=old, is_trading_day=True)
+    assert api.push([statement_row("8001")], trade_date=old.isoformat()).status_code == 200
+    assert DailyStatement.objects.filter(trade_date=old).count() == 1
