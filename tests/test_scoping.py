@@ -178,7 +178,7 @@ def test_api_client_list_and_detail(world, login, role):
 
 
 def test_api_refuses_anonymous(world, client):
-    assert client.get("/api/v1/clients/").status_code == 403
+    assert client.get("/api/v1/clients/").status_code == 401
 
 
 @pytest.mark.parametrize("role", ADMIN_ROLES)

@@ -41,6 +41,16 @@ class SettlementWrite(permissions.BasePermission):
         return token is not None and token.has_scope(ApiToken.Scope.SETTLEMENT_WRITE)
 
 
+class SettlementWriteOrPerson(permissions.BasePermission):
+    """A logged-in person, or a token with settlement:write (used where the person's role decides, e.g. reopen)."""
+
+    def has_permission(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return False
+        token = token_of(request)
+        return token is None or token.has_scope(ApiToken.Scope.SETTLEMENT_WRITE)
+
+
 class CrmRead(permissions.BasePermission):
     """Read endpoints: a token with crm:read, or a logged-in person; rows are scoped to that user either way."""
 

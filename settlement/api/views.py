@@ -15,7 +15,8 @@ from rest_framework.views import APIView
 from clients.scoping import sees_everything
 from clients.settlement_push import MAX_CLIENT_ROWS, clients_upsert_from_settlement
 from settlement import services, sql
-from settlement.api.authentication import SettlementWrite, token_of
+from settlement.api import serializers as shapes
+from settlement.api.authentication import SettlementWrite, SettlementWriteOrPerson, token_of
 from settlement.models import IdempotencyRecord
 from settlement.services import SettlementError, StatementBatch
 
@@ -74,7 +75,10 @@ class IdempotentPushView(APIView):
 class StatementPushView(IdempotentPushView):
     endpoint = "statements"
 
-    @extend_schema(summary="Push one trade date's statements (JSON or CSV), all or nothing", request=None)
+    @extend_schema(summary="Push one trade date's statements (JSON or CSV), all or nothing",
+                   request=shapes.StatementPushSerializer,
+                   responses={200: shapes.PushResultSerializer, 409: shapes.ErrorListSerializer,
+                              413: shapes.ErrorListSerializer, 422: shapes.ErrorListSerializer})
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
@@ -126,7 +130,9 @@ class StatementPushView(IdempotentPushView):
 class ClientPushView(IdempotentPushView):
     endpoint = "clients"
 
-    @extend_schema(summary="Upsert client master data, all or nothing", request=None)
+    @extend_schema(summary="Upsert client master data, all or nothing", request=shapes.ClientPushSerializer,
+                   responses={200: shapes.PushResultSerializer, 413: shapes.ErrorListSerializer,
+                              422: shapes.ErrorListSerializer})
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 
@@ -161,7 +167,9 @@ def _trade_date(value: str) -> datetime.date:
 class DayCloseView(APIView):
     permission_classes = [SettlementWrite]
 
-    @extend_schema(summary="Close a settlement day with control totals", request=None)
+    @extend_schema(summary="Close a settlement day with control totals", request=shapes.ControlTotalsSerializer,
+                   responses={200: shapes.DaySummarySerializer, 409: shapes.ErrorListSerializer,
+                              422: shapes.ErrorListSerializer})
     def post(self, request, trade_date):
         data = request.data if isinstance(request.data, dict) else {}
         try:
@@ -176,9 +184,12 @@ class DayCloseView(APIView):
 
 
 class DayReopenView(APIView):
-    """Head office only (a head-office person, or a token acting as one), audited."""
+    """Head office only (a head-office person, or a settlement:write token acting as one), audited."""
 
-    @extend_schema(summary="Reopen a closed settlement day (head office)", request=None)
+    permission_classes = [SettlementWriteOrPerson]
+
+    @extend_schema(summary="Reopen a closed settlement day (head office)", request=shapes.ReopenSerializer,
+                   responses={200: shapes.DaySummarySerializer, 409: shapes.ErrorListSerializer})
     def post(self, request, trade_date):
         if not sees_everything(request.user):
             return Response({"detail": "only head office may reopen a settlement day"}, status=403)
@@ -194,7 +205,7 @@ class DayReopenView(APIView):
 class DayStatusView(APIView):
     permission_classes = [SettlementWrite]
 
-    @extend_schema(summary="Status of a settlement day")
+    @extend_schema(summary="Status of a settlement day", responses={200: shapes.DaySummarySerializer})
     def get(self, request, trade_date):
         try:
             return Response(services.settlement_day_summary(_trade_date(trade_date)))

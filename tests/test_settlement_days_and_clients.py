@@ -1,0 +1,279 @@
+"""settlement-api.md: authentication, client master data push, settlement days (close, reopen, status)."""
+
+import datetime
+import json
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from clients.models import Client
+from clients.roles import Role
+from risk.models import Alert
+from settlement.models import DailyStatement, SettlementDay, SettlementDayEvent
+from tests.factories import BranchFactory, ClientFactory, make_staff, valid_id_card
+from tests.settlement_helpers import TRADE_DATE, Api, statement_row, token_for
+
+
+@pytest.fixture
+def setup(db, client):
+    branch = BranchFactory(code="BJ01")
+    advisor = make_staff(Role.ADVISOR, branch, "BJ01A1")
+    for account in ("8001", "8002"):
+        ClientFactory(account_no=account, branch=branch, advisor=advisor)
+    settlement = make_staff(Role.SETTLEMENT_SYSTEM, None, "SYS").user
+    head_office = make_staff(Role.HEAD_OFFICE, None, "HQ").user
+    return {
+        "api": Api(client, token_for(settlement, "settlement:write")),
+        "head_office_api": Api(client, token_for(head_office, "settlement:write")),
+        "reader": Api(client, token_for(head_office, "crm:read")),
+        "branch": branch, "advisor": advisor, "head_office": head_office,
+    }  # fmt: skip
+
+
+# Authentication -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("header", [None, "Bearer nonsense", "Token abc", "Bearer "])
+def test_missing_or_invalid_token_is_401(setup, client, header):
+    extra = {"HTTP_AUTHORIZATION": header} if header is not None else {}
+    for response in (
+        client.post("/api/v1/settlement/statements", "{}", content_type="application/json", **extra),
+        client.get(f"/api/v1/settlement/days/{TRADE_DATE}", **extra),
+        client.get("/api/v1/clients/", **extra),
+    ):
+        assert response.status_code == 401
+
+
+def test_wrong_scope_is_403(setup):
+    assert setup["reader"].push([statement_row("8001")]).status_code == 403
+    assert setup["reader"].close(row_count=0, total_balance="0", total_commission="0").status_code == 403
+    assert setup["reader"].push_clients([]).status_code == 403
+    assert not DailyStatement.objects.exists()
+
+
+def test_a_settlement_token_cannot_read_client_records(setup, client):
+    response = client.get("/api/v1/clients/", **setup["api"].headers)
+    assert response.status_code == 403
+
+
+def test_crm_read_token_reads_scoped_clients(setup, client):
+    response = client.get("/api/v1/clients/", **setup["reader"].headers)
+    assert response.status_code == 200
+    assert {row["account_no"] for row in response.json()["results"]} == {"8001", "8002"}
+    assert response.json()["results"][0]["phone"].count("*") == 4
+
+
+def test_a_logged_in_person_cannot_push_statements(setup, client):
+    client.force_login(setup["head_office"], backend="django.contrib.auth.backends.ModelBackend")
+    response = client.post("/api/v1/settlement/statements", json.dumps({"trade_date": TRADE_DATE, "rows": []}),
+                           content_type="application/json")
+    assert response.status_code == 403
+
+
+def test_revoked_token_is_401(setup):
+    from django.utils import timezone
+
+    from settlement.models import ApiToken
+
+    ApiToken.objects.update(revoked_at=timezone.now())
+    assert setup["api"].push([statement_row("8001")]).status_code == 401
+
+
+def test_issue_api_token_prints_the_token_last_and_stores_only_a_hash(db, capsys):
+    call_command("issue_api_token", "counter", "--scope", "settlement:write")
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    from settlement.models import ApiToken
+
+    record = ApiToken.objects.get(name="counter")
+    assert token.startswith("fcrm_") and token not in record.token_hash
+    assert record.scopes == ["settlement:write"] and record.user.username == "settlement-system"
+
+
+def test_issue_api_token_refuses_crm_read_without_a_user(db):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="--user"):
+        call_command("issue_api_token", "reader", "--scope", "crm:read")
+
+
+# Client master data ---------------------------------------------------------------------------------------------
+
+def client_row(account, **overrides):
+    row = {"account_no": account, "name": "王伟", "client_type": "individual", "branch_code": "BJ01",
+           "opened_on": "2025-03-01", "id_type": "id_card", "id_number": valid_id_card("44030119880512123"),
+           "phone": "13912345678", "advisor_code": "BJ01A1"}
+    row.update(overrides)
+    return row
+
+
+def test_client_push_creates_updates_and_leaves_crm_fields_alone(setup):
+    api = setup["api"]
+    first = api.push_clients([client_row("9001"), client_row("9002", advisor_code=None)])
+    assert first.status_code == 200, first.json()
+    assert first.json() == {"received": 2, "created": 2, "updated": 0, "unchanged": 0}
+    created = Client.objects.get(account_no="9001")
+    assert created.advisor == setup["advisor"]
+    assert created.birth_date == datetime.date(1988, 5, 12) and created.home_region == "广东"
+    assert created.phone_masked == "139****5678"
+    created.risk_tolerance = "C4"
+    created.save()
+    again = api.push_clients([client_row("9001", name="王伟伟"), client_row("9002", advisor_code=None)])
+    assert again.json() == {"received": 2, "created": 0, "updated": 1, "unchanged": 1}
+    created.refresh_from_db()
+    assert created.name == "王伟伟" and created.risk_tolerance == "C4"
+    assert created.history.count() == 3  # pushed, edited in the CRM, pushed again
+
+
+@pytest.mark.parametrize(("field", "value", "code"), [
+    ("account_no", "80-01", "invalid"),
+    ("account_no", "x" * 33, "invalid"),
+    ("name", "", "required"),
+    ("name", "名" * 101, "too_long"),
+    ("client_type", "company", "invalid"),
+    ("branch_code", "XX99", "unknown_branch"),
+    ("opened_on", "2999-01-01", "future"),
+    ("opened_on", "01/03/2025", "invalid"),
+    ("closed_on", "2025-02-28", "before_opened"),
+    ("id_number", "440301198805121230", "invalid"),
+    ("phone", "12345", "invalid"),
+    ("email", "not-an-email", "invalid"),
+    ("advisor_code", "NOBODY", "unknown_advisor"),
+])  # fmt: skip
+def test_client_push_validation_names_row_and_field_and_writes_nothing(setup, field, value, code):
+    response = setup["api"].push_clients([client_row("9001"), client_row("9002", **{field: value})])
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert (error["row"], error["field"], error["code"]) == (2, field, code)
+    assert not Client.objects.filter(account_no__in=["9001", "9002"]).exists()
+
+
+def test_closed_on_may_equal_opened_on(setup):
+    response = setup["api"].push_clients([client_row("9001", closed_on="2025-03-01")])
+    assert response.status_code == 200
+
+
+def test_client_push_duplicates_and_limit(setup):
+    response = setup["api"].push_clients([client_row("9001"), client_row("9001")])
+    assert response.json()["errors"][0]["code"] == "duplicate"
+    too_many = setup["api"].push_clients([client_row(f"9{n:05d}") for n in range(10_001)])
+    assert too_many.status_code == 413
+
+
+def test_client_push_unreadable_body_is_400(setup, client):
+    response = client.post("/api/v1/settlement/clients", b"{", content_type="application/json",
+                           **setup["api"].headers)
+    assert response.status_code == 400
+
+
+# Settlement days --------------------------------------------------------------------------------------------------
+
+def push_two(api):
+    api.push([statement_row("8001", commission="12.50", margin="90000.00"), statement_row("8002")])
+    return {"row_count": 2, "total_balance": "199987.50", "total_commission": "12.50"}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_close_with_matching_totals_closes_and_queues_risk_evaluation(client):
+    branch = BranchFactory(code="BJ01")
+    advisor = make_staff(Role.ADVISOR, branch, "BJ01A1")
+    for account in ("8001", "8002"):
+        ClientFactory(account_no=account, branch=branch, advisor=advisor)
+    api = Api(client, token_for(make_staff(Role.SETTLEMENT_SYSTEM, None, "SYS").user, "settlement:write"))
+    totals = push_two(api)
+    from futcrm.celery import app
+
+    app.conf.task_always_eager = True  # the task itself runs for real, in-process, after the commit
+    try:
+        response = api.close(**totals)
+    finally:
+        app.conf.task_always_eager = False
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["status"] == "closed" and body["row_count"] == 2 and body["total_balance"] == "199987.50"
+    assert body["alerts_raised"] == 1  # 8001 at 90% risk degree: a risk warning (R2)
+    alert = Alert.objects.get()
+    assert (alert.kind, alert.client.account_no, alert.assigned_to) == ("risk_warning", "8001", advisor)
+    assert SettlementDayEvent.objects.filter(action="closed").count() == 1
+
+
+def test_close_with_different_totals_is_409_with_expected_and_actual(setup):
+    api = setup["api"]
+    totals = push_two(api)
+    response = api.close(**{**totals, "total_balance": "199987.49"})
+    assert response.status_code == 409
+    body = response.json()
+    assert body["expected"]["total_balance"] == "199987.49"
+    assert body["actual"] == {"row_count": 2, "total_balance": "199987.50", "total_commission": "12.50"}
+    assert SettlementDay.objects.get(trade_date=TRADE_DATE).status == "open"
+    assert SettlementDayEvent.objects.filter(action="close_refused").count() == 1
+
+
+def test_close_a_non_trading_day_is_422(setup):
+    response = setup["api"].close("2026-11-22", row_count=0, total_balance="0", total_commission="0")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "not_trading_day"
+
+
+@pytest.mark.parametrize("totals", [
+    {"row_count": "2", "total_balance": "1", "total_commission": "0"},
+    {"row_count": 2, "total_balance": "1.001", "total_commission": "0"},
+    {"row_count": 2, "total_balance": "x", "total_commission": "0"},
+])  # fmt: skip
+def test_close_with_malformed_totals_is_422(setup, totals):
+    assert setup["api"].close(**totals).status_code == 422
+
+
+def test_reopen_is_head_office_only_and_audited(setup):
+    api = setup["api"]
+    totals = push_two(api)
+    assert api.close(**totals).status_code == 200
+    assert api.push([statement_row("8001")]).status_code == 409
+    assert api.reopen().status_code == 403  # the settlement system is not head office
+    response = setup["head_office_api"].reopen()
+    assert response.status_code == 200 and response.json()["status"] == "open"
+    event = SettlementDayEvent.objects.get(action="reopened")
+    assert event.actor == setup["head_office"]
+    assert api.push([statement_row("8001", deposit="1.00", commission="12.50", margin="90000.00")]).json()[
+        "updated"] == 1
+    assert setup["head_office_api"].reopen().status_code == 409  # not closed any more
+
+
+def test_status_of_a_day(setup):
+    api = setup["api"]
+    push_two(api)
+    response = api.status()
+    assert response.status_code == 200
+    assert response.json() | {"closed_at": None} == {
+        "trade_date": TRADE_DATE, "status": "open", "row_count": 2, "total_balance": "199987.50",
+        "total_commission": "12.50", "closed_at": None, "alerts_raised": 0,
+    }  # fmt: skip
+
+
+# Concurrency ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_pushes_of_the_same_date_serialise():
+    from django.test import Client as HttpClient
+
+    branch = BranchFactory(code="BJ01")
+    for number in range(200):
+        ClientFactory(account_no=f"6{number:04d}", branch=branch)
+    token = token_for(make_staff(Role.SETTLEMENT_SYSTEM, None, "SYS").user, "settlement:write")
+    rows = [statement_row(f"6{number:04d}") for number in range(200)]
+    results = []
+
+    def push():
+        try:
+            results.append(Api(HttpClient(), token).push(rows).json())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=push) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(result["created"] for result in results) == [0, 0, 0, 200]
+    assert sorted(result["unchanged"] for result in results) == [0, 200, 200, 200]
+    assert DailyStatement.objects.count() == 200
