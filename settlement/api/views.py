@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from clients.scoping import sees_everything
 from clients.settlement_push import MAX_CLIENT_ROWS, clients_upsert_from_settlement
-from settlement import services, sql
+from settlement import services
 from settlement.api import serializers as shapes
 from settlement.api.authentication import SettlementWrite, SettlementWriteOrPerson, token_of
 from settlement.models import IdempotencyRecord
@@ -106,25 +106,19 @@ class StatementPushView(IdempotentPushView):
         return self._json_batch(request.data)
 
     def _json_batch(self, raw: bytes) -> StatementBatch:
-        # Only the envelope is read here; PostgreSQL reads the rows themselves (settlement/sql.py).
         try:
-            body = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise SettlementError(400, {"detail": "body is not valid UTF-8"}) from None
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql.READ_ENVELOPE, {"body": body})
-                kind, trade_date, rows_kind, row_count = cursor.fetchone()
-        except DatabaseError:
-            raise SettlementError(400, {"detail": "body is not valid JSON"}) from None
-        if kind != "object" or rows_kind != "array":
+            body = json.loads(raw, parse_float=str)  # decimals keep their exact text
+        except (ValueError, UnicodeDecodeError):
+            raise SettlementError(400, {"detail": "body is not valid UTF-8 JSON"}) from None
+        if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
             raise SettlementError(400, {"detail": 'body must be {"trade_date": …, "rows": [ … ]}'})
-        if trade_date is None:
+        if body.get("trade_date") is None:
             raise services.request_error(422, "trade_date", "required", "trade_date is required")
-        if row_count > services.MAX_STATEMENT_ROWS:
-            raise services.request_error(413, "rows", "too_many_rows",
-                                         f"{row_count} rows; at most {services.MAX_STATEMENT_ROWS} per request")
-        return StatementBatch(trade_date=services.parse_trade_date(trade_date), json_body=body)
+        if len(body["rows"]) > services.MAX_STATEMENT_ROWS:
+            raise services.request_error(
+                413, "rows", "too_many_rows", f"{len(body['rows'])} rows; at most {services.MAX_STATEMENT_ROWS} per request"
+            )
+        return StatementBatch(trade_date=services.parse_trade_date(body["trade_date"]), json_rows=body["rows"])
 
 
 class ClientPushView(IdempotentPushView):
