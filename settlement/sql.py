@@ -95,9 +95,9 @@ ON CONFLICT (trade_date, client_id) DO NOTHING
 """
 
 # --- diagnosis: one row per problem (row_no, account_no, field, code, detail) -------------------------------------
-def _decimal(field: str) -> str:
-    return (f"('{field}', futcrm_decimal_error(s.{field}, {field not in OPTIONAL_FIELDS}, "
-            f"{field in NON_NEGATIVE}), NULL)")
+def _decimal_check(field: str) -> tuple[str, str, str]:
+    return (field, f"futcrm_decimal_error(s.{field}, {field not in OPTIONAL_FIELDS}, {field in NON_NEGATIVE})",
+            "NULL")
 
 
 def _number(field: str) -> str:
@@ -113,42 +113,41 @@ _identity_sum = (
     f"{_number('pre_balance')} + {_number('deposit')} - {_number('withdrawal')} + {_number('close_profit')}"
     f" + {_number('position_profit')} - {_number('commission')} + {_number('other_adjustments')}"
 )
+_CHECKS = [
+    ("row", "nullif(split_part(s.problem, ':', 1), '')", "nullif(split_part(s.problem, ':', 2), '')"),
+    ("account_no", """CASE
+        WHEN s.account_no IS NULL OR btrim(s.account_no) = '' THEN 'required'
+        WHEN s.client_id IS NULL THEN 'unknown_account'
+        WHEN s.row_no > s.first_row THEN 'duplicate' END""", "s.first_row::text"),
+    *(_decimal_check(field) for field in ["pre_balance", "deposit", "withdrawal", "close_profit", "position_profit",
+                                          "commission", "other_adjustments"]),
+    ("balance", f"""coalesce(futcrm_decimal_error(s.balance, true, false),
+        CASE WHEN {_identity_terms_valid} AND s.balance::numeric <> {_identity_sum} THEN 'identity' END)""",
+     f"CASE WHEN {_identity_terms_valid} THEN ({_identity_sum})::text END"),
+    *(_decimal_check(field) for field in ["margin", "exchange_margin", "available"]),
+    *((field, f"futcrm_integer_error(s.{field})", "NULL") for field in INTEGER_FIELDS),
+    *((field, f"futcrm_boolean_error(s.{field})", "NULL") for field in BOOLEAN_FIELDS),
+]
 
+# Codes are computed in a plain select list (where PostgreSQL inlines the helper functions), then unpivoted.
 DIAGNOSE = f"""
 WITH s AS (
     SELECT staging.*, client.id AS client_id,
            min(staging.row_no) OVER (PARTITION BY btrim(staging.account_no)) AS first_row
     FROM statement_staging AS staging
     LEFT JOIN clients_client AS client ON client.account_no = btrim(staging.account_no)
+), checked AS (
+    SELECT s.row_no, s.account_no, s.problem,
+           ARRAY[{", ".join(code for _, code, _ in _CHECKS)}]::text[] AS codes,
+           ARRAY[{", ".join(detail for _, _, detail in _CHECKS)}]::text[] AS details
+    FROM s
 )
-SELECT s.row_no, s.account_no, problem.field, problem.code, problem.detail
-FROM s CROSS JOIN LATERAL (VALUES
-    ('row', split_part(s.problem, ':', 1), nullif(split_part(s.problem, ':', 2), '')),
-    ('account_no', CASE
-        WHEN s.problem = 'not_object' THEN NULL
-        WHEN s.account_no IS NULL OR btrim(s.account_no) = '' THEN 'required'
-        WHEN s.client_id IS NULL THEN 'unknown_account'
-        WHEN s.row_no > s.first_row THEN 'duplicate' END, s.first_row::text),
-    {_decimal("pre_balance")},
-    {_decimal("deposit")},
-    {_decimal("withdrawal")},
-    {_decimal("close_profit")},
-    {_decimal("position_profit")},
-    {_decimal("commission")},
-    {_decimal("other_adjustments")},
-    ('balance', coalesce(futcrm_decimal_error(s.balance, true, false),
-        CASE WHEN {_identity_terms_valid} AND s.balance::numeric <> {_identity_sum} THEN 'identity' END),
-        CASE WHEN {_identity_terms_valid} THEN ({_identity_sum})::text END),
-    {_decimal("margin")},
-    {_decimal("exchange_margin")},
-    {_decimal("available")},
-    ('trade_volume', futcrm_integer_error(s.trade_volume), NULL),
-    ('position_volume', futcrm_integer_error(s.position_volume), NULL),
-    ('margin_call', futcrm_boolean_error(s.margin_call), NULL),
-    ('forced_liquidation', futcrm_boolean_error(s.forced_liquidation), NULL)
+SELECT checked.row_no, checked.account_no, problem.field, problem.code, problem.detail
+FROM checked CROSS JOIN LATERAL unnest(
+    ARRAY[{", ".join(f"'{field}'" for field, _, _ in _CHECKS)}]::text[], checked.codes, checked.details
 ) AS problem(field, code, detail)
-WHERE problem.code IS NOT NULL AND problem.code <> '' AND (s.problem IS DISTINCT FROM 'not_object' OR problem.field = 'row')
-ORDER BY s.row_no
+WHERE problem.code IS NOT NULL AND (checked.problem IS DISTINCT FROM 'not_object' OR problem.field = 'row')
+ORDER BY checked.row_no
 LIMIT %(limit)s
 """
 

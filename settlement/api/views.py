@@ -115,9 +115,8 @@ class StatementPushView(IdempotentPushView):
         if body.get("trade_date") is None:
             raise services.request_error(422, "trade_date", "required", "trade_date is required")
         if len(body["rows"]) > services.MAX_STATEMENT_ROWS:
-            raise services.request_error(
-                413, "rows", "too_many_rows", f"{len(body['rows'])} rows; at most {services.MAX_STATEMENT_ROWS} per request"
-            )
+            raise services.request_error(413, "rows", "too_many_rows",
+                                         f"{len(body['rows'])} rows; at most {services.MAX_STATEMENT_ROWS} per request")
         return StatementBatch(trade_date=services.parse_trade_date(body["trade_date"]), json_rows=body["rows"])
 
 
