@@ -21,14 +21,16 @@ _WORK_CLIENTS = [*_READ_CLIENTS, "clients.change_client", "clients.add_clientarc
 
 # Model permissions say *what* a role may do; scoping.py says *on which rows*.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone"],
-    Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone"],
-    Role.RISK_OFFICER: [*_READ_CLIENTS, "clients.reveal_phone", "settlement.view_tradingday"],
+    Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert"],
+    Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert"],
+    Role.RISK_OFFICER: [*_READ_CLIENTS, "clients.reveal_phone", "settlement.view_tradingday", "risk.view_alert",
+                        "risk.view_riskthresholdset"],
     Role.BRANCH_MANAGER: [
         *_WORK_CLIENTS,
         "clients.assign_advisor",
         "clients.reveal_phone",
         "clients.reveal_id_number",
+        "risk.view_alert",
     ],
     Role.HEAD_OFFICE: [
         *_WORK_CLIENTS,
@@ -42,6 +44,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.change_staffprofile",
         "settlement.view_tradingday",
         "settlement.change_tradingday",
+        "settlement.view_settlementday",
+        "settlement.view_apitoken",
+        "settlement.change_apitoken",
+        "risk.view_alert",
+        "risk.view_riskthresholdset",
     ],
     Role.SETTLEMENT_SYSTEM: [],
 }

@@ -201,3 +201,53 @@ def test_history_version_page_is_scoped(world, login, role):
     url = reverse("admin:clients_client_simple_history", args=[client.pk, version.history_id])
     response = login(world["staff"][role]).get(url)
     assert response.status_code == (200 if role == Role.HEAD_OFFICE else 404)
+
+
+# Alerts (R2) and settlement pages ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def alerts(world):
+    import datetime
+
+    from django.utils import timezone
+
+    from risk.models import Alert, RiskThresholdSet
+
+    thresholds = RiskThresholdSet.objects.get(version=1)
+    now = timezone.now()
+    return {
+        name: Alert.objects.create(client=client, trade_date=datetime.date(2026, 11, 20), kind="margin_call",
+                                   severity="high", thresholds=thresholds, raised_at=now, due_at=now)
+        for name, client in world["clients"].items()
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_alert_list_is_scoped(world, alerts, login, role):
+    browser = login(world["staff"][role])
+    response = browser.get("/api/v1/alerts/", {"page_size": 1000, "trade_date": "2026-11-20"})
+    assert response.status_code == 200
+    listed = {row["account_no"] for row in response.json()["results"]}
+    assert names_of(world, listed) == VISIBLE[role]
+    for name, alert in alerts.items():
+        assert browser.get(f"/api/v1/alerts/{alert.pk}/").status_code == (200 if name in VISIBLE[role] else 404)
+
+
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+def test_admin_alert_list_and_pages_are_scoped(world, alerts, login, role):
+    browser = login(world["staff"][role])
+    response = browser.get(reverse("admin:risk_alert_changelist"))
+    assert response.status_code == 200
+    assert names_of(world, {alert.client.account_no for alert in response.context["cl"].result_list}) == VISIBLE[role]
+    for name, alert in alerts.items():
+        page = browser.get(reverse("admin:risk_alert_change", args=[alert.pk]))
+        assert page.status_code == (200 if name in VISIBLE[role] else 302)
+
+
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+@pytest.mark.parametrize("page", ["admin:settlement_settlementday_changelist", "admin:settlement_apitoken_changelist",
+                                  "admin:settlement_tradingday_changelist"])
+def test_settlement_pages_are_head_office_only(world, login, role, page):
+    response = login(world["staff"][role]).get(reverse(page))
+    allowed = role == Role.HEAD_OFFICE or (role == Role.RISK_OFFICER and "tradingday" in page)
+    assert response.status_code == (200 if allowed else 403)

@@ -1,8 +1,10 @@
 from rest_framework.routers import DefaultRouter
 
 from clients.api.views import ClientViewSet
+from risk.api.views import AlertViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("clients", ClientViewSet, basename="client")
+router.register("alerts", AlertViewSet, basename="alert")
 
 urlpatterns = router.urls
