@@ -18,6 +18,7 @@ from clients.models import Branch, Client, ClientArchive, PiiAccessLog, StaffPro
 from clients.roles import Role
 from futcrm.admin_tools import ScopedAdminMixin, ScopedHistoryAdminMixin, ScopedRelatedFilter
 from futcrm.errors import DomainError
+from tiering.models import Tier, TierAssignment
 
 # The request being rendered, for display methods that depend on the user's permissions; a ContextVar, not an
 # attribute of the shared ModelAdmin instance, so concurrent requests never see each other's user.
@@ -40,6 +41,34 @@ class StatusFilter(admin.SimpleListFilter):
         if self.value() in {"open", "closed"}:
             return queryset.filter(closed_on__isnull=self.value() == "open")
         return queryset
+
+
+class TierFilter(admin.SimpleListFilter):
+    """T9: filter by current tier (latest final assignment)."""
+
+    title = _("current tier")
+    parameter_name = "tier"
+
+    def lookups(self, request, model_admin):
+        return Tier.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.with_current_tier().filter(current_tier=self.value())
+        return queryset
+
+
+class TierAssignmentInline(admin.TabularInline):
+    """The client's tier history (T9) on the client page, newest first."""
+
+    model = TierAssignment
+    fields = ["month", "tier", "avg_equity", "avg_commission", "trading_days", "decided_by", "state", "policy"]
+    readonly_fields = fields
+    ordering = ["-month"]
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = _("tier history")
 
 
 class ClientArchiveInline(admin.StackedInline):
@@ -65,13 +94,14 @@ class AssignAdvisorForm(forms.Form):
 class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
     list_display = ["account_no", "name", "branch", "advisor", "phone_display", "opened_on", "status_display"]
     list_select_related = ["branch", "advisor"]
-    list_filter = [("branch", ScopedRelatedFilter), ("advisor", ScopedRelatedFilter), StatusFilter, "client_type",
+    list_filter = [("branch", ScopedRelatedFilter), ("advisor", ScopedRelatedFilter), StatusFilter, TierFilter,
+                   "client_type",
                    "investor_category", "risk_tolerance"]
     search_fields = ["account_no"]  # the real search is Client.objects.search, see get_search_results
     search_help_text = _("Account number, name, last 4 phone digits, or a whole phone or ID number")
     list_per_page = 50
     autocomplete_fields = ["marketer"]
-    inlines = [ClientArchiveInline]
+    inlines = [ClientArchiveInline, TierAssignmentInline]
     actions = ["assign_advisor"]
     fieldsets = [
         (_("Settlement master data"), {"fields": [

@@ -218,14 +218,28 @@ class DemoSeeder:
             )
         return rows
 
+    def close_days(self, trading_days) -> None:
+        """The settlement system closed every seeded day with matching control totals."""
+        with connection.cursor() as cursor:
+            cursor.execute("""
+                INSERT INTO settlement_settlementday (trade_date, status, row_count, total_balance, total_commission,
+                                                     closed_at)
+                SELECT trade_date, 'closed', count(*), sum(balance), sum(commission), now()
+                FROM settlement_dailystatement WHERE trade_date = ANY(%s) GROUP BY trade_date
+                ON CONFLICT (trade_date) DO NOTHING""", [trading_days])
+
     @transaction.atomic
     def run(self) -> dict:
         month_start = self.end_date.replace(day=1)
         for _ in range(self.months):
             month_start = (month_start - datetime.timedelta(days=1)).replace(day=1)
         trading_days = list(TradingDay.objects.between(month_start, self.end_date).values_list("date", flat=True))
+        with connection.cursor() as cursor:
+            for month in {day.replace(day=1) for day in trading_days}:
+                cursor.execute("SELECT futcrm_ensure_statement_partition(%s)", [month])
         branches, advisors = self.seed_people()
         clients = self.seed_clients(branches, advisors, month_start)
         rows = self.seed_statements(clients, trading_days)
+        self.close_days(trading_days)
         return {"branches": len(branches), "clients": len(clients), "statements": rows,
                 "trading_days": len(trading_days), "first_day": month_start, "last_day": self.end_date}

@@ -13,13 +13,17 @@ class ClientFilterSet(django_filters.FilterSet):
         choices=[("open", _("open")), ("closed", _("closed"))], method="filter_status", label=_("status")
     )
     search = django_filters.CharFilter(method="filter_search", label=_("search"))
+    tier = django_filters.CharFilter(method="filter_tier", label=_("current tier"))
 
     class Meta:
         model = Client
-        fields = ["branch", "advisor", "status", "search", "client_type", "investor_category", "risk_tolerance"]
+        fields = ["branch", "advisor", "status", "search", "tier", "client_type", "investor_category", "risk_tolerance"]
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(closed_on__isnull=(value == "open"))
+
+    def filter_tier(self, queryset, name, value):
+        return queryset.with_current_tier().filter(current_tier=value)
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)

@@ -85,6 +85,14 @@ class ClientQuerySet(ScopedQuerySet):
     branch_path = "branch"
     advisor_path = "advisor"
 
+    def with_current_tier(self):
+        """T9: a client's current tier is its latest final assignment (annotated as `current_tier`)."""
+        from tiering.models import TierAssignment
+
+        latest_final = (TierAssignment.objects.filter(client=models.OuterRef("pk"), state="final")
+                        .order_by("-month").values("tier")[:1])
+        return self.annotate(current_tier=models.Subquery(latest_final))
+
     def search(self, term: str):
         """Admin and API search: account number, name, last 4 phone digits, or a whole phone / ID number (by hash)."""
         term = term.strip()

@@ -19,18 +19,22 @@ _READ_CLIENTS = [
 ]  # fmt: skip
 _WORK_CLIENTS = [*_READ_CLIENTS, "clients.change_client", "clients.add_clientarchive", "clients.change_clientarchive"]
 
+_READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange"]
+
 # Model permissions say *what* a role may do; scoping.py says *on which rows*.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert"],
-    Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert"],
+    Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_READ_TIERS],
+    Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_READ_TIERS],
     Role.RISK_OFFICER: [*_READ_CLIENTS, "clients.reveal_phone", "settlement.view_tradingday", "risk.view_alert",
-                        "risk.view_riskthresholdset"],
+                        "risk.view_riskthresholdset", *_READ_TIERS],
     Role.BRANCH_MANAGER: [
         *_WORK_CLIENTS,
         "clients.assign_advisor",
         "clients.reveal_phone",
         "clients.reveal_id_number",
         "risk.view_alert",
+        *_READ_TIERS,
+        "tiering.view_tierpolicy",
     ],
     Role.HEAD_OFFICE: [
         *_WORK_CLIENTS,
@@ -49,6 +53,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "settlement.change_apitoken",
         "risk.view_alert",
         "risk.view_riskthresholdset",
+        *_READ_TIERS,
+        "tiering.view_tierpolicy",
+        "tiering.add_tierpolicy",
+        "tiering.change_tierpolicy",
     ],
     Role.SETTLEMENT_SYSTEM: [],
 }

@@ -2,9 +2,11 @@ from rest_framework.routers import DefaultRouter
 
 from clients.api.views import ClientViewSet
 from risk.api.views import AlertViewSet
+from tiering.api.views import TierAssignmentViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("clients", ClientViewSet, basename="client")
+router.register("tiers", TierAssignmentViewSet, basename="tier")
 router.register("alerts", AlertViewSet, basename="alert")
 
 urlpatterns = router.urls

@@ -15,6 +15,7 @@ class ClientViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return (
             Client.objects.visible_to(self.request.user)
+            .with_current_tier()
             .select_related("branch", "advisor")
             .order_by("account_no")
         )

@@ -36,12 +36,29 @@ class Command(BaseCommand):
             path.chmod(0o600)
         return path.read_text().strip()
 
+    def _recalculate_tiers(self, months: int) -> None:
+        """T1–T9 for the seeded months, oldest first so tier changes (T12) are recorded."""
+        import datetime
+
+        from django.utils import timezone
+
+        from tiering.services import tiers_recalculate
+
+        month = timezone.localdate().replace(day=1)
+        for _ in range(months):
+            month = (month - datetime.timedelta(days=1)).replace(day=1)
+        while month <= timezone.localdate():
+            result = tiers_recalculate(month)
+            self.stdout.write(f"  tiers {result['month']}: {result['assigned']} clients, {result['state']}")
+            month = (month + datetime.timedelta(days=32)).replace(day=1)
+
     def handle(self, *args, address, clients, months, **options):
         call_command("migrate", interactive=False, verbosity=0)
         password = self._admin_password()
         if not Client.objects.exists():
             self.stdout.write(f"Loading demo data: {clients} clients × {months} months of statements…")
             call_command("seed_demo", clients=clients, months=months, seed=1, password=password)
+            self._recalculate_tiers(months)
         admin, _created = get_user_model().objects.get_or_create(
             username="admin", defaults={"is_staff": True, "is_superuser": True}
         )

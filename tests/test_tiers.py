@@ -1,0 +1,261 @@
+"""Domain T1–T12: the tier engine at every boundary, the worked examples, W = 3, missing days, closed accounts,
+the dormant conditions one by one, provisional/final, changes, policy approval, and the read endpoint."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+
+from clients.roles import Role
+from futcrm.errors import DomainError
+from settlement.models import DailyStatement, SettlementDay, TradingDay
+from tests.factories import BranchFactory, ClientFactory, make_staff
+from tiering.models import TierAssignment, TierChange, TierPolicy
+from tiering.services import tier_policy_approve, tiers_recalculate
+
+OCTOBER = datetime.date(2026, 10, 1)
+SEPTEMBER = datetime.date(2026, 9, 1)
+AUGUST = datetime.date(2026, 8, 1)
+OLD = datetime.date(2020, 1, 6)  # opened long before any window
+
+
+def days_of(month: datetime.date) -> list[datetime.date]:
+    end = (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    return list(TradingDay.objects.between(month, end).values_list("date", flat=True))
+
+
+def statements(client, month, balance, *, commission_total="0", days=None, trade_volume=0, position_volume=0,
+               last_balance=None):
+    """One statement per trading day of `month` (or of `days`); commission_total is spread to the cent."""
+    days = days if days is not None else days_of(month)
+    commission_total = Decimal(commission_total)
+    per_day = (commission_total / len(days)).quantize(Decimal("0.01"))
+    rows = []
+    for index, day in enumerate(days):
+        commission = per_day if index < len(days) - 1 else commission_total - per_day * (len(days) - 1)
+        equity = Decimal(last_balance if last_balance is not None and index == len(days) - 1 else balance)
+        rows.append(DailyStatement(
+            trade_date=day, client=client, pre_balance=equity + commission, deposit=0, withdrawal=0, close_profit=0,
+            position_profit=0, commission=commission, other_adjustments=0, balance=equity, margin=0, available=equity,
+            trade_volume=trade_volume, position_volume=position_volume,
+        ))  # fmt: skip
+    with connection.cursor() as cursor:
+        for first in {row.trade_date.replace(day=1) for row in rows}:
+            cursor.execute("SELECT futcrm_ensure_statement_partition(%s)", [first])
+    DailyStatement.objects.bulk_create(rows)
+
+
+def close(month):
+    for day in days_of(month):
+        SettlementDay.objects.update_or_create(trade_date=day, defaults={"status": "closed"})
+
+
+def tier_of(client, month=OCTOBER):
+    return TierAssignment.objects.get(client=client, month=month)
+
+
+@pytest.fixture
+def branch(db):
+    return BranchFactory(code="T01")
+
+
+def new_client(branch, **fields):
+    return ClientFactory(branch=branch, opened_on=fields.pop("opened_on", OLD), **fields)
+
+
+@pytest.mark.parametrize(("daily_equity", "tier", "decided_by"), [
+    ("10000000.00", "diamond", "equity>=10000000.00"),
+    ("9999999.99", "platinum", "equity>=5000000.00"),
+    ("5000000.00", "platinum", "equity>=5000000.00"),
+    ("4999999.99", "gold", "equity>=1000000.00"),
+    ("1000000.00", "gold", "equity>=1000000.00"),
+    ("999999.99", "quality", "equity>=500000.00"),
+    ("500000.00", "quality", "equity>=500000.00"),
+    ("499999.99", "effective", "equity>=1000.00"),
+    ("1000.00", "effective", "equity>=1000.00"),
+    ("999.99", "dormant", "idle_year,equity<=1000.00"),
+])  # fmt: skip
+def test_equity_thresholds_include_the_number_and_exclude_one_cent_below(branch, daily_equity, tier, decided_by):
+    client = new_client(branch)
+    statements(client, OCTOBER, daily_equity)
+    close(OCTOBER)
+    tiers_recalculate(OCTOBER)
+    assignment = tier_of(client)
+    assert (assignment.tier, assignment.decided_by) == (tier, decided_by)
+    assert assignment.avg_equity == Decimal(daily_equity)
+    assert assignment.state == "final" and assignment.trading_days == len(days_of(OCTOBER)) == 17
+
+
+@pytest.mark.parametrize(("commission", "tier"), [
+    ("100000.00", "diamond"), ("99999.99", "platinum"), ("50000.00", "platinum"), ("49999.99", "gold"),
+    ("10000.00", "gold"), ("9999.99", "effective"),
+])  # fmt: skip
+def test_commission_thresholds(branch, commission, tier):
+    client = new_client(branch)
+    statements(client, OCTOBER, "2000.00", commission_total=commission, trade_volume=1)
+    close(OCTOBER)
+    tiers_recalculate(OCTOBER)
+    assert tier_of(client).tier == tier
+    assert tier_of(client).avg_commission == Decimal(commission)
+
+
+def test_worked_example_commission_beats_equity(branch):
+    client = new_client(branch)
+    statements(client, OCTOBER, "6000000.00", commission_total="120000.00", trade_volume=5)
+    close(OCTOBER)
+    tiers_recalculate(OCTOBER)
+    assert (tier_of(client).tier, tier_of(client).decided_by) == ("diamond", "commission>=100000.00")
+
+
+def test_worked_example_exactly_1000_and_idle_for_two_years_is_effective(branch):
+    client = new_client(branch, last_trade_date=datetime.date(2024, 9, 1))
+    statements(client, OCTOBER, "1000.00")
+    close(OCTOBER)
+    tiers_recalculate(OCTOBER)
+    assert tier_of(client).tier == "effective"
+
+
+def test_missing_days_count_as_zero(branch):
+    client = new_client(branch)
+    days = days_of(OCTOBER)
+    statements(client, OCTOBER, "1000000.00", days=days[1:])  # no statement on the first trading day
+    close(OCTOBER)
+    tiers_recalculate(OCTOBER)
+    assignment = tier_of(client)
+    assert assignment.tier == "quality"
+    assert assignment.avg_equity == (Decimal("1000000.00") * 16 / 17).quantize(Decimal("0.01"))
+
+
+def test_closed_accounts(branch):
+    closed_before = new_client(branch, closed_on=datetime.date(2026, 9, 30))
+    closed_during = new_client(branch, closed_on=datetime.date(2026, 10, 15))
+    statements(closed_during, OCTOBER, "2000000.00", days=[day for day in days_of(OCTOBER) if day.day <= 15])
+    close(OCTOBER)
+    tiers_recalculate(OCTOBER)
+    assert not TierAssignment.objects.filter(client=closed_before).exists()
+    assert tier_of(closed_during).tier == "quality"  # 2,000,000 × 6 of 17 days
+
+
+class TestDormantConditions:
+    """T7: all four must hold; break each one alone."""
+
+    def run(self, client, **statement_options):
+        statements(client, OCTOBER, "500.00", **statement_options)
+        close(OCTOBER)
+        tiers_recalculate(OCTOBER)
+        return tier_of(client).tier
+
+    def test_all_four_hold(self, branch):
+        assert self.run(new_client(branch)) == "dormant"
+
+    def test_opened_less_than_a_year_before(self, branch):
+        assert self.run(new_client(branch, opened_on=datetime.date(2025, 11, 2))) == "ordinary"
+
+    def test_opened_exactly_a_year_before_is_not_more_than_a_year(self, branch):
+        assert self.run(new_client(branch, opened_on=datetime.date(2025, 10, 30))) == "ordinary"
+
+    def test_open_position_in_the_year(self, branch):
+        assert self.run(new_client(branch), position_volume=1) == "ordinary"
+
+    def test_traded_in_the_year(self, branch):
+        assert self.run(new_client(branch), trade_volume=1) == "effective"
+
+    def test_traded_before_go_live_within_the_year(self, branch):
+        assert self.run(new_client(branch, last_trade_date=datetime.date(2026, 1, 5))) == "effective"
+
+    def test_last_day_equity_above_1000(self, branch):
+        assert self.run(new_client(branch), last_balance="1000.01") == "ordinary"
+
+    def test_last_day_equity_exactly_1000(self, branch):
+        assert self.run(new_client(branch), last_balance="1000.00") == "dormant"
+
+
+def test_window_of_three_months(branch, django_user_model):
+    author = make_staff(Role.HEAD_OFFICE, None, "HQA").user
+    approver = make_staff(Role.HEAD_OFFICE, None, "HQB").user
+    policy = TierPolicy.objects.create(version=2, window_months=3, author=author)
+    tier_policy_approve(policy=policy, user=approver)
+    client = new_client(branch)
+    statements(client, AUGUST, "3000000.00")
+    for month in (AUGUST, SEPTEMBER, OCTOBER):
+        close(month)
+    tiers_recalculate(OCTOBER)
+    days = len(days_of(AUGUST)) + len(days_of(SEPTEMBER)) + len(days_of(OCTOBER))
+    assignment = tier_of(client)
+    assert assignment.trading_days == days and assignment.policy.version == 2
+    assert assignment.avg_equity == (Decimal("3000000") * len(days_of(AUGUST)) / days).quantize(Decimal("0.01"))
+    assert assignment.tier == "gold"  # 3,000,000 × 21 of 58 days ≈ 1,086,207
+
+
+def test_provisional_until_every_day_is_closed_and_rerun_is_identical(branch):
+    client = new_client(branch)
+    statements(client, OCTOBER, "600000.00")
+    close(OCTOBER)
+    SettlementDay.objects.filter(trade_date=days_of(OCTOBER)[-1]).update(status="open")
+    tiers_recalculate(OCTOBER)
+    first = list(TierAssignment.objects.values("client", "month", "tier", "avg_equity", "avg_commission",
+                                               "trading_days", "decided_by", "state", "policy"))
+    assert first[0]["state"] == "provisional" and first[0]["trading_days"] == 16
+    tiers_recalculate(OCTOBER)
+    assert list(TierAssignment.objects.values("client", "month", "tier", "avg_equity", "avg_commission",
+                                              "trading_days", "decided_by", "state", "policy")) == first
+
+
+def test_tier_changes_between_final_months(branch):
+    riser, steady = new_client(branch), new_client(branch)
+    statements(riser, SEPTEMBER, "1000000.00")
+    statements(riser, OCTOBER, "5000000.00")
+    statements(steady, SEPTEMBER, "2000.00")
+    statements(steady, OCTOBER, "2000.00")
+    close(SEPTEMBER)
+    close(OCTOBER)
+    tiers_recalculate(SEPTEMBER)
+    tiers_recalculate(OCTOBER)
+    change = TierChange.objects.get()
+    assert (change.client, change.from_tier, change.to_tier, change.upgrade) == (riser, "gold", "platinum", True)
+
+
+def test_policy_needs_a_second_head_office_person(db):
+    author = make_staff(Role.HEAD_OFFICE, None, "HQA").user
+    other_head_office = make_staff(Role.HEAD_OFFICE, None, "HQB").user
+    manager = make_staff(Role.BRANCH_MANAGER, BranchFactory(), "BM").user
+    draft = TierPolicy.objects.create(version=2, window_months=3, author=author)
+    with pytest.raises(DomainError, match="second person"):
+        tier_policy_approve(policy=draft, user=author)
+    with pytest.raises(PermissionDenied):
+        tier_policy_approve(policy=draft, user=manager)
+    assert TierPolicy.objects.filter(approved_at__isnull=False).order_by("-version").first().version == 1
+    tier_policy_approve(policy=draft, user=other_head_office)
+    assert TierPolicy.objects.filter(approved_at__isnull=False).order_by("-version").first().version == 2
+
+
+@pytest.mark.parametrize("role", [Role.ADVISOR, Role.BRANCH_MANAGER, Role.HEAD_OFFICE, Role.SETTLEMENT_SYSTEM])
+def test_tiers_endpoint_is_scoped_and_filtered(world, login, role):
+    for client in world["clients"].values():
+        statements(client, OCTOBER, "1000000.00")
+    close(OCTOBER)
+    tiers_recalculate(OCTOBER)
+    from tests.conftest import VISIBLE
+
+    response = login(world["staff"][role]).get("/api/v1/tiers/", {"month": "2026-10", "tier": "gold"})
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    by_account = {client.account_no: name for name, client in world["clients"].items()}
+    assert {by_account[row["account_no"]] for row in rows} == VISIBLE[role]
+    if rows:
+        assert rows[0] | {"account_no": None} == {
+            "account_no": None, "month": "2026-10", "tier": "gold", "avg_equity": "1000000.00",
+            "avg_commission": "0.00", "trading_days": 17, "decided_by": "equity>=1000000.00", "state": "final",
+            "policy_version": 1,
+        }  # fmt: skip
+    assert login(world["staff"][role]).get("/api/v1/tiers/", {"month": "2026-13"}).status_code == 400
+
+
+def test_clients_endpoint_filters_by_current_tier(world, login):
+    statements(world["clients"]["own"], OCTOBER, "1000000.00")
+    close(OCTOBER)
+    tiers_recalculate(OCTOBER)
+    response = login(world["staff"][Role.HEAD_OFFICE]).get("/api/v1/clients/", {"tier": "gold"})
+    assert [row["account_no"] for row in response.json()["results"]] == [world["clients"]["own"].account_no]

@@ -1,0 +1,68 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+from futcrm.admin_tools import ScopedAdminMixin
+from futcrm.errors import DomainError
+from tiering.models import TierAssignment, TierChange, TierPolicy
+from tiering.services import tier_policy_approve
+
+
+@admin.register(TierPolicy)
+class TierPolicyAdmin(admin.ModelAdmin):
+    """T10: a new version is a draft; another head-office manager approves it with the action."""
+
+    list_display = ["version", "window_months", "diamond_equity", "gold_equity", "quality_equity", "author",
+                    "approved_by", "approved_at"]
+    readonly_fields = ["author", "approved_by", "approved_at", "created_at"]
+    actions = ["approve"]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.approved_at is not None:
+            return False  # an approved version is history: change it by adding a new draft
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Approve selected draft policies"))
+    def approve(self, request, queryset):
+        for policy in queryset:
+            try:
+                tier_policy_approve(policy=policy, user=request.user)
+            except (DomainError, PermissionDenied) as error:
+                self.message_user(request, f"{policy}: {getattr(error, 'message', _('not allowed'))}",
+                                  messages.ERROR)
+            else:
+                self.message_user(request, _("%(policy)s approved.") % {"policy": policy}, messages.SUCCESS)
+
+
+@admin.register(TierAssignment)
+class TierAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["month", "client", "tier", "avg_equity", "avg_commission", "trading_days", "decided_by", "state"]
+    list_select_related = ["client", "policy"]
+    list_filter = ["tier", "state", "month"]
+    search_fields = ["client__account_no", "client__name"]
+    readonly_fields = [field.name for field in TierAssignment._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TierChange)
+class TierChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """T12: upgrades and downgrades between consecutive final months, for the client's advisor."""
+
+    list_display = ["month", "client", "from_tier", "to_tier", "upgrade"]
+    list_select_related = ["client"]
+    list_filter = ["upgrade", "to_tier", "month"]
+    search_fields = ["client__account_no", "client__name"]
+    readonly_fields = [field.name for field in TierChange._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

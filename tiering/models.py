@@ -1,0 +1,137 @@
+"""Monthly client tiers (domain T): the versioned policy (T10), one assignment per client and month (T9), and the
+tier changes between consecutive final months (T12)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+from clients.scoping import ScopedQuerySet
+
+
+class Tier(models.TextChoices):
+    DIAMOND = "diamond", _("diamond")  # 钻石
+    PLATINUM = "platinum", _("platinum")  # 白金
+    GOLD = "gold", _("gold")  # 黄金
+    QUALITY = "quality", _("quality")  # 优质
+    EFFECTIVE = "effective", _("effective")  # 有效
+    DORMANT = "dormant", _("dormant")  # 休眠
+    ORDINARY = "ordinary", _("ordinary")  # 普通
+
+
+VIP_TIERS = (Tier.DIAMOND, Tier.PLATINUM, Tier.GOLD)
+MONEY = {"max_digits": 17, "decimal_places": 2}
+
+
+class TierPolicy(models.Model):
+    """T10: thresholds and window W, versioned. A new version is a draft until a head-office manager other than its
+    author approves it; the approved version with the highest number is in force."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    window_months = models.PositiveSmallIntegerField(_("window (months)"), default=1)
+    diamond_equity = models.DecimalField(_("diamond: average equity from"), default=Decimal("10000000"), **MONEY)
+    diamond_commission = models.DecimalField(_("diamond: monthly commission from"), default=Decimal("100000"),
+                                             **MONEY)
+    platinum_equity = models.DecimalField(_("platinum: average equity from"), default=Decimal("5000000"), **MONEY)
+    platinum_commission = models.DecimalField(_("platinum: monthly commission from"), default=Decimal("50000"),
+                                              **MONEY)
+    gold_equity = models.DecimalField(_("gold: average equity from"), default=Decimal("1000000"), **MONEY)
+    gold_commission = models.DecimalField(_("gold: monthly commission from"), default=Decimal("10000"), **MONEY)
+    quality_equity = models.DecimalField(_("quality: average equity from"), default=Decimal("500000"), **MONEY)
+    effective_equity = models.DecimalField(_("effective: average equity from"), default=Decimal("1000"), **MONEY)
+    dormant_equity = models.DecimalField(_("dormant: last-day equity at most"), default=Decimal("1000"), **MONEY)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("author"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("approved by"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tier policy")
+        verbose_name_plural = _("tier policies")
+        ordering = ["-version"]
+        constraints = [
+            models.CheckConstraint(name="tier_policy_window_positive", condition=Q(window_months__gte=1)),
+            models.CheckConstraint(
+                name="tier_policy_thresholds_descend",
+                condition=Q(diamond_equity__gt=models.F("platinum_equity"),
+                            platinum_equity__gt=models.F("gold_equity"),
+                            gold_equity__gt=models.F("quality_equity"),
+                            quality_equity__gt=models.F("effective_equity"),
+                            diamond_commission__gt=models.F("platinum_commission"),
+                            platinum_commission__gt=models.F("gold_commission")),
+            ),
+            models.CheckConstraint(name="tier_policy_approver_is_not_author",
+                                   condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("author"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version}{'' if self.approved_at else ' (draft)'}"
+
+
+class TierAssignmentQuerySet(ScopedQuerySet):
+    branch_path = "client__branch"
+    advisor_path = "client__advisor"
+
+
+class TierAssignment(models.Model):
+    """T9: a client's tier for a month, with the figures that decided it."""
+
+    class State(models.TextChoices):
+        PROVISIONAL = "provisional", _("provisional")
+        FINAL = "final", _("final")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="tier_assignments",
+                               verbose_name=_("client"))
+    month = models.DateField(_("month"), help_text=_("first day of the tier month"))
+    tier = models.CharField(_("tier"), max_length=12, choices=Tier.choices)
+    avg_equity = models.DecimalField(_("average equity"), **MONEY)
+    avg_commission = models.DecimalField(_("average monthly commission"), **MONEY)
+    trading_days = models.PositiveSmallIntegerField(_("trading days used"))
+    decided_by = models.CharField(_("deciding criterion"), max_length=64)
+    policy = models.ForeignKey(TierPolicy, on_delete=models.PROTECT, verbose_name=_("policy"))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = TierAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tier assignment")
+        verbose_name_plural = _("tier assignments")
+        ordering = ["-month", "client_id"]
+        constraints = [models.UniqueConstraint(fields=["client", "month"], name="tier_one_per_client_month")]
+        indexes = [models.Index(fields=["month", "tier"], name="tier_month_tier")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.month:%Y-%m} {self.tier}"
+
+
+class TierChangeQuerySet(ScopedQuerySet):
+    branch_path = "client__branch"
+    advisor_path = "client__advisor"
+
+
+class TierChange(models.Model):
+    """T12: a client's tier differs between two consecutive final months (an upgrade or a downgrade)."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="tier_changes",
+                               verbose_name=_("client"))
+    month = models.DateField(_("month"))
+    from_tier = models.CharField(_("from"), max_length=12, choices=Tier.choices)
+    to_tier = models.CharField(_("to"), max_length=12, choices=Tier.choices)
+    upgrade = models.BooleanField(_("upgrade"))
+
+    objects = TierChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tier change")
+        verbose_name_plural = _("tier changes")
+        ordering = ["-month"]
+        constraints = [models.UniqueConstraint(fields=["client", "month"], name="tier_change_one_per_client_month")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.month:%Y-%m} {self.from_tier}→{self.to_tier}"

@@ -1,0 +1,94 @@
+"""Tier writes (domain T): the monthly recalculation and the policy's approval."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.utils import timezone
+
+from clients.scoping import sees_everything
+from futcrm.errors import DomainError
+from settlement.models import DailyStatement, SettlementDay, TradingDay
+from tiering import sql
+from tiering.models import TierAssignment, TierPolicy
+
+
+def policy_in_force() -> TierPolicy:
+    policy = TierPolicy.objects.filter(approved_at__isnull=False).order_by("-version").first()
+    if policy is None:
+        raise DomainError("No approved tier policy (T10).", code="no_policy")
+    return policy
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def _year_before(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
+    """T1–T9 for every client for the tier month containing `month`, in one set-based statement; T12 changes when
+    the month is final. Re-running gives the same rows; two runs of one month never overlap (advisory lock)."""
+    step = progress or (lambda label: None)
+    policy = policy_in_force()
+    month_start = month.replace(day=1)
+    window_start = _add_months(month_start, -(policy.window_months - 1))
+    window_end = _add_months(month_start, 1) - datetime.timedelta(days=1)
+    window_days = list(TradingDay.objects.between(window_start, window_end).values_list("date", flat=True))
+    month_days = [day for day in window_days if day >= month_start]
+    if not month_days:
+        raise DomainError(f"{month_start:%Y-%m} has no trading days in the calendar.", code="no_trading_days")
+    closed = set(SettlementDay.objects.filter(trade_date__range=(window_start, window_end),
+                                              status=SettlementDay.Status.CLOSED).values_list("trade_date", flat=True))
+    final = all(day in closed for day in month_days)  # T9: final only when every trading day of M is closed
+    if final:
+        cutoff = window_days[-1]
+    else:  # provisional: up to the latest closed day, else the latest day with statements
+        cutoff = max(closed, default=None) or (DailyStatement.objects.filter(
+            trade_date__range=(window_start, window_end)).order_by("-trade_date").values_list("trade_date", flat=True)
+            .first())
+    if cutoff is None:
+        return {"month": f"{month_start:%Y-%m}", "assigned": 0, "state": "provisional", "trading_days": 0,
+                "last_day": None, "policy_version": policy.version}
+    used_days = [day for day in window_days if day <= cutoff]
+    parameters = {
+        "policy_id": policy.pk, "month": month_start, "window_start": window_start, "last_day": used_days[-1],
+        "days": len(used_days), "year_before": _year_before(used_days[-1]), "now": timezone.now(),
+        "state": TierAssignment.State.FINAL if final else TierAssignment.State.PROVISIONAL,
+        "previous_month": _add_months(month_start, -1),
+    }  # fmt: skip
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('futcrm:tiers'), hashtext(%s))",
+                       [month_start.isoformat()])
+        step("assign")
+        cursor.execute(sql.ASSIGN, parameters)
+        assigned = cursor.rowcount
+        step("clean up")
+        cursor.execute(sql.REMOVE_STALE, parameters)
+        if final:
+            step("tier changes")
+            cursor.execute(sql.RECORD_CHANGES, parameters)
+    return {"month": f"{month_start:%Y-%m}", "assigned": assigned, "state": parameters["state"],
+            "trading_days": len(used_days), "last_day": used_days[-1].isoformat(), "policy_version": policy.version}
+
+
+@transaction.atomic
+def tier_policy_approve(*, policy: TierPolicy, user) -> TierPolicy:
+    """T10: a head-office manager other than the draft's author approves it; from then on it is in force."""
+    if not sees_everything(user) or not user.has_perm("tiering.change_tierpolicy"):
+        raise PermissionDenied
+    policy = TierPolicy.objects.select_for_update().get(pk=policy.pk)
+    if policy.approved_at is not None:
+        raise DomainError(f"Policy {policy} is approved already.", code="already_approved")
+    if policy.author_id == user.pk:
+        raise DomainError("The author of a policy cannot approve it; a second person must.", code="same_person")
+    policy.approved_by = user
+    policy.approved_at = timezone.now()
+    policy.save(update_fields=["approved_by", "approved_at"])
+    return policy
