@@ -5,6 +5,7 @@ its children, and stops them when it exits."""
 import os
 import secrets
 import signal
+import string
 import subprocess
 import sys
 import time
@@ -32,7 +33,8 @@ class Command(BaseCommand):
         path = settings.DATA_DIR / "dev-secrets" / "admin-password"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(12))
+            alphabet = string.ascii_letters + string.digits  # no leading "-" that a command line would misread
+            path.write_text("".join(secrets.choice(alphabet) for _ in range(16)))
             path.chmod(0o600)
         return path.read_text().strip()
 
