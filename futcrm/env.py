@@ -60,6 +60,8 @@ def database_from_url(url: str) -> dict:
         raise ImproperlyConfigured("DATABASE_URL names no database.")
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     host = query.pop("host", None) or parts.hostname or ""
+    # Statement pushes stage 50,000 rows in temporary tables; the 8 MB default would spill them to files.
+    query.setdefault("options", "-c temp_buffers=64MB")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,

@@ -62,12 +62,14 @@ FROM statement_staging AS s
 LEFT JOIN clients_client AS client ON client.account_no = btrim(s.account_no)
 """
 
+_REQUIRED_VALUES = [field for field in STATEMENT_FIELDS if field not in OPTIONAL_FIELDS and field != "account_no"]
+# Few calls per row: each NULL, negative, scale and size check is folded into one num_nulls/least/greatest.
 _row_problems = " OR ".join([
     "t.problem IS NOT NULL",
-    "t.client_id IS NULL",
-    *(f"t.{field} IS NULL" for field in STATEMENT_FIELDS if field not in OPTIONAL_FIELDS and field != "account_no"),
-    *(f"t.{field} < 0" for field in [*NON_NEGATIVE, *INTEGER_FIELDS]),
-    *(f"scale(t.{field}) > 2 OR NOT abs(t.{field}) < 1e15" for field in DECIMAL_FIELDS),
+    f"num_nulls(t.client_id, {', '.join(f't.{field}' for field in _REQUIRED_VALUES)}) > 0",
+    f"least({', '.join(f't.{field}' for field in [*NON_NEGATIVE, *INTEGER_FIELDS])}) < 0",
+    f"greatest({', '.join(f'scale(t.{field})' for field in DECIMAL_FIELDS)}) > 2",
+    f"NOT greatest({', '.join(f'abs(t.{field})' for field in DECIMAL_FIELDS)}) < 1e15",
     "t.balance <> t.pre_balance + t.deposit - t.withdrawal + t.close_profit + t.position_profit - t.commission"
     " + t.other_adjustments",
 ])  # fmt: skip

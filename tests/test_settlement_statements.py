@@ -54,6 +54,12 @@ def test_numbers_may_be_json_numbers_and_booleans_csv_words(api):
     ("pre_balance", "12.345", "invalid"),  # 3 decimal places
     ("pre_balance", "1000000000000000", "invalid"),  # 10^15
     ("pre_balance", "abc", "invalid"),
+    ("pre_balance", "NaN", "invalid"),
+    ("available", "-Infinity", "invalid"),
+    ("close_profit", "12.340", "invalid"),  # a third decimal place, even a zero
+    ("position_profit", {"amount": 1}, "invalid"),
+    ("trade_volume", "99999999999", "invalid"),
+    ("forced_liquidation", "maybe", "invalid"),
     ("deposit", "-0.01", "negative"),
     ("withdrawal", "-5", "negative"),
     ("commission", "-1.00", "negative"),
