@@ -57,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tiering.view_tierpolicy",
         "tiering.add_tierpolicy",
         "tiering.change_tierpolicy",
+        "futcrm.view_jobrun",
     ],
     Role.SETTLEMENT_SYSTEM: [],
 }

@@ -4,6 +4,7 @@ into the database where it is editable in the admin."""
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "futcrm.settings")
 
@@ -12,6 +13,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
-    # Later issues add the nightly jobs (tier recalculation, risk evaluation, contact plans, greetings) here.
     "heartbeat": {"task": "futcrm.tasks.heartbeat", "schedule": 300.0},
+    # T1–T9: the current month provisionally and the previous month until final, every night (Asia/Shanghai).
+    "tiers-nightly": {"task": "tiering.tasks.recalculate_tiers_nightly", "schedule": crontab(hour=2, minute=0)},
 }

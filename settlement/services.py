@@ -253,9 +253,12 @@ def settlement_day_close(*, trade_date: datetime.date, row_count, total_balance,
 
 
 def _queue_risk_evaluation(trade_date: datetime.date) -> None:
+    """After a day closes: its alerts (R2) and its month's provisional tiers (T9)."""
     from risk.tasks import evaluate_risk_for_day
+    from tiering.tasks import recalculate_tiers_for_month
 
     evaluate_risk_for_day.delay(trade_date.isoformat())
+    recalculate_tiers_for_month.delay(trade_date.replace(day=1).isoformat())
 
 
 @transaction.atomic

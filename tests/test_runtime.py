@@ -27,6 +27,10 @@ def test_a_real_worker_runs_a_task_through_redis():
 
 def test_beat_schedule_is_declared_in_code():
     assert app.conf.beat_schedule["heartbeat"]["task"] == "futcrm.tasks.heartbeat"
+    nightly = app.conf.beat_schedule["tiers-nightly"]
+    assert nightly["task"] == "tiering.tasks.recalculate_tiers_nightly"
+    assert (nightly["schedule"].hour, nightly["schedule"].minute) == ({2}, {0})
+    assert app.conf.timezone == "Asia/Shanghai"
 
 
 def test_embedded_redis_is_shared_and_stops_with_its_last_process(tmp_path):

@@ -1,0 +1,41 @@
+"""Records of long-running jobs (nightly tier recalculation, risk evaluation …), shown with progress in the admin."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class JobRun(models.Model):
+    """One run of a job for one key (e.g. `tiers:2026-10`). At most one run per key is `running` (a partial unique
+    index); the work itself is one transaction, so a run killed midway leaves the previous results intact and its
+    record is marked `abandoned` by the next run of the same key."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+        SKIPPED = "skipped", _("skipped (already running)")
+        ABANDONED = "abandoned", _("abandoned (worker stopped)")
+
+    job = models.CharField(_("job"), max_length=64)
+    key = models.CharField(_("key"), max_length=100, db_index=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RUNNING)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    step = models.CharField(_("step"), max_length=100, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=Q(status="running"), name="jobrun_one_running_per_key"),
+            models.CheckConstraint(name="jobrun_progress_percent", condition=Q(progress__lte=100)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.status}"

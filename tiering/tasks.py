@@ -1,0 +1,34 @@
+"""Thin Celery tasks (STYLE.md 7): take a month, run the service under a job record."""
+
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from futcrm.jobs import job_run
+from tiering.services import tiers_recalculate
+
+
+def _month_job(month: datetime.date):
+    steps = {"assign": 20, "clean up": 80, "tier changes": 90}
+
+    def work(progress):
+        result = tiers_recalculate(month, progress=lambda step: progress(step, steps.get(step, 50)))
+        return {**result, "rows": result["assigned"]}
+
+    return job_run("recalc_tiers", f"tiers:{month:%Y-%m}", work)
+
+
+@shared_task
+def recalculate_tiers_for_month(month: str) -> str:
+    """Queued when a settlement day closes: the month of that day, provisional until all its days close (T9)."""
+    return _month_job(datetime.date.fromisoformat(month)).status
+
+
+@shared_task
+def recalculate_tiers_nightly() -> list[str]:
+    """Beat, every night: the current month (provisional) and the previous one, which becomes final once all its
+    trading days are closed."""
+    this_month = timezone.localdate().replace(day=1)
+    previous_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
+    return [_month_job(month).status for month in (previous_month, this_month)]
