@@ -1,7 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from tiering.views import tier_dashboard_export, tier_dashboard_view
 
 admin.site.site_header = admin.site.site_title = "futcrm"
 
@@ -9,6 +11,8 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("dashboard/tiers/", tier_dashboard_view, name="tier-dashboard"),
+    re_path(r"^dashboard/tiers/export\.(?P<fmt>csv|xlsx)$", tier_dashboard_export, name="tier-dashboard-export"),
     path("api/v1/", include("settlement.api.urls")),
     path("api/v1/", include("clients.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from futcrm.admin_tools import ScopedAdminMixin
+from futcrm.admin_tools import ScopedAdminMixin, ScopedRelatedFilter
 from futcrm.errors import DomainError
 from tiering.models import TierAssignment, TierChange, TierPolicy
 from tiering.services import tier_policy_approve
@@ -46,7 +46,8 @@ class TierPolicyAdmin(admin.ModelAdmin):
 class TierAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["month", "client", "tier", "avg_equity", "avg_commission", "trading_days", "decided_by", "state"]
     list_select_related = ["client", "policy"]
-    list_filter = ["tier", "state", "month"]
+    list_filter = ["tier", "state", "month", ("client__branch", ScopedRelatedFilter),
+                   ("client__advisor", ScopedRelatedFilter)]
     search_fields = ["client__account_no", "client__name"]
     readonly_fields = [field.name for field in TierAssignment._meta.fields]
 
@@ -60,7 +61,7 @@ class TierChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     list_display = ["month", "client", "from_tier", "to_tier", "upgrade"]
     list_select_related = ["client"]
-    list_filter = ["upgrade", "to_tier", "month"]
+    list_filter = ["upgrade", "from_tier", "to_tier", "month"]
     search_fields = ["client__account_no", "client__name"]
     readonly_fields = [field.name for field in TierChange._meta.fields]
 

@@ -1,0 +1,67 @@
+"""Real browser (issue 4): Debian's Chromium, driven by Playwright, loads the tier dashboard; the charts render and
+their numbers and the tables' numbers are the database's."""
+
+import os
+import shutil
+
+import pytest
+from django.db.models import Count
+
+from clients.roles import Role
+from tests.factories import PASSWORD
+from tests.test_tiers import OCTOBER, SEPTEMBER, close, statements
+from tiering.models import TierAssignment
+from tiering.selectors import TIER_CODES
+from tiering.services import tiers_recalculate
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # CI installs Chromium (.ci/run), so there the test must run; elsewhere it says why it did not.
+    pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+                       reason="Debian's chromium is not installed (apt-get install chromium)"),
+]
+
+
+def test_tier_dashboard_renders_charts_with_the_database_figures(world, live_server, monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop shares this thread with the ORM
+    from playwright.sync_api import sync_playwright
+
+    for name, balance in (("own", "1000000.00"), ("colleague", "5000.00"), ("other_branch", "6000000.00")):
+        statements(world["clients"][name], SEPTEMBER, balance)
+        statements(world["clients"][name], OCTOBER, balance)
+    close(SEPTEMBER)
+    close(OCTOBER)
+    tiers_recalculate(SEPTEMBER)
+    tiers_recalculate(OCTOBER)
+    expected = dict(TierAssignment.objects.filter(month=OCTOBER).values_list("tier").annotate(Count("id")))
+    head_office = world["staff"][Role.HEAD_OFFICE].user
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])  # fmt: skip
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{live_server.url}/admin/login/?next=/dashboard/tiers/%3Fmonth%3D2026-10")
+        page.fill("#id_username", head_office.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_function("window.futcrmCharts !== undefined")
+        rendered = page.evaluate("""() => Object.fromEntries(Object.entries(window.futcrmCharts).map(
+            ([name, chart]) => [name, {canvas: !!chart.getDom().querySelector('canvas'),
+                                       series: chart.getOption().series.map(s => s.data)}]))""")
+        table = page.eval_on_selector_all("#per-tier tbody tr", """rows => rows.map(row => [
+            row.dataset.tier, Number(row.querySelectorAll('td')[1].innerText)])""")
+        total = page.inner_text("#total-clients")
+        browser.close()
+
+    assert errors == []
+    assert all(chart["canvas"] for chart in rendered.values()), rendered
+    assert rendered["tiers"]["series"][0] == [expected.get(code, 0) for code in TIER_CODES]
+    assert dict((tier, count) for tier, count in table if count) == expected
+    assert int(total) == sum(expected.values()) == 3
+    trend_last_month = [series[-1] for series in rendered["trend"]["series"]]
+    assert trend_last_month == [expected.get(code, 0) for code in TIER_CODES]

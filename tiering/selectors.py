@@ -1,0 +1,86 @@
+"""Reads for the managers' tier dashboard (issue 4), all through TierAssignment.objects.visible_to (domain O)."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Sum
+
+from clients.models import Branch, StaffProfile
+from tiering.models import Tier, TierAssignment
+
+TIER_CODES = list(Tier.values)
+
+
+def add_months(month: datetime.date, months: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass
+class TierDashboard:
+    month: datetime.date
+    per_tier: list[dict] = field(default_factory=list)  # tier, clients, equity, commission
+    by_branch: list[dict] = field(default_factory=list)  # branch, counts per tier, total
+    by_advisor: list[dict] = field(default_factory=list)
+    migration: list[list[int]] = field(default_factory=list)  # [from][to], tiers in TIER_CODES order
+    trend_months: list[str] = field(default_factory=list)
+    trend: dict[str, list[int]] = field(default_factory=dict)  # tier → counts per month
+    totals: dict = field(default_factory=dict)
+
+
+def _counts_by(queryset, key: str) -> dict:
+    rows = queryset.values(key, "tier").annotate(clients=Count("id")).order_by()
+    table: dict = {}
+    for row in rows:
+        table.setdefault(row[key], dict.fromkeys(TIER_CODES, 0))[row["tier"]] = row["clients"]
+    return table
+
+
+def tier_dashboard(user, month: datetime.date, *, branch_id: int | None = None) -> TierDashboard:
+    visible = TierAssignment.objects.visible_to(user)
+    if branch_id:
+        visible = visible.filter(client__branch_id=branch_id)
+    current = visible.filter(month=month)
+    dashboard = TierDashboard(month=month)
+
+    sums = {row["tier"]: row for row in current.values("tier").annotate(
+        clients=Count("id"), equity=Sum("avg_equity"), commission=Sum("avg_commission")).order_by()}
+    dashboard.per_tier = [
+        {"tier": code, "label": str(Tier(code).label), "clients": sums.get(code, {}).get("clients", 0),
+         "equity": sums.get(code, {}).get("equity") or 0, "commission": sums.get(code, {}).get("commission") or 0}
+        for code in TIER_CODES
+    ]
+    dashboard.totals = {
+        "clients": sum(row["clients"] for row in dashboard.per_tier),
+        "equity": sum(row["equity"] for row in dashboard.per_tier),
+        "commission": sum(row["commission"] for row in dashboard.per_tier),
+    }
+
+    branches = _counts_by(current, "client__branch")
+    names = {branch.pk: str(branch) for branch in Branch.objects.filter(pk__in=list(branches))}
+    dashboard.by_branch = [{"id": key, "name": names.get(key, "-"), "counts": [counts[code] for code in TIER_CODES],
+                            "total": sum(counts.values())} for key, counts in sorted(branches.items(),
+                                                                                    key=lambda item: names.get(item[0], ""))]
+    advisors = _counts_by(current, "client__advisor")
+    advisor_names = {staff.pk: str(staff) for staff in StaffProfile.objects.filter(pk__in=[k for k in advisors if k])}
+    dashboard.by_advisor = [{"id": key, "name": advisor_names.get(key, "—"),
+                             "counts": [counts[code] for code in TIER_CODES], "total": sum(counts.values())}
+                            for key, counts in sorted(advisors.items(), key=lambda item: advisor_names.get(item[0], "~"))]
+
+    # T12 month over month: each client's tier last month (same client, so same scope) against this month.
+    matrix = [[0] * len(TIER_CODES) for _ in TIER_CODES]
+    moves = (current.filter(client__tier_assignments__month=add_months(month, -1))
+             .values("client__tier_assignments__tier", "tier").annotate(clients=Count("id")).order_by())
+    for row in moves:
+        matrix[TIER_CODES.index(row["client__tier_assignments__tier"])][TIER_CODES.index(row["tier"])] = row["clients"]
+    dashboard.migration = matrix
+
+    first = add_months(month, -11)
+    trend_rows = (visible.filter(month__gte=first, month__lte=month).values("month", "tier")
+                  .annotate(clients=Count("id")).order_by())
+    months = [add_months(first, offset) for offset in range(12)]
+    dashboard.trend_months = [f"{m:%Y-%m}" for m in months]
+    dashboard.trend = {code: [0] * 12 for code in TIER_CODES}
+    for row in trend_rows:
+        dashboard.trend[row["tier"]][months.index(row["month"])] = row["clients"]
+    return dashboard

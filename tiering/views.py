@@ -1,0 +1,124 @@
+"""The managers' tier dashboard (issue 4): scoped by role, drill-down to the lists, CSV and Excel export."""
+
+import csv
+import datetime
+import io
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from clients.models import Branch
+from tiering.models import Tier, TierAssignment
+from tiering.selectors import TIER_CODES, add_months, tier_dashboard
+
+
+def _selected(request):
+    latest = TierAssignment.objects.visible_to(request.user).order_by("-month").values_list("month", flat=True).first()
+    month = latest or timezone.localdate().replace(day=1)
+    if request.GET.get("month"):
+        try:
+            month = datetime.datetime.strptime(request.GET["month"], "%Y-%m").date()
+        except ValueError:
+            pass  # an unreadable month shows the latest one
+    branch_id = None
+    if request.GET.get("branch", "").isdigit():
+        branch_id = int(request.GET["branch"])
+        if not Branch.objects.visible_to(request.user).filter(pk=branch_id).exists():
+            branch_id = None  # never another branch's figures, whatever the URL says
+    return month, branch_id
+
+
+def _drill(month, **filters) -> str:
+    query = {"month": month.isoformat(), **{key: value for key, value in filters.items() if value is not None}}
+    return reverse("admin:tiering_tierassignment_changelist") + "?" + urlencode(query)
+
+
+@login_required
+@permission_required("tiering.view_tierassignment", raise_exception=True)
+def tier_dashboard_view(request):
+    month, branch_id = _selected(request)
+    dashboard = tier_dashboard(request.user, month, branch_id=branch_id)
+    branch_filter = {"client__branch__id__exact": branch_id}
+    for row in dashboard.per_tier:
+        row["url"] = _drill(month, tier=row["tier"], **branch_filter)
+    for row in dashboard.by_branch:
+        row["cells"] = [(count, _drill(month, tier=code, client__branch__id__exact=row["id"]))
+                        for code, count in zip(TIER_CODES, row["counts"], strict=True)]
+    for row in dashboard.by_advisor:
+        row["cells"] = [(count, _drill(month, tier=code, client__advisor__id__exact=row["id"], **branch_filter))
+                        for code, count in zip(TIER_CODES, row["counts"], strict=True)]
+    change_list = reverse("admin:tiering_tierchange_changelist")
+    matrix = [{"from": label, "cells": [
+        (count, f"{change_list}?" + urlencode({"month": month.isoformat(), "from_tier": TIER_CODES[i],
+                                               "to_tier": TIER_CODES[j]}) if i != j else None)
+        for j, count in enumerate(row)]} for i, (label, row) in enumerate(zip(Tier.labels, dashboard.migration,
+                                                                               strict=True))]
+    chart_data = {
+        "tiers": [str(label) for label in Tier.labels],
+        "clients": [row["clients"] for row in dashboard.per_tier],
+        "equity": [float(row["equity"]) for row in dashboard.per_tier],
+        "trendMonths": dashboard.trend_months,
+        "trend": [{"name": str(Tier(code).label), "data": dashboard.trend[code]} for code in TIER_CODES],
+        "migration": [[j, i, count] for i, row in enumerate(dashboard.migration) for j, count in enumerate(row)],
+    }
+    query = urlencode({"month": f"{month:%Y-%m}", **({"branch": branch_id} if branch_id else {})})
+    return render(request, "tiering/dashboard.html", {
+        "title": _("Tier dashboard"), "dashboard": dashboard, "matrix": matrix, "tier_labels": list(Tier.labels),
+        "chart_data": chart_data, "month_value": f"{month:%Y-%m}", "branch_id": branch_id,
+        "branches": Branch.objects.visible_to(request.user), "query": query,
+        "previous_month": f"{add_months(month, -1):%Y-%m}",
+    })  # fmt: skip
+
+
+def _export_rows(dashboard) -> dict[str, list[list]]:
+    labels = [str(label) for label in Tier.labels]
+    return {
+        _("Per tier"): [[_("tier"), _("clients"), _("total average equity"), _("total average commission")]]
+        + [[row["label"], row["clients"], row["equity"], row["commission"]] for row in dashboard.per_tier],
+        _("By branch"): [[_("branch"), *labels, _("total")]]
+        + [[row["name"], *row["counts"], row["total"]] for row in dashboard.by_branch],
+        _("By advisor"): [[_("advisor"), *labels, _("total")]]
+        + [[row["name"], *row["counts"], row["total"]] for row in dashboard.by_advisor],
+        _("Migration"): [[_("from \\ to"), *labels]]
+        + [[label, *row] for label, row in zip(labels, dashboard.migration, strict=True)],
+        _("Trend"): [[_("month"), *labels]]
+        + [[month, *(dashboard.trend[code][index] for code in TIER_CODES)]
+           for index, month in enumerate(dashboard.trend_months)],
+    }
+
+
+@login_required
+@permission_required("tiering.view_tierassignment", raise_exception=True)
+def tier_dashboard_export(request, fmt):
+    """What the dashboard shows, for the same month, branch and user scope, as CSV or Excel."""
+    month, branch_id = _selected(request)
+    sections = _export_rows(tier_dashboard(request.user, month, branch_id=branch_id))
+    filename = f"tiers-{month:%Y-%m}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for title, rows in sections.items():
+            writer.writerow([title])
+            writer.writerows(rows)
+            writer.writerow([])
+        response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    else:
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        workbook.remove(workbook.active)
+        for title, rows in sections.items():
+            sheet = workbook.create_sheet(title[:31])
+            for row in rows:
+                sheet.append([float(value) if hasattr(value, "quantize") else value for value in row])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(buffer.getvalue(),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
