@@ -58,14 +58,18 @@ def tier_dashboard(user, month: datetime.date, *, branch_id: int | None = None) 
 
     branches = _counts_by(current, "client__branch")
     names = {branch.pk: str(branch) for branch in Branch.objects.filter(pk__in=list(branches))}
-    dashboard.by_branch = [{"id": key, "name": names.get(key, "-"), "counts": [counts[code] for code in TIER_CODES],
-                            "total": sum(counts.values())} for key, counts in sorted(branches.items(),
-                                                                                    key=lambda item: names.get(item[0], ""))]
+    dashboard.by_branch = [
+        {"id": key, "name": names.get(key, "-"), "counts": [counts[code] for code in TIER_CODES],
+         "total": sum(counts.values())}
+        for key, counts in sorted(branches.items(), key=lambda item: names.get(item[0], ""))
+    ]
     advisors = _counts_by(current, "client__advisor")
     advisor_names = {staff.pk: str(staff) for staff in StaffProfile.objects.filter(pk__in=[k for k in advisors if k])}
-    dashboard.by_advisor = [{"id": key, "name": advisor_names.get(key, "—"),
-                             "counts": [counts[code] for code in TIER_CODES], "total": sum(counts.values())}
-                            for key, counts in sorted(advisors.items(), key=lambda item: advisor_names.get(item[0], "~"))]
+    dashboard.by_advisor = [
+        {"id": key, "name": advisor_names.get(key, "—"), "counts": [counts[code] for code in TIER_CODES],
+         "total": sum(counts.values())}
+        for key, counts in sorted(advisors.items(), key=lambda item: advisor_names.get(item[0], "~"))
+    ]
 
     # T12 month over month: each client's tier last month (same client, so same scope) against this month.
     matrix = [[0] * len(TIER_CODES) for _ in TIER_CODES]

@@ -1,5 +1,6 @@
 """The managers' tier dashboard (issue 4): scoped by role, drill-down to the lists, CSV and Excel export."""
 
+import contextlib
 import csv
 import datetime
 import io
@@ -21,10 +22,8 @@ def _selected(request):
     latest = TierAssignment.objects.visible_to(request.user).order_by("-month").values_list("month", flat=True).first()
     month = latest or timezone.localdate().replace(day=1)
     if request.GET.get("month"):
-        try:
+        with contextlib.suppress(ValueError):  # an unreadable month shows the latest one
             month = datetime.datetime.strptime(request.GET["month"], "%Y-%m").date()
-        except ValueError:
-            pass  # an unreadable month shows the latest one
     branch_id = None
     if request.GET.get("branch", "").isdigit():
         branch_id = int(request.GET["branch"])
