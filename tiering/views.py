@@ -5,6 +5,7 @@ import csv
 import datetime
 import io
 
+from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -67,6 +68,7 @@ def tier_dashboard_view(request):
     }
     query = urlencode({"month": f"{month:%Y-%m}", **({"branch": branch_id} if branch_id else {})})
     return render(request, "tiering/dashboard.html", {
+        **admin.site.each_context(request),
         "title": _("Tier dashboard"), "dashboard": dashboard, "matrix": matrix, "tier_labels": list(Tier.labels),
         "chart_data": chart_data, "month_value": f"{month:%Y-%m}", "branch_id": branch_id,
         "branches": Branch.objects.visible_to(request.user), "query": query,
