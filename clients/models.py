@@ -85,13 +85,19 @@ class ClientQuerySet(ScopedQuerySet):
     branch_path = "branch"
     advisor_path = "advisor"
 
-    def with_current_tier(self):
-        """T9: a client's current tier is its latest final assignment (annotated as `current_tier`)."""
-        from tiering.models import TierAssignment
+    def with_current_tier(self, today: datetime.date | None = None):
+        """T9/T11: `computed_tier` is the latest final assignment; `current_tier` is an approved override in force
+        this month, else the computed tier."""
+        from tiering.models import TierAssignment, TierOverride
 
+        month = (today or timezone.localdate()).replace(day=1)
         latest_final = (TierAssignment.objects.filter(client=models.OuterRef("pk"), state="final")
                         .order_by("-month").values("tier")[:1])
-        return self.annotate(current_tier=models.Subquery(latest_final))
+        override = (TierOverride.objects.in_force(month).filter(client=models.OuterRef("pk"))
+                    .order_by("-approved_at").values("tier")[:1])
+        return self.annotate(computed_tier=models.Subquery(latest_final),
+                             current_tier=models.functions.Coalesce(models.Subquery(override),
+                                                                    models.Subquery(latest_final)))
 
     def search(self, term: str):
         """Admin and API search: account number, name, last 4 phone digits, or a whole phone / ID number (by hash)."""

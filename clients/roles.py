@@ -19,7 +19,7 @@ _READ_CLIENTS = [
 ]  # fmt: skip
 _WORK_CLIENTS = [*_READ_CLIENTS, "clients.change_client", "clients.add_clientarchive", "clients.change_clientarchive"]
 
-_READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange"]
+_READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tiering.view_tieroverride"]
 
 # Model permissions say *what* a role may do; scoping.py says *on which rows*.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -35,6 +35,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "risk.view_alert",
         *_READ_TIERS,
         "tiering.view_tierpolicy",
+        "tiering.add_tieroverride",
     ],
     Role.HEAD_OFFICE: [
         *_WORK_CLIENTS,
@@ -57,6 +58,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tiering.view_tierpolicy",
         "tiering.add_tierpolicy",
         "tiering.change_tierpolicy",
+        "tiering.add_tieroverride",
+        "tiering.change_tieroverride",
         "futcrm.view_jobrun",
     ],
     Role.SETTLEMENT_SYSTEM: [],

@@ -259,3 +259,53 @@ def test_clients_endpoint_filters_by_current_tier(world, login):
     tiers_recalculate(OCTOBER)
     response = login(world["staff"][Role.HEAD_OFFICE]).get("/api/v1/clients/", {"tier": "gold"})
     assert [row["account_no"] for row in response.json()["results"]] == [world["clients"]["own"].account_no]
+
+
+class TestOverrides:
+    """T11: by hand, for a period, with a reason, approved by a second person; shown beside the computed tier."""
+
+    def setup(self, world):
+        own = world["clients"]["own"]
+        statements(own, OCTOBER, "1000000.00")
+        close(OCTOBER)
+        tiers_recalculate(OCTOBER)
+        return own
+
+    def test_requested_approved_and_in_force_beside_the_history(self, world):
+        from clients.models import Client
+        from tiering.services import tier_override_approve, tier_override_request
+
+        own = self.setup(world)
+        manager = world["staff"][Role.BRANCH_MANAGER].user
+        head_office = world["staff"][Role.HEAD_OFFICE].user
+        override = tier_override_request(user=manager, client_id=own.pk, tier="diamond", first_month=OCTOBER,
+                                         last_month=datetime.date(2026, 12, 1), reason="strategic account")
+        november = datetime.date(2026, 11, 15)
+        before = Client.objects.with_current_tier(november).get(pk=own.pk)
+        assert (before.current_tier, before.computed_tier) == ("gold", "gold")  # not in force until approved
+        tier_override_approve(user=head_office, override=override)
+        after = Client.objects.with_current_tier(november).get(pk=own.pk)
+        assert (after.current_tier, after.computed_tier) == ("diamond", "gold")
+        assert tier_of(own).tier == "gold"  # the history is never rewritten
+        expired = Client.objects.with_current_tier(datetime.date(2027, 1, 5)).get(pk=own.pk)
+        assert expired.current_tier == "gold"
+
+    def test_the_requester_cannot_approve_and_an_advisor_cannot_request(self, world):
+        from tiering.services import tier_override_approve, tier_override_request
+
+        own = self.setup(world)
+        head_office = world["staff"][Role.HEAD_OFFICE].user
+        override = tier_override_request(user=head_office, client_id=own.pk, tier="diamond", first_month=OCTOBER,
+                                         last_month=OCTOBER, reason="retention")
+        with pytest.raises(DomainError, match="second person"):
+            tier_override_approve(user=head_office, override=override)
+        with pytest.raises(PermissionDenied):
+            tier_override_request(user=world["staff"][Role.ADVISOR].user, client_id=own.pk, tier="diamond",
+                                  first_month=OCTOBER, last_month=OCTOBER, reason="x")
+        with pytest.raises(PermissionDenied):  # a branch manager cannot reach another branch's client
+            tier_override_request(user=world["staff"][Role.BRANCH_MANAGER].user,
+                                  client_id=world["clients"]["other_branch"].pk, tier="gold", first_month=OCTOBER,
+                                  last_month=OCTOBER, reason="x")
+        with pytest.raises(DomainError, match="reason"):
+            tier_override_request(user=head_office, client_id=own.pk, tier="gold", first_month=OCTOBER,
+                                  last_month=OCTOBER, reason="  ")

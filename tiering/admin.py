@@ -1,11 +1,11 @@
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from futcrm.admin_tools import ScopedAdminMixin, ScopedRelatedFilter
 from futcrm.errors import DomainError
-from tiering.models import TierAssignment, TierChange, TierPolicy
-from tiering.services import tier_policy_approve
+from tiering.models import TierAssignment, TierChange, TierOverride, TierPolicy
+from tiering.services import tier_override_approve, tier_override_request, tier_policy_approve
 
 
 @admin.register(TierPolicy)
@@ -67,3 +67,39 @@ class TierChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(TierOverride)
+class TierOverrideAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """T11: requested by a branch manager or head office, approved by another head-office manager."""
+
+    list_display = ["client", "tier", "first_month", "last_month", "requested_by", "approved_by", "approved_at"]
+    list_select_related = ["client", "requested_by", "approved_by"]
+    list_filter = ["tier", ("client__branch", ScopedRelatedFilter)]
+    search_fields = ["client__account_no", "client__name"]
+    autocomplete_fields = ["client"]
+    fields = ["client", "tier", "first_month", "last_month", "reason", "requested_by", "approved_by", "approved_at"]
+    readonly_fields = ["requested_by", "approved_by", "approved_at"]
+    actions = ["approve"]
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            created = tier_override_request(user=request.user, client_id=obj.client_id, tier=obj.tier,
+                                            first_month=obj.first_month, last_month=obj.last_month, reason=obj.reason)
+        except DomainError as error:
+            raise ValidationError(error.message) from error
+        obj.pk = created.pk
+
+    @admin.action(description=_("Approve selected overrides"))
+    def approve(self, request, queryset):
+        for override in queryset:
+            try:
+                tier_override_approve(user=request.user, override=override)
+            except (DomainError, PermissionDenied) as error:
+                self.message_user(request, f"{override}: {getattr(error, 'message', _('not allowed'))}",
+                                  messages.ERROR)
+            else:
+                self.message_user(request, _("%(override)s approved.") % {"override": override}, messages.SUCCESS)

@@ -135,3 +135,46 @@ class TierChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.month:%Y-%m} {self.from_tier}→{self.to_tier}"
+
+
+class TierOverrideQuerySet(ScopedQuerySet):
+    branch_path = "client__branch"
+    advisor_path = "client__advisor"
+
+    def in_force(self, month):
+        return self.filter(approved_at__isnull=False, first_month__lte=month, last_month__gte=month)
+
+
+class TierOverride(models.Model):
+    """T11: a manager sets a client's tier by hand for a stated period with a reason. It needs a second person's
+    approval (as T10) and is shown beside the computed tier; the monthly assignments stay as computed."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="tier_overrides",
+                               verbose_name=_("client"))
+    tier = models.CharField(_("tier"), max_length=12, choices=Tier.choices)
+    first_month = models.DateField(_("from month"))
+    last_month = models.DateField(_("until month"))
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("approved by"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    objects = TierOverrideQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tier override")
+        verbose_name_plural = _("tier overrides")
+        ordering = ["-first_month"]
+        constraints = [
+            models.CheckConstraint(name="tier_override_period_ordered",
+                                   condition=Q(last_month__gte=models.F("first_month"))),
+            models.CheckConstraint(name="tier_override_reason_given", condition=~Q(reason="")),
+            models.CheckConstraint(name="tier_override_approver_is_not_requester",
+                                   condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("requested_by"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.tier} {self.first_month:%Y-%m}–{self.last_month:%Y-%m}"

@@ -10,7 +10,7 @@ from clients.scoping import sees_everything
 from futcrm.errors import DomainError
 from settlement.models import DailyStatement, SettlementDay, TradingDay
 from tiering import sql
-from tiering.models import TierAssignment, TierPolicy
+from tiering.models import Tier, TierAssignment, TierOverride, TierPolicy
 
 
 def policy_in_force() -> TierPolicy:
@@ -92,3 +92,47 @@ def tier_policy_approve(*, policy: TierPolicy, user) -> TierPolicy:
     policy.approved_at = timezone.now()
     policy.save(update_fields=["approved_by", "approved_at"])
     return policy
+
+
+MANAGER_ROLES = {"branch_manager", "head_office"}
+
+
+@transaction.atomic
+def tier_override_request(*, user, client_id: int, tier: str, first_month: datetime.date,
+                          last_month: datetime.date, reason: str) -> TierOverride:
+    """T11: a branch manager or head office proposes a tier for a client it may see, for a period, with a reason."""
+    from clients.models import Client
+    from clients.scoping import staff_profile_of
+
+    profile = staff_profile_of(user)
+    if not (user.is_superuser or (profile is not None and profile.role in MANAGER_ROLES)):
+        raise PermissionDenied
+    client = Client.objects.visible_to(user).filter(pk=client_id).first()
+    if client is None:
+        raise PermissionDenied
+    if tier not in Tier.values:
+        raise DomainError(f"Unknown tier {tier!r}.", field="tier")
+    if not reason.strip():
+        raise DomainError("A reason is required.", field="reason")
+    first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
+    if last_month < first_month:
+        raise DomainError("The period ends before it starts.", field="last_month")
+    return TierOverride.objects.create(client=client, tier=tier, first_month=first_month, last_month=last_month,
+                                       reason=reason.strip(), requested_by=user)
+
+
+@transaction.atomic
+def tier_override_approve(*, user, override: TierOverride) -> TierOverride:
+    """T11 approval, as T10: a head-office manager other than the requester."""
+
+    if not sees_everything(user) or not user.has_perm("tiering.change_tieroverride"):
+        raise PermissionDenied
+    override = TierOverride.objects.select_for_update().get(pk=override.pk)
+    if override.approved_at is not None:
+        raise DomainError("This override is approved already.", code="already_approved")
+    if override.requested_by_id == user.pk:
+        raise DomainError("The requester cannot approve the override; a second person must.", code="same_person")
+    override.approved_by = user
+    override.approved_at = timezone.now()
+    override.save(update_fields=["approved_by", "approved_at"])
+    return override
