@@ -66,15 +66,23 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('futcrm:tiers'), hashtext(%s))",
                        [month_start.isoformat()])
+        cursor.execute("SET LOCAL work_mem = '256MB'")  # one hash aggregate of all clients, in memory
         step("assign")
-        cursor.execute(sql.ASSIGN, parameters)
-        assigned = cursor.rowcount
+        cursor.execute("DROP TABLE IF EXISTS tier_results")
+        cursor.execute(sql.RESULTS, parameters)
+        cursor.execute(sql.UPDATE_CHANGED, parameters)
+        changed = cursor.rowcount
+        cursor.execute(sql.INSERT_NEW, parameters)
+        changed += cursor.rowcount
         step("clean up")
         cursor.execute(sql.REMOVE_STALE, parameters)
+        cursor.execute(sql.COUNT_ASSIGNED, parameters)
+        assigned = cursor.fetchone()[0]
+        cursor.execute(sql.CLEAR_CHANGES, parameters)
         if final:
             step("tier changes")
             cursor.execute(sql.RECORD_CHANGES, parameters)
-    return {"month": f"{month_start:%Y-%m}", "assigned": assigned, "state": parameters["state"],
+    return {"month": f"{month_start:%Y-%m}", "assigned": assigned, "changed": changed, "state": parameters["state"],
             "trading_days": len(used_days), "last_day": used_days[-1].isoformat(), "policy_version": policy.version}
 
 

@@ -5,19 +5,18 @@ cent below does not (以上 includes the number, Civil Code art. 1259); they are
 
 TIER_ORDER = "ARRAY['ordinary', 'dormant', 'effective', 'quality', 'gold', 'platinum', 'diamond']"
 
-ASSIGN = """
+RESULTS = """
+CREATE TEMPORARY TABLE tier_results ON COMMIT DROP AS
 WITH policy AS (
     SELECT * FROM tiering_tierpolicy WHERE id = %(policy_id)s
 ), sums AS (                                   -- T2, T3: the window's statements; a missing day adds nothing (= 0)
-    SELECT client_id, sum(balance) AS equity_sum, sum(commission) AS commission_sum,
-           sum(balance) FILTER (WHERE trade_date = %(last_day)s) AS last_equity
+    SELECT client_id, sum(balance) AS equity_sum, sum(commission) AS commission_sum
     FROM settlement_dailystatement
     WHERE trade_date BETWEEN %(window_start)s AND %(last_day)s
     GROUP BY client_id
 ), figures AS (                                -- T8: accounts closed before the window starts get no tier
     SELECT client.id AS client_id, client.opened_on, client.last_trade_date,
-           coalesce(sums.equity_sum, 0) AS equity_sum, coalesce(sums.commission_sum, 0) AS commission_sum,
-           coalesce(sums.last_equity, 0) AS last_equity
+           coalesce(sums.equity_sum, 0) AS equity_sum, coalesce(sums.commission_sum, 0) AS commission_sum
     FROM clients_client AS client
     LEFT JOIN sums ON sums.client_id = client.id
     WHERE (client.closed_on IS NULL OR client.closed_on >= %(window_start)s) AND client.opened_on <= %(last_day)s
@@ -40,8 +39,13 @@ WITH policy AS (
             WHERE traded.client_id = f.client_id AND traded.trade_date > %(year_before)s
               AND traded.trade_date <= %(last_day)s AND traded.trade_volume > 0)
             THEN 'effective:traded_within_year'
-        -- T7: all four conditions (no trade in the year is implied by reaching this line)
-        WHEN f.opened_on < %(year_before)s AND f.last_equity <= p.dormant_equity AND NOT EXISTS (
+        -- T7: all four conditions (no trade in the year is implied by reaching this line); the last day's equity
+        -- is looked up by primary key for these few candidates only (no statement that day = 0)
+        WHEN f.opened_on < %(year_before)s
+             AND coalesce((SELECT last.balance FROM settlement_dailystatement AS last
+                           WHERE last.trade_date = %(last_day)s AND last.client_id = f.client_id), 0)
+                 <= p.dormant_equity
+             AND NOT EXISTS (
             SELECT 1 FROM settlement_dailystatement AS held
             WHERE held.client_id = f.client_id AND held.trade_date > %(year_before)s
               AND held.trade_date <= %(last_day)s AND held.position_volume > 0)
@@ -50,40 +54,52 @@ WITH policy AS (
     END AS decision
     FROM figures AS f CROSS JOIN policy AS p
 )
-INSERT INTO tiering_tierassignment (client_id, month, tier, avg_equity, avg_commission, trading_days, decided_by,
-                                    policy_id, state, computed_at)
-SELECT d.client_id, %(month)s, split_part(d.decision, ':', 1), round(d.equity_sum / %(days)s, 2),
-       round(d.commission_sum / p.window_months, 2), %(days)s, split_part(d.decision, ':', 2), p.id, %(state)s,
-       %(now)s
+SELECT d.client_id, split_part(d.decision, ':', 1) AS tier, round(d.equity_sum / %(days)s, 2) AS avg_equity,
+       round(d.commission_sum / p.window_months, 2) AS avg_commission, %(days)s::smallint AS trading_days,
+       split_part(d.decision, ':', 2) AS decided_by, p.id AS policy_id, %(state)s::text AS state
 FROM decided AS d CROSS JOIN policy AS p
-ON CONFLICT (client_id, month) DO UPDATE SET
-    tier = EXCLUDED.tier, avg_equity = EXCLUDED.avg_equity, avg_commission = EXCLUDED.avg_commission,
-    trading_days = EXCLUDED.trading_days, decided_by = EXCLUDED.decided_by, policy_id = EXCLUDED.policy_id,
-    state = EXCLUDED.state, computed_at = EXCLUDED.computed_at
+"""
+
+# The month's results are compared with the stored rows by hash joins (not 100,000 index probes): a nightly re-run
+# rewrites only what changed, and computed_at says when a row last changed.
+_COLUMNS = ["tier", "avg_equity", "avg_commission", "trading_days", "decided_by", "policy_id", "state"]
+UPDATE_CHANGED = f"""
+UPDATE tiering_tierassignment AS stored SET
+    {", ".join(f"{column} = result.{column}" for column in _COLUMNS)}, computed_at = %(now)s
+FROM tier_results AS result
+WHERE stored.month = %(month)s AND stored.client_id = result.client_id
+  AND ({", ".join(f"stored.{column}" for column in _COLUMNS)})
+      IS DISTINCT FROM ({", ".join(f"result.{column}" for column in _COLUMNS)})
+"""
+
+INSERT_NEW = f"""
+INSERT INTO tiering_tierassignment (client_id, month, {", ".join(_COLUMNS)}, computed_at)
+SELECT result.client_id, %(month)s, {", ".join(f"result.{column}" for column in _COLUMNS)}, %(now)s
+FROM tier_results AS result
+WHERE NOT EXISTS (SELECT 1 FROM tiering_tierassignment AS stored
+                  WHERE stored.month = %(month)s AND stored.client_id = result.client_id)
 """
 
 # Rows of this month for clients that are no longer eligible (closed before the window, say) go: re-running the
-# month leaves exactly the rows one run would make.
+# month leaves exactly the rows one run would make. Same eligibility as `figures` above.
 REMOVE_STALE = """
-DELETE FROM tiering_tierassignment WHERE month = %(month)s AND computed_at <> %(now)s
+DELETE FROM tiering_tierassignment AS assignment USING clients_client AS client
+WHERE assignment.month = %(month)s AND client.id = assignment.client_id
+  AND NOT ((client.closed_on IS NULL OR client.closed_on >= %(window_start)s) AND client.opened_on <= %(last_day)s)
 """
 
-# T12: between consecutive final months.
+COUNT_ASSIGNED = "SELECT count(*) FROM tiering_tierassignment WHERE month = %(month)s"
+
+# T12: between consecutive final months. The month's changes are rebuilt whole: delete, then one hash join of this
+# month's rows with last month's.
+CLEAR_CHANGES = "DELETE FROM tiering_tierchange WHERE month = %(month)s"
+
 RECORD_CHANGES = f"""
-WITH pairs AS (
-    SELECT current.client_id, previous.tier AS from_tier, current.tier AS to_tier
-    FROM tiering_tierassignment AS current
-    JOIN tiering_tierassignment AS previous
-      ON previous.client_id = current.client_id AND previous.month = %(previous_month)s AND previous.state = 'final'
-    WHERE current.month = %(month)s AND current.state = 'final' AND current.tier <> previous.tier
-), removed AS (
-    DELETE FROM tiering_tierchange AS change WHERE change.month = %(month)s
-      AND NOT EXISTS (SELECT 1 FROM pairs WHERE pairs.client_id = change.client_id)
-)
 INSERT INTO tiering_tierchange (client_id, month, from_tier, to_tier, upgrade)
-SELECT client_id, %(month)s, from_tier, to_tier,
-       array_position({TIER_ORDER}, to_tier) > array_position({TIER_ORDER}, from_tier)
-FROM pairs
-ON CONFLICT (client_id, month) DO UPDATE SET
-    from_tier = EXCLUDED.from_tier, to_tier = EXCLUDED.to_tier, upgrade = EXCLUDED.upgrade
+SELECT current.client_id, %(month)s, previous.tier, current.tier,
+       array_position({TIER_ORDER}, current.tier) > array_position({TIER_ORDER}, previous.tier)
+FROM tiering_tierassignment AS current
+JOIN tiering_tierassignment AS previous
+  ON previous.client_id = current.client_id AND previous.month = %(previous_month)s AND previous.state = 'final'
+WHERE current.month = %(month)s AND current.state = 'final' AND current.tier <> previous.tier
 """

@@ -1,0 +1,179 @@
+#!/usr/bin/env python
+"""Benchmark (issue 4): the monthly tier recalculation (T1–T9) against a hand-written SQL GROUP BY that computes
+the same two averages on the same data, in the same run, at growing client counts; then the managers' dashboard
+at the largest count with 12 months of assignments (median of 20 requests).
+
+    .venv/bin/python bench/tiers.py [--sizes 10000 30000 100000]
+
+Each size gets a fresh database on the benchmark's own embedded PostgreSQL (.data/bench)."""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("FUTCRM_DATA_DIR", str(ROOT / ".data" / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "futcrm.settings")
+os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+import datetime  # noqa: E402
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+MONTH = datetime.date(2026, 10, 1)
+MONTH_END = datetime.date(2026, 10, 31)
+
+BASELINE = """
+CREATE TEMPORARY TABLE baseline_averages AS
+SELECT client_id, sum(balance) / %(days)s AS avg_equity, sum(commission) AS avg_commission
+FROM settlement_dailystatement WHERE trade_date BETWEEN %(first)s AND %(last)s
+GROUP BY client_id
+"""
+
+
+def use_database(name: str) -> None:
+    """A fresh database for each size, so every run measures the same thing."""
+    connection.close()
+    connection.settings_dict["NAME"] = "postgres"
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+    connection.settings_dict["NAME"] = name
+    call_command("migrate", verbosity=0)
+
+
+def populate(clients: int) -> int:
+    """`clients` accounts, a realistic spread of equity, one month of statements (missing days for some)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM clients_client")
+        if cursor.fetchone()[0] == clients:
+            cursor.execute("SELECT count(*) FROM settlement_dailystatement")
+            return cursor.fetchone()[0]
+        cursor.execute("INSERT INTO clients_branch (code, name, address, phone) VALUES ('BT', '压测', '', '') "
+                       "ON CONFLICT DO NOTHING")
+        cursor.execute("""
+            INSERT INTO clients_client (account_no, name, client_type, branch_id, opened_on, id_type,
+                id_number_ciphertext, id_number_hash, phone_ciphertext, phone_hash, phone_last4, email, address,
+                home_region, investor_category, risk_tolerance, marketing_opt_in, created_at, updated_at)
+            SELECT 'T' || lpad(n::text, 7, '0'), 'c' || n, 'individual', b.id,
+                   date '2015-01-01' + (n %% 4000), '', '', '', '', '', '', '', '', '', 'ordinary', '', false, now(),
+                   now()
+            FROM generate_series(1, %s) AS n, clients_branch b WHERE b.code = 'BT'""", [clients])
+        cursor.execute("SELECT futcrm_ensure_statement_partition(%s)", [MONTH])
+        # Equity spread: most small, a few very large (a Pareto-like power of a uniform number).
+        cursor.execute("""
+            INSERT INTO settlement_dailystatement (trade_date, client_id, pre_balance, deposit, withdrawal,
+                close_profit, position_profit, commission, other_adjustments, balance, margin, exchange_margin,
+                available, trade_volume, position_volume, margin_call, forced_liquidation)
+            SELECT day.date, c.id, e.equity + e.fee, 0, 0, 0, 0, e.fee, 0, e.equity, 0, 0, e.equity,
+                   CASE WHEN e.fee > 0 THEN 1 ELSE 0 END, 0, false, false
+            FROM clients_client c
+            CROSS JOIN settlement_tradingday day
+            CROSS JOIN LATERAL (SELECT round((power(random(), 6) * 20000000)::numeric, 2) AS equity,
+                                       CASE WHEN random() < 0.3 THEN round((random() * 500)::numeric, 2)
+                                            ELSE 0 END AS fee) e
+            WHERE day.is_trading_day AND day.date BETWEEN %s AND %s AND (c.id %% 10 <> 0 OR day.date > %s)""",
+                       [MONTH, MONTH_END, datetime.date(2026, 10, 20)])
+        cursor.execute("""INSERT INTO settlement_settlementday (trade_date, status, row_count, total_balance,
+                          total_commission, closed_at)
+                          SELECT date, 'closed', 0, 0, 0, now() FROM settlement_tradingday
+                          WHERE is_trading_day AND date BETWEEN %s AND %s ON CONFLICT DO NOTHING""",
+                       [MONTH, MONTH_END])
+        cursor.execute("VACUUM ANALYZE")
+        cursor.execute("SELECT count(*) FROM settlement_dailystatement")
+        return cursor.fetchone()[0]
+
+
+def best_of(runs: int, action) -> float:
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+def measure(clients: int) -> tuple[float, float, int]:
+    from settlement.models import TradingDay
+    from tiering.services import tiers_recalculate
+
+    use_database(f"futcrm_bench_tiers_{clients}")
+    rows = populate(clients)
+    days = TradingDay.objects.between(MONTH, MONTH_END).count()
+
+    def baseline():
+        with connection.cursor() as cursor:
+            cursor.execute(BASELINE, {"days": days, "first": MONTH, "last": MONTH_END})
+            cursor.execute("DROP TABLE baseline_averages")
+
+    tiers_recalculate(MONTH)  # warm: the first run inserts, later runs are what the nightly job does
+    return best_of(3, baseline), best_of(3, lambda: tiers_recalculate(MONTH)), rows
+
+
+def dashboard_median(clients: int) -> float:
+    """12 months of assignments for `clients` clients; median of 20 dashboard requests by head office."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from clients.models import StaffProfile
+    from clients.roles import Role
+    from clients.services import staff_profile_save
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(DISTINCT month) FROM tiering_tierassignment")
+        if cursor.fetchone()[0] < 12:
+            cursor.execute("""
+                INSERT INTO tiering_tierassignment (client_id, month, tier, avg_equity, avg_commission, trading_days,
+                    decided_by, policy_id, state, computed_at)
+                SELECT a.client_id, (date %s - make_interval(months => m))::date,
+                       (ARRAY['diamond','platinum','gold','quality','effective','dormant','ordinary'])
+                           [1 + floor(power(random(), 0.25) * 7)::int],
+                       a.avg_equity, a.avg_commission, a.trading_days, a.decided_by, a.policy_id, 'final', now()
+                FROM tiering_tierassignment a CROSS JOIN generate_series(1, 11) AS m
+                WHERE a.month = %s ON CONFLICT DO NOTHING""", [MONTH, MONTH])
+            cursor.execute("VACUUM ANALYZE tiering_tierassignment")
+    user, created = get_user_model().objects.get_or_create(username="bench-head-office")
+    if created:
+        staff_profile_save(StaffProfile(user=user, role=Role.HEAD_OFFICE, staff_code="BENCHHQ", full_name="压测"))
+    browser = Client()
+    browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    timings = []
+    for _ in range(21):
+        started = time.perf_counter()
+        response = browser.get("/dashboard/tiers/", {"month": f"{MONTH:%Y-%m}"})
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    return statistics.median(timings[1:])  # the first request warms caches
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
+    arguments = parser.parse_args()
+    print("clients   statements   GROUP BY    recalculation   ratio   (target ≤ 1.30)")
+    results = []
+    for clients in arguments.sizes:
+        baseline, engine, rows = measure(clients)
+        results.append((clients, engine))
+        print(f"{clients:>7,}   {rows:>10,}   {baseline:7.3f} s   {engine:9.3f} s      {engine / baseline:5.2f}")
+    (small, small_time), (large, large_time) = results[0], results[-1]
+    per_client = (large_time - small_time) / (large - small)
+    print(f"growth: {per_client * 1e6:.2f} µs per extra client; projected for 1,000,000 clients: "
+          f"{large_time + per_client * (1_000_000 - large):.1f} s")
+    median = dashboard_median(arguments.sizes[-1])
+    print(f"dashboard at {arguments.sizes[-1]:,} clients × 12 months of assignments, head office: "
+          f"median of 20 requests {median * 1000:.0f} ms (target < 300 ms)")
+
+
+if __name__ == "__main__":
+    main()
