@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from clients import pii
 from clients.roles import Role
-from clients.scoping import ScopedQuerySet, sees_everything, staff_profile_of
+from clients.scoping import ClientScopedQuerySet, ScopedQuerySet, sees_everything, staff_profile_of
 
 ACCOUNT_NO_PATTERN = r"^[0-9A-Za-z]{1,32}$"
 
@@ -242,11 +242,6 @@ class Client(models.Model):
         return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
 
 
-class ClientArchiveQuerySet(ScopedQuerySet):
-    branch_path = "client__branch"
-    advisor_path = "client__advisor"
-
-
 class ClientArchive(models.Model):
     """客户服务档案 (S6): the service archive kept for every VIP client. Birth date, age and home region come from
     the client's ID number; the rest is gathered by the advisor (seed: 初始服务阶段 1 and 3)."""
@@ -274,7 +269,7 @@ class ClientArchive(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords()
-    objects = ClientArchiveQuerySet.as_manager()
+    objects = ClientScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("service archive")
@@ -295,11 +290,6 @@ class ClientArchive(models.Model):
         return filled / len(self.COMPLETENESS_FIELDS)
 
 
-class PiiAccessLogQuerySet(ScopedQuerySet):
-    branch_path = "client__branch"
-    advisor_path = "client__advisor"
-
-
 class PiiAccessLog(models.Model):
     """One reveal of a client's ID or phone number (S9: every reveal is logged). Written by clients.services only."""
 
@@ -315,7 +305,7 @@ class PiiAccessLog(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
 
-    objects = PiiAccessLogQuerySet.as_manager()
+    objects = ClientScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("personal data access")

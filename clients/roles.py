@@ -69,6 +69,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 STAFF_ROLES = {Role.SERVICE_STAFF, Role.ADVISOR, Role.RISK_OFFICER, Role.BRANCH_MANAGER, Role.HEAD_OFFICE}
 
 
+def sync_role_groups_operation():
+    """The migration operation each app adds when it brings new permissions for the roles."""
+    from django.db import migrations
+
+    return migrations.RunPython(lambda apps, schema_editor: sync_role_groups(apps), migrations.RunPython.noop)
+
+
 def sync_role_groups(apps) -> None:
     """Make one auth group per role hold exactly ROLE_PERMISSIONS. Called from migrations (with historical `apps`):
     each issue that adds permissions adds a migration calling this again. Permissions of apps not migrated yet are

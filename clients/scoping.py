@@ -49,3 +49,10 @@ class ScopedQuerySet(models.QuerySet):
         if profile.role in BRANCH_WIDE_ROLES and self.branch_path and profile.branch_id:
             return self.filter(**{self.branch_path: profile.branch_id})
         return self.none()
+
+
+class ClientScopedQuerySet(ScopedQuerySet):
+    """For every model that belongs to a client (archives, statements, alerts, tiers …): the client's scope."""
+
+    branch_path = "client__branch"
+    advisor_path = "client__advisor"

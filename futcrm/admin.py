@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from futcrm.admin_tools import ReadOnlyAdminMixin
 from futcrm.models import JobRun
 
 
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Long-running jobs with their progress; nothing here is edited."""
 
     list_display = ["started_at", "job", "key", "status", "progress_bar", "step", "rows", "finished_at"]
@@ -19,11 +20,3 @@ class JobRunAdmin(admin.ModelAdmin):
 
         return format_html('<progress max="100" value="{}"></progress> {}%', run.progress, run.progress)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -38,6 +38,19 @@ class ScopedAdminMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ReadOnlyAdminMixin:
+    """Records written only by services (jobs, audit trails, settlement days): listed and read, never edited."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ScopedRelatedFilter(admin.RelatedFieldListFilter):
     """A related-object filter whose choices are only the objects the user may see."""
 

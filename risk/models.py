@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, StaffProfile
-from clients.scoping import ScopedQuerySet
+from clients.scoping import ClientScopedQuerySet
 
 
 class RiskThresholdSet(models.Model):
@@ -38,11 +38,6 @@ class RiskThresholdSet(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version}"
-
-
-class AlertQuerySet(ScopedQuerySet):
-    branch_path = "client__branch"
-    advisor_path = "client__advisor"
 
 
 class Alert(models.Model):
@@ -80,7 +75,7 @@ class Alert(models.Model):
     raised_at = models.DateTimeField(_("raised at"))
     due_at = models.DateTimeField(_("contact due by"))
 
-    objects = AlertQuerySet.as_manager()
+    objects = ClientScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("risk alert")

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from futcrm.admin_tools import ReadOnlyAdminMixin
 from settlement.models import ApiToken, SettlementDay, SettlementDayEvent, TradingDay
 
 
@@ -28,7 +29,7 @@ class SettlementDayEventInline(admin.TabularInline):
 
 
 @admin.register(SettlementDay)
-class SettlementDayAdmin(admin.ModelAdmin):
+class SettlementDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Settlement days as the settlement system closed them, with their audit trail. Closing happens through the
     API with control totals; reopening is a head-office API call (settlement-api.md)."""
 
@@ -37,15 +38,6 @@ class SettlementDayAdmin(admin.ModelAdmin):
     date_hierarchy = "trade_date"
     readonly_fields = ["trade_date", "status", "row_count", "total_balance", "total_commission", "closed_at"]
     inlines = [SettlementDayEventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApiToken)

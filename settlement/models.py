@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from clients.scoping import ScopedQuerySet
+from clients.scoping import ClientScopedQuerySet
 
 MONEY = {"max_digits": 17, "decimal_places": 2}  # |value| < 10^15 with 2 places (settlement-api.md)
 
@@ -39,11 +39,6 @@ class TradingDay(models.Model):
         return f"{self.date} {'✓' if self.is_trading_day else '✗'}"
 
 
-class DailyStatementQuerySet(ScopedQuerySet):
-    branch_path = "client__branch"
-    advisor_path = "client__advisor"
-
-
 class DailyStatement(models.Model):
     """One account's end-of-day statement (settlement-api.md, daily statements). Keyed by (trade_date, client)."""
 
@@ -68,7 +63,7 @@ class DailyStatement(models.Model):
     margin_call = models.BooleanField(_("margin call issued"), default=False)
     forced_liquidation = models.BooleanField(_("forced liquidation"), default=False)
 
-    objects = DailyStatementQuerySet.as_manager()
+    objects = ClientScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("daily statement")

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from clients.scoping import ScopedQuerySet
+from clients.scoping import ClientScopedQuerySet
 
 
 class Tier(models.TextChoices):
@@ -73,11 +73,6 @@ class TierPolicy(models.Model):
         return f"v{self.version}{'' if self.approved_at else ' (draft)'}"
 
 
-class TierAssignmentQuerySet(ScopedQuerySet):
-    branch_path = "client__branch"
-    advisor_path = "client__advisor"
-
-
 class TierAssignment(models.Model):
     """T9: a client's tier for a month, with the figures that decided it."""
 
@@ -97,7 +92,7 @@ class TierAssignment(models.Model):
     state = models.CharField(_("state"), max_length=12, choices=State.choices)
     computed_at = models.DateTimeField(_("computed at"))
 
-    objects = TierAssignmentQuerySet.as_manager()
+    objects = ClientScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tier assignment")
@@ -110,11 +105,6 @@ class TierAssignment(models.Model):
         return f"{self.client_id} {self.month:%Y-%m} {self.tier}"
 
 
-class TierChangeQuerySet(ScopedQuerySet):
-    branch_path = "client__branch"
-    advisor_path = "client__advisor"
-
-
 class TierChange(models.Model):
     """T12: a client's tier differs between two consecutive final months (an upgrade or a downgrade)."""
 
@@ -125,7 +115,7 @@ class TierChange(models.Model):
     to_tier = models.CharField(_("to"), max_length=12, choices=Tier.choices)
     upgrade = models.BooleanField(_("upgrade"))
 
-    objects = TierChangeQuerySet.as_manager()
+    objects = ClientScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tier change")
@@ -137,10 +127,7 @@ class TierChange(models.Model):
         return f"{self.client_id} {self.month:%Y-%m} {self.from_tier}→{self.to_tier}"
 
 
-class TierOverrideQuerySet(ScopedQuerySet):
-    branch_path = "client__branch"
-    advisor_path = "client__advisor"
-
+class TierOverrideQuerySet(ClientScopedQuerySet):
     def in_force(self, month):
         return self.filter(approved_at__isnull=False, first_month__lte=month, last_month__gte=month)
 
