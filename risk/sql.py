@@ -33,9 +33,12 @@ FROM day
 JOIN clients_client client ON client.id = day.client_id
 CROSS JOIN thresholds
 CROSS JOIN LATERAL (VALUES
-    ('risk_warning', 'low', NOT day.unbounded AND day.risk_degree >= thresholds.warning_ratio
-                            AND day.risk_degree < thresholds.margin_call_ratio),
-    ('margin_call', 'high', day.unbounded OR day.risk_degree >= thresholds.margin_call_ratio OR day.margin_call),
+    -- Compared exactly (margin against ratio × balance), never through the rounded degree stored for display:
+    -- 79,999.99 of margin on 100,000 of equity is below 80 %.
+    ('risk_warning', 'low', day.balance > 0 AND day.margin >= thresholds.warning_ratio * day.balance
+                            AND day.margin < thresholds.margin_call_ratio * day.balance),
+    ('margin_call', 'high', day.unbounded OR (day.balance > 0 AND day.margin >= thresholds.margin_call_ratio
+                                              * day.balance) OR day.margin_call),
     ('forced_liquidation', 'high', day.forced_liquidation),
     ('negative_equity', 'critical', day.balance < 0),
     ('large_fund_movement', 'medium', day.deposit + day.withdrawal > thresholds.large_fund_movement),

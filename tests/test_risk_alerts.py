@@ -1,0 +1,119 @@
+"""R1, R2, R5 (assignment) and R6 (deadlines) as far as they are built: boundaries of every alert rule."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from clients.roles import Role
+from risk.models import Alert
+from risk.services import alerts_evaluate
+from settlement.models import DailyStatement, SettlementDay
+from tests.factories import BranchFactory, ClientFactory, make_staff
+
+DAY = datetime.date(2026, 11, 20)  # a Friday; the next trading day is Monday 23 November
+
+
+def statement(client, *, balance="100000.00", margin="0.00", deposit="0.00", withdrawal="0.00",
+              close_profit="0.00", position_profit="0.00", commission="0.00", **flags):
+    balance, commission = Decimal(balance), Decimal(commission)
+    movement = (Decimal(deposit) - Decimal(withdrawal) + Decimal(close_profit) + Decimal(position_profit)
+                - commission)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT futcrm_ensure_statement_partition(%s)", [DAY])
+    DailyStatement.objects.create(
+        trade_date=DAY, client=client, pre_balance=balance - movement, deposit=deposit, withdrawal=withdrawal,
+        close_profit=close_profit, position_profit=position_profit, commission=commission, other_adjustments=0,
+        balance=balance, margin=margin, available=balance - Decimal(margin), trade_volume=0, position_volume=1,
+        **flags,
+    )  # fmt: skip
+
+
+def kinds(client) -> set[str]:
+    return set(Alert.objects.filter(client=client, trade_date=DAY).values_list("kind", flat=True))
+
+
+@pytest.fixture
+def client_(db):
+    return ClientFactory(branch=BranchFactory())
+
+
+@pytest.mark.parametrize(("balance", "margin", "expected"), [
+    ("100000.00", "80000.00", {"risk_warning"}),       # exactly 80 %
+    ("100000.00", "79999.99", set()),                  # one cent below
+    ("100000.00", "99999.99", {"risk_warning"}),
+    ("100000.00", "100000.00", {"margin_call"}),       # exactly 100 %
+    ("0.00", "1.00", {"margin_call"}),                 # R1: no equity, margin held: above every threshold
+    ("-0.01", "1.00", {"margin_call", "negative_equity"}),
+    ("-5.00", "0.00", {"negative_equity"}),
+    ("0.00", "0.00", set()),
+])  # fmt: skip
+def test_risk_degree_boundaries(client_, balance, margin, expected):
+    statement(client_, balance=balance, margin=margin)
+    alerts_evaluate(DAY)
+    assert kinds(client_) == expected
+
+
+@pytest.mark.parametrize(("deposit", "withdrawal", "expected"), [
+    ("500000.00", "0.00", set()),                      # 超过 excludes 500,000 itself
+    ("500000.01", "0.00", {"large_fund_movement"}),
+    ("250000.00", "250000.01", {"large_fund_movement"}),
+])  # fmt: skip
+def test_large_fund_movement(client_, deposit, withdrawal, expected):
+    statement(client_, balance="2000000.00", deposit=deposit, withdrawal=withdrawal)
+    alerts_evaluate(DAY)
+    assert kinds(client_) == expected
+
+
+@pytest.mark.parametrize(("close_profit", "commission", "expected"), [
+    ("-200000.00", "0.00", {"large_loss"}),            # 以上 includes 200,000
+    ("-199999.99", "0.00", set()),
+    ("-199990.00", "10.00", {"large_loss"}),           # commission counts towards the loss
+])  # fmt: skip
+def test_large_loss(client_, close_profit, commission, expected):
+    statement(client_, balance="5000000.00", close_profit=close_profit, commission=commission)
+    alerts_evaluate(DAY)
+    assert kinds(client_) == expected
+
+
+def test_settlement_flags(client_):
+    statement(client_, margin_call=True, forced_liquidation=True)
+    alerts_evaluate(DAY)
+    assert kinds(client_) == {"margin_call", "forced_liquidation"}
+
+
+def test_re_running_raises_nothing_new(client_):
+    statement(client_, margin="90000.00")
+    assert alerts_evaluate(DAY) == 1
+    assert alerts_evaluate(DAY) == 0
+    assert Alert.objects.count() == 1
+
+
+def test_assignment_and_deadlines(db):
+    branch = BranchFactory()
+    advisor = make_staff(Role.ADVISOR, branch, "ADV")
+    officer = make_staff(Role.RISK_OFFICER, branch, "RISK")
+    advised = ClientFactory(branch=branch, advisor=advisor)
+    unadvised = ClientFactory(branch=branch)
+    statement(advised, margin="100000.00")   # margin call: contact within 60 minutes (R6)
+    statement(unadvised, margin="85000.00")  # risk warning: by the end of the next trading day
+    alerts_evaluate(DAY)
+    call = Alert.objects.get(client=advised)
+    warning = Alert.objects.get(client=unadvised)
+    assert call.assigned_to == advisor and warning.assigned_to == officer  # R5 fallback: branch risk officer
+    assert call.due_at - call.raised_at == datetime.timedelta(minutes=60)
+    from zoneinfo import ZoneInfo
+
+    assert warning.due_at == datetime.datetime(2026, 11, 24, 0, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert call.risk_degree == Decimal("1.0000")
+
+
+def test_evaluate_risk_command_needs_a_closed_day(client_):
+    statement(client_, margin="90000.00")
+    with pytest.raises(CommandError, match="not closed"):
+        call_command("evaluate_risk", "--date", DAY.isoformat())
+    SettlementDay.objects.create(trade_date=DAY, status="closed")
+    call_command("evaluate_risk", "--date", DAY.isoformat())
+    assert kinds(client_) == {"risk_warning"}
