@@ -34,7 +34,7 @@ JOIN clients_client client ON client.id = day.client_id
 CROSS JOIN thresholds
 CROSS JOIN LATERAL (VALUES
     -- Compared exactly (margin against ratio × balance), never through the rounded degree stored for display:
-    -- 79,999.99 of margin on 100,000 of equity is below 80 %.
+    -- 79,999.99 of margin on 100,000 of equity is below eighty per cent.
     ('risk_warning', 'low', day.balance > 0 AND day.margin >= thresholds.warning_ratio * day.balance
                             AND day.margin < thresholds.margin_call_ratio * day.balance),
     ('margin_call', 'high', day.unbounded OR (day.balance > 0 AND day.margin >= thresholds.margin_call_ratio
