@@ -277,3 +277,16 @@ def test_concurrent_pushes_of_the_same_date_serialise():
     assert sorted(result["created"] for result in results) == [0, 0, 0, 200]
     assert sorted(result["unchanged"] for result in results) == [0, 200, 200, 200]
     assert DailyStatement.objects.count() == 200
+
+
+def test_openapi_schema_and_docs_are_served_without_a_cdn(setup, client):
+    schema = client.get("/api/schema/", **setup["reader"].headers)
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    for path in ("/api/v1/settlement/statements", "/api/v1/settlement/days/{trade_date}/close", "/api/v1/tiers/",
+                 "/api/v1/alerts/", "/api/v1/clients/"):
+        assert path in text
+    client.force_login(setup["head_office"], backend="django.contrib.auth.backends.ModelBackend")
+    docs = client.get("/api/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
+    assert "cdn" not in docs.lower()
