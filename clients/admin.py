@@ -18,6 +18,7 @@ from clients.models import Branch, Client, ClientArchive, PiiAccessLog, StaffPro
 from clients.roles import Role
 from futcrm.admin_tools import ScopedAdminMixin, ScopedHistoryAdminMixin, ScopedRelatedFilter
 from futcrm.errors import DomainError
+from service_log.admin import ContactRecordInline
 from tiering.models import Tier, TierAssignment
 
 # The request being rendered, for display methods that depend on the user's permissions; a ContextVar, not an
@@ -101,7 +102,7 @@ class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
     search_help_text = _("Account number, name, last 4 phone digits, or a whole phone or ID number")
     list_per_page = 50
     autocomplete_fields = ["marketer"]
-    inlines = [ClientArchiveInline, TierAssignmentInline]
+    inlines = [ClientArchiveInline, TierAssignmentInline, ContactRecordInline]
     actions = ["assign_advisor"]
     fieldsets = [
         (_("Settlement master data"), {"fields": [

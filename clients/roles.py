@@ -19,21 +19,25 @@ _READ_CLIENTS = [
 ]  # fmt: skip
 _WORK_CLIENTS = [*_READ_CLIENTS, "clients.change_client", "clients.add_clientarchive", "clients.change_clientarchive"]
 
+_CONTACTS = ["service_log.view_contactrecord", "service_log.add_contactrecord"]
 _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tiering.view_tieroverride"]
 
 # Model permissions say *what* a role may do; scoping.py says *on which rows*.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_READ_TIERS],
-    Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_READ_TIERS],
+    Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_READ_TIERS, *_CONTACTS],
+    Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", "risk.change_alert", *_READ_TIERS,
+                   *_CONTACTS],
     Role.RISK_OFFICER: [*_READ_CLIENTS, "clients.reveal_phone", "settlement.view_tradingday", "risk.view_alert",
-                        "risk.view_riskthresholdset", *_READ_TIERS],
+                        "risk.view_riskthresholdset", "risk.change_alert", *_READ_TIERS, *_CONTACTS],
     Role.BRANCH_MANAGER: [
         *_WORK_CLIENTS,
         "clients.assign_advisor",
         "clients.reveal_phone",
         "clients.reveal_id_number",
         "risk.view_alert",
+        "risk.change_alert",
         *_READ_TIERS,
+        *_CONTACTS,
         "tiering.view_tierpolicy",
         "tiering.add_tieroverride",
     ],
@@ -61,6 +65,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tiering.add_tieroverride",
         "tiering.change_tieroverride",
         "futcrm.view_jobrun",
+        "risk.change_alert",
+        *_CONTACTS,
     ],
     Role.SETTLEMENT_SYSTEM: [],
 }

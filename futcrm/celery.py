@@ -15,5 +15,7 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "heartbeat": {"task": "futcrm.tasks.heartbeat", "schedule": 300.0},
     # T1–T9: the current month provisionally and the previous month until final, every night (Asia/Shanghai).
+    # R6: overdue alerts escalate to the branch risk officer.
+    "alerts-escalate-overdue": {"task": "risk.tasks.escalate_overdue_alerts", "schedule": 300.0},
     "tiers-nightly": {"task": "tiering.tasks.recalculate_tiers_nightly", "schedule": crontab(hour=2, minute=0)},
 }

@@ -1,21 +1,62 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from futcrm.admin_tools import ScopedAdminMixin
-from risk.models import Alert, RiskThresholdSet
+from futcrm.errors import DomainError
+from risk import services
+from risk.models import Alert, AlertEvent, RiskThresholdSet
+
+
+class AlertEventInline(admin.TabularInline):
+    model = AlertEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["action", "actor", "at", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Alert)
 class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """Risk alerts (R2), scoped like clients; the workflow (R5, R6) arrives with the margin-risk issue."""
+    """Risk alerts (R2), scoped like clients, with the R5 workflow as actions; overdue ones (R6) stand out."""
 
-    list_display = ["trade_date", "client", "kind", "severity", "status", "risk_degree", "assigned_to", "due_at"]
+    list_display = ["trade_date", "client", "kind", "severity", "status", "risk_degree", "assigned_to",
+                    "due_display", "escalated"]
+    inlines = [AlertEventInline]
+    actions = ["acknowledge", "escalate"]
     list_select_related = ["client", "assigned_to"]
-    list_filter = ["kind", "severity", "status", "trade_date"]
+    list_filter = ["kind", "severity", "status", "escalated", "trade_date"]
     search_fields = ["client__account_no", "client__name"]
     readonly_fields = [field.name for field in Alert._meta.fields]
 
     def has_add_permission(self, request):
         return False  # raised by the evaluation only
+
+    @admin.display(description=_("contact due by"), ordering="due_at")
+    def due_display(self, alert):
+        if alert.is_overdue:
+            return format_html('<strong style="color:#ba2121">{} ⚠</strong>', alert.due_at.strftime("%Y-%m-%d %H:%M"))
+        return alert.due_at.strftime("%Y-%m-%d %H:%M")
+
+    def _each(self, request, queryset, service, done):
+        for alert in queryset:
+            try:
+                service(user=request.user, alert_id=alert.pk)
+            except (DomainError, PermissionDenied) as error:
+                self.message_user(request, f"{alert}: {getattr(error, 'message', _('not allowed'))}", messages.ERROR)
+            else:
+                self.message_user(request, f"{alert}: {done}", messages.SUCCESS)
+
+    @admin.action(description=_("Acknowledge selected alerts"))
+    def acknowledge(self, request, queryset):
+        self._each(request, queryset, services.alert_acknowledge, _("acknowledged"))
+
+    @admin.action(description=_("Escalate selected alerts to the branch risk officer"))
+    def escalate(self, request, queryset):
+        self._each(request, queryset, services.alert_escalate, _("escalated"))
 
 
 @admin.register(RiskThresholdSet)

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -74,6 +75,9 @@ class Alert(models.Model):
     thresholds = models.ForeignKey(RiskThresholdSet, on_delete=models.PROTECT, verbose_name=_("thresholds"))
     raised_at = models.DateTimeField(_("raised at"))
     due_at = models.DateTimeField(_("contact due by"))
+    # R5/R6 workflow: who and when is in AlertEvent; these fields say where the alert stands.
+    escalated = models.BooleanField(_("escalated"), default=False)
+    resolution_note = models.TextField(_("resolution note"), blank=True)
 
     objects = ClientScopedQuerySet.as_manager()
 
@@ -89,5 +93,36 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.trade_date} {self.kind}"
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.status in (self.Status.OPEN, self.Status.ACKNOWLEDGED) and self.due_at < timezone.now()
+
+
+class AlertEvent(models.Model):
+    """R5: every change of an alert's state, with who and when (the system when `actor` is empty)."""
+
+    class Action(models.TextChoices):
+        ACKNOWLEDGED = "acknowledged", _("acknowledged")
+        CONTACTED = "contacted", _("contacted")
+        RESOLVED = "resolved", _("resolved")
+        ESCALATED = "escalated", _("escalated")
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="events", verbose_name=_("risk alert"))
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("alert event")
+        verbose_name_plural = _("alert events")
+        ordering = ["at"]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.action}"
 
 

@@ -4,7 +4,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from risk import sql
-from risk.models import RiskThresholdSet
+from risk.models import Alert, AlertEvent, RiskThresholdSet
 
 
 @transaction.atomic
@@ -19,4 +19,112 @@ def alerts_evaluate(trade_date: datetime.date) -> int:
                        [trade_date.isoformat()])
         cursor.execute(sql.RAISE_ALERTS, {"trade_date": trade_date, "thresholds_id": thresholds.pk,
                                           "now": timezone.now()})
+        return cursor.rowcount
+
+
+# R5/R6 workflow -----------------------------------------------------------------------------------------------
+# open → acknowledged → contacted (with a contact record, S1) → resolved (with a note); escalation at any step
+# before resolution sends the alert to the branch risk officer.
+ACTING_ROLES = {"advisor", "risk_officer", "branch_manager", "head_office"}
+
+
+def _alert_for(user, alert_id: int) -> Alert:
+    from django.core.exceptions import PermissionDenied
+
+    from clients.scoping import sees_everything, staff_profile_of
+
+    profile = staff_profile_of(user)
+    if not (sees_everything(user) or (profile is not None and profile.role in ACTING_ROLES)):
+        raise PermissionDenied
+    alert = Alert.objects.visible_to(user).select_for_update().filter(pk=alert_id).first()
+    if alert is None:
+        raise PermissionDenied
+    return alert
+
+
+def _move(alert: Alert, *, expected: set[str], to: str, user, note: str = "") -> Alert:
+    from futcrm.errors import DomainError
+
+    if alert.status not in expected:
+        raise DomainError(f"An alert that is {alert.status} cannot become {to}.", code="forbidden_transition",
+                          field="status")
+    alert.status = to
+    alert.save(update_fields=["status", "resolution_note"])
+    AlertEvent.objects.create(alert=alert, action=to, actor=user, note=note)
+    return alert
+
+
+@transaction.atomic
+def alert_acknowledge(*, user, alert_id: int) -> Alert:
+    return _move(_alert_for(user, alert_id), expected={Alert.Status.OPEN}, to=Alert.Status.ACKNOWLEDGED, user=user)
+
+
+@transaction.atomic
+def alert_record_contact(*, user, alert_id: int, contact) -> Alert:
+    """R5: contacted needs a contact record (S1) with the alert's client, linked to the alert."""
+    from futcrm.errors import DomainError
+
+    alert = _alert_for(user, alert_id)
+    if contact.client_id != alert.client_id:
+        raise DomainError("The contact record is for another client.", code="other_client", field="contact")
+    contact.alert = alert
+    contact.save(update_fields=["alert"])
+    return _move(alert, expected={Alert.Status.ACKNOWLEDGED}, to=Alert.Status.CONTACTED, user=user,
+                 note=f"contact record {contact.pk}")
+
+
+@transaction.atomic
+def alert_resolve(*, user, alert_id: int, note: str) -> Alert:
+    from futcrm.errors import DomainError
+
+    if not note.strip():
+        raise DomainError("Resolving an alert needs a note.", code="note_required", field="note")
+    alert = _alert_for(user, alert_id)
+    alert.resolution_note = note.strip()
+    return _move(alert, expected={Alert.Status.CONTACTED}, to=Alert.Status.RESOLVED, user=user, note=note.strip())
+
+
+def _branch_risk_officer(alert: Alert):
+    from clients.models import StaffProfile
+
+    return (StaffProfile.objects.filter(branch_id=alert.client.branch_id, role="risk_officer")
+            .order_by("staff_code").first())
+
+
+@transaction.atomic
+def alert_escalate(*, user, alert_id: int, note: str = "") -> Alert:
+    """R5: escalate to the branch risk officer (by hand; overdue alerts escalate by themselves, R6)."""
+    from futcrm.errors import DomainError
+
+    alert = _alert_for(user, alert_id)
+    if alert.status == Alert.Status.RESOLVED or alert.escalated:
+        raise DomainError("Only an unresolved alert that is not escalated yet can be escalated.",
+                          code="forbidden_transition", field="status")
+    alert.escalated = True
+    alert.assigned_to = _branch_risk_officer(alert) or alert.assigned_to
+    alert.save(update_fields=["escalated", "assigned_to"])
+    AlertEvent.objects.create(alert=alert, action=AlertEvent.Action.ESCALATED, actor=user, note=note)
+    return alert
+
+
+ESCALATE_OVERDUE = """
+WITH overdue AS (
+    UPDATE risk_alert AS alert SET escalated = true,
+        assigned_to_id = coalesce((SELECT officer.id FROM clients_staffprofile officer
+                                   JOIN clients_client client ON client.branch_id = officer.branch_id
+                                   WHERE client.id = alert.client_id AND officer.role = 'risk_officer'
+                                   ORDER BY officer.staff_code LIMIT 1), alert.assigned_to_id)
+    WHERE alert.status IN ('open', 'acknowledged') AND NOT alert.escalated AND alert.due_at < %(now)s
+    RETURNING alert.id
+)
+INSERT INTO risk_alertevent (alert_id, action, actor_id, at, note)
+SELECT id, 'escalated', NULL, %(now)s, 'overdue (R6)' FROM overdue
+"""
+
+
+@transaction.atomic
+def alerts_escalate_overdue() -> int:
+    """R6: alerts not contacted by their deadline escalate to the branch risk officer, in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(ESCALATE_OVERDUE, {"now": timezone.now()})
         return cursor.rowcount

@@ -18,9 +18,9 @@ WITH thresholds AS (
 ), next_trading_day AS (
     SELECT min(date) AS date FROM settlement_tradingday WHERE is_trading_day AND date > %(trade_date)s
 )
-INSERT INTO risk_alert (client_id, trade_date, kind, severity, status, risk_degree, assigned_to_id, thresholds_id,
-                        raised_at, due_at)
-SELECT day.client_id, %(trade_date)s, alert.kind, alert.severity, 'open', day.risk_degree,
+INSERT INTO risk_alert (client_id, trade_date, kind, severity, status, escalated, resolution_note, risk_degree,
+                        assigned_to_id, thresholds_id, raised_at, due_at)
+SELECT day.client_id, %(trade_date)s, alert.kind, alert.severity, 'open', false, '', day.risk_degree,
        coalesce(client.advisor_id, (SELECT officer.id FROM clients_staffprofile officer
                                     WHERE officer.branch_id = client.branch_id AND officer.role = 'risk_officer'
                                     ORDER BY officer.staff_code LIMIT 1)),

@@ -2,6 +2,14 @@ from celery import shared_task
 
 
 @shared_task
+def escalate_overdue_alerts() -> int:
+    """R6, every five minutes from beat."""
+    from risk.services import alerts_escalate_overdue
+
+    return alerts_escalate_overdue()
+
+
+@shared_task
 def evaluate_risk_for_day(trade_date: str) -> int:
     """R2: raise the day's alerts once its settlement is closed (queued by settlement_day_close)."""
     import datetime

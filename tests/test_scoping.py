@@ -77,7 +77,9 @@ def test_admin_change_is_refused_outside_scope_and_changes_nothing(world, login,
     form = {"investor_category": "professional", "risk_tolerance": "C5", "marketing_opt_in": "on",
             "archive-TOTAL_FORMS": "0", "archive-INITIAL_FORMS": "0", "archive-MIN_NUM_FORMS": "0",
             "archive-MAX_NUM_FORMS": "1", "tier_assignments-TOTAL_FORMS": "0", "tier_assignments-INITIAL_FORMS": "0",
-            "tier_assignments-MIN_NUM_FORMS": "0", "tier_assignments-MAX_NUM_FORMS": "0"}
+            "tier_assignments-MIN_NUM_FORMS": "0", "tier_assignments-MAX_NUM_FORMS": "0",
+            "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0", "contacts-MIN_NUM_FORMS": "0",
+            "contacts-MAX_NUM_FORMS": "1000"}
     response = browser.post(url, form)
     client.refresh_from_db()
     may_change = target in VISIBLE[role] and role != Role.RISK_OFFICER

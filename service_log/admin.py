@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from futcrm.admin_tools import ScopedAdminMixin, ScopedRelatedFilter
+from service_log.models import ContactRecord
+
+
+@admin.register(ContactRecord)
+class ContactRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """S1 contact records, scoped like their clients (O)."""
+
+    list_display = ["contacted_at", "client", "staff", "channel", "direction", "category", "next_follow_up"]
+    list_select_related = ["client", "staff"]
+    list_filter = ["channel", "category", "direction", ("staff", ScopedRelatedFilter)]
+    search_fields = ["client__account_no", "client__name", "summary"]
+    autocomplete_fields = ["client", "staff", "alert"]
+    date_hierarchy = "contacted_at"
+
+
+class ContactRecordInline(admin.StackedInline):
+    """On the client page: the latest contacts, and a blank one to log a new contact without leaving the page."""
+
+    model = ContactRecord
+    fk_name = "client"
+    extra = 1
+    can_delete = False
+    fields = [("contacted_at", "channel", "direction", "category"), "summary", ("outcome", "next_follow_up"),
+              ("staff", "alert")]
+    autocomplete_fields = ["staff", "alert"]
+    ordering = ["-contacted_at"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "staff":  # the person logging the contact, unless they pick a colleague
+            field.initial = getattr(request.user, "staff_profile", None)
+        return field
