@@ -19,7 +19,8 @@ _READ_CLIENTS = [
 ]  # fmt: skip
 _WORK_CLIENTS = [*_READ_CLIENTS, "clients.change_client", "clients.add_clientarchive", "clients.change_clientarchive"]
 
-_CONTACTS = ["service_log.view_contactrecord", "service_log.add_contactrecord"]
+_CONTACTS = ["service_log.view_contactrecord", "service_log.add_contactrecord", "service_log.view_smsdelivery",
+             "service_log.view_notification"]
 _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tiering.view_tieroverride"]
 
 # Model permissions say *what* a role may do; scoping.py says *on which rows*.
@@ -67,6 +68,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "futcrm.view_jobrun",
         "risk.change_alert",
         *_CONTACTS,
+        "service_log.view_messagetemplate",
+        "service_log.change_messagetemplate",
     ],
     Role.SETTLEMENT_SYSTEM: [],
 }

@@ -207,3 +207,9 @@ LOGGING = {
 
 # futcrm ---------------------------------------------------------------------------------------------------------
 SERVICE_HOTLINE = env_str("FUTCRM_SERVICE_HOTLINE", "400-000-0000")
+SMS_BACKEND = env_str("FUTCRM_SMS_BACKEND", "futcrm.sms.ConsoleBackend")
+SMS_GATEWAY_URL = env_str("FUTCRM_SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = env_str("FUTCRM_SMS_GATEWAY_TOKEN", "")
+SMS_GATEWAY_ATTEMPTS = env_int("FUTCRM_SMS_GATEWAY_ATTEMPTS", 3)
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "futcrm@localhost")

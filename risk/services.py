@@ -3,6 +3,7 @@ import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from futcrm.errors import DomainError
 from risk import sql
 from risk.models import Alert, AlertEvent, RiskThresholdSet
 
@@ -128,3 +129,36 @@ def alerts_escalate_overdue() -> int:
     with connection.cursor() as cursor:
         cursor.execute(ESCALATE_OVERDUE, {"now": timezone.now()})
         return cursor.rowcount
+
+
+def margin_call_notices_send(trade_date) -> dict:
+    """R7: for each margin-call alert of the day not yet notified, the client gets the margin-call SMS (statutory,
+    whatever their marketing consent, S9) and the assigned staff member an in-app notification and an email.
+    Running it again sends nothing twice."""
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    from service_log.models import SmsDelivery
+    from service_log.services import notification_create, sms_send
+
+    counts = {"sms_sent": 0, "sms_failed": 0, "staff_notified": 0}
+    pending = (Alert.objects.filter(trade_date=trade_date, kind=Alert.Kind.MARGIN_CALL)
+               .exclude(sms__status=SmsDelivery.Status.SENT).select_related("client", "assigned_to__user"))
+    for alert in pending:
+        degree = f"{alert.risk_degree:.2%}" if alert.risk_degree is not None else "—"
+        try:
+            delivery = sms_send(client=alert.client, template_code="margin_call", alert=alert,
+                                context={"trade_date": trade_date.isoformat(), "risk_degree": degree})
+        except DomainError:
+            counts["sms_failed"] += 1
+            continue
+        counts["sms_sent" if delivery.status == SmsDelivery.Status.SENT else "sms_failed"] += 1
+        staff = alert.assigned_to.user if alert.assigned_to else None
+        if staff is not None and not alert.sms.exclude(pk=delivery.pk).exists():  # first attempt only
+            text = f"追加保证金：{alert.client} {trade_date} 风险度 {degree}，请在 {alert.due_at:%H:%M} 前联系客户。"
+            notification_create(user=staff, text=text,
+                                link=reverse("admin:risk_alert_change", args=[alert.pk]))
+            if staff.email:
+                send_mail("追加保证金预警", text, None, [staff.email], fail_silently=True)
+            counts["staff_notified"] += 1
+    return counts

@@ -14,6 +14,9 @@ def evaluate_risk_for_day(trade_date: str) -> int:
     """R2: raise the day's alerts once its settlement is closed (queued by settlement_day_close)."""
     import datetime
 
-    from risk.services import alerts_evaluate
+    from risk.services import alerts_evaluate, margin_call_notices_send
 
-    return alerts_evaluate(datetime.date.fromisoformat(trade_date))
+    day = datetime.date.fromisoformat(trade_date)
+    raised = alerts_evaluate(day)
+    margin_call_notices_send(day)  # R7, right after the alerts are raised
+    return raised

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from futcrm.admin_tools import ScopedAdminMixin, ScopedRelatedFilter
-from service_log.models import ContactRecord
+from futcrm.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
+from service_log.models import ContactRecord, MessageTemplate, Notification, SmsDelivery
 
 
 @admin.register(ContactRecord)
@@ -33,3 +33,27 @@ class ContactRecordInline(admin.StackedInline):
         if db_field.name == "staff":  # the person logging the contact, unless they pick a colleague
             field.initial = getattr(request.user, "staff_profile", None)
         return field
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "marketing"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(SmsDelivery)
+class SmsDeliveryAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["sent_at", "client", "template", "status", "gateway_id"]
+    list_select_related = ["client", "template"]
+    list_filter = ["status", "template"]
+    search_fields = ["client__account_no", "client__name"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each member of staff sees only their own notifications."""
+
+    list_display = ["created_at", "text", "link", "read_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(recipient=request.user)

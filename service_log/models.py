@@ -1,5 +1,6 @@
 """Service operations (domain S). S1 contact records so far; the rest arrives with the service-operations issue."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -59,3 +60,71 @@ class ContactRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.contacted_at:%Y-%m-%d %H:%M} {self.channel}"
+
+
+class MessageTemplate(models.Model):
+    """An SMS text with {placeholders}, editable in the admin (R7 margin-call notice; S3 welcome; S5 greetings)."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    body = models.TextField(_("text"), help_text=_("Placeholders: {name}, {account}, {trade_date}, "
+                                                   "{risk_degree}, {hotline}"))
+    marketing = models.BooleanField(_("marketing message"), default=False,
+                                    help_text=_("Marketing messages go only to clients who opted in (S9); "
+                                                "statutory notices go to everyone."))
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class SmsDelivery(models.Model):
+    """One SMS to a client, with its delivery status. The text is kept; the phone number is not (S9)."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="sms", verbose_name=_("client"))
+    template = models.ForeignKey(MessageTemplate, on_delete=models.PROTECT, verbose_name=_("template"))
+    alert = models.ForeignKey("risk.Alert", on_delete=models.PROTECT, null=True, blank=True, related_name="sms",
+                              verbose_name=_("risk alert"))
+    text = models.TextField(_("text"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices)
+    gateway_id = models.CharField(_("gateway message id"), max_length=100, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    objects = ClientScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("SMS delivery")
+        verbose_name_plural = _("SMS deliveries")
+        ordering = ["-sent_at"]
+        constraints = [models.UniqueConstraint(fields=["alert", "template"], condition=models.Q(status="sent"),
+                                               name="sms_one_sent_per_alert_template")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.template_id} {self.status}"
+
+
+class Notification(models.Model):
+    """An in-app message to a member of staff (R7: the advisor learns of a margin call in the CRM)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+                                  verbose_name=_("recipient"))
+    text = models.CharField(_("text"), max_length=300)
+    link = models.CharField(_("link"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.text
