@@ -5,6 +5,7 @@ from contextvars import ContextVar
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -18,6 +19,8 @@ from clients.models import Branch, Client, ClientArchive, PiiAccessLog, StaffPro
 from clients.roles import Role
 from futcrm.admin_tools import ScopedAdminMixin, ScopedHistoryAdminMixin, ScopedRelatedFilter
 from futcrm.errors import DomainError
+from risk.admin import KeyMonitoringInline, RiskLevelInline
+from risk.models import RiskLevel
 from service_log.admin import ContactRecordInline
 from tiering.models import Tier, TierAssignment
 
@@ -59,6 +62,39 @@ class TierFilter(admin.SimpleListFilter):
         return queryset
 
 
+class KeyMonitoringFilter(admin.SimpleListFilter):
+    """R3: clients on the key-monitoring list now."""
+
+    title = _("key monitoring")
+    parameter_name = "key_monitoring"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("on the list")), ("no", _("not on the list"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"yes", "no"}:
+            on_list = queryset.filter(key_monitoring__ended_on__isnull=True, key_monitoring__isnull=False)
+            return queryset.filter(pk__in=on_list.values("pk")) if self.value() == "yes" else queryset.exclude(
+                pk__in=on_list.values("pk"))
+        return queryset
+
+
+class RiskLevelFilter(admin.SimpleListFilter):
+    """R4: the client's latest monthly risk level."""
+
+    title = _("risk level")
+    parameter_name = "risk_level"
+
+    def lookups(self, request, model_admin):
+        return RiskLevel.Level.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            latest = (RiskLevel.objects.filter(client=models.OuterRef("pk")).order_by("-month").values("level")[:1])
+            return queryset.annotate(latest_risk_level=models.Subquery(latest)).filter(latest_risk_level=self.value())
+        return queryset
+
+
 class TierAssignmentInline(admin.TabularInline):
     """The client's tier history (T9) on the client page, newest first."""
 
@@ -96,13 +132,13 @@ class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
     list_display = ["account_no", "name", "branch", "advisor", "phone_display", "opened_on", "status_display"]
     list_select_related = ["branch", "advisor"]
     list_filter = [("branch", ScopedRelatedFilter), ("advisor", ScopedRelatedFilter), StatusFilter, TierFilter,
-                   "client_type",
+                   KeyMonitoringFilter, RiskLevelFilter, "client_type",
                    "investor_category", "risk_tolerance"]
     search_fields = ["account_no"]  # the real search is Client.objects.search, see get_search_results
     search_help_text = _("Account number, name, last 4 phone digits, or a whole phone or ID number")
     list_per_page = 50
     autocomplete_fields = ["marketer"]
-    inlines = [ClientArchiveInline, TierAssignmentInline, ContactRecordInline]
+    inlines = [ClientArchiveInline, TierAssignmentInline, KeyMonitoringInline, RiskLevelInline, ContactRecordInline]
     actions = ["assign_advisor"]
     fieldsets = [
         (_("Settlement master data"), {"fields": [

@@ -21,22 +21,27 @@ _WORK_CLIENTS = [*_READ_CLIENTS, "clients.change_client", "clients.add_clientarc
 
 _CONTACTS = ["service_log.view_contactrecord", "service_log.add_contactrecord", "service_log.view_smsdelivery",
              "service_log.view_notification"]
+_RISK_LISTS = ["risk.view_keymonitoring", "risk.view_risklevel"]
 _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tiering.view_tieroverride"]
 
 # Model permissions say *what* a role may do; scoping.py says *on which rows*.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_READ_TIERS, *_CONTACTS],
-    Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", "risk.change_alert", *_READ_TIERS,
-                   *_CONTACTS],
+    Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, *_READ_TIERS,
+                         *_CONTACTS],
+    Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, "risk.change_alert",
+                   *_READ_TIERS, *_CONTACTS],
     Role.RISK_OFFICER: [*_READ_CLIENTS, "clients.reveal_phone", "settlement.view_tradingday", "risk.view_alert",
+                        *_RISK_LISTS, "risk.add_keymonitoring", "risk.change_keymonitoring",
                         "risk.view_riskthresholdset", "risk.change_alert", *_READ_TIERS, *_CONTACTS],
     Role.BRANCH_MANAGER: [
         *_WORK_CLIENTS,
         "clients.assign_advisor",
         "clients.reveal_phone",
         "clients.reveal_id_number",
-        "risk.view_alert",
+        "risk.view_alert", *_RISK_LISTS,
         "risk.change_alert",
+        "risk.add_keymonitoring",
+        "risk.change_keymonitoring",
         *_READ_TIERS,
         *_CONTACTS,
         "tiering.view_tierpolicy",
@@ -57,7 +62,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "settlement.view_settlementday",
         "settlement.view_apitoken",
         "settlement.change_apitoken",
-        "risk.view_alert",
+        "risk.view_alert", *_RISK_LISTS, "risk.add_keymonitoring", "risk.change_keymonitoring",
         "risk.view_riskthresholdset",
         *_READ_TIERS,
         "tiering.view_tierpolicy",

@@ -3,10 +3,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from futcrm.admin_tools import ScopedAdminMixin
+from futcrm.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin
 from futcrm.errors import DomainError
 from risk import services
-from risk.models import Alert, AlertEvent, RiskThresholdSet
+from risk.models import Alert, AlertEvent, KeyMonitoring, RiskLevel, RiskThresholdSet
 
 
 class AlertEventInline(admin.TabularInline):
@@ -69,3 +69,53 @@ class RiskThresholdSetAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(KeyMonitoring)
+class KeyMonitoringAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """R3: the key-monitoring list; add by hand here, remove by hand with the action (a reason is asked)."""
+
+    list_display = ["client", "reason", "started_on", "last_trigger_on", "ended_on", "end_reason"]
+    list_select_related = ["client"]
+    list_filter = ["reason", ("ended_on", admin.EmptyFieldListFilter), "end_reason"]
+    search_fields = ["client__account_no", "client__name"]
+    autocomplete_fields = ["client"]
+    fields = ["client", "reason", "started_on", "last_trigger_on", "note", "ended_on", "end_reason", "ended_by"]
+    readonly_fields = ["ended_on", "end_reason", "ended_by"]
+
+    def get_changeform_initial_data(self, request):
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        return {"reason": KeyMonitoring.Reason.MANUAL, "started_on": today, "last_trigger_on": today}
+
+
+@admin.register(RiskLevel)
+class RiskLevelAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["month", "client", "level", "margin_calls", "forced_liquidations", "average_risk_degree",
+                    "firm_average_risk_degree"]
+    list_select_related = ["client"]
+    list_filter = ["level", "month"]
+    search_fields = ["client__account_no", "client__name"]
+
+
+class KeyMonitoringInline(admin.TabularInline):
+    model = KeyMonitoring
+    fields = ["reason", "started_on", "last_trigger_on", "ended_on", "end_reason", "note"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = _("key monitoring (R3)")
+
+
+class RiskLevelInline(admin.TabularInline):
+    model = RiskLevel
+    fields = ["month", "level", "margin_calls", "forced_liquidations", "average_risk_degree",
+              "firm_average_risk_degree"]
+    readonly_fields = fields
+    ordering = ["-month"]
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = _("risk levels (R4)")

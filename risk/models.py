@@ -126,3 +126,72 @@ class AlertEvent(models.Model):
         return f"{self.alert_id} {self.action}"
 
 
+
+
+class KeyMonitoring(models.Model):
+    """R3 重点监控: a client on the key-monitoring list from `started_on` until `ended_on` (NULL while on it)."""
+
+    class Reason(models.TextChoices):
+        LARGE_FUND_MOVEMENT = "large_fund_movement", _("large fund movement")
+        LARGE_LOSS = "large_loss", _("large loss")
+        IDLE_TWO_MONTHS = "idle_two_months", _("two months without trading, holding equity")
+        MANUAL = "manual", _("added by hand")
+
+    class EndReason(models.TextChoices):
+        QUIET = "quiet", _("20 trading days without a trigger")
+        MANUAL = "manual", _("removed by hand")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="key_monitoring",
+                               verbose_name=_("client"))
+    reason = models.CharField(_("reason"), max_length=24, choices=Reason.choices)
+    started_on = models.DateField(_("since"))
+    last_trigger_on = models.DateField(_("last trigger"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    end_reason = models.CharField(_("ended because"), max_length=8, choices=EndReason.choices, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("removed by"))
+    note = models.TextField(_("note"), blank=True)
+
+    objects = ClientScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("key monitoring")
+        verbose_name_plural = _("key-monitoring list")
+        ordering = ["-started_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["client"], condition=models.Q(ended_on__isnull=True),
+                                    name="key_monitoring_one_open_per_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.reason} {self.started_on}"
+
+
+class RiskLevel(models.Model):
+    """R4 风险级别 for a client and month."""
+
+    class Level(models.TextChoices):
+        HIGH_RISK = "high_risk", _("high risk")
+        RISK_SEEKING = "risk_seeking", _("risk seeking")
+        NORMAL = "normal", _("normal")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="risk_levels", verbose_name=_("client"))
+    month = models.DateField(_("month"))
+    level = models.CharField(_("risk level"), max_length=12, choices=Level.choices)
+    margin_calls = models.PositiveSmallIntegerField(_("margin calls in 3 months"))
+    forced_liquidations = models.PositiveSmallIntegerField(_("forced liquidations in 3 months"))
+    average_risk_degree = models.DecimalField(_("average risk degree"), max_digits=12, decimal_places=4, null=True)
+    firm_average_risk_degree = models.DecimalField(_("firm-wide average"), max_digits=12, decimal_places=4,
+                                                   null=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = ClientScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("risk level")
+        verbose_name_plural = _("risk levels")
+        ordering = ["-month"]
+        constraints = [models.UniqueConstraint(fields=["client", "month"], name="risk_level_one_per_client_month")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.month:%Y-%m} {self.level}"

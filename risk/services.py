@@ -162,3 +162,56 @@ def margin_call_notices_send(trade_date) -> dict:
                 send_mail("追加保证金预警", text, None, [staff.email], fail_silently=True)
             counts["staff_notified"] += 1
     return counts
+
+
+# R3 key monitoring, R4 risk levels -------------------------------------------------------------------------------
+
+def _first_of(month_offset: int, day):
+    index = day.year * 12 + day.month - 1 + month_offset
+    return day.replace(year=index // 12, month=index % 12 + 1, day=1)
+
+
+@transaction.atomic
+def key_monitoring_update(trade_date) -> None:
+    """R3 after a day's alerts: join on a trigger, refresh, and leave after 20 quiet trading days."""
+    from settlement.models import TradingDay
+
+    month_start = trade_date.replace(day=1)
+    first_trading_day = TradingDay.objects.between(month_start, trade_date).values_list("date", flat=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(sql.KEY_MONITORING_TRIGGERS, {"trade_date": trade_date})
+        if first_trading_day == trade_date:
+            cursor.execute(sql.KEY_MONITORING_IDLE, {"trade_date": trade_date, "month_start": month_start,
+                                                     "idle_from": _first_of(-2, trade_date)})
+        cursor.execute(sql.KEY_MONITORING_QUIET, {"trade_date": trade_date})
+
+
+@transaction.atomic
+def key_monitoring_end(*, user, entry_id: int, note: str):
+    """R3: leave the list by hand, with a reason."""
+    from django.core.exceptions import PermissionDenied
+
+    from risk.models import KeyMonitoring
+
+    if not note.strip():
+        raise DomainError("Removing a client from key monitoring needs a reason.", field="note")
+    entry = KeyMonitoring.objects.visible_to(user).select_for_update().filter(pk=entry_id, ended_on__isnull=True)
+    entry = entry.first()
+    if entry is None or not user.has_perm("risk.change_keymonitoring"):
+        raise PermissionDenied
+    entry.ended_on = timezone.localdate()
+    entry.end_reason = entry.EndReason.MANUAL
+    entry.ended_by = user
+    entry.note = note.strip()
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def risk_levels_compute(month) -> int:
+    """R4 for every client with positions or risk events in the month; re-running gives the same levels."""
+    month = month.replace(day=1)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.RISK_LEVELS, {"month": month, "next_month": _first_of(1, month),
+                                         "three_months_start": _first_of(-2, month), "now": timezone.now()})
+        return cursor.rowcount

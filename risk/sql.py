@@ -47,3 +47,86 @@ CROSS JOIN LATERAL (VALUES
 WHERE alert.raised
 ON CONFLICT (client_id, trade_date, kind) DO NOTHING
 """
+
+# R3: the day's large_fund_movement / large_loss alerts put a client on the key-monitoring list, or refresh its
+# open entry's last trigger.
+KEY_MONITORING_TRIGGERS = """
+WITH triggered AS (
+    SELECT DISTINCT ON (client_id) client_id, kind FROM risk_alert
+    WHERE trade_date = %(trade_date)s AND kind IN ('large_fund_movement', 'large_loss')
+    ORDER BY client_id, kind
+), refreshed AS (
+    UPDATE risk_keymonitoring AS entry SET last_trigger_on = greatest(entry.last_trigger_on, %(trade_date)s)
+    FROM triggered WHERE entry.client_id = triggered.client_id AND entry.ended_on IS NULL
+    RETURNING entry.client_id
+)
+INSERT INTO risk_keymonitoring (client_id, reason, started_on, last_trigger_on, end_reason, note)
+SELECT client_id, kind, %(trade_date)s, %(trade_date)s, '', ''
+FROM triggered WHERE client_id NOT IN (SELECT client_id FROM refreshed)
+ON CONFLICT DO NOTHING
+"""
+
+# R3 (our reading of "连续两个月未交…"): on the first trading day of a month, clients with equity > 0 that day and no
+# trade in either of the two previous calendar months (nor, per the master data, since before them).
+KEY_MONITORING_IDLE = """
+WITH idle AS (
+    SELECT today.client_id FROM settlement_dailystatement AS today
+    JOIN clients_client AS client ON client.id = today.client_id
+    WHERE today.trade_date = %(trade_date)s AND today.balance > 0
+      AND client.opened_on < %(idle_from)s
+      AND (client.last_trade_date IS NULL OR client.last_trade_date < %(idle_from)s)
+      AND NOT EXISTS (SELECT 1 FROM settlement_dailystatement AS traded
+                      WHERE traded.client_id = today.client_id AND traded.trade_date >= %(idle_from)s
+                        AND traded.trade_date < %(month_start)s AND traded.trade_volume > 0)
+), refreshed AS (
+    UPDATE risk_keymonitoring AS entry SET last_trigger_on = greatest(entry.last_trigger_on, %(trade_date)s)
+    FROM idle WHERE entry.client_id = idle.client_id AND entry.ended_on IS NULL
+    RETURNING entry.client_id
+)
+INSERT INTO risk_keymonitoring (client_id, reason, started_on, last_trigger_on, end_reason, note)
+SELECT client_id, 'idle_two_months', %(trade_date)s, %(trade_date)s, '', ''
+FROM idle WHERE client_id NOT IN (SELECT client_id FROM refreshed)
+ON CONFLICT DO NOTHING
+"""
+
+# R3: an entry ends after 20 trading days with no trigger (manual entries end only by hand).
+KEY_MONITORING_QUIET = """
+UPDATE risk_keymonitoring AS entry SET ended_on = %(trade_date)s, end_reason = 'quiet'
+WHERE entry.ended_on IS NULL AND entry.reason <> 'manual'
+  AND (SELECT count(*) FROM settlement_tradingday AS day
+       WHERE day.is_trading_day AND day.date > entry.last_trigger_on AND day.date <= %(trade_date)s) >= 20
+"""
+
+# R4 for a month: margin calls / forced liquidations in the trailing 3 months; the client's average risk degree
+# over its days holding positions against the firm-wide average of clients holding positions.
+RISK_LEVELS = """
+WITH degrees AS (
+    SELECT client_id, avg(margin / balance) AS average
+    FROM settlement_dailystatement
+    WHERE trade_date >= %(month)s AND trade_date < %(next_month)s AND position_volume > 0 AND balance > 0
+    GROUP BY client_id
+), firm AS (
+    SELECT avg(average) AS average FROM degrees
+), events AS (
+    SELECT client_id, count(*) FILTER (WHERE kind = 'margin_call') AS calls,
+           count(*) FILTER (WHERE kind = 'forced_liquidation') AS forced
+    FROM risk_alert WHERE trade_date >= %(three_months_start)s AND trade_date < %(next_month)s
+    GROUP BY client_id
+), candidates AS (
+    SELECT client_id FROM degrees UNION SELECT client_id FROM events
+)
+INSERT INTO risk_risklevel (client_id, month, level, margin_calls, forced_liquidations, average_risk_degree,
+                            firm_average_risk_degree, computed_at)
+SELECT c.client_id, %(month)s,
+       CASE WHEN coalesce(e.calls, 0) >= 2 OR coalesce(e.forced, 0) >= 1 THEN 'high_risk'
+            WHEN d.average > firm.average THEN 'risk_seeking'
+            ELSE 'normal' END,
+       coalesce(e.calls, 0), coalesce(e.forced, 0), round(d.average, 4), round(firm.average, 4), %(now)s
+FROM candidates AS c CROSS JOIN firm
+LEFT JOIN degrees AS d ON d.client_id = c.client_id
+LEFT JOIN events AS e ON e.client_id = c.client_id
+ON CONFLICT (client_id, month) DO UPDATE SET
+    level = EXCLUDED.level, margin_calls = EXCLUDED.margin_calls, forced_liquidations = EXCLUDED.forced_liquidations,
+    average_risk_degree = EXCLUDED.average_risk_degree,
+    firm_average_risk_degree = EXCLUDED.firm_average_risk_degree, computed_at = EXCLUDED.computed_at
+"""

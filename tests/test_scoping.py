@@ -12,6 +12,21 @@ ROLES = list(VISIBLE)
 ADMIN_ROLES = [role for role in ROLES if role != Role.SETTLEMENT_SYSTEM]
 
 
+def inline_management_forms(world) -> dict:
+    """The management-form fields of every inline on the client page, as a browser would post them back."""
+    from django.test import Client as Browser
+
+    browser = Browser()
+    browser.force_login(world["staff"][Role.HEAD_OFFICE].user, backend="django.contrib.auth.backends.ModelBackend")
+    page = browser.get(reverse("admin:clients_client_change", args=[world["clients"]["own"].pk]))
+    data = {}
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({f"{management.prefix}-{name}": value for name, value in
+                     {"TOTAL_FORMS": "0", "INITIAL_FORMS": "0", "MIN_NUM_FORMS": "0", "MAX_NUM_FORMS": "1000"}.items()})
+    return data
+
+
 def names_of(world, accounts):
     by_account = {client.account_no: name for name, client in world["clients"].items()}
     return {by_account[account] for account in accounts if account in by_account}
@@ -75,11 +90,7 @@ def test_admin_change_is_refused_outside_scope_and_changes_nothing(world, login,
     browser = login(world["staff"][role])
     url = reverse("admin:clients_client_change", args=[client.pk])
     form = {"investor_category": "professional", "risk_tolerance": "C5", "marketing_opt_in": "on",
-            "archive-TOTAL_FORMS": "0", "archive-INITIAL_FORMS": "0", "archive-MIN_NUM_FORMS": "0",
-            "archive-MAX_NUM_FORMS": "1", "tier_assignments-TOTAL_FORMS": "0", "tier_assignments-INITIAL_FORMS": "0",
-            "tier_assignments-MIN_NUM_FORMS": "0", "tier_assignments-MAX_NUM_FORMS": "0",
-            "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0", "contacts-MIN_NUM_FORMS": "0",
-            "contacts-MAX_NUM_FORMS": "1000"}
+            **inline_management_forms(world)}
     response = browser.post(url, form)
     client.refresh_from_db()
     may_change = target in VISIBLE[role] and role != Role.RISK_OFFICER
