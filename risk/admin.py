@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from futcrm.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin
 from futcrm.errors import DomainError
 from risk import services
-from risk.models import Alert, AlertEvent, KeyMonitoring, RiskLevel, RiskThresholdSet
+from risk.models import Alert, AlertEvent, ClientRiskThresholds, KeyMonitoring, RiskLevel, RiskThresholdSet
 
 
 class AlertEventInline(admin.TabularInline):
@@ -59,16 +59,59 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
         self._each(request, queryset, services.alert_escalate, _("escalated"))
 
 
-@admin.register(RiskThresholdSet)
-class RiskThresholdSetAdmin(admin.ModelAdmin):
-    list_display = ["version", "warning_ratio", "margin_call_ratio", "large_fund_movement", "large_loss",
-                    "approved_at"]
+class ApprovalAdminMixin:
+    """R8 like T10: new versions are drafts by their author; another head-office manager approves them."""
+
+    approve_service = None
+    readonly_fields = ["author", "approved_by", "approved_at"]
+    actions = ["approve"]
 
     def has_change_permission(self, request, obj=None):
-        return False  # versions are immutable: alerts record the version they were raised under
+        return False if obj is not None and obj.approved_at else super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(description=_("Approve selected drafts"))
+    def approve(self, request, queryset):
+        for record in queryset:
+            try:
+                type(self).approve_service(user=request.user, thresholds=record)
+            except (DomainError, PermissionDenied) as error:
+                self.message_user(request, f"{record}: {getattr(error, 'message', _('not allowed'))}",
+                                  messages.ERROR)
+            else:
+                self.message_user(request, f"{record}: {_('approved')}", messages.SUCCESS)
+
+
+@admin.register(RiskThresholdSet)
+class RiskThresholdSetAdmin(ApprovalAdminMixin, admin.ModelAdmin):
+    list_display = ["version", "warning_ratio", "margin_call_ratio", "large_fund_movement", "large_loss", "author",
+                    "approved_by", "approved_at"]
+    approve_service = services.risk_thresholds_approve
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ClientRiskThresholds)
+class ClientRiskThresholdsAdmin(ApprovalAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["client", "version", "warning_ratio", "margin_call_ratio", "large_fund_movement", "large_loss",
+                    "author", "approved_by", "approved_at"]
+    list_select_related = ["client", "author", "approved_by"]
+    search_fields = ["client__account_no", "client__name"]
+    autocomplete_fields = ["client"]
+    readonly_fields = ["version", "author", "approved_by", "approved_at"]
+    approve_service = services.client_risk_thresholds_approve
+
+    def save_model(self, request, obj, form, change):
+        created = services.client_risk_thresholds_propose(
+            user=request.user, client_id=obj.client_id, reason=obj.reason,
+            **{name: getattr(obj, name) for name in ["warning_ratio", "margin_call_ratio", "large_fund_movement",
+                                                     "large_loss"]})
+        obj.pk, obj.version = created.pk, created.version
 
 
 @admin.register(KeyMonitoring)

@@ -23,6 +23,10 @@ class RiskThresholdSet(models.Model):
                                               default=Decimal("500000.00"))
     large_loss = models.DecimalField(_("large loss from"), max_digits=17, decimal_places=2,
                                      default=Decimal("200000.00"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("author"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("approved by"))
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     class Meta:
@@ -35,10 +39,50 @@ class RiskThresholdSet(models.Model):
                 condition=models.Q(warning_ratio__gt=0, margin_call_ratio__gt=models.F("warning_ratio"),
                                    large_fund_movement__gte=0, large_loss__gte=0),
             ),
+            models.CheckConstraint(name="thresholds_approver_is_not_author",
+                                   condition=models.Q(approved_by__isnull=True)
+                                   | ~models.Q(approved_by=models.F("author"))),
         ]
 
     def __str__(self) -> str:
         return f"v{self.version}"
+
+
+class ClientRiskThresholds(models.Model):
+    """R8 per client (contracts differ): any threshold left empty falls back to the firm-wide set. Versioned per
+    client and approved like T10; the approved version with the highest number is in force."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="risk_thresholds",
+                               verbose_name=_("client"))
+    version = models.PositiveIntegerField(_("version"))
+    warning_ratio = models.DecimalField(_("risk warning from"), max_digits=6, decimal_places=4, null=True, blank=True)
+    margin_call_ratio = models.DecimalField(_("margin call from"), max_digits=6, decimal_places=4, null=True,
+                                            blank=True)
+    large_fund_movement = models.DecimalField(_("large fund movement above"), max_digits=17, decimal_places=2,
+                                              null=True, blank=True)
+    large_loss = models.DecimalField(_("large loss from"), max_digits=17, decimal_places=2, null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("author"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("approved by"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    objects = ClientScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client risk thresholds")
+        verbose_name_plural = _("client risk thresholds")
+        ordering = ["client", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "version"], name="client_thresholds_version_unique"),
+            models.CheckConstraint(name="client_thresholds_approver_is_not_author",
+                                   condition=models.Q(approved_by__isnull=True)
+                                   | ~models.Q(approved_by=models.F("author"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} v{self.version}"
 
 
 class Alert(models.Model):
@@ -73,6 +117,8 @@ class Alert(models.Model):
     assigned_to = models.ForeignKey(StaffProfile, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="alerts", verbose_name=_("assigned to"))
     thresholds = models.ForeignKey(RiskThresholdSet, on_delete=models.PROTECT, verbose_name=_("thresholds"))
+    client_thresholds = models.ForeignKey(ClientRiskThresholds, on_delete=models.PROTECT, null=True, blank=True,
+                                          verbose_name=_("client thresholds"))
     raised_at = models.DateTimeField(_("raised at"))
     due_at = models.DateTimeField(_("contact due by"))
     # R5/R6 workflow: who and when is in AlertEvent; these fields say where the alert stands.

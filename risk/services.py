@@ -215,3 +215,55 @@ def risk_levels_compute(month) -> int:
         cursor.execute(sql.RISK_LEVELS, {"month": month, "next_month": _first_of(1, month),
                                          "three_months_start": _first_of(-2, month), "now": timezone.now()})
         return cursor.rowcount
+
+
+# R8: thresholds are versioned and approved like T10 ------------------------------------------------------------
+
+def _approve(record, user, permission: str):
+    from django.core.exceptions import PermissionDenied
+
+    from clients.scoping import sees_everything
+
+    if not sees_everything(user) or not user.has_perm(permission):
+        raise PermissionDenied
+    if record.approved_at is not None:
+        raise DomainError(f"{record} is approved already.", code="already_approved")
+    if record.author_id == user.pk:
+        raise DomainError("The author cannot approve; a second person must.", code="same_person")
+    record.approved_by = user
+    record.approved_at = timezone.now()
+    record.save(update_fields=["approved_by", "approved_at"])
+    return record
+
+
+@transaction.atomic
+def risk_thresholds_approve(*, user, thresholds: RiskThresholdSet) -> RiskThresholdSet:
+    return _approve(RiskThresholdSet.objects.select_for_update().get(pk=thresholds.pk), user,
+                    "risk.change_riskthresholdset")
+
+
+@transaction.atomic
+def client_risk_thresholds_propose(*, user, client_id: int, reason: str, **values):
+    """A new per-client version (draft); empty values fall back to the firm-wide thresholds."""
+    from django.core.exceptions import PermissionDenied
+    from django.db.models import Max
+
+    from clients.models import Client
+    from risk.models import ClientRiskThresholds
+
+    client = Client.objects.visible_to(user).filter(pk=client_id).first()
+    if client is None or not user.has_perm("risk.add_clientriskthresholds"):
+        raise PermissionDenied
+    if not reason.strip():
+        raise DomainError("A reason is required.", field="reason")
+    version = (ClientRiskThresholds.objects.filter(client=client).aggregate(Max("version"))["version__max"] or 0) + 1
+    return ClientRiskThresholds.objects.create(client=client, version=version, reason=reason.strip(), author=user,
+                                               **values)
+
+
+@transaction.atomic
+def client_risk_thresholds_approve(*, user, thresholds):
+    from risk.models import ClientRiskThresholds
+
+    return _approve(ClientRiskThresholds.objects.select_for_update().get(pk=thresholds.pk), user,
+                    "risk.change_clientriskthresholds")

@@ -6,8 +6,11 @@
 # R5: assigned to the client's advisor, else the branch's risk officer. R6: contact due within 60 minutes for
 # margin_call / negative_equity / forced_liquidation, otherwise by the end of the next trading day.
 RAISE_ALERTS = """
-WITH thresholds AS (
+WITH firm AS (
     SELECT * FROM risk_riskthresholdset WHERE id = %(thresholds_id)s
+), client_thresholds AS (                     -- R8: the approved per-client version in force, where there is one
+    SELECT DISTINCT ON (client_id) * FROM risk_clientriskthresholds
+    WHERE approved_at IS NOT NULL ORDER BY client_id, version DESC
 ), day AS (
     SELECT s.client_id, s.balance, s.margin, s.deposit, s.withdrawal, s.close_profit, s.position_profit,
            s.commission, s.margin_call, s.forced_liquidation,
@@ -19,19 +22,24 @@ WITH thresholds AS (
     SELECT min(date) AS date FROM settlement_tradingday WHERE is_trading_day AND date > %(trade_date)s
 )
 INSERT INTO risk_alert (client_id, trade_date, kind, severity, status, escalated, resolution_note, risk_degree,
-                        assigned_to_id, thresholds_id, raised_at, due_at)
+                        assigned_to_id, thresholds_id, client_thresholds_id, raised_at, due_at)
 SELECT day.client_id, %(trade_date)s, alert.kind, alert.severity, 'open', false, '', day.risk_degree,
        coalesce(client.advisor_id, (SELECT officer.id FROM clients_staffprofile officer
                                     WHERE officer.branch_id = client.branch_id AND officer.role = 'risk_officer'
                                     ORDER BY officer.staff_code LIMIT 1)),
-       thresholds.id, %(now)s,
+       firm.id, own.id, %(now)s,
        CASE WHEN alert.kind IN ('margin_call', 'negative_equity', 'forced_liquidation')
             THEN %(now)s + interval '60 minutes'
             ELSE (coalesce((SELECT date FROM next_trading_day), %(trade_date)s::date + 1) + 1)::timestamp
                  AT TIME ZONE 'Asia/Shanghai' END
 FROM day
 JOIN clients_client client ON client.id = day.client_id
-CROSS JOIN thresholds
+CROSS JOIN firm
+LEFT JOIN client_thresholds AS own ON own.client_id = day.client_id
+CROSS JOIN LATERAL (SELECT coalesce(own.warning_ratio, firm.warning_ratio) AS warning_ratio,
+                           coalesce(own.margin_call_ratio, firm.margin_call_ratio) AS margin_call_ratio,
+                           coalesce(own.large_fund_movement, firm.large_fund_movement) AS large_fund_movement,
+                           coalesce(own.large_loss, firm.large_loss) AS large_loss) AS thresholds
 CROSS JOIN LATERAL (VALUES
     -- Compared exactly (margin against ratio × balance), never through the rounded degree stored for display:
     -- 79,999.99 of margin on 100,000 of equity is below eighty per cent.

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from clients.roles import Role
-from risk.models import Alert
+from risk.models import Alert, RiskThresholdSet
 from risk.services import alerts_evaluate
 from settlement.models import DailyStatement, SettlementDay
 from tests.factories import BranchFactory, ClientFactory, make_staff
@@ -117,3 +117,47 @@ def test_evaluate_risk_command_needs_a_closed_day(client_):
     SettlementDay.objects.create(trade_date=DAY, status="closed")
     call_command("evaluate_risk", "--date", DAY.isoformat())
     assert kinds(client_) == {"risk_warning"}
+
+
+class TestVersionedThresholds:
+    """R8: firm-wide and per-client thresholds, versioned, in force only once a second person approves them."""
+
+    def test_a_client_threshold_applies_once_approved_and_is_recorded_on_the_alert(self, world):
+        from risk.services import client_risk_thresholds_approve, client_risk_thresholds_propose
+
+        own = world["clients"]["own"]
+        risk_officer = world["staff"][Role.RISK_OFFICER].user
+        head_office = world["staff"][Role.HEAD_OFFICE].user
+        draft = client_risk_thresholds_propose(user=risk_officer, client_id=own.pk, reason="hedging contract",
+                                               warning_ratio=Decimal("0.9000"))
+        statement(own, margin="85000.00")  # 85 %: a warning under the firm's 80 %, not under the client's 90 %
+        alerts_evaluate(DAY)
+        assert kinds(own) == {"risk_warning"}  # the draft is not in force
+        Alert.objects.all().delete()
+        client_risk_thresholds_approve(user=head_office, thresholds=draft)
+        alerts_evaluate(DAY)
+        assert kinds(own) == set()
+        DailyStatement.objects.filter(client=own).update(margin=Decimal("95000.00"), available=Decimal("5000.00"))
+        alerts_evaluate(DAY)
+        assert Alert.objects.get(client=own).client_thresholds == draft
+        assert draft.version == 1
+
+    def test_firm_thresholds_need_a_second_person(self, world):
+        from django.core.exceptions import PermissionDenied
+
+        from futcrm.errors import DomainError
+        from risk.services import risk_thresholds_approve
+
+        author = world["staff"][Role.HEAD_OFFICE].user
+        draft = RiskThresholdSet.objects.create(version=2, warning_ratio=Decimal("0.7000"), author=author)
+        with pytest.raises(DomainError, match="second person"):
+            risk_thresholds_approve(user=author, thresholds=draft)
+        with pytest.raises(PermissionDenied):
+            risk_thresholds_approve(user=world["staff"][Role.RISK_OFFICER].user, thresholds=draft)
+        other = make_staff(Role.HEAD_OFFICE, None, "HQ2").user
+        risk_thresholds_approve(user=other, thresholds=draft)
+        client = world["clients"]["own"]
+        statement(client, margin="75000.00")
+        alerts_evaluate(DAY)
+        alert = Alert.objects.get(client=client)
+        assert (alert.kind, alert.thresholds.version) == ("risk_warning", 2)
