@@ -11,22 +11,33 @@ WITH firm AS (
 ), client_thresholds AS (                     -- R8: the approved per-client version in force, where there is one
     SELECT DISTINCT ON (client_id) * FROM risk_clientriskthresholds
     WHERE approved_at IS NOT NULL ORDER BY client_id, version DESC
-), day AS (
+), loosest AS (                             -- the lowest bar of any threshold in force, firm-wide or per client
+    SELECT least(firm.warning_ratio, min(own.warning_ratio)) AS warning_ratio,
+           least(firm.large_fund_movement, min(own.large_fund_movement)) AS large_fund_movement,
+           least(firm.large_loss, min(own.large_loss)) AS large_loss
+    FROM firm LEFT JOIN client_thresholds AS own ON true
+    GROUP BY firm.warning_ratio, firm.large_fund_movement, firm.large_loss
+), day AS (                                   -- only statements that can raise some alert go on to the rules
     SELECT s.client_id, s.balance, s.margin, s.deposit, s.withdrawal, s.close_profit, s.position_profit,
            s.commission, s.margin_call, s.forced_liquidation,
            CASE WHEN s.balance > 0 THEN round(s.margin / s.balance, 4) END AS risk_degree,
            (s.balance <= 0 AND s.margin > 0) AS unbounded
-    FROM settlement_dailystatement s
+    FROM settlement_dailystatement s CROSS JOIN loosest
     WHERE s.trade_date = %(trade_date)s
+      AND (s.margin_call OR s.forced_liquidation OR s.balance <= 0
+           OR s.margin >= loosest.warning_ratio * s.balance
+           OR s.deposit + s.withdrawal > loosest.large_fund_movement
+           OR s.close_profit + s.position_profit - s.commission <= -loosest.large_loss)
+), officers AS (                              -- R5 fallback: each branch's risk officer (first by staff code)
+    SELECT DISTINCT ON (branch_id) branch_id, id FROM clients_staffprofile
+    WHERE role = 'risk_officer' ORDER BY branch_id, staff_code
 ), next_trading_day AS (
     SELECT min(date) AS date FROM settlement_tradingday WHERE is_trading_day AND date > %(trade_date)s
 )
 INSERT INTO risk_alert (client_id, trade_date, kind, severity, status, escalated, resolution_note, risk_degree,
                         assigned_to_id, thresholds_id, client_thresholds_id, raised_at, due_at)
 SELECT day.client_id, %(trade_date)s, alert.kind, alert.severity, 'open', false, '', day.risk_degree,
-       coalesce(client.advisor_id, (SELECT officer.id FROM clients_staffprofile officer
-                                    WHERE officer.branch_id = client.branch_id AND officer.role = 'risk_officer'
-                                    ORDER BY officer.staff_code LIMIT 1)),
+       coalesce(client.advisor_id, officer.id),
        firm.id, own.id, %(now)s,
        CASE WHEN alert.kind IN ('margin_call', 'negative_equity', 'forced_liquidation')
             THEN %(now)s + interval '60 minutes'
@@ -34,6 +45,7 @@ SELECT day.client_id, %(trade_date)s, alert.kind, alert.severity, 'open', false,
                  AT TIME ZONE 'Asia/Shanghai' END
 FROM day
 JOIN clients_client client ON client.id = day.client_id
+LEFT JOIN officers AS officer ON officer.branch_id = client.branch_id
 CROSS JOIN firm
 LEFT JOIN client_thresholds AS own ON own.client_id = day.client_id
 CROSS JOIN LATERAL (SELECT coalesce(own.warning_ratio, firm.warning_ratio) AS warning_ratio,
