@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from futcrm.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin
+from futcrm.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
 from futcrm.errors import DomainError
 from risk import services
 from risk.models import Alert, AlertEvent, ClientRiskThresholds, KeyMonitoring, RiskLevel, RiskThresholdSet
@@ -28,7 +28,7 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
     inlines = [AlertEventInline]
     actions = ["acknowledge", "escalate"]
     list_select_related = ["client", "assigned_to"]
-    list_filter = ["kind", "severity", "status", "escalated", "trade_date"]
+    list_filter = ["kind", "severity", "status", "escalated", "trade_date", ("client__branch", ScopedRelatedFilter)]
     search_fields = ["client__account_no", "client__name"]
     readonly_fields = [field.name for field in Alert._meta.fields]
 

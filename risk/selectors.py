@@ -1,8 +1,72 @@
+"""Reads for the risk dashboard (issue 5), through Alert.objects.visible_to and DailyStatement.objects.visible_to."""
+
 import datetime
 
-from risk.models import Alert
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from risk.models import Alert, AlertEvent, RiskThresholdSet
+from settlement.models import DailyStatement, SettlementDay
+
+AGE_BUCKETS = [("< 1h", datetime.timedelta(hours=1)), ("1–24h", datetime.timedelta(days=1)),
+               ("1–3d", datetime.timedelta(days=3)), ("> 3d", None)]  # fmt: skip
 
 
 def alerts_raised_on(trade_date: datetime.date) -> int:
     """How many risk alerts (R2) were raised for a trade date."""
     return Alert.objects.filter(trade_date=trade_date).count()
+
+
+def risk_dashboard(user, *, days: int = 30, branch_id: int | None = None) -> dict:
+    now = timezone.now()
+    alerts = Alert.objects.visible_to(user)
+    if branch_id:
+        alerts = alerts.filter(client__branch_id=branch_id)
+    open_alerts = alerts.exclude(status=Alert.Status.RESOLVED)
+    kinds, severities = list(Alert.Kind.values), list(Alert.Severity.values)
+
+    by_kind = {kind: dict.fromkeys(severities, 0) for kind in kinds}
+    for row in open_alerts.values("kind", "severity").annotate(n=Count("id")).order_by():
+        by_kind[row["kind"]][row["severity"]] = row["n"]
+    by_branch = list(open_alerts.values("client__branch__code", "client__branch__name")
+                     .annotate(total=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now, status__in=[
+                         Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED])))
+                     .order_by("client__branch__code"))
+    ages, lower = [], datetime.timedelta(0)
+    for label, upper in AGE_BUCKETS:
+        bucket = open_alerts.filter(raised_at__lte=now - lower)
+        if upper is not None:
+            bucket = bucket.filter(raised_at__gt=now - upper)
+        ages.append({"label": label, "count": bucket.count()})
+        lower = upper or lower
+
+    since = timezone.localdate() - datetime.timedelta(days=days - 1)
+    recent = alerts.filter(trade_date__gte=since)
+    contacted_in_time = AlertEvent.objects.filter(alert__in=recent, action="contacted", at__lte=F("alert__due_at"))
+    due = recent.filter(Q(due_at__lt=now) | Q(events__action="contacted")).distinct().count()
+    compliance = {"due": due, "in_time": contacted_in_time.values("alert").distinct().count()}
+    compliance["rate"] = round(100 * compliance["in_time"] / due, 1) if due else None
+
+    trend_rows = recent.values("trade_date", "kind").annotate(n=Count("id")).order_by()
+    dates = [since + datetime.timedelta(days=offset) for offset in range(days)]
+    trend = {kind: [0] * days for kind in kinds}
+    for row in trend_rows:
+        trend[row["kind"]][(row["trade_date"] - since).days] = row["n"]
+
+    thresholds = RiskThresholdSet.objects.filter(approved_at__isnull=False).order_by("-version").first()
+    last_closed = (SettlementDay.objects.filter(status=SettlementDay.Status.CLOSED).order_by("-trade_date")
+                   .values_list("trade_date", flat=True).first())
+    above = {"trade_date": last_closed, "warning": 0, "margin_call": 0, "negative": 0}
+    if last_closed and thresholds:
+        statements = DailyStatement.objects.visible_to(user).filter(trade_date=last_closed)
+        if branch_id:
+            statements = statements.filter(client__branch_id=branch_id)
+        above.update(statements.aggregate(
+            warning=Count("pk", filter=Q(balance__gt=0, margin__gte=F("balance") * thresholds.warning_ratio)),
+            margin_call=Count("pk", filter=Q(balance__gt=0, margin__gte=F("balance") * thresholds.margin_call_ratio)
+                              | Q(balance__lte=0, margin__gt=0)),
+            negative=Count("pk", filter=Q(balance__lt=0)),
+        ))
+    return {"by_kind": by_kind, "kinds": kinds, "severities": severities, "by_branch": by_branch, "ages": ages,
+            "compliance": compliance, "trend_dates": [f"{day:%m-%d}" for day in dates], "trend": trend,
+            "above": above, "open_total": open_alerts.count(), "since": since}

@@ -65,3 +65,47 @@ def test_tier_dashboard_renders_charts_with_the_database_figures(world, live_ser
     assert int(total) == sum(expected.values()) == 3
     trend_last_month = [series[-1] for series in rendered["trend"]["series"]]
     assert trend_last_month == [expected.get(code, 0) for code in TIER_CODES]
+
+
+def test_risk_dashboard_renders_charts_with_the_database_figures(world, live_server, monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    import datetime
+
+    from django.utils import timezone
+    from playwright.sync_api import sync_playwright
+
+    from risk.models import Alert, RiskThresholdSet
+
+    now = timezone.now()
+    for name, kind in (("own", "margin_call"), ("colleague", "risk_warning"), ("other_branch", "margin_call")):
+        Alert.objects.create(client=world["clients"][name], trade_date=timezone.localdate(), kind=kind,
+                             severity="high" if kind == "margin_call" else "low",
+                             thresholds=RiskThresholdSet.objects.get(), raised_at=now,
+                             due_at=now + datetime.timedelta(hours=1))
+    manager = world["staff"][Role.BRANCH_MANAGER].user  # sees branch A: one margin call, one warning
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])  # fmt: skip
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{live_server.url}/admin/login/?next=/dashboard/risk/")
+        page.fill("#id_username", manager.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_function("window.futcrmCharts !== undefined")
+        rendered = page.evaluate("""() => Object.fromEntries(Object.entries(window.futcrmCharts).map(
+            ([name, chart]) => [name, {canvas: !!chart.getDom().querySelector('canvas'),
+                                       series: chart.getOption().series.map(s => s.data)}]))""")
+        total = page.inner_text("#open-total")
+        browser.close()
+
+    kinds = list(Alert.Kind.values)
+    assert errors == []
+    assert all(chart["canvas"] for chart in rendered.values())
+    expected = [1 if kind in {"margin_call", "risk_warning"} else 0 for kind in kinds]
+    assert rendered["open"]["series"][0] == expected
+    assert int(total) == 2
+    assert [series[-1] for series in rendered["trend"]["series"]] == expected
