@@ -21,7 +21,8 @@ from futcrm.admin_tools import ScopedAdminMixin, ScopedHistoryAdminMixin, Scoped
 from futcrm.errors import DomainError
 from risk.admin import KeyMonitoringInline, RiskLevelInline
 from risk.models import RiskLevel
-from service_log.admin import ContactRecordInline
+from service_log.admin import ContactRecordInline, contact_answers_alert
+from service_log.models import ContactRecord
 from tiering.models import Tier, TierAssignment
 
 # The request being rendered, for display methods that depend on the user's permissions; a ContextVar, not an
@@ -152,6 +153,12 @@ class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False  # clients arrive through the settlement push, which owns their master data
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is ContactRecord:
+            for contact in formset.new_objects:
+                contact_answers_alert(request, contact)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = [*SETTLEMENT_OWNED, "id_number_display", "phone_display", "birth_date", "home_region", "advisor"]

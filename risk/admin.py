@@ -26,7 +26,7 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["trade_date", "client", "kind", "severity", "status", "risk_degree", "assigned_to",
                     "due_display", "escalated"]
     inlines = [AlertEventInline]
-    actions = ["acknowledge", "escalate"]
+    actions = ["acknowledge", "resolve", "escalate"]
     list_select_related = ["client", "assigned_to"]
     list_filter = ["kind", "severity", "status", "escalated", "trade_date", ("client__branch", ScopedRelatedFilter)]
     search_fields = ["client__account_no", "client__name"]
@@ -53,6 +53,21 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Acknowledge selected alerts"))
     def acknowledge(self, request, queryset):
         self._each(request, queryset, services.alert_acknowledge, _("acknowledged"))
+
+    @admin.action(description=_("Resolve selected alerts (with a note)"))
+    def resolve(self, request, queryset):
+        """R5: an intermediate page asks for the note; each alert must have been contacted first."""
+        from django.shortcuts import render
+
+        note = request.POST.get("resolution_note", "").strip()
+        if "apply" in request.POST:
+            self._each(request, queryset, lambda user, alert_id: services.alert_resolve(
+                user=user, alert_id=alert_id, note=note), _("resolved"))
+            return None
+        return render(request, "admin/risk/resolve_alerts.html", {
+            **self.admin_site.each_context(request), "title": _("Resolve alerts"), "alerts": queryset,
+            "opts": self.model._meta, "selected_ids": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+        })  # fmt: skip
 
     @admin.action(description=_("Escalate selected alerts to the branch risk officer"))
     def escalate(self, request, queryset):

@@ -15,6 +15,31 @@ class ContactRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["client", "staff", "alert"]
     date_hierarchy = "contacted_at"
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        contact_answers_alert(request, obj)
+
+
+def contact_answers_alert(request, contact) -> None:
+    """R5: a contact logged against an acknowledged alert moves it to "contacted"; otherwise say why not."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+
+    from futcrm.errors import DomainError
+    from risk.models import Alert
+    from risk.services import alert_record_contact
+
+    if contact.alert_id is None:
+        return
+    if contact.alert.status != Alert.Status.ACKNOWLEDGED:
+        messages.warning(request, f"{contact.alert}: {contact.alert.get_status_display()} — "
+                                  "acknowledge an alert before recording the contact that answers it")
+        return
+    try:
+        alert_record_contact(user=request.user, alert_id=contact.alert_id, contact=contact)
+    except (DomainError, PermissionDenied) as error:
+        messages.error(request, f"{contact.alert}: {getattr(error, 'message', 'not allowed')}")
+
 
 class ContactRecordInline(admin.StackedInline):
     """On the client page: the latest contacts, and a blank one to log a new contact without leaving the page."""

@@ -111,3 +111,24 @@ def test_contact_records_are_scoped_in_the_admin(world, login, role):
     response = login(world["staff"][role]).get(reverse("admin:service_log_contactrecord_changelist"))
     accounts = {contact.client.account_no for contact in response.context["cl"].result_list}
     assert accounts == {world["clients"][name].account_no for name in VISIBLE[role]}
+
+
+def test_the_admin_takes_an_alert_the_whole_way(world, alert, login):
+    from django.urls import reverse
+
+    browser = login(world["staff"][Role.ADVISOR])
+    changelist = reverse("admin:risk_alert_changelist")
+    browser.post(changelist, {"action": "acknowledge", "_selected_action": [alert.pk]})
+    assert Alert.objects.get(pk=alert.pk).status == "acknowledged"
+    browser.post(reverse("admin:service_log_contactrecord_add"), {
+        "client": alert.client.pk, "staff": world["staff"][Role.ADVISOR].pk, "contacted_at_0": "2026-11-20",
+        "contacted_at_1": "10:00:00", "channel": "phone", "direction": "outbound", "category": "risk_notice",
+        "summary": "called about the margin call", "alert": alert.pk,
+    })  # fmt: skip
+    assert Alert.objects.get(pk=alert.pk).status == "contacted"
+    page = browser.post(changelist, {"action": "resolve", "_selected_action": [alert.pk]})
+    assert "resolution_note" in page.content.decode()  # the note is asked for first
+    browser.post(changelist, {"action": "resolve", "_selected_action": [alert.pk], "apply": "1",
+                              "resolution_note": "client added margin"})
+    resolved = Alert.objects.get(pk=alert.pk)
+    assert (resolved.status, resolved.resolution_note) == ("resolved", "client added margin")
