@@ -108,17 +108,24 @@ class Alert(models.Model):
         CONTACTED = "contacted", _("contacted")
         RESOLVED = "resolved", _("resolved")
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="alerts", verbose_name=_("client"))
+    # No single-column FK indexes: (client, trade_date, kind) and (assigned_to, status) serve those lookups, and
+    # thresholds are never deleted. Fewer indexes keep raising 100,000 alerts in one statement fast.
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="alerts", verbose_name=_("client"),
+                               db_index=False)
     trade_date = models.DateField(_("trade date"))
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    # R1, rounded for display; NULL when equity ≤ 0 holds margin (above every threshold).
     risk_degree = models.DecimalField(_("risk degree"), max_digits=12, decimal_places=4, null=True, blank=True)
+    exchange_risk_degree = models.DecimalField(_("exchange risk degree"), max_digits=12, decimal_places=4,
+                                               null=True, blank=True)
     assigned_to = models.ForeignKey(StaffProfile, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="alerts", verbose_name=_("assigned to"))
-    thresholds = models.ForeignKey(RiskThresholdSet, on_delete=models.PROTECT, verbose_name=_("thresholds"))
+                                    related_name="alerts", verbose_name=_("assigned to"), db_index=False)
+    thresholds = models.ForeignKey(RiskThresholdSet, on_delete=models.PROTECT, verbose_name=_("thresholds"),
+                                   db_index=False)
     client_thresholds = models.ForeignKey(ClientRiskThresholds, on_delete=models.PROTECT, null=True, blank=True,
-                                          verbose_name=_("client thresholds"))
+                                          verbose_name=_("client thresholds"), db_index=False)
     raised_at = models.DateTimeField(_("raised at"))
     due_at = models.DateTimeField(_("contact due by"))
     # R5/R6 workflow: who and when is in AlertEvent; these fields say where the alert stands.

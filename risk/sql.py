@@ -20,7 +20,9 @@ WITH firm AS (
 ), day AS (                                   -- only statements that can raise some alert go on to the rules
     SELECT s.client_id, s.balance, s.margin, s.deposit, s.withdrawal, s.close_profit, s.position_profit,
            s.commission, s.margin_call, s.forced_liquidation,
-           CASE WHEN s.balance > 0 THEN round(s.margin / s.balance, 4) END AS risk_degree,
+           CASE WHEN s.balance > 0 THEN round(s.margin / s.balance, 4) WHEN s.margin = 0 THEN 0 END AS risk_degree,
+           CASE WHEN s.balance > 0 THEN round(coalesce(s.exchange_margin, 0) / s.balance, 4)
+                WHEN coalesce(s.exchange_margin, 0) = 0 THEN 0 END AS exchange_risk_degree,
            (s.balance <= 0 AND s.margin > 0) AS unbounded
     FROM settlement_dailystatement s CROSS JOIN loosest
     WHERE s.trade_date = %(trade_date)s
@@ -35,8 +37,9 @@ WITH firm AS (
     SELECT min(date) AS date FROM settlement_tradingday WHERE is_trading_day AND date > %(trade_date)s
 )
 INSERT INTO risk_alert (client_id, trade_date, kind, severity, status, escalated, resolution_note, risk_degree,
-                        assigned_to_id, thresholds_id, client_thresholds_id, raised_at, due_at)
+                        exchange_risk_degree, assigned_to_id, thresholds_id, client_thresholds_id, raised_at, due_at)
 SELECT day.client_id, %(trade_date)s, alert.kind, alert.severity, 'open', false, '', day.risk_degree,
+       day.exchange_risk_degree,
        coalesce(client.advisor_id, officer.id),
        firm.id, own.id, %(now)s,
        CASE WHEN alert.kind IN ('margin_call', 'negative_equity', 'forced_liquidation')

@@ -1,6 +1,7 @@
 """What the settlement system pushes: the trading calendar and one statement per account per trading day."""
 
 import datetime
+from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
@@ -86,6 +87,24 @@ class DailyStatement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.trade_date}"
+
+    @staticmethod
+    def degree(margin, balance):
+        """R1: margin ÷ equity. No margin is no risk (0); equity ≤ 0 holding margin is above every threshold
+        (infinite). Exact Decimal, rounded to 4 places only for display."""
+        if not margin:
+            return Decimal(0)
+        if balance <= 0:
+            return Decimal("Infinity")
+        return margin / balance
+
+    @property
+    def risk_degree(self):
+        return self.degree(self.margin, self.balance)
+
+    @property
+    def exchange_risk_degree(self):
+        return self.degree(self.exchange_margin or Decimal(0), self.balance)
 
 
 class SettlementDay(models.Model):

@@ -161,3 +161,29 @@ class TestVersionedThresholds:
         alerts_evaluate(DAY)
         alert = Alert.objects.get(client=client)
         assert (alert.kind, alert.thresholds.version) == ("risk_warning", 2)
+
+
+@pytest.mark.parametrize(("balance", "margin", "exchange_margin", "degree", "exchange_degree"), [
+    ("100000.00", "80000.00", "60000.00", Decimal("0.8"), Decimal("0.6")),
+    ("100000.00", "0.00", None, Decimal("0"), Decimal("0")),
+    ("0.00", "0.00", "0.00", Decimal("0"), Decimal("0")),
+    ("0.00", "10.00", "8.00", Decimal("Infinity"), Decimal("Infinity")),
+    ("-50.00", "10.00", "0.00", Decimal("Infinity"), Decimal("0")),
+])  # fmt: skip
+def test_r1_risk_degree_per_statement(balance, margin, exchange_margin, degree, exchange_degree):
+    statement_row = DailyStatement(balance=Decimal(balance), margin=Decimal(margin),
+                                   exchange_margin=None if exchange_margin is None else Decimal(exchange_margin))
+    assert statement_row.risk_degree == degree
+    assert statement_row.exchange_risk_degree == exchange_degree
+
+
+def test_alerts_carry_both_degrees(client_):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT futcrm_ensure_statement_partition(%s)", [DAY])
+    DailyStatement.objects.create(trade_date=DAY, client=client_, pre_balance=100000, deposit=0, withdrawal=0,
+                                  close_profit=0, position_profit=0, commission=0, other_adjustments=0,
+                                  balance=100000, margin=90000, exchange_margin=72000, available=10000,
+                                  trade_volume=0, position_volume=1)
+    alerts_evaluate(DAY)
+    alert = Alert.objects.get(client=client_)
+    assert (alert.risk_degree, alert.exchange_risk_degree) == (Decimal("0.9000"), Decimal("0.7200"))
