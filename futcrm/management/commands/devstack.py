@@ -54,6 +54,21 @@ class Command(BaseCommand):
             self.stdout.write(f"  tiers {result['month']}: {result['assigned']} clients, {result['state']}")
             month = (month + datetime.timedelta(days=32)).replace(day=1)
 
+    def _evaluate_risk(self) -> None:
+        """R2–R4 for the seeded (closed) days, as the nightly chain would have done; no SMS for past days."""
+        from risk.services import alerts_evaluate, key_monitoring_update, risk_levels_compute
+        from settlement.models import SettlementDay
+
+        days = list(SettlementDay.objects.filter(status=SettlementDay.Status.CLOSED).order_by("trade_date")
+                    .values_list("trade_date", flat=True))
+        raised = 0
+        for day in days:
+            raised += alerts_evaluate(day)
+            key_monitoring_update(day)
+        for month in sorted({day.replace(day=1) for day in days}):
+            risk_levels_compute(month)
+        self.stdout.write(f"  risk: {raised} alerts over {len(days)} closed days")
+
     def handle(self, *args, address, clients, months, **options):
         call_command("migrate", interactive=False, verbosity=0)
         password = self._admin_password()
@@ -61,6 +76,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Loading demo data: {clients} clients × {months} months of statements…")
             call_command("seed_demo", clients=clients, months=months, seed=1, password=password)
             self._recalculate_tiers(months)
+            self._evaluate_risk()
         admin, _created = get_user_model().objects.get_or_create(
             username="admin", defaults={"is_staff": True, "is_superuser": True}
         )
