@@ -3,6 +3,7 @@ import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from futcrm.approvals import second_person_approve
 from futcrm.errors import DomainError
 from risk import sql
 from risk.models import Alert, AlertEvent, RiskThresholdSet
@@ -219,27 +220,10 @@ def risk_levels_compute(month) -> int:
 
 # R8: thresholds are versioned and approved like T10 ------------------------------------------------------------
 
-def _approve(record, user, permission: str):
-    from django.core.exceptions import PermissionDenied
-
-    from clients.scoping import sees_everything
-
-    if not sees_everything(user) or not user.has_perm(permission):
-        raise PermissionDenied
-    if record.approved_at is not None:
-        raise DomainError(f"{record} is approved already.", code="already_approved")
-    if record.author_id == user.pk:
-        raise DomainError("The author cannot approve; a second person must.", code="same_person")
-    record.approved_by = user
-    record.approved_at = timezone.now()
-    record.save(update_fields=["approved_by", "approved_at"])
-    return record
-
-
 @transaction.atomic
 def risk_thresholds_approve(*, user, thresholds: RiskThresholdSet) -> RiskThresholdSet:
-    return _approve(RiskThresholdSet.objects.select_for_update().get(pk=thresholds.pk), user,
-                    "risk.change_riskthresholdset")
+    return second_person_approve(RiskThresholdSet.objects.select_for_update().get(pk=thresholds.pk), user=user,
+                                 permission="risk.change_riskthresholdset")
 
 
 @transaction.atomic
@@ -265,5 +249,5 @@ def client_risk_thresholds_propose(*, user, client_id: int, reason: str, **value
 def client_risk_thresholds_approve(*, user, thresholds):
     from risk.models import ClientRiskThresholds
 
-    return _approve(ClientRiskThresholds.objects.select_for_update().get(pk=thresholds.pk), user,
-                    "risk.change_clientriskthresholds")
+    return second_person_approve(ClientRiskThresholds.objects.select_for_update().get(pk=thresholds.pk),
+                                 user=user, permission="risk.change_clientriskthresholds")

@@ -24,9 +24,38 @@ pytestmark = [
 ]
 
 
+def open_dashboard(live_server, user, path: str) -> dict:
+    """Log in through the real login page, open `path`, wait for the charts; return what the browser saw."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])  # fmt: skip
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{live_server.url}/admin/login/?next={path}")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_function("window.futcrmCharts !== undefined")
+        seen = {
+            "errors": errors,
+            "charts": page.evaluate("""() => Object.fromEntries(Object.entries(window.futcrmCharts).map(
+                ([name, chart]) => [name, {canvas: !!chart.getDom().querySelector('canvas'),
+                                           series: chart.getOption().series.map(s => s.data)}]))"""),
+            "per_tier": page.eval_on_selector_all("#per-tier tbody tr", """rows => rows.map(row => [
+                row.dataset.tier, Number(row.querySelectorAll('td')[1].innerText)])"""),
+            "text": {selector: page.inner_text(selector) for selector in ("#total-clients", "#open-total")
+                     if page.query_selector(selector)},
+        }
+        browser.close()
+    return seen
+
+
 def test_tier_dashboard_renders_charts_with_the_database_figures(world, live_server, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop shares this thread with the ORM
-    from playwright.sync_api import sync_playwright
 
     for name, balance in (("own", "1000000.00"), ("colleague", "5000.00"), ("other_branch", "6000000.00")):
         statements(world["clients"][name], SEPTEMBER, balance)
@@ -36,27 +65,8 @@ def test_tier_dashboard_renders_charts_with_the_database_figures(world, live_ser
     tiers_recalculate(SEPTEMBER)
     tiers_recalculate(OCTOBER)
     expected = dict(TierAssignment.objects.filter(month=OCTOBER).values_list("tier").annotate(Count("id")))
-    head_office = world["staff"][Role.HEAD_OFFICE].user
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])  # fmt: skip
-        page = browser.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{live_server.url}/admin/login/?next=/dashboard/tiers/%3Fmonth%3D2026-10")
-        page.fill("#id_username", head_office.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_function("window.futcrmCharts !== undefined")
-        rendered = page.evaluate("""() => Object.fromEntries(Object.entries(window.futcrmCharts).map(
-            ([name, chart]) => [name, {canvas: !!chart.getDom().querySelector('canvas'),
-                                       series: chart.getOption().series.map(s => s.data)}]))""")
-        table = page.eval_on_selector_all("#per-tier tbody tr", """rows => rows.map(row => [
-            row.dataset.tier, Number(row.querySelectorAll('td')[1].innerText)])""")
-        total = page.inner_text("#total-clients")
-        browser.close()
+    seen = open_dashboard(live_server, world["staff"][Role.HEAD_OFFICE].user, "/dashboard/tiers/%3Fmonth%3D2026-10")
+    errors, rendered, table, total = seen["errors"], seen["charts"], seen["per_tier"], seen["text"]["#total-clients"]
 
     assert errors == []
     assert all(chart["canvas"] for chart in rendered.values()), rendered
@@ -72,7 +82,6 @@ def test_risk_dashboard_renders_charts_with_the_database_figures(world, live_ser
     import datetime
 
     from django.utils import timezone
-    from playwright.sync_api import sync_playwright
 
     from risk.models import Alert, RiskThresholdSet
 
@@ -83,24 +92,8 @@ def test_risk_dashboard_renders_charts_with_the_database_figures(world, live_ser
                              thresholds=RiskThresholdSet.objects.get(), raised_at=now,
                              due_at=now + datetime.timedelta(hours=1))
     manager = world["staff"][Role.BRANCH_MANAGER].user  # sees branch A: one margin call, one warning
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])  # fmt: skip
-        page = browser.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{live_server.url}/admin/login/?next=/dashboard/risk/")
-        page.fill("#id_username", manager.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_function("window.futcrmCharts !== undefined")
-        rendered = page.evaluate("""() => Object.fromEntries(Object.entries(window.futcrmCharts).map(
-            ([name, chart]) => [name, {canvas: !!chart.getDom().querySelector('canvas'),
-                                       series: chart.getOption().series.map(s => s.data)}]))""")
-        total = page.inner_text("#open-total")
-        browser.close()
+    seen = open_dashboard(live_server, manager, "/dashboard/risk/")
+    errors, rendered, total = seen["errors"], seen["charts"], seen["text"]["#open-total"]
 
     kinds = list(Alert.Kind.values)
     assert errors == []

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
-from clients.scoping import sees_everything
+from futcrm.approvals import second_person_approve
 from futcrm.errors import DomainError
 from settlement.models import DailyStatement, SettlementDay, TradingDay
 from tiering import sql
@@ -89,17 +89,8 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
 @transaction.atomic
 def tier_policy_approve(*, policy: TierPolicy, user) -> TierPolicy:
     """T10: a head-office manager other than the draft's author approves it; from then on it is in force."""
-    if not sees_everything(user) or not user.has_perm("tiering.change_tierpolicy"):
-        raise PermissionDenied
-    policy = TierPolicy.objects.select_for_update().get(pk=policy.pk)
-    if policy.approved_at is not None:
-        raise DomainError(f"Policy {policy} is approved already.", code="already_approved")
-    if policy.author_id == user.pk:
-        raise DomainError("The author of a policy cannot approve it; a second person must.", code="same_person")
-    policy.approved_by = user
-    policy.approved_at = timezone.now()
-    policy.save(update_fields=["approved_by", "approved_at"])
-    return policy
+    return second_person_approve(TierPolicy.objects.select_for_update().get(pk=policy.pk), user=user,
+                                 permission="tiering.change_tierpolicy")
 
 
 MANAGER_ROLES = {"branch_manager", "head_office"}
@@ -133,14 +124,5 @@ def tier_override_request(*, user, client_id: int, tier: str, first_month: datet
 def tier_override_approve(*, user, override: TierOverride) -> TierOverride:
     """T11 approval, as T10: a head-office manager other than the requester."""
 
-    if not sees_everything(user) or not user.has_perm("tiering.change_tieroverride"):
-        raise PermissionDenied
-    override = TierOverride.objects.select_for_update().get(pk=override.pk)
-    if override.approved_at is not None:
-        raise DomainError("This override is approved already.", code="already_approved")
-    if override.requested_by_id == user.pk:
-        raise DomainError("The requester cannot approve the override; a second person must.", code="same_person")
-    override.approved_by = user
-    override.approved_at = timezone.now()
-    override.save(update_fields=["approved_by", "approved_at"])
-    return override
+    return second_person_approve(TierOverride.objects.select_for_update().get(pk=override.pk), user=user,
+                                 permission="tiering.change_tieroverride", author_field="requested_by")
