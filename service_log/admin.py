@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from futcrm.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
-from service_log.models import ContactRecord, MessageTemplate, Notification, SmsDelivery
+from service_log.models import ContactPlanRule, ContactRecord, MessageTemplate, Notification, SmsDelivery
 
 
 @admin.register(ContactRecord)
@@ -82,3 +82,10 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(recipient=request.user)
+
+
+@admin.register(ContactPlanRule)
+class ContactPlanRuleAdmin(admin.ModelAdmin):
+    """S2: weekly minimums per tier (diamond, platinum, gold, …) and for key monitoring."""
+
+    list_display = ["segment", "weekly_minimum"]

@@ -128,3 +128,22 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ContactPlanRule(models.Model):
+    """S2: the weekly minimum of outbound contacts per tier, and for clients on the key-monitoring list (R3).
+    Defaults: 3 for the VIP tiers and for key monitoring (seed: 一周要跟大客户、重点客户主动沟通3~5次),
+    none otherwise."""
+
+    KEY_MONITORING = "key_monitoring"
+
+    segment = models.CharField(_("tier or list"), max_length=20, unique=True)
+    weekly_minimum = models.PositiveSmallIntegerField(_("outbound contacts per week, at least"))
+
+    class Meta:
+        verbose_name = _("contact plan rule")
+        verbose_name_plural = _("contact plan rules")
+        ordering = ["segment"]
+
+    def __str__(self) -> str:
+        return f"{self.segment}: {self.weekly_minimum}/week"

@@ -1,0 +1,69 @@
+"""The advisor workbench (今日工作台, issue 6 item 9): everything due today for the clients this user may see."""
+
+import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from clients.models import Client, ClientArchive
+from risk.models import Alert, KeyMonitoring
+from service_log.models import ContactPlanRule, ContactRecord
+from settlement.models import DailyStatement, TradingDay
+from tiering.models import VIP_TIERS, TierChange
+
+ONBOARDING_EVERY_TRADING_DAYS = 3  # S3
+
+
+def workbench(user, today: datetime.date | None = None) -> dict:
+    today = today or timezone.localdate()
+    now = timezone.now()
+    week_start = today - datetime.timedelta(days=today.weekday())
+    clients = Client.objects.visible_to(user).filter(closed_on__isnull=True)
+
+    alerts = (Alert.objects.visible_to(user).exclude(status=Alert.Status.RESOLVED)
+              .select_related("client").order_by("due_at"))
+
+    # S2: clients below their weekly minimum of outbound contacts.
+    rules = dict(ContactPlanRule.objects.values_list("segment", "weekly_minimum"))
+    open_entries = KeyMonitoring.objects.filter(client=OuterRef("pk"), ended_on__isnull=True)
+    planned = (clients.with_current_tier(today).annotate(
+        on_key_monitoring=Exists(open_entries),
+        outbound_this_week=Count("contacts", filter=Q(contacts__direction="outbound",
+                                                      contacts__contacted_at__date__gte=week_start))))
+    plan_due = []
+    for client in planned.filter(Q(current_tier__in=[s for s in rules if s != ContactPlanRule.KEY_MONITORING])
+                                 | Q(on_key_monitoring=True)).select_related("advisor"):
+        minimum = max(rules.get(client.current_tier, 0),
+                      rules.get(ContactPlanRule.KEY_MONITORING, 0) if client.on_key_monitoring else 0)
+        if client.outbound_this_week < minimum:
+            plan_due.append({"client": client, "done": client.outbound_this_week, "minimum": minimum})
+
+    # S3: opened, never traded, not contacted in the last 3 trading days.
+    recent_days = list(TradingDay.objects.trading().filter(date__lte=today).order_by("-date")
+                       .values_list("date", flat=True)[:ONBOARDING_EVERY_TRADING_DAYS])
+    since = recent_days[-1] if recent_days else today
+    traded = DailyStatement.objects.filter(client=OuterRef("pk"), trade_volume__gt=0)
+    contacted = ContactRecord.objects.filter(client=OuterRef("pk"), contacted_at__date__gte=since)
+    onboarding = (clients.filter(last_trade_date__isnull=True).annotate(traded=Exists(traded), recent=Exists(contacted))
+                  .filter(traded=False, recent=False).order_by("opened_on"))
+
+    # S1 follow-ups due, unless the client was contacted since the follow-up was set.
+    later = ContactRecord.objects.filter(client=OuterRef("client"), contacted_at__gt=OuterRef("contacted_at"))
+    follow_ups = (ContactRecord.objects.visible_to(user).filter(next_follow_up__lte=today)
+                  .annotate(answered=Exists(later)).filter(answered=False).select_related("client")
+                  .order_by("next_follow_up"))
+
+    # S6: VIP clients whose service archive is missing or incomplete.
+    vips = clients.with_current_tier(today).filter(current_tier__in=VIP_TIERS)
+    archives = {archive.client_id: archive for archive in ClientArchive.objects.filter(client__in=vips)}
+    incomplete = [client for client in vips if client.pk not in archives or archives[client.pk].completeness < 1]
+
+    # T12: tier changes of this user's clients this month.
+    changes = (TierChange.objects.visible_to(user).filter(month__gte=today.replace(day=1) - datetime.timedelta(days=31))
+               .select_related("client").order_by("-month"))
+
+    return {
+        "today": today, "now": now, "alerts": list(alerts[:200]), "plan_due": plan_due,
+        "onboarding": list(onboarding[:200]), "follow_ups": list(follow_ups[:200]),
+        "incomplete_archives": incomplete[:200], "tier_changes": list(changes[:200]),
+    }

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from service_log.selectors import workbench
+
+
+@login_required
+@permission_required("clients.view_client", raise_exception=True)
+def workbench_view(request):
+    """今日工作台: today's alerts, contacts due, onboarding calls, follow-ups, archives to complete, tier changes;
+    each item links to the page where it is done."""
+    return render(request, "service_log/workbench.html", {
+        **admin.site.each_context(request), "title": _("Today's workbench"), "work": workbench(request.user),
+    })
