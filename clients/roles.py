@@ -81,6 +81,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CONTACTS,
         "service_log.view_messagetemplate",
         "service_log.change_messagetemplate",
+        "service_log.view_contactplanrule",
+        "service_log.change_contactplanrule",
     ],
     Role.SETTLEMENT_SYSTEM: [],
 }
