@@ -17,5 +17,7 @@ app.conf.beat_schedule = {
     # T1–T9: the current month provisionally and the previous month until final, every night (Asia/Shanghai).
     # R6: overdue alerts escalate to the branch risk officer.
     "alerts-escalate-overdue": {"task": "risk.tasks.escalate_overdue_alerts", "schedule": 300.0},
+    # S7: late complaints escalate to the branch manager.
+    "complaints-escalate-late": {"task": "service_log.tasks.escalate_late_complaints", "schedule": 900.0},
     "tiers-nightly": {"task": "tiering.tasks.recalculate_tiers_nightly", "schedule": crontab(hour=2, minute=0)},
 }

@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from risk.views import risk_dashboard_view
-from service_log.views import workbench_view
+from service_log.views import complaint_analysis_view, workbench_view
 from tiering.views import tier_dashboard_export, tier_dashboard_view
 
 admin.site.site_header = admin.site.site_title = "futcrm"
@@ -16,6 +16,7 @@ urlpatterns = [
     path("dashboard/tiers/", tier_dashboard_view, name="tier-dashboard"),
     path("dashboard/risk/", risk_dashboard_view, name="risk-dashboard"),
     path("workbench/", workbench_view, name="workbench"),
+    path("complaints/analysis/", complaint_analysis_view, name="complaint-analysis"),
     re_path(r"^dashboard/tiers/export\.(?P<fmt>csv|xlsx)$", tier_dashboard_export, name="tier-dashboard-export"),
     path("api/v1/", include("settlement.api.urls")),
     path("api/v1/", include("clients.api.urls")),

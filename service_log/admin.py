@@ -1,7 +1,15 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from futcrm.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
-from service_log.models import ContactPlanRule, ContactRecord, MessageTemplate, Notification, SmsDelivery
+from service_log.models import (
+    Complaint,
+    ContactPlanRule,
+    ContactRecord,
+    MessageTemplate,
+    Notification,
+    SmsDelivery,
+)
 
 
 @admin.register(ContactRecord)
@@ -89,3 +97,63 @@ class ContactPlanRuleAdmin(admin.ModelAdmin):
     """S2: weekly minimums per tier (diamond, platinum, gold, …) and for key monitoring."""
 
     list_display = ["segment", "weekly_minimum"]
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """S7: registered here (deadlines set by the service), acknowledged with the action, resolved on the page with
+    root cause and resolution; late ones stand out."""
+
+    list_display = ["received_at", "client", "category", "severity", "status", "deadline", "escalated"]
+    list_select_related = ["client"]
+    list_filter = ["status", "category", "severity", "escalated", ("client__branch", ScopedRelatedFilter)]
+    search_fields = ["client__account_no", "client__name", "description"]
+    autocomplete_fields = ["client"]
+    readonly_fields = ["status", "acknowledge_by", "resolve_by", "acknowledged_at", "resolved_at", "handled_by",
+                       "escalated"]
+    actions = ["acknowledge"]
+
+    @admin.display(description=_("deadline"))
+    def deadline(self, complaint):
+        from django.utils.html import format_html
+
+        due = complaint.acknowledge_by if complaint.status == complaint.Status.RECEIVED else complaint.resolve_by
+        if complaint.status == complaint.Status.RESOLVED:
+            return "—"
+        text = due.strftime("%Y-%m-%d %H:%M")
+        return format_html('<strong style="color:#ba2121">{} ⚠</strong>', text) if complaint.is_late else text
+
+    def save_model(self, request, obj, form, change):
+        from django.core.exceptions import ValidationError
+
+        from futcrm.errors import DomainError
+        from service_log import services
+
+        try:
+            if not change:
+                created = services.complaint_register(
+                    user=request.user, client_id=obj.client_id, channel=obj.channel, category=obj.category,
+                    description=obj.description, severity=obj.severity, received_at=obj.received_at)
+                obj.pk = created.pk
+            elif obj.status == obj.Status.ACKNOWLEDGED and obj.root_cause and obj.resolution:
+                services.complaint_resolve(user=request.user, complaint_id=obj.pk, root_cause=obj.root_cause,
+                                           resolution=obj.resolution, compensation=obj.compensation)
+            else:
+                super().save_model(request, obj, form, change)
+        except DomainError as error:
+            raise ValidationError(error.message) from error
+
+    @admin.action(description=_("Acknowledge selected complaints"))
+    def acknowledge(self, request, queryset):
+        from django.contrib import messages
+        from django.core.exceptions import PermissionDenied
+
+        from futcrm.errors import DomainError
+        from service_log import services
+
+        for complaint in queryset:
+            try:
+                services.complaint_acknowledge(user=request.user, complaint_id=complaint.pk)
+            except (DomainError, PermissionDenied) as error:
+                self.message_user(request, f"{complaint}: {getattr(error, 'message', 'not allowed')}",
+                                  messages.ERROR)

@@ -1,5 +1,7 @@
 """Service operations (domain S). S1 contact records so far; the rest arrives with the service-operations issue."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -147,3 +149,78 @@ class ContactPlanRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.segment}: {self.weekly_minimum}/week"
+
+
+class Complaint(models.Model):
+    """S7 投诉: received, acknowledged within 24 hours, resolved within 15 days (defaults), with root cause,
+    resolution and any compensation. Late complaints escalate to the branch manager."""
+
+    ACKNOWLEDGE_WITHIN = datetime.timedelta(hours=24)
+    RESOLVE_WITHIN = datetime.timedelta(days=15)
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("phone")
+        COUNTER = "counter", _("counter")
+        EMAIL = "email", _("email")
+        LETTER = "letter", _("letter")
+        REGULATOR = "regulator", _("regulator / association")
+        OTHER = "other", _("other")
+
+    class Category(models.TextChoices):
+        SERVICE = "service", _("service attitude")
+        TRADING_SYSTEM = "trading_system", _("trading system")
+        FEES = "fees", _("fees and commission")
+        RISK_CONTROL = "risk_control", _("margin call / forced liquidation")
+        ACCOUNT = "account", _("account and funds")
+        ADVICE = "advice", _("investment advice")
+        OTHER = "other", _("other")
+
+    class Severity(models.TextChoices):
+        LOW = "low", _("low")
+        MEDIUM = "medium", _("medium")
+        HIGH = "high", _("high")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("received")
+        ACKNOWLEDGED = "acknowledged", _("acknowledged")
+        RESOLVED = "resolved", _("resolved")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("client"))
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.MEDIUM)
+    description = models.TextField(_("description"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    acknowledge_by = models.DateTimeField(_("acknowledge by"))
+    resolve_by = models.DateTimeField(_("resolve by"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    root_cause = models.CharField(_("root cause"), max_length=200, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    compensation = models.DecimalField(_("compensation"), max_digits=17, decimal_places=2, default=0)
+    handled_by = models.ForeignKey(StaffProfile, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="complaints", verbose_name=_("handled by"))
+    escalated = models.BooleanField(_("escalated"), default=False)
+
+    objects = ClientScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-received_at"]
+        constraints = [
+            models.CheckConstraint(name="complaint_compensation_not_negative", condition=models.Q(compensation__gte=0)),
+            models.CheckConstraint(name="complaint_resolved_with_cause",
+                                   condition=~models.Q(status="resolved") | (~models.Q(root_cause="")
+                                                                             & ~models.Q(resolution=""))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.get_category_display()} {self.received_at:%Y-%m-%d}"
+
+    @property
+    def is_late(self) -> bool:
+        now = timezone.now()
+        return (self.status == self.Status.RECEIVED and self.acknowledge_by < now) or (
+            self.status != self.Status.RESOLVED and self.resolve_by < now)

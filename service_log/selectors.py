@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from clients.models import Client, ClientArchive
 from risk.models import Alert, KeyMonitoring
-from service_log.models import ContactPlanRule, ContactRecord
+from service_log.models import Complaint, ContactPlanRule, ContactRecord
 from settlement.models import DailyStatement, TradingDay
 from tiering.models import VIP_TIERS, TierChange
 
@@ -62,8 +62,37 @@ def workbench(user, today: datetime.date | None = None) -> dict:
     changes = (TierChange.objects.visible_to(user).filter(month__gte=today.replace(day=1) - datetime.timedelta(days=31))
                .select_related("client").order_by("-month"))
 
+    # S7: complaints due within a day, or late.
+    complaints = (Complaint.objects.visible_to(user).exclude(status=Complaint.Status.RESOLVED)
+                  .filter(Q(status=Complaint.Status.RECEIVED, acknowledge_by__lt=now + datetime.timedelta(days=1))
+                          | Q(resolve_by__lt=now + datetime.timedelta(days=1)))
+                  .select_related("client").order_by("resolve_by"))
+
     return {
+        "complaints": list(complaints[:200]),
         "today": today, "now": now, "alerts": list(alerts[:200]), "plan_due": plan_due,
         "onboarding": list(onboarding[:200]), "follow_ups": list(follow_ups[:200]),
         "incomplete_archives": incomplete[:200], "tier_changes": list(changes[:200]),
     }
+
+
+def complaint_analysis(user, since: datetime.date) -> dict:
+    """S7 analysis: complaints by category and root cause, by branch, by month; resolution times; compensation."""
+    from django.db.models import Avg, F, Sum
+    from django.db.models.functions import TruncMonth
+
+    complaints = Complaint.objects.visible_to(user).filter(received_at__date__gte=since)
+    resolved = complaints.filter(status=Complaint.Status.RESOLVED)
+    by_cause = list(resolved.values("category", "root_cause").annotate(
+        count=Count("id"), compensation=Sum("compensation"),
+        days=Avg(F("resolved_at") - F("received_at"))).order_by("-count", "category"))
+    for row in by_cause:
+        row["category_label"] = Complaint.Category(row["category"]).label
+        row["days"] = round(row["days"].total_seconds() / 86400, 1) if row["days"] else None
+    by_branch = list(complaints.values("client__branch__code", "client__branch__name").annotate(
+        count=Count("id"), late=Count("id", filter=Q(escalated=True)), compensation=Sum("compensation"))
+        .order_by("client__branch__code"))
+    by_month = list(complaints.annotate(month=TruncMonth("received_at")).values("month").annotate(
+        count=Count("id")).order_by("month"))
+    return {"by_cause": by_cause, "by_branch": by_branch, "by_month": by_month, "total": complaints.count(),
+            "since": since}

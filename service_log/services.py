@@ -30,3 +30,100 @@ def sms_send(*, client: Client, template_code: str, context: dict, alert=None) -
 
 def notification_create(*, user, text: str, link: str = "") -> Notification:
     return Notification.objects.create(recipient=user, text=text[:300], link=link)
+
+
+# S7 complaints ----------------------------------------------------------------------------------------------------
+
+def complaint_register(*, user, client_id: int, channel: str, category: str, description: str,
+                       severity: str = "medium", received_at=None):
+    """Record a complaint with its deadlines (acknowledge ≤ 24 h, resolve ≤ 15 days from receipt, S7)."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils import timezone
+
+    from clients.scoping import staff_profile_of
+    from service_log.models import Complaint
+
+    client = Client.objects.visible_to(user).filter(pk=client_id).first()
+    if client is None or not user.has_perm("service_log.add_complaint"):
+        raise PermissionDenied
+    if not description.strip():
+        raise DomainError("Describe the complaint.", field="description")
+    received_at = received_at or timezone.now()
+    return Complaint.objects.create(
+        client=client, channel=channel, category=category, severity=severity, description=description.strip(),
+        received_at=received_at, acknowledge_by=received_at + Complaint.ACKNOWLEDGE_WITHIN,
+        resolve_by=received_at + Complaint.RESOLVE_WITHIN, handled_by=staff_profile_of(user),
+    )  # fmt: skip
+
+
+def _complaint_for(user, complaint_id: int):
+    from django.core.exceptions import PermissionDenied
+
+    from service_log.models import Complaint
+
+    complaint = Complaint.objects.visible_to(user).select_for_update().filter(pk=complaint_id).first()
+    if complaint is None or not user.has_perm("service_log.change_complaint"):
+        raise PermissionDenied
+    return complaint
+
+
+def complaint_acknowledge(*, user, complaint_id: int):
+    from django.db import transaction
+    from django.utils import timezone
+
+    with transaction.atomic():
+        complaint = _complaint_for(user, complaint_id)
+        if complaint.status != complaint.Status.RECEIVED:
+            raise DomainError("Only a received complaint can be acknowledged.", code="forbidden_transition")
+        complaint.status, complaint.acknowledged_at = complaint.Status.ACKNOWLEDGED, timezone.now()
+        complaint.save(update_fields=["status", "acknowledged_at"])
+        return complaint
+
+
+def complaint_resolve(*, user, complaint_id: int, root_cause: str, resolution: str, compensation=0):
+    from decimal import Decimal, InvalidOperation
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    if not root_cause.strip() or not resolution.strip():
+        raise DomainError("A resolved complaint needs its root cause and resolution.", field="root_cause")
+    try:
+        compensation = Decimal(str(compensation))
+    except InvalidOperation:
+        raise DomainError("Compensation must be an amount.", field="compensation") from None
+    if compensation < 0 or compensation != compensation.quantize(Decimal("0.01")):
+        raise DomainError("Compensation must be an amount in yuan and fen, not negative.", field="compensation")
+    with transaction.atomic():
+        complaint = _complaint_for(user, complaint_id)
+        if complaint.status != complaint.Status.ACKNOWLEDGED:
+            raise DomainError("Acknowledge the complaint before resolving it.", code="forbidden_transition")
+        complaint.status, complaint.resolved_at = complaint.Status.RESOLVED, timezone.now()
+        complaint.root_cause, complaint.resolution = root_cause.strip(), resolution.strip()
+        complaint.compensation = compensation
+        complaint.save()
+        return complaint
+
+
+def complaints_escalate_late() -> int:
+    """S7: complaints past a deadline escalate to their branch manager (in-app notification), once."""
+    from django.db.models import Q
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from clients.models import StaffProfile
+    from service_log.models import Complaint
+
+    now = timezone.now()
+    late = Complaint.objects.filter(escalated=False).filter(
+        Q(status=Complaint.Status.RECEIVED, acknowledge_by__lt=now) | Q(resolve_by__lt=now, status__in=[
+            Complaint.Status.RECEIVED, Complaint.Status.ACKNOWLEDGED])).select_related("client")
+    count = 0
+    for complaint in late:
+        managers = StaffProfile.objects.filter(branch_id=complaint.client.branch_id, role="branch_manager")
+        for manager in managers.select_related("user"):
+            notification_create(user=manager.user, text=f"投诉超时：{complaint}",
+                                link=reverse("admin:service_log_complaint_change", args=[complaint.pk]))
+        Complaint.objects.filter(pk=complaint.pk).update(escalated=True)
+        count += 1
+    return count

@@ -14,3 +14,20 @@ def workbench_view(request):
     return render(request, "service_log/workbench.html", {
         **admin.site.each_context(request), "title": _("Today's workbench"), "work": workbench(request.user),
     })
+
+
+@login_required
+@permission_required("service_log.view_complaint", raise_exception=True)
+def complaint_analysis_view(request):
+    """S7 root-cause analysis over the last 12 months, scoped (O)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from service_log.selectors import complaint_analysis
+
+    since = timezone.localdate() - datetime.timedelta(days=365)
+    return render(request, "service_log/complaint_analysis.html", {
+        **admin.site.each_context(request), "title": _("Complaint analysis"),
+        "analysis": complaint_analysis(request.user, since),
+    })
