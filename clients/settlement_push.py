@@ -107,6 +107,12 @@ def _validate(row: _Row, branches: dict, today: datetime.date) -> None:
     }  # fmt: skip
 
 
+def _queue_welcome(client_ids: list[int]) -> None:
+    from service_log.tasks import send_welcome_messages
+
+    send_welcome_messages.delay(client_ids)
+
+
 def clients_upsert_from_settlement(rows: list) -> dict:
     """Validate every row, then create or update all clients in one transaction; nothing is written if any row
     is invalid. Returns received/created/updated/unchanged counts."""
@@ -167,6 +173,10 @@ def clients_upsert_from_settlement(rows: list) -> dict:
             if client.pk is None:
                 client.created_at = now
         bulk_create_with_history(to_create, Client, batch_size=1000)
+        if to_create:  # S3: the welcome SMS, once the new accounts are committed
+            new_ids = list(Client.objects.filter(account_no__in=[c.account_no for c in to_create])
+                           .values_list("pk", flat=True))
+            transaction.on_commit(lambda: _queue_welcome(new_ids))
         bulk_update_with_history(to_update, Client, MASTER_FIELDS[:9] + [
             "id_number_ciphertext", "id_number_hash", "phone_ciphertext", "phone_hash", "phone_last4", "birth_date",
             "home_region", "advisor", "updated_at"], batch_size=1000)  # fmt: skip

@@ -92,6 +92,7 @@ class SmsDelivery(models.Model):
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="sms", verbose_name=_("client"))
     template = models.ForeignKey(MessageTemplate, on_delete=models.PROTECT, verbose_name=_("template"))
+    sent_on = models.DateField(_("sent on"), default=timezone.localdate, db_index=True)
     alert = models.ForeignKey("risk.Alert", on_delete=models.PROTECT, null=True, blank=True, related_name="sms",
                               verbose_name=_("risk alert"))
     text = models.TextField(_("text"))

@@ -127,3 +127,35 @@ def complaints_escalate_late() -> int:
         Complaint.objects.filter(pk=complaint.pk).update(escalated=True)
         count += 1
     return count
+
+
+# S3 welcome, S5 greetings -----------------------------------------------------------------------------------------
+
+def welcome_messages_send(client_ids: list[int]) -> int:
+    """S3: one welcome SMS per new account (not marketing: sent whatever the consent), never twice."""
+    sent = 0
+    for client in Client.objects.filter(pk__in=client_ids).exclude(sms__template__code="welcome",
+                                                                   sms__status=SmsDelivery.Status.SENT):
+        try:
+            delivery = sms_send(client=client, template_code="welcome", context={})
+        except DomainError:
+            continue  # no phone number on file: the onboarding call (workbench) still reaches them
+        sent += delivery.status == SmsDelivery.Status.SENT
+    return sent
+
+
+def birthday_greetings_send(today=None) -> int:
+    """S5: VIP clients (current tier) born on this day, opted in to such messages (S9), once a day."""
+    from django.utils import timezone
+
+    from tiering.models import VIP_TIERS
+
+    today = today or timezone.localdate()
+    born_today = (Client.objects.with_current_tier(today)
+                  .filter(current_tier__in=VIP_TIERS, marketing_opt_in=True, closed_on__isnull=True,
+                          birth_date__month=today.month, birth_date__day=today.day)
+                  .exclude(sms__template__code="birthday", sms__sent_on=today))
+    sent = 0
+    for client in born_today:
+        sent += sms_send(client=client, template_code="birthday", context={}).status == SmsDelivery.Status.SENT
+    return sent

@@ -2,6 +2,22 @@ from celery import shared_task
 
 
 @shared_task
+def send_welcome_messages(client_ids: list[int]) -> int:
+    """S3: the welcome SMS for accounts that just arrived through the settlement push (queued after commit)."""
+    from service_log.services import welcome_messages_send
+
+    return welcome_messages_send(client_ids)
+
+
+@shared_task
+def send_birthday_greetings() -> int:
+    """S5, every morning: VIP clients whose birthday is today, who agreed to such messages (S9)."""
+    from service_log.services import birthday_greetings_send
+
+    return birthday_greetings_send()
+
+
+@shared_task
 def escalate_late_complaints() -> int:
     """S7, every 15 minutes from beat."""
     from service_log.services import complaints_escalate_late

@@ -1,0 +1,49 @@
+"""S3 welcome SMS on a new account from the settlement push; S5 birthday greetings for VIP clients (S9 consent)."""
+
+import datetime
+
+import pytest
+
+from futcrm.celery import app
+from futcrm.sms import LocmemBackend
+from service_log.models import SmsDelivery
+from service_log.services import birthday_greetings_send
+from tests.factories import valid_id_card
+from tests.test_settlement_days_and_clients import client_row, setup  # noqa: F401 - the fixture
+from tests.test_tiers import OCTOBER, close, statements
+from tiering.services import tiers_recalculate
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks():
+    LocmemBackend.outbox.clear()
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def test_a_new_account_gets_the_welcome_sms_once(setup, django_capture_on_commit_callbacks):  # noqa: F811
+    with django_capture_on_commit_callbacks(execute=True):
+        setup["api"].push_clients([client_row("9001")])
+    assert len(LocmemBackend.outbox) == 1
+    assert "欢迎" in LocmemBackend.outbox[0].text and "9001" in LocmemBackend.outbox[0].text
+    with django_capture_on_commit_callbacks(execute=True):
+        setup["api"].push_clients([client_row("9001", name="王伟伟")])  # an update: no second welcome
+    assert len(LocmemBackend.outbox) == 1
+    assert SmsDelivery.objects.get().template.code == "welcome"
+
+
+def test_birthday_greetings_go_to_opted_in_vips_born_today(world):
+    own, colleague = world["clients"]["own"], world["clients"]["colleague"]
+    for client, opted_in in ((own, True), (colleague, False)):
+        client.set_id_number(valid_id_card("11010519801125123"))  # born 25 November 1980
+        client.marketing_opt_in = opted_in
+        client.save()
+        statements(client, OCTOBER, "2000000.00")
+    close(OCTOBER)
+    tiers_recalculate(OCTOBER)  # both gold (VIP)
+    today = datetime.date(2026, 11, 25)
+    assert birthday_greetings_send(today) == 1
+    assert birthday_greetings_send(today) == 0  # once a day
+    assert LocmemBackend.outbox[0].phone == own.decrypted_phone()
+    assert birthday_greetings_send(datetime.date(2026, 11, 26)) == 0
