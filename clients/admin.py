@@ -147,7 +147,7 @@ class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
             ("id_type", "id_number_display"), ("phone_display", "email"), "address", ("birth_date", "home_region"),
         ]}),
         (_("Service"), {"fields": [
-            ("advisor", "marketer"), ("investor_category", "risk_tolerance"), "marketing_opt_in",
+            ("advisor", "marketer"), ("investor_category", "risk_tolerance"), "marketing_opt_in", "service_card",
         ]}),
     ]  # fmt: skip
 
@@ -161,13 +161,21 @@ class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
                 contact_answers_alert(request, contact)
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = [*SETTLEMENT_OWNED, "id_number_display", "phone_display", "birth_date", "home_region", "advisor"]
+        readonly = [*SETTLEMENT_OWNED, "id_number_display", "phone_display", "birth_date", "home_region", "advisor",
+                    "service_card"]
         if not request.user.has_perm("clients.assign_advisor"):
             readonly.append("marketer")
         return readonly
 
     def get_search_results(self, request, queryset, search_term):
         return queryset.search(search_term), False
+
+    @admin.display(description=_("Service card"))
+    def service_card(self, client):
+        if not client.pk:
+            return "-"
+        return format_html('<a class="button" href="{}" target="_blank">{}</a>',
+                           reverse("service-card", args=[client.pk]), _("Print service card"))
 
     @admin.display(description=_("status"))
     def status_display(self, client):

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from clients.views import service_card_view
 from risk.views import risk_dashboard_view
 from service_log.views import complaint_analysis_view, workbench_view
 from tiering.views import tier_dashboard_export, tier_dashboard_view
@@ -16,6 +17,7 @@ urlpatterns = [
     path("dashboard/tiers/", tier_dashboard_view, name="tier-dashboard"),
     path("dashboard/risk/", risk_dashboard_view, name="risk-dashboard"),
     path("workbench/", workbench_view, name="workbench"),
+    path("clients/<int:client_id>/service-card/", service_card_view, name="service-card"),
     path("complaints/analysis/", complaint_analysis_view, name="complaint-analysis"),
     re_path(r"^dashboard/tiers/export\.(?P<fmt>csv|xlsx)$", tier_dashboard_export, name="tier-dashboard-export"),
     path("api/v1/", include("settlement.api.urls")),

@@ -108,3 +108,19 @@ def test_clients_cannot_be_deleted_or_added_in_the_admin(world, login):
     own = world["clients"]["own"]
     assert browser.get(reverse("admin:clients_client_delete", args=[own.pk])).status_code == 403
     assert browser.get(reverse("admin:clients_client_add")).status_code == 403
+
+
+@pytest.mark.parametrize("target", ["own", "other_branch"])
+def test_service_card_is_printable_and_scoped(world, login, target):
+    client = world["clients"][target]
+    advisor = world["staff"][Role.ADVISOR]
+    advisor.phone = "010-66668888"
+    advisor.save()
+    response = login(advisor).get(reverse("service-card", args=[client.pk]))
+    if target == "own":
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert advisor.full_name in html and "010-66668888" in html and "400-000-0000" in html
+        assert client.decrypted_phone() not in html
+    else:
+        assert response.status_code == 404
