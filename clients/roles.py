@@ -21,7 +21,7 @@ _WORK_CLIENTS = [*_READ_CLIENTS, "clients.change_client", "clients.add_clientarc
 
 _CONTACTS = ["service_log.view_contactrecord", "service_log.add_contactrecord", "service_log.view_smsdelivery",
              "service_log.view_notification", "service_log.view_complaint", "service_log.add_complaint",
-             "service_log.change_complaint"]
+             "service_log.change_complaint", "service_log.view_surveyresponse", "service_log.add_surveyresponse"]
 _RISK_LISTS = ["risk.view_keymonitoring", "risk.view_risklevel"]
 _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tiering.view_tieroverride"]
 

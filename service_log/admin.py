@@ -9,6 +9,7 @@ from service_log.models import (
     MessageTemplate,
     Notification,
     SmsDelivery,
+    SurveyResponse,
 )
 
 
@@ -157,3 +158,31 @@ class ComplaintAdmin(ScopedAdminMixin, admin.ModelAdmin):
             except (DomainError, PermissionDenied) as error:
                 self.message_user(request, f"{complaint}: {getattr(error, 'message', 'not allowed')}",
                                   messages.ERROR)
+
+
+@admin.register(SurveyResponse)
+class SurveyResponseAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """S8: answers are recorded through survey_response_record (a low score creates a follow-up)."""
+
+    list_display = ["answered_at", "survey", "client", "score", "advisor", "follow_up"]
+    list_select_related = ["client", "advisor"]
+    list_filter = ["survey", "score", ("client__branch", ScopedRelatedFilter)]
+    search_fields = ["client__account_no", "client__name", "survey"]
+    autocomplete_fields = ["client"]
+    fields = ["client", "survey", "score", "comment", "advisor", "follow_up"]
+    readonly_fields = ["advisor", "follow_up"]
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        from django.core.exceptions import ValidationError
+
+        from futcrm.errors import DomainError
+        from service_log.services import survey_response_record
+
+        try:
+            obj.pk = survey_response_record(user=request.user, client_id=obj.client_id, survey=obj.survey,
+                                            score=obj.score, comment=obj.comment).pk
+        except DomainError as error:
+            raise ValidationError(error.message) from error

@@ -225,3 +225,32 @@ class Complaint(models.Model):
         now = timezone.now()
         return (self.status == self.Status.RECEIVED and self.acknowledge_by < now) or (
             self.status != self.Status.RESOLVED and self.resolve_by < now)
+
+
+class SurveyResponse(models.Model):
+    """S8 满意度: one client's answer to a survey round, scored 1–5. A score of 2 or less creates a follow-up."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="survey_responses",
+                               verbose_name=_("client"))
+    survey = models.CharField(_("survey"), max_length=100, help_text=_("e.g. 2026 Q4 satisfaction"))
+    score = models.PositiveSmallIntegerField(_("score (1–5)"))
+    comment = models.TextField(_("comment"), blank=True)
+    advisor = models.ForeignKey(StaffProfile, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("advisor at the time"))
+    answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
+    follow_up = models.ForeignKey(ContactRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("follow-up"))
+
+    objects = ClientScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        ordering = ["-answered_at"]
+        constraints = [
+            models.CheckConstraint(name="survey_score_1_to_5", condition=models.Q(score__gte=1, score__lte=5)),
+            models.UniqueConstraint(fields=["client", "survey"], name="survey_one_answer_per_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.survey}: {self.score}"

@@ -96,3 +96,28 @@ def complaint_analysis(user, since: datetime.date) -> dict:
         count=Count("id")).order_by("month"))
     return {"by_cause": by_cause, "by_branch": by_branch, "by_month": by_month, "total": complaints.count(),
             "since": since}
+
+
+def survey_results(user, survey: str | None = None) -> dict:
+    """S8 results by advisor, branch and tier (current tier), scoped."""
+    from django.db.models import Avg
+
+    from service_log.models import SurveyResponse
+
+    responses = SurveyResponse.objects.visible_to(user)
+    if survey:
+        responses = responses.filter(survey=survey)
+
+    def grouped(key, label_key=None):
+        rows = responses.values(key, *([label_key] if label_key else [])).annotate(
+            answers=Count("id"), average=Avg("score"), low=Count("id", filter=Q(score__lte=2))).order_by(key)
+        return [{**row, "average": round(row["average"], 2)} for row in rows]
+
+    current_tier = Client.objects.with_current_tier().filter(pk=OuterRef("client")).values("current_tier")[:1]
+    from django.db.models import Subquery
+
+    by_tier = responses.annotate(tier=Subquery(current_tier)).values("tier").annotate(
+        answers=Count("id"), average=Avg("score")).order_by("tier")
+    return {"by_advisor": grouped("advisor__full_name"), "by_branch": grouped("client__branch__code"),
+            "by_tier": [{**row, "average": round(row["average"], 2)} for row in by_tier],
+            "surveys": list(SurveyResponse.objects.visible_to(user).values_list("survey", flat=True).distinct())}

@@ -159,3 +159,42 @@ def birthday_greetings_send(today=None) -> int:
     for client in born_today:
         sent += sms_send(client=client, template_code="birthday", context={}).status == SmsDelivery.Status.SENT
     return sent
+
+
+# S8 surveys -------------------------------------------------------------------------------------------------------
+
+LOW_SCORE = 2  # S8: a score ≤ 2 creates a follow-up
+
+
+def survey_response_record(*, user, client_id: int, survey: str, score: int, comment: str = ""):
+    """Record an answer (1–5) for a client the user may see; a low score creates a follow-up contact for the
+    client's advisor, due the next day, on the workbench."""
+    import datetime
+
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+    from django.utils import timezone
+
+    from clients.scoping import staff_profile_of
+    from service_log.models import ContactRecord, SurveyResponse
+
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise DomainError("A score is a whole number from 1 to 5.", field="score")
+    if not survey.strip():
+        raise DomainError("Name the survey.", field="survey")
+    client = Client.objects.visible_to(user).filter(pk=client_id).first()
+    if client is None or not user.has_perm("service_log.add_surveyresponse"):
+        raise PermissionDenied
+    with transaction.atomic():
+        if SurveyResponse.objects.filter(client=client, survey=survey.strip()).exists():
+            raise DomainError(f"{client} has answered {survey} already.", code="duplicate", field="survey")
+        response = SurveyResponse.objects.create(client=client, survey=survey.strip(), score=score,
+                                                 comment=comment.strip(), advisor=client.advisor)
+        if score <= LOW_SCORE:
+            response.follow_up = ContactRecord.objects.create(
+                client=client, staff=client.advisor or staff_profile_of(user), category=ContactRecord.Category.SURVEY,
+                summary=f"满意度回访：{survey} 评分 {score}。{comment}".strip(), outcome="",
+                next_follow_up=timezone.localdate() + datetime.timedelta(days=1),
+            )  # fmt: skip
+            response.save(update_fields=["follow_up"])
+    return response

@@ -17,6 +17,19 @@ def workbench_view(request):
 
 
 @login_required
+@permission_required("service_log.view_surveyresponse", raise_exception=True)
+def survey_results_view(request):
+    """S8 results by advisor, branch and tier, scoped (O)."""
+    from service_log.selectors import survey_results
+
+    results = survey_results(request.user, request.GET.get("survey") or None)
+    return render(request, "service_log/survey_results.html", {
+        **admin.site.each_context(request), "title": _("Satisfaction results"), "results": results,
+        "selected": request.GET.get("survey", ""),
+    })
+
+
+@login_required
 @permission_required("service_log.view_complaint", raise_exception=True)
 def complaint_analysis_view(request):
     """S7 root-cause analysis over the last 12 months, scoped (O)."""
