@@ -41,6 +41,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.reveal_phone",
         "clients.reveal_id_number",
         "risk.view_alert", *_RISK_LISTS,
+        "service_log.view_broadcast",
+        "service_log.add_broadcast",
         "risk.change_alert",
         "risk.add_keymonitoring",
         "risk.change_keymonitoring",
@@ -84,6 +86,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "service_log.change_messagetemplate",
         "service_log.view_contactplanrule",
         "service_log.change_contactplanrule",
+        "service_log.view_broadcast",
+        "service_log.add_broadcast",
     ],
     Role.SETTLEMENT_SYSTEM: [],
 }

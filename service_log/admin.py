@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from futcrm.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
 from service_log.models import (
+    Broadcast,
     Complaint,
     ContactPlanRule,
     ContactRecord,
@@ -186,3 +187,36 @@ class SurveyResponseAdmin(ScopedAdminMixin, admin.ModelAdmin):
                                             score=obj.score, comment=obj.comment).pk
         except DomainError as error:
             raise ValidationError(error.message) from error
+
+
+@admin.register(Broadcast)
+class BroadcastAdmin(admin.ModelAdmin):
+    """S4: write the day's information; it goes to every opted-in client in your scope, recorded per recipient."""
+
+    list_display = ["trade_date", "text", "created_by", "recipients", "delivered"]
+    fields = ["text", "trade_date", "created_by", "recipients", "delivered"]
+    readonly_fields = ["created_by", "recipients", "delivered"]
+
+    def get_queryset(self, request):
+        from clients.scoping import sees_everything
+
+        queryset = super().get_queryset(request)
+        return queryset if sees_everything(request.user) else queryset.filter(created_by=request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        from django.core.exceptions import ValidationError
+        from django.db import transaction
+
+        from futcrm.errors import DomainError
+        from service_log.services import broadcast_create
+        from service_log.tasks import send_broadcast
+
+        try:
+            created = broadcast_create(user=request.user, text=obj.text)
+        except DomainError as error:
+            raise ValidationError(error.message) from error
+        obj.pk = created.pk
+        transaction.on_commit(lambda: send_broadcast.delay(created.pk))

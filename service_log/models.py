@@ -95,6 +95,8 @@ class SmsDelivery(models.Model):
     sent_on = models.DateField(_("sent on"), default=timezone.localdate, db_index=True)
     alert = models.ForeignKey("risk.Alert", on_delete=models.PROTECT, null=True, blank=True, related_name="sms",
                               verbose_name=_("risk alert"))
+    broadcast = models.ForeignKey("Broadcast", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="deliveries", verbose_name=_("broadcast"))
     text = models.TextField(_("text"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices)
     gateway_id = models.CharField(_("gateway message id"), max_length=100, blank=True)
@@ -254,3 +256,24 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} {self.survey}: {self.score}"
+
+
+class Broadcast(models.Model):
+    """S4 每日信息: a message sent to every opted-in client in the sender's scope (S9), one delivery record per
+    recipient. The daily-information rule is at least one broadcast each trading day."""
+
+    text = models.TextField(_("text"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("sent by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    trade_date = models.DateField(_("for trading day"), default=timezone.localdate, db_index=True)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    delivered = models.PositiveIntegerField(_("delivered"), default=0)
+
+    class Meta:
+        verbose_name = _("broadcast")
+        verbose_name_plural = _("broadcasts")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.trade_date} {self.text[:30]}"

@@ -8,7 +8,7 @@ from futcrm.sms import SmsError, SmsMessage, get_backend
 from service_log.models import MessageTemplate, Notification, SmsDelivery
 
 
-def sms_send(*, client: Client, template_code: str, context: dict, alert=None) -> SmsDelivery:
+def sms_send(*, client: Client, template_code: str, context: dict, alert=None, broadcast=None) -> SmsDelivery:
     """Render the template for the client and send it. Marketing templates need the client's consent (S9);
     statutory notices do not. Every attempt is recorded, sent or failed."""
     template = MessageTemplate.objects.get(code=template_code)
@@ -22,9 +22,9 @@ def sms_send(*, client: Client, template_code: str, context: dict, alert=None) -
     try:
         gateway_id = get_backend().send(SmsMessage(phone=phone, text=text))
     except SmsError as error:
-        return SmsDelivery.objects.create(client=client, template=template, alert=alert, text=text,
-                                          status=SmsDelivery.Status.FAILED, error=str(error))
-    return SmsDelivery.objects.create(client=client, template=template, alert=alert, text=text,
+        return SmsDelivery.objects.create(client=client, template=template, alert=alert, broadcast=broadcast,
+                                          text=text, status=SmsDelivery.Status.FAILED, error=str(error))
+    return SmsDelivery.objects.create(client=client, template=template, alert=alert, broadcast=broadcast, text=text,
                                       status=SmsDelivery.Status.SENT, gateway_id=gateway_id)
 
 
@@ -198,3 +198,37 @@ def survey_response_record(*, user, client_id: int, survey: str, score: int, com
             )  # fmt: skip
             response.save(update_fields=["follow_up"])
     return response
+
+
+# S4 daily information ---------------------------------------------------------------------------------------------
+
+def broadcast_create(*, user, text: str):
+    """A broadcast to every opted-in, open client in the sender's scope with a phone number (S9)."""
+    from django.core.exceptions import PermissionDenied
+
+    from service_log.models import Broadcast
+
+    if not user.has_perm("service_log.add_broadcast"):
+        raise PermissionDenied
+    if not text.strip():
+        raise DomainError("A broadcast needs a text.", field="text")
+    return Broadcast.objects.create(text=text.strip(), created_by=user)
+
+
+def broadcast_send(broadcast_id: int) -> int:
+    """Send a broadcast, one delivery record per recipient; a recipient already sent to is skipped (re-runnable).
+    Consent is checked now, at sending time: an opt-out takes effect at once (S9)."""
+    from django.contrib.auth import get_user_model
+
+    from service_log.models import Broadcast
+
+    broadcast = Broadcast.objects.get(pk=broadcast_id)
+    sender = get_user_model().objects.get(pk=broadcast.created_by_id)
+    recipients = (Client.objects.visible_to(sender).filter(marketing_opt_in=True, closed_on__isnull=True)
+                  .exclude(phone_ciphertext="").exclude(sms__broadcast=broadcast))
+    for client in recipients.iterator():
+        sms_send(client=client, template_code="daily_info", context={"text": broadcast.text}, broadcast=broadcast)
+    deliveries = SmsDelivery.objects.filter(broadcast=broadcast)
+    Broadcast.objects.filter(pk=broadcast.pk).update(recipients=deliveries.count(),
+                                                     delivered=deliveries.filter(status=SmsDelivery.Status.SENT).count())
+    return deliveries.count()

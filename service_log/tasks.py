@@ -10,6 +10,14 @@ def send_welcome_messages(client_ids: list[int]) -> int:
 
 
 @shared_task
+def send_broadcast(broadcast_id: int) -> int:
+    """S4: queued when a broadcast is created; re-running skips those already sent to."""
+    from service_log.services import broadcast_send
+
+    return broadcast_send(broadcast_id)
+
+
+@shared_task
 def send_birthday_greetings() -> int:
     """S5, every morning: VIP clients whose birthday is today, who agreed to such messages (S9)."""
     from service_log.services import birthday_greetings_send
