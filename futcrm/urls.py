@@ -5,7 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from clients.views import service_card_view
 from risk.views import risk_dashboard_view
-from service_log.views import complaint_analysis_view, survey_results_view, workbench_view
+from service_log.views import (
+    complaint_analysis_view,
+    service_dashboard_view,
+    survey_results_view,
+    workbench_view,
+)
 from tiering.views import tier_dashboard_export, tier_dashboard_view
 
 admin.site.site_header = admin.site.site_title = "futcrm"
@@ -20,6 +25,7 @@ urlpatterns = [
     path("clients/<int:client_id>/service-card/", service_card_view, name="service-card"),
     path("complaints/analysis/", complaint_analysis_view, name="complaint-analysis"),
     path("surveys/results/", survey_results_view, name="survey-results"),
+    path("dashboard/service/", service_dashboard_view, name="service-dashboard"),
     re_path(r"^dashboard/tiers/export\.(?P<fmt>csv|xlsx)$", tier_dashboard_export, name="tier-dashboard-export"),
     path("api/v1/", include("settlement.api.urls")),
     path("api/v1/", include("clients.api.urls")),

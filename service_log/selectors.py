@@ -121,3 +121,53 @@ def survey_results(user, survey: str | None = None) -> dict:
     return {"by_advisor": grouped("advisor__full_name"), "by_branch": grouped("client__branch__code"),
             "by_tier": [{**row, "average": round(row["average"], 2)} for row in by_tier],
             "surveys": list(SurveyResponse.objects.visible_to(user).values_list("survey", flat=True).distinct())}
+
+
+def service_dashboard(user, today: datetime.date | None = None) -> dict:
+    """Managers' service dashboard (issue 6 item 10): contact-plan compliance this week by branch and advisor (S2),
+    complaints by state and cause (S7), satisfaction trend by month (S8). Scoped (O)."""
+    from django.db.models import Avg
+    from django.db.models.functions import TruncMonth
+
+    from service_log.models import SurveyResponse
+
+    today = today or timezone.localdate()
+    week_start = today - datetime.timedelta(days=today.weekday())
+    rules = dict(ContactPlanRule.objects.values_list("segment", "weekly_minimum"))
+    open_entries = KeyMonitoring.objects.filter(client=OuterRef("pk"), ended_on__isnull=True)
+    planned = (Client.objects.visible_to(user).filter(closed_on__isnull=True).with_current_tier(today)
+               .annotate(on_key_monitoring=Exists(open_entries),
+                         outbound=Count("contacts", filter=Q(contacts__direction="outbound",
+                                                             contacts__contacted_at__date__gte=week_start)))
+               .filter(Q(current_tier__in=[s for s in rules if s != ContactPlanRule.KEY_MONITORING])
+                       | Q(on_key_monitoring=True))
+               .values("pk", "current_tier", "on_key_monitoring", "outbound", "branch__code",
+                       "advisor__full_name"))
+    compliance: dict[str, dict] = {"branch": {}, "advisor": {}}
+    for row in planned:
+        minimum = max(rules.get(row["current_tier"], 0),
+                      rules.get(ContactPlanRule.KEY_MONITORING, 0) if row["on_key_monitoring"] else 0)
+        for group, key in (("branch", row["branch__code"]), ("advisor", row["advisor__full_name"] or "—")):
+            entry = compliance[group].setdefault(key, {"planned": 0, "met": 0})
+            entry["planned"] += 1
+            entry["met"] += row["outbound"] >= minimum
+    for group in compliance.values():
+        for entry in group.values():
+            entry["rate"] = round(100 * entry["met"] / entry["planned"], 1) if entry["planned"] else None
+
+    complaints = Complaint.objects.visible_to(user)
+    by_state = dict(complaints.values_list("status").annotate(n=Count("id")).order_by())
+    by_cause = list(complaints.values("category").annotate(n=Count("id")).order_by("-n"))
+    since = (today.replace(day=1) - datetime.timedelta(days=330)).replace(day=1)
+    trend = list(SurveyResponse.objects.visible_to(user).filter(answered_at__date__gte=since)
+                 .annotate(month=TruncMonth("answered_at")).values("month")
+                 .annotate(average=Avg("score"), answers=Count("id")).order_by("month"))
+    return {
+        "compliance_by_branch": sorted(compliance["branch"].items()),
+        "compliance_by_advisor": sorted(compliance["advisor"].items()),
+        "complaints_by_state": [(state, label, by_state.get(state, 0)) for state, label in Complaint.Status.choices],
+        "complaints_by_cause": [(Complaint.Category(row["category"]).label, row["n"]) for row in by_cause],
+        "satisfaction": [{"month": f"{row['month']:%Y-%m}", "average": round(row["average"], 2),
+                          "answers": row["answers"]} for row in trend],
+        "week_start": week_start,
+    }

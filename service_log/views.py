@@ -44,3 +44,20 @@ def complaint_analysis_view(request):
         **admin.site.each_context(request), "title": _("Complaint analysis"),
         "analysis": complaint_analysis(request.user, since),
     })
+
+
+@login_required
+@permission_required("service_log.view_complaint", raise_exception=True)
+def service_dashboard_view(request):
+    from service_log.selectors import service_dashboard
+
+    data = service_dashboard(request.user)
+    chart = {
+        "states": [str(label) for _state, label, _count in data["complaints_by_state"]],
+        "stateCounts": [count for _state, _label, count in data["complaints_by_state"]],
+        "months": [row["month"] for row in data["satisfaction"]],
+        "averages": [float(row["average"]) for row in data["satisfaction"]],
+    }
+    return render(request, "service_log/dashboard.html", {
+        **admin.site.each_context(request), "title": _("Service dashboard"), "data": data, "chart_data": chart,
+    })

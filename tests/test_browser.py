@@ -102,3 +102,19 @@ def test_risk_dashboard_renders_charts_with_the_database_figures(world, live_ser
     assert rendered["open"]["series"][0] == expected
     assert int(total) == 2
     assert [series[-1] for series in rendered["trend"]["series"]] == expected
+
+
+def test_service_dashboard_renders_its_charts(world, live_server, monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from service_log.services import complaint_register, survey_response_record
+
+    head_office = world["staff"][Role.HEAD_OFFICE].user
+    for name, score in (("own", 5), ("colleague", 3)):
+        complaint_register(user=head_office, client_id=world["clients"][name].pk, channel="phone",
+                           category="service", description="waited long")
+        survey_response_record(user=head_office, client_id=world["clients"][name].pk, survey="Q4", score=score)
+    seen = open_dashboard(live_server, world["staff"][Role.BRANCH_MANAGER].user, "/dashboard/service/")
+    assert seen["errors"] == []
+    assert all(chart["canvas"] for chart in seen["charts"].values())
+    assert seen["charts"]["complaints"]["series"][0] == [2, 0, 0]  # received, acknowledged, resolved
+    assert seen["charts"]["satisfaction"]["series"][0] == [4.0]  # (5 + 3) / 2 this month
