@@ -26,13 +26,15 @@ def workbench(user, today: datetime.date | None = None) -> dict:
     # S2: clients below their weekly minimum of outbound contacts.
     rules = dict(ContactPlanRule.objects.values_list("segment", "weekly_minimum"))
     open_entries = KeyMonitoring.objects.filter(client=OuterRef("pk"), ended_on__isnull=True)
-    planned = (clients.with_current_tier(today).annotate(
+    tiers_with_plans = [segment for segment in rules if segment != ContactPlanRule.KEY_MONITORING]
+    candidates = clients.filter(Q(pk__in=clients.with_current_tier_in(tiers_with_plans, today).values("pk"))
+                                | Q(pk__in=KeyMonitoring.objects.filter(ended_on__isnull=True).values("client_id")))
+    planned = (candidates.with_current_tier(today).annotate(
         on_key_monitoring=Exists(open_entries),
         outbound_this_week=Count("contacts", filter=Q(contacts__direction="outbound",
                                                       contacts__contacted_at__date__gte=week_start))))
     plan_due = []
-    for client in planned.filter(Q(current_tier__in=[s for s in rules if s != ContactPlanRule.KEY_MONITORING])
-                                 | Q(on_key_monitoring=True)).select_related("advisor"):
+    for client in planned.select_related("advisor"):
         minimum = max(rules.get(client.current_tier, 0),
                       rules.get(ContactPlanRule.KEY_MONITORING, 0) if client.on_key_monitoring else 0)
         if client.outbound_this_week < minimum:
@@ -54,7 +56,7 @@ def workbench(user, today: datetime.date | None = None) -> dict:
                   .order_by("next_follow_up"))
 
     # S6: VIP clients whose service archive is missing or incomplete.
-    vips = clients.with_current_tier(today).filter(current_tier__in=VIP_TIERS)
+    vips = clients.with_current_tier_in(VIP_TIERS, today).with_current_tier(today)
     archives = {archive.client_id: archive for archive in ClientArchive.objects.filter(client__in=vips)}
     incomplete = [client for client in vips if client.pk not in archives or archives[client.pk].completeness < 1]
 
@@ -135,12 +137,14 @@ def service_dashboard(user, today: datetime.date | None = None) -> dict:
     week_start = today - datetime.timedelta(days=today.weekday())
     rules = dict(ContactPlanRule.objects.values_list("segment", "weekly_minimum"))
     open_entries = KeyMonitoring.objects.filter(client=OuterRef("pk"), ended_on__isnull=True)
-    planned = (Client.objects.visible_to(user).filter(closed_on__isnull=True).with_current_tier(today)
+    open_clients = Client.objects.visible_to(user).filter(closed_on__isnull=True)
+    tiers_with_plans = [segment for segment in rules if segment != ContactPlanRule.KEY_MONITORING]
+    planned = (open_clients.filter(Q(pk__in=open_clients.with_current_tier_in(tiers_with_plans, today).values("pk"))
+                                   | Q(pk__in=KeyMonitoring.objects.filter(ended_on__isnull=True).values("client_id")))
+               .with_current_tier(today)
                .annotate(on_key_monitoring=Exists(open_entries),
                          outbound=Count("contacts", filter=Q(contacts__direction="outbound",
                                                              contacts__contacted_at__date__gte=week_start)))
-               .filter(Q(current_tier__in=[s for s in rules if s != ContactPlanRule.KEY_MONITORING])
-                       | Q(on_key_monitoring=True))
                .values("pk", "current_tier", "on_key_monitoring", "outbound", "branch__code",
                        "advisor__full_name"))
     compliance: dict[str, dict] = {"branch": {}, "advisor": {}}
