@@ -60,6 +60,10 @@ def workbench(user, today: datetime.date | None = None) -> dict:
     archives = {archive.client_id: archive for archive in ClientArchive.objects.filter(client__in=vips)}
     incomplete = [client for client in vips if client.pk not in archives or archives[client.pk].completeness < 1]
 
+    # S5: VIP birthdays today, a call for the advisor (the SMS goes only to those who opted in).
+    birthdays = list(clients.with_current_tier_in(VIP_TIERS, today)
+                     .filter(birth_date__month=today.month, birth_date__day=today.day)[:200])
+
     # T12: tier changes of this user's clients this month.
     changes = (TierChange.objects.visible_to(user).filter(month__gte=today.replace(day=1) - datetime.timedelta(days=31))
                .select_related("client").order_by("-month"))
@@ -72,6 +76,7 @@ def workbench(user, today: datetime.date | None = None) -> dict:
 
     return {
         "complaints": list(complaints[:200]),
+        "birthdays": birthdays,
         "today": today, "now": now, "alerts": list(alerts[:200]), "plan_due": plan_due,
         "onboarding": list(onboarding[:200]), "follow_ups": list(follow_ups[:200]),
         "incomplete_archives": incomplete[:200], "tier_changes": list(changes[:200]),

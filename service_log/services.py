@@ -8,7 +8,8 @@ from futcrm.sms import SmsError, SmsMessage, get_backend
 from service_log.models import MessageTemplate, Notification, SmsDelivery
 
 
-def sms_send(*, client: Client, template_code: str, context: dict, alert=None, broadcast=None) -> SmsDelivery:
+def sms_send(*, client: Client, template_code: str, context: dict, alert=None, broadcast=None,
+             sent_on=None) -> SmsDelivery:
     """Render the template for the client and send it. Marketing templates need the client's consent (S9);
     statutory notices do not. Every attempt is recorded, sent or failed."""
     template = MessageTemplate.objects.get(code=template_code)
@@ -23,9 +24,11 @@ def sms_send(*, client: Client, template_code: str, context: dict, alert=None, b
         gateway_id = get_backend().send(SmsMessage(phone=phone, text=text))
     except SmsError as error:
         return SmsDelivery.objects.create(client=client, template=template, alert=alert, broadcast=broadcast,
-                                          text=text, status=SmsDelivery.Status.FAILED, error=str(error))
+                                          text=text, status=SmsDelivery.Status.FAILED, error=str(error),
+                                          **({"sent_on": sent_on} if sent_on else {}))
     return SmsDelivery.objects.create(client=client, template=template, alert=alert, broadcast=broadcast, text=text,
-                                      status=SmsDelivery.Status.SENT, gateway_id=gateway_id)
+                                      status=SmsDelivery.Status.SENT, gateway_id=gateway_id,
+                                      **({"sent_on": sent_on} if sent_on else {}))
 
 
 def notification_create(*, user, text: str, link: str = "") -> Notification:
@@ -157,7 +160,8 @@ def birthday_greetings_send(today=None) -> int:
                   .exclude(sms__template__code="birthday", sms__sent_on=today))
     sent = 0
     for client in born_today:
-        sent += sms_send(client=client, template_code="birthday", context={}).status == SmsDelivery.Status.SENT
+        sent += sms_send(client=client, template_code="birthday", context={},
+                         sent_on=today).status == SmsDelivery.Status.SENT
     return sent
 
 
@@ -232,3 +236,25 @@ def broadcast_send(broadcast_id: int) -> int:
     Broadcast.objects.filter(pk=broadcast.pk).update(recipients=deliveries.count(),
                                                      delivered=deliveries.filter(status=SmsDelivery.Status.SENT).count())
     return deliveries.count()
+
+
+def holiday_greetings_send(today=None) -> int:
+    """S5: on the first day of a public holiday (the trading calendar's note names it), opted-in VIP clients get the
+    holiday greeting, once."""
+    import datetime
+
+    from django.utils import timezone
+
+    from settlement.models import TradingDay
+    from tiering.models import VIP_TIERS
+
+    today = today or timezone.localdate()
+    day = TradingDay.objects.filter(date=today).first()
+    previous = TradingDay.objects.filter(date=today - datetime.timedelta(days=1)).first()
+    if day is None or not day.note or (previous is not None and previous.note == day.note):
+        return 0
+    recipients = (Client.objects.with_current_tier_in(VIP_TIERS, today)
+                  .filter(marketing_opt_in=True, closed_on__isnull=True)
+                  .exclude(sms__template__code="holiday", sms__sent_on=today))
+    return sum(sms_send(client=client, template_code="holiday", context={"holiday": day.note}, sent_on=today).status
+               == SmsDelivery.Status.SENT for client in recipients)

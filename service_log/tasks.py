@@ -19,10 +19,10 @@ def send_broadcast(broadcast_id: int) -> int:
 
 @shared_task
 def send_birthday_greetings() -> int:
-    """S5, every morning: VIP clients whose birthday is today, who agreed to such messages (S9)."""
-    from service_log.services import birthday_greetings_send
+    """S5, every morning: birthday and holiday greetings to VIP clients who agreed to such messages (S9)."""
+    from service_log.services import birthday_greetings_send, holiday_greetings_send
 
-    return birthday_greetings_send()
+    return birthday_greetings_send() + holiday_greetings_send()
 
 
 @shared_task

@@ -47,3 +47,36 @@ def test_birthday_greetings_go_to_opted_in_vips_born_today(world):
     assert birthday_greetings_send(today) == 0  # once a day
     assert LocmemBackend.outbox[0].phone == own.decrypted_phone()
     assert birthday_greetings_send(datetime.date(2026, 11, 26)) == 0
+
+
+def test_holiday_greetings_on_the_first_day_of_a_holiday_only(world):
+    from service_log.services import holiday_greetings_send
+
+    own = world["clients"]["own"]
+    own.marketing_opt_in = True
+    own.save()
+    statements(own, OCTOBER, "2000000.00")
+    close(OCTOBER)
+    tiers_recalculate(OCTOBER)
+    assert holiday_greetings_send(datetime.date(2026, 12, 31)) == 0  # an ordinary day
+    assert holiday_greetings_send(datetime.date(2027, 1, 1)) == 0  # 2027 holidays are not seeded: nothing named
+    from settlement.models import TradingDay
+
+    TradingDay.objects.filter(date__in=[datetime.date(2027, 1, 1), datetime.date(2027, 1, 2)]).update(note="元旦")
+    assert holiday_greetings_send(datetime.date(2027, 1, 1)) == 1
+    assert "元旦快乐" in LocmemBackend.outbox[-1].text
+    assert holiday_greetings_send(datetime.date(2027, 1, 1)) == 0  # once
+    assert holiday_greetings_send(datetime.date(2027, 1, 2)) == 0  # not again on the second day
+
+
+def test_vip_birthdays_are_on_the_workbench_whatever_the_consent(world):
+    from service_log.selectors import workbench
+
+    own = world["clients"]["own"]
+    own.set_id_number(valid_id_card("11010519801125123"))
+    own.marketing_opt_in = False
+    own.save()
+    statements(own, OCTOBER, "2000000.00")
+    close(OCTOBER)
+    tiers_recalculate(OCTOBER)
+    assert workbench(world["staff"]["advisor"].user, datetime.date(2026, 11, 25))["birthdays"] == [own]
