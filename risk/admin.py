@@ -30,10 +30,22 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["client", "assigned_to"]
     list_filter = ["kind", "severity", "status", "escalated", "trade_date", ("client__branch", ScopedRelatedFilter)]
     search_fields = ["client__account_no", "client__name"]
-    readonly_fields = [field.name for field in Alert._meta.fields]
+    readonly_fields = [*(field.name for field in Alert._meta.fields), "log_contact"]
 
     def has_add_permission(self, request):
         return False  # raised by the evaluation only
+
+    @admin.display(description=_("contact"))
+    def log_contact(self, alert):
+        """S1 from the alert: a new contact record for its client, already linked to it (R5)."""
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        if not alert.pk:
+            return "-"
+        url = reverse("admin:service_log_contactrecord_add") + "?" + urlencode(
+            {"client": alert.client_id, "alert": alert.pk, "category": "risk_notice"})
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Log a contact for this alert"))
 
     @admin.display(description=_("contact due by"), ordering="due_at")
     def due_display(self, alert):
