@@ -40,7 +40,7 @@ class StatusFilter(admin.SimpleListFilter):
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [("open", _("open")), ("closed", _("closed"))]
+        return [("open", _("active")), ("closed", _("closed"))]
 
     def queryset(self, request, queryset):
         if self.value() in {"open", "closed"}:
@@ -179,7 +179,7 @@ class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("status"))
     def status_display(self, client):
-        return _("closed") if client.closed_on else _("open")
+        return _("closed") if client.closed_on else _("active")
 
     def _pii_display(self, client, field, masked, permission):
         if not masked:

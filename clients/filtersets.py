@@ -10,7 +10,7 @@ class ClientFilterSet(django_filters.FilterSet):
     branch = django_filters.CharFilter(field_name="branch__code", label=_("branch code"))
     advisor = django_filters.CharFilter(field_name="advisor__staff_code", label=_("advisor staff code"))
     status = django_filters.ChoiceFilter(
-        choices=[("open", _("open")), ("closed", _("closed"))], method="filter_status", label=_("status")
+        choices=[("open", _("active")), ("closed", _("closed"))], method="filter_status", label=_("status")
     )
     search = django_filters.CharFilter(method="filter_search", label=_("search"))
     tier = django_filters.CharFilter(method="filter_tier", label=_("current tier"))

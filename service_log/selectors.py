@@ -12,6 +12,8 @@ from settlement.models import DailyStatement, TradingDay
 from tiering.models import VIP_TIERS, TierChange
 
 ONBOARDING_EVERY_TRADING_DAYS = 3  # S3
+# S3 is for new accounts: one opened longer ago and still never traded is a dormancy question (T7), not onboarding.
+ONBOARDING_WINDOW = datetime.timedelta(days=90)
 
 
 def workbench(user, today: datetime.date | None = None) -> dict:
@@ -46,7 +48,8 @@ def workbench(user, today: datetime.date | None = None) -> dict:
     since = recent_days[-1] if recent_days else today
     traded = DailyStatement.objects.filter(client=OuterRef("pk"), trade_volume__gt=0)
     contacted = ContactRecord.objects.filter(client=OuterRef("pk"), contacted_at__date__gte=since)
-    onboarding = (clients.filter(last_trade_date__isnull=True).annotate(traded=Exists(traded), recent=Exists(contacted))
+    onboarding = (clients.filter(last_trade_date__isnull=True, opened_on__gte=today - ONBOARDING_WINDOW)
+                  .annotate(traded=Exists(traded), recent=Exists(contacted))
                   .filter(traded=False, recent=False).order_by("opened_on"))
 
     # S1 follow-ups due, unless the client was contacted since the follow-up was set.

@@ -56,6 +56,9 @@ def test_onboarding_calls_every_three_trading_days_until_the_first_trade(world):
     from service_log.selectors import workbench
 
     own, advisor = world["clients"]["own"], world["staff"][Role.ADVISOR]
+    assert own not in workbench(advisor.user, TODAY)["onboarding"]  # opened in 2024: dormancy, not onboarding
+    own.opened_on = datetime.date(2026, 11, 2)
+    own.save()
     assert own in workbench(advisor.user, TODAY)["onboarding"]
     ContactRecord.objects.create(client=own, staff=advisor, category="onboarding", summary="welcome call",
                                  contacted_at=timezone.make_aware(datetime.datetime(2026, 11, 23, 9)))
