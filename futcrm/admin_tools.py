@@ -77,3 +77,22 @@ class ScopedHistoryAdminMixin(ScopedAdminMixin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._ensure_in_scope(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def apply_to_each(model_admin, request, queryset, action, done) -> None:
+    """Run an admin action's service on each selected row, saying per row what happened. A refusal (a domain
+    rule, or the row out of scope) is reported and the other rows go on."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext
+
+    from futcrm.errors import DomainError
+
+    for obj in queryset:
+        try:
+            action(obj)
+        except (DomainError, PermissionDenied) as error:
+            model_admin.message_user(request, f"{obj}: {getattr(error, 'message', gettext('not allowed'))}",
+                                     messages.ERROR)
+        else:
+            model_admin.message_user(request, f"{obj}: {done}", messages.SUCCESS)

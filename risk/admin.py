@@ -1,10 +1,8 @@
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from futcrm.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
-from futcrm.errors import DomainError
+from futcrm.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
 from risk import services
 from risk.models import Alert, AlertEvent, ClientRiskThresholds, KeyMonitoring, RiskLevel, RiskThresholdSet
 
@@ -54,13 +52,7 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return alert.due_at.strftime("%Y-%m-%d %H:%M")
 
     def _each(self, request, queryset, service, done):
-        for alert in queryset:
-            try:
-                service(user=request.user, alert_id=alert.pk)
-            except (DomainError, PermissionDenied) as error:
-                self.message_user(request, f"{alert}: {getattr(error, 'message', _('not allowed'))}", messages.ERROR)
-            else:
-                self.message_user(request, f"{alert}: {done}", messages.SUCCESS)
+        apply_to_each(self, request, queryset, lambda alert: service(user=request.user, alert_id=alert.pk), done)
 
     @admin.action(description=_("Acknowledge selected alerts"))
     def acknowledge(self, request, queryset):
@@ -101,14 +93,8 @@ class ApprovalAdminMixin:
 
     @admin.action(description=_("Approve selected drafts"))
     def approve(self, request, queryset):
-        for record in queryset:
-            try:
-                type(self).approve_service(user=request.user, thresholds=record)
-            except (DomainError, PermissionDenied) as error:
-                self.message_user(request, f"{record}: {getattr(error, 'message', _('not allowed'))}",
-                                  messages.ERROR)
-            else:
-                self.message_user(request, f"{record}: {_('approved')}", messages.SUCCESS)
+        apply_to_each(self, request, queryset,
+                      lambda record: type(self).approve_service(user=request.user, thresholds=record), _("approved"))
 
 
 @admin.register(RiskThresholdSet)

@@ -4,6 +4,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from futcrm.approvals import second_person_approve
+from futcrm.dates import add_months
 from futcrm.errors import DomainError
 from risk import sql
 from risk.models import Alert, AlertEvent, RiskThresholdSet
@@ -167,11 +168,6 @@ def margin_call_notices_send(trade_date) -> dict:
 
 # R3 key monitoring, R4 risk levels -------------------------------------------------------------------------------
 
-def _first_of(month_offset: int, day):
-    index = day.year * 12 + day.month - 1 + month_offset
-    return day.replace(year=index // 12, month=index % 12 + 1, day=1)
-
-
 @transaction.atomic
 def key_monitoring_update(trade_date) -> None:
     """R3 after a day's alerts: join on a trigger, refresh, and leave after 20 quiet trading days."""
@@ -183,7 +179,7 @@ def key_monitoring_update(trade_date) -> None:
         cursor.execute(sql.KEY_MONITORING_TRIGGERS, {"trade_date": trade_date})
         if first_trading_day == trade_date:
             cursor.execute(sql.KEY_MONITORING_IDLE, {"trade_date": trade_date, "month_start": month_start,
-                                                     "idle_from": _first_of(-2, trade_date)})
+                                                     "idle_from": add_months(trade_date, -2)})
         cursor.execute(sql.KEY_MONITORING_QUIET, {"trade_date": trade_date})
 
 
@@ -213,8 +209,8 @@ def risk_levels_compute(month) -> int:
     """R4 for every client with positions or risk events in the month; re-running gives the same levels."""
     month = month.replace(day=1)
     with connection.cursor() as cursor:
-        cursor.execute(sql.RISK_LEVELS, {"month": month, "next_month": _first_of(1, month),
-                                         "three_months_start": _first_of(-2, month), "now": timezone.now()})
+        cursor.execute(sql.RISK_LEVELS, {"month": month, "next_month": add_months(month, 1),
+                                         "three_months_start": add_months(month, -2), "now": timezone.now()})
         return cursor.rowcount
 
 

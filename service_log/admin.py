@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from futcrm.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
+from futcrm.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
 from service_log.models import (
     Broadcast,
     Complaint,
@@ -147,18 +147,10 @@ class ComplaintAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Acknowledge selected complaints"))
     def acknowledge(self, request, queryset):
-        from django.contrib import messages
-        from django.core.exceptions import PermissionDenied
-
-        from futcrm.errors import DomainError
         from service_log import services
 
-        for complaint in queryset:
-            try:
-                services.complaint_acknowledge(user=request.user, complaint_id=complaint.pk)
-            except (DomainError, PermissionDenied) as error:
-                self.message_user(request, f"{complaint}: {getattr(error, 'message', 'not allowed')}",
-                                  messages.ERROR)
+        apply_to_each(self, request, queryset, lambda complaint: services.complaint_acknowledge(
+            user=request.user, complaint_id=complaint.pk), _("acknowledged"))
 
 
 @admin.register(SurveyResponse)

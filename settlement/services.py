@@ -14,6 +14,7 @@ import psycopg2
 from django.db import DataError, connection, transaction
 from django.utils import timezone
 
+from futcrm.dates import parse_iso_date
 from settlement import sql
 from settlement.models import ApiToken, SettlementDay, SettlementDayEvent, TradingDay
 
@@ -66,9 +67,7 @@ def request_error(status: int, field_name: str, code: str, message: str) -> Sett
 def parse_trade_date(value) -> datetime.date:
     """A trading day of the calendar, not in the future (Asia/Shanghai)."""
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
-            raise ValueError(value)
-        trade_date = datetime.date.fromisoformat(str(value))
+        trade_date = parse_iso_date(value)
     except ValueError:
         raise request_error(422, "trade_date", "invalid", "trade_date must be a date YYYY-MM-DD") from None
     if trade_date > timezone.localdate():

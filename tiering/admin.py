@@ -1,8 +1,8 @@
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from futcrm.admin_tools import ScopedAdminMixin, ScopedRelatedFilter
+from futcrm.admin_tools import ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
 from futcrm.errors import DomainError
 from tiering.models import TierAssignment, TierChange, TierOverride, TierPolicy
 from tiering.services import tier_override_approve, tier_override_request, tier_policy_approve
@@ -32,14 +32,8 @@ class TierPolicyAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve selected draft policies"))
     def approve(self, request, queryset):
-        for policy in queryset:
-            try:
-                tier_policy_approve(policy=policy, user=request.user)
-            except (DomainError, PermissionDenied) as error:
-                self.message_user(request, f"{policy}: {getattr(error, 'message', _('not allowed'))}",
-                                  messages.ERROR)
-            else:
-                self.message_user(request, _("%(policy)s approved.") % {"policy": policy}, messages.SUCCESS)
+        apply_to_each(self, request, queryset,
+                      lambda policy: tier_policy_approve(policy=policy, user=request.user), _("approved"))
 
 
 @admin.register(TierAssignment)
@@ -95,11 +89,5 @@ class TierOverrideAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Approve selected overrides"))
     def approve(self, request, queryset):
-        for override in queryset:
-            try:
-                tier_override_approve(user=request.user, override=override)
-            except (DomainError, PermissionDenied) as error:
-                self.message_user(request, f"{override}: {getattr(error, 'message', _('not allowed'))}",
-                                  messages.ERROR)
-            else:
-                self.message_user(request, _("%(override)s approved.") % {"override": override}, messages.SUCCESS)
+        apply_to_each(self, request, queryset,
+                      lambda override: tier_override_approve(user=request.user, override=override), _("approved"))

@@ -6,14 +6,10 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Sum
 
 from clients.models import Branch, StaffProfile
+from futcrm.dates import add_months
 from tiering.models import Tier, TierAssignment
 
 TIER_CODES = list(Tier.values)
-
-
-def add_months(month: datetime.date, months: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass

@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from futcrm.approvals import second_person_approve
+from futcrm.dates import add_months
 from futcrm.errors import DomainError
 from settlement.models import DailyStatement, SettlementDay, TradingDay
 from tiering import sql
@@ -18,11 +19,6 @@ def policy_in_force() -> TierPolicy:
     if policy is None:
         raise DomainError("No approved tier policy (T10).", code="no_policy")
     return policy
-
-
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def _year_before(day: datetime.date) -> datetime.date:
@@ -38,8 +34,8 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
     step = progress or (lambda label: None)
     policy = policy_in_force()
     month_start = month.replace(day=1)
-    window_start = _add_months(month_start, -(policy.window_months - 1))
-    window_end = _add_months(month_start, 1) - datetime.timedelta(days=1)
+    window_start = add_months(month_start, -(policy.window_months - 1))
+    window_end = add_months(month_start, 1) - datetime.timedelta(days=1)
     window_days = list(TradingDay.objects.between(window_start, window_end).values_list("date", flat=True))
     month_days = [day for day in window_days if day >= month_start]
     if not month_days:
@@ -61,7 +57,7 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
         "policy_id": policy.pk, "month": month_start, "window_start": window_start, "last_day": used_days[-1],
         "days": len(used_days), "year_before": _year_before(used_days[-1]), "now": timezone.now(),
         "state": TierAssignment.State.FINAL if final else TierAssignment.State.PROVISIONAL,
-        "previous_month": _add_months(month_start, -1),
+        "previous_month": add_months(month_start, -1),
     }  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('futcrm:tiers'), hashtext(%s))",

@@ -15,8 +15,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from clients.models import Branch
+from futcrm.dates import add_months
 from tiering.models import Tier, TierAssignment
-from tiering.selectors import TIER_CODES, add_months, tier_dashboard
+from tiering.selectors import TIER_CODES, tier_dashboard
 
 
 def _selected(request):

@@ -3,7 +3,6 @@
 import datetime
 import hashlib
 import json
-import re
 
 from django.db import DatabaseError, connection, transaction
 from drf_spectacular.utils import extend_schema
@@ -14,6 +13,7 @@ from rest_framework.views import APIView
 
 from clients.scoping import sees_everything
 from clients.settlement_push import MAX_CLIENT_ROWS, clients_upsert_from_settlement
+from futcrm.dates import parse_iso_date
 from settlement import services
 from settlement.api import serializers as shapes
 from settlement.api.authentication import SettlementWrite, SettlementWriteOrPerson, token_of
@@ -150,9 +150,7 @@ class ClientPushView(IdempotentPushView):
 
 def _trade_date(value: str) -> datetime.date:
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError(value)
-        return datetime.date.fromisoformat(value)
+        return parse_iso_date(value)
     except ValueError:
         raise services.request_error(422, "trade_date", "invalid", "trade_date must be a date YYYY-MM-DD") from None
 
