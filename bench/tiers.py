@@ -70,17 +70,22 @@ def populate(clients: int) -> int:
                    now()
             FROM generate_series(1, %s) AS n, clients_branch b WHERE b.code = 'BT'""", [clients])
         cursor.execute("SELECT futcrm_ensure_statement_partition(%s)", [MONTH])
-        # Equity spread: most small, a few very large (a Pareto-like power of a uniform number).
+        # Each client keeps its own level of equity through the month (a Pareto-like spread: about 7 % reach the
+        # diamond line, a third stay under 1,000), moving ±10 % a day; 30 % trade, on about half the days; a tenth
+        # miss the first three weeks. The small non-traders exercise T6/T7's look-ups.
+        cursor.execute("""CREATE TEMPORARY TABLE bench_levels AS
+                          SELECT id, power(random(), 10) * 20000000 AS level, random() < 0.3 AS trader
+                          FROM clients_client""")
         cursor.execute("""
             INSERT INTO settlement_dailystatement (trade_date, client_id, pre_balance, deposit, withdrawal,
                 close_profit, position_profit, commission, other_adjustments, balance, margin, exchange_margin,
                 available, trade_volume, position_volume, margin_call, forced_liquidation)
             SELECT day.date, c.id, e.equity + e.fee, 0, 0, 0, 0, e.fee, 0, e.equity, 0, 0, e.equity,
-                   CASE WHEN e.fee > 0 THEN 1 ELSE 0 END, 0, false, false
-            FROM clients_client c
+                   CASE WHEN e.fee > 0 THEN 1 ELSE 0 END, CASE WHEN c.trader THEN 1 ELSE 0 END, false, false
+            FROM bench_levels AS c
             CROSS JOIN settlement_tradingday day
-            CROSS JOIN LATERAL (SELECT round((power(random(), 6) * 20000000)::numeric, 2) AS equity,
-                                       CASE WHEN random() < 0.3 THEN round((random() * 500)::numeric, 2)
+            CROSS JOIN LATERAL (SELECT round((c.level * (0.9 + random() * 0.2))::numeric, 2) AS equity,
+                                       CASE WHEN c.trader AND random() < 0.5 THEN round((random() * 500)::numeric, 2)
                                             ELSE 0 END AS fee) e
             WHERE day.is_trading_day AND day.date BETWEEN %s AND %s AND (c.id %% 10 <> 0 OR day.date > %s)""",
                        [MONTH, MONTH_END, datetime.date(2026, 10, 20)])

@@ -203,6 +203,45 @@ def test_provisional_until_every_day_is_closed_and_rerun_is_identical(branch):
                                               "trading_days", "decided_by", "state", "policy")) == first
 
 
+def test_closing_the_last_day_rewrites_only_the_rows_that_changed(branch):
+    """T9: provisional → final rewrites the month's rows; a re-run with nothing new writes nothing."""
+    growing, no_statements = new_client(branch), new_client(branch)
+    last_day = days_of(OCTOBER)[-1]
+    statements(growing, OCTOBER, "600000.00", days=days_of(OCTOBER)[:-1])
+    close(OCTOBER)
+    SettlementDay.objects.filter(trade_date=last_day).update(status="open")
+    assert tiers_recalculate(OCTOBER)["changed"] == 2
+    assert tier_of(growing).state == "provisional" and tier_of(no_statements).tier == "dormant"
+    before = tier_of(no_statements).computed_at
+
+    statements(growing, OCTOBER, "600000.00", days=[last_day])
+    SettlementDay.objects.filter(trade_date=last_day).update(status="closed")
+    result = tiers_recalculate(OCTOBER)
+    assert (result["assigned"], result["changed"], result["state"]) == (2, 2, "final")
+    assert (tier_of(growing).trading_days, tier_of(growing).state) == (17, "final")
+    assert tier_of(no_statements).computed_at > before  # its state changed too
+    after = {row.pk: row.computed_at for row in TierAssignment.objects.all()}
+    assert tiers_recalculate(OCTOBER)["changed"] == 0
+    assert {row.pk: row.computed_at for row in TierAssignment.objects.all()} == after
+
+
+def test_no_tier_change_against_a_provisional_month(branch):
+    """T12 compares final months only: a provisional previous month records nothing."""
+    client = new_client(branch)
+    statements(client, SEPTEMBER, "1000000.00")
+    statements(client, OCTOBER, "5000000.00")
+    close(SEPTEMBER)
+    close(OCTOBER)
+    SettlementDay.objects.filter(trade_date=days_of(SEPTEMBER)[-1]).update(status="open")
+    tiers_recalculate(SEPTEMBER)
+    tiers_recalculate(OCTOBER)
+    assert tier_of(client, SEPTEMBER).state == "provisional" and not TierChange.objects.exists()
+    SettlementDay.objects.filter(trade_date=days_of(SEPTEMBER)[-1]).update(status="closed")
+    tiers_recalculate(SEPTEMBER)
+    tiers_recalculate(OCTOBER)  # the month's changes are rebuilt from the now-final September
+    assert list(TierChange.objects.values_list("from_tier", "to_tier")) == [("gold", "platinum")]
+
+
 def test_tier_changes_between_final_months(branch):
     riser, steady = new_client(branch), new_client(branch)
     statements(riser, SEPTEMBER, "1000000.00")
