@@ -8,9 +8,10 @@ from django.db.models import Count
 from django.urls import reverse
 
 from clients.roles import Role
+from settlement.models import DailyStatement
 from tests.conftest import VISIBLE
 from tests.test_tiers import OCTOBER, SEPTEMBER, close, statements
-from tiering.models import TierAssignment
+from tiering.models import TierAssignment, TierChange
 from tiering.services import tiers_recalculate
 
 
@@ -57,6 +58,32 @@ def test_migration_matrix_and_trend(tiered, login):
     assert sum(map(sum, dashboard.migration)) == 3
     assert dashboard.trend_months[-2:] == ["2026-09", "2026-10"]
     assert dashboard.trend["gold"][-1] == 1 and dashboard.trend["quality"][-2] == 1
+
+
+def test_a_migration_cell_drills_down_to_its_clients(tiered, login):
+    browser = login(tiered["staff"][Role.HEAD_OFFICE])
+    response = browser.get(reverse("tier-dashboard"), {"month": "2026-10"})
+    cells = {url: count for row in response.context["matrix"] for count, url in row["cells"] if count}
+    listed = {url: [assignment.client for assignment in browser.get(url).context["cl"].result_list] for url in cells}
+    assert sorted(len(clients) for clients in listed.values()) == [1, 1, 1]
+    quality_to_gold = next(url for url in cells if "previous_tier=quality" in url and "tier=gold" in url)
+    assert listed[quality_to_gold] == [tiered["clients"]["own"]]
+
+
+def test_recomputing_last_month_updates_this_months_matrix_and_changes(tiered, login):
+    """previous_tier is kept in step: September recomputed after October still shows in October's matrix (T12)."""
+    own = tiered["clients"]["own"]
+    DailyStatement.objects.filter(client=own, trade_date__month=9).update(  # a correction
+        pre_balance="5000000.00", balance="5000000.00", available="5000000.00")
+    tiers_recalculate(SEPTEMBER)
+    dashboard = login(tiered["staff"][Role.HEAD_OFFICE]).get(reverse("tier-dashboard"),
+                                                             {"month": "2026-10"}).context["dashboard"]
+    from tiering.selectors import TIER_CODES
+
+    assert dashboard.migration[TIER_CODES.index("platinum")][TIER_CODES.index("gold")] == 1
+    assert dashboard.migration[TIER_CODES.index("quality")][TIER_CODES.index("gold")] == 0
+    change = TierChange.objects.get(client=own, month=OCTOBER)
+    assert (change.from_tier, change.to_tier, change.upgrade) == ("platinum", "gold", False)
 
 
 def test_a_branch_parameter_outside_the_scope_is_ignored(tiered, login):

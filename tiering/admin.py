@@ -40,7 +40,7 @@ class TierPolicyAdmin(admin.ModelAdmin):
 class TierAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["month", "client", "tier", "avg_equity", "avg_commission", "trading_days", "decided_by", "state"]
     list_select_related = ["client", "policy"]
-    list_filter = ["tier", "state", "month", ("client__branch", ScopedRelatedFilter),
+    list_filter = ["tier", "previous_tier", "state", "month", ("client__branch", ScopedRelatedFilter),
                    ("client__advisor", ScopedRelatedFilter)]
     search_fields = ["client__account_no", "client__name"]
     readonly_fields = [field.name for field in TierAssignment._meta.fields]

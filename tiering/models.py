@@ -90,6 +90,10 @@ class TierAssignment(models.Model):
     decided_by = models.CharField(_("deciding criterion"), max_length=64)
     policy = models.ForeignKey(TierPolicy, on_delete=models.PROTECT, verbose_name=_("policy"))
     state = models.CharField(_("state"), max_length=12, choices=State.choices)
+    # The client's tier the month before (any state; empty: none), kept in step by the engine in both directions,
+    # so the dashboard's migration matrix reads one month instead of joining two.
+    previous_tier = models.CharField(_("previous month's tier"), max_length=12, choices=Tier.choices, null=True,
+                                     blank=True)
     computed_at = models.DateTimeField(_("computed at"))
 
     objects = ClientScopedQuerySet.as_manager()

@@ -24,11 +24,12 @@ class TierDashboard:
     totals: dict = field(default_factory=dict)
 
 
-def _counts_by(queryset, key: str) -> dict:
-    rows = queryset.values(key, "tier").annotate(clients=Count("id")).order_by()
+def _folded(rows, key: str) -> dict:
+    """{key value: {tier: clients}} from rows grouped finer than (key, tier)."""
     table: dict = {}
     for row in rows:
-        table.setdefault(row[key], dict.fromkeys(TIER_CODES, 0))[row["tier"]] = row["clients"]
+        counts = table.setdefault(row[key], dict.fromkeys(TIER_CODES, 0))
+        counts[row["tier"]] += row["clients"]
     return table
 
 
@@ -39,27 +40,32 @@ def tier_dashboard(user, month: datetime.date, *, branch_id: int | None = None) 
     current = visible.filter(month=month)
     dashboard = TierDashboard(month=month)
 
-    sums = {row["tier"]: row for row in current.values("tier").annotate(
-        clients=Count("id"), equity=Sum("avg_equity"), commission=Sum("avg_commission")).order_by()}
-    dashboard.per_tier = [
-        {"tier": code, "label": str(Tier(code).label), "clients": sums.get(code, {}).get("clients", 0),
-         "equity": sums.get(code, {}).get("equity") or 0, "commission": sums.get(code, {}).get("commission") or 0}
-        for code in TIER_CODES
-    ]
+    # One scan of the month gives the tiers, branches, advisors and the migration matrix (rows grouped by all four;
+    # at most tiers² × advisors of them).
+    rows = list(current.values("tier", "previous_tier", "client__branch", "client__advisor").annotate(
+        clients=Count("id"), equity=Sum("avg_equity"), commission=Sum("avg_commission")).order_by())
+
+    dashboard.per_tier = [{"tier": code, "label": str(Tier(code).label), "clients": 0, "equity": 0, "commission": 0}
+                          for code in TIER_CODES]
+    for row in rows:
+        figures = dashboard.per_tier[TIER_CODES.index(row["tier"])]
+        figures["clients"] += row["clients"]
+        figures["equity"] += row["equity"]
+        figures["commission"] += row["commission"]
     dashboard.totals = {
         "clients": sum(row["clients"] for row in dashboard.per_tier),
         "equity": sum(row["equity"] for row in dashboard.per_tier),
         "commission": sum(row["commission"] for row in dashboard.per_tier),
     }
 
-    branches = _counts_by(current, "client__branch")
+    branches = _folded(rows, "client__branch")
     names = {branch.pk: str(branch) for branch in Branch.objects.filter(pk__in=list(branches))}
     dashboard.by_branch = [
         {"id": key, "name": names.get(key, "-"), "counts": [counts[code] for code in TIER_CODES],
          "total": sum(counts.values())}
         for key, counts in sorted(branches.items(), key=lambda item: names.get(item[0], ""))
     ]
-    advisors = _counts_by(current, "client__advisor")
+    advisors = _folded(rows, "client__advisor")
     advisor_names = {staff.pk: str(staff) for staff in StaffProfile.objects.filter(pk__in=[k for k in advisors if k])}
     dashboard.by_advisor = [
         {"id": key, "name": advisor_names.get(key, "—"), "counts": [counts[code] for code in TIER_CODES],
@@ -67,20 +73,22 @@ def tier_dashboard(user, month: datetime.date, *, branch_id: int | None = None) 
         for key, counts in sorted(advisors.items(), key=lambda item: advisor_names.get(item[0], "~"))
     ]
 
-    # T12 month over month: each client's tier last month (same client, so same scope) against this month.
+    # T12 month over month: each client's tier last month against this month (clients new this month have none).
     matrix = [[0] * len(TIER_CODES) for _ in TIER_CODES]
-    moves = (current.filter(client__tier_assignments__month=add_months(month, -1))
-             .values("client__tier_assignments__tier", "tier").annotate(clients=Count("id")).order_by())
-    for row in moves:
-        matrix[TIER_CODES.index(row["client__tier_assignments__tier"])][TIER_CODES.index(row["tier"])] = row["clients"]
+    for source, counts in _folded(rows, "previous_tier").items():
+        if source is not None:
+            for target, clients in counts.items():
+                matrix[TIER_CODES.index(source)][TIER_CODES.index(target)] = clients
     dashboard.migration = matrix
 
+    # The 12-month trend: this month from the scan above, the eleven before in one query.
     first = add_months(month, -11)
-    trend_rows = (visible.filter(month__gte=first, month__lte=month).values("month", "tier")
+    trend_rows = (visible.filter(month__gte=first, month__lt=month).values("month", "tier")
                   .annotate(clients=Count("id")).order_by())
     months = [add_months(first, offset) for offset in range(12)]
     dashboard.trend_months = [f"{m:%Y-%m}" for m in months]
-    dashboard.trend = {code: [0] * 12 for code in TIER_CODES}
+    dashboard.trend = {code: [0] * 11 + [figures["clients"]]
+                       for code, figures in zip(TIER_CODES, dashboard.per_tier, strict=True)}
     for row in trend_rows:
         dashboard.trend[row["tier"]][months.index(row["month"])] = row["clients"]
     return dashboard

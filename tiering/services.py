@@ -57,7 +57,7 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
         "policy_id": policy.pk, "month": month_start, "window_start": window_start, "last_day": used_days[-1],
         "days": len(used_days), "year_before": _year_before(used_days[-1]), "now": timezone.now(),
         "state": TierAssignment.State.FINAL if final else TierAssignment.State.PROVISIONAL,
-        "previous_month": add_months(month_start, -1),
+        "previous_month": add_months(month_start, -1), "next_month": add_months(month_start, 1),
     }  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('futcrm:tiers'), hashtext(%s))",
@@ -80,10 +80,12 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
             cursor.execute(sql.INSERT_NEW, parameters)
         step("clean up")
         cursor.execute(sql.REMOVE_STALE, parameters)
-        cursor.execute(sql.CLEAR_CHANGES, parameters)
-        if final:
-            step("tier changes")
-            cursor.execute(sql.RECORD_CHANGES, parameters)
+        step("tier changes")
+        cursor.execute(sql.REMOVE_STALE_CHANGES, parameters)
+        cursor.execute(sql.RECORD_CHANGES, parameters)
+        cursor.execute(sql.SYNC_NEXT_MONTH, parameters)
+        cursor.execute(sql.CLEAR_NEXT_CHANGES, parameters)
+        cursor.execute(sql.RECORD_NEXT_CHANGES, parameters)
         changed = writes.get("changed", 0) + writes.get("new", 0)
     return {"month": f"{month_start:%Y-%m}", "assigned": assigned, "changed": changed, "state": parameters["state"],
             "trading_days": len(used_days), "last_day": used_days[-1].isoformat(), "policy_version": policy.version}

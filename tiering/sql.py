@@ -3,12 +3,13 @@
 Averages are compared unrounded (Σ equity ≥ threshold × trading days), so "exactly the threshold" counts and one
 cent below does not (以上 includes the number, Civil Code art. 1259); they are stored rounded to the cent.
 
-One statement computes every client's tier and, in the same pass, joins what is stored for the month and the
-previous final month; the writes that follow only touch rows that changed (measured in bench/tiers.py)."""
+One statement computes every client's tier and, in the same pass, joins the previous month and what is stored
+for this one; the writes that follow only touch rows that changed (measured in bench/tiers.py)."""
 
 TIER_ORDER = "ARRAY['ordinary', 'dormant', 'effective', 'quality', 'gold', 'platinum', 'diamond']"
 
-_COLUMNS = ["tier", "avg_equity", "avg_commission", "trading_days", "decided_by", "policy_id", "state"]
+_COLUMNS = ["tier", "avg_equity", "avg_commission", "trading_days", "decided_by", "policy_id", "state",
+            "previous_tier"]
 
 # T2, T3: the window's statements (a missing day adds nothing, = 0), and what T6/T7 need from the window.
 # Run under SUMS_PLAN: a parallel scan of the (client_id, trade_date) index hands each worker its own range of
@@ -85,20 +86,20 @@ WITH policy AS MATERIALIZED (                  -- thresholds scaled once to sums
 ), result AS (
     SELECT d.client_id, p.tiers[d.decision] AS tier, round(d.equity_sum / %(days)s, 2) AS avg_equity,
            round(d.commission_sum / p.window_months, 2) AS avg_commission, %(days)s::smallint AS trading_days,
-           p.criteria[d.decision] AS decided_by, p.id AS policy_id, %(state)s::text AS state
+           p.criteria[d.decision] AS decided_by, p.id AS policy_id, %(state)s::text AS state,
+           previous.tier AS previous_tier, previous.state AS previous_state
     FROM decided AS d CROSS JOIN policy AS p
+    LEFT JOIN tiering_tierassignment AS previous ON previous.month = %(previous_month)s
+                                                AND previous.client_id = d.client_id
 )
 SELECT result.*, CASE                          -- what the write must do with the stored row
         WHEN stored.client_id IS NULL THEN 'new'
         WHEN ({", ".join(f"stored.{column}" for column in _COLUMNS)})
              IS DISTINCT FROM ({", ".join(f"result.{column}" for column in _COLUMNS)}) THEN 'changed'
         ELSE 'same'
-    END AS write, previous.tier AS previous_tier
+    END AS write
 FROM result
 LEFT JOIN tiering_tierassignment AS stored ON stored.month = %(month)s AND stored.client_id = result.client_id
-LEFT JOIN tiering_tierassignment AS previous       -- T12: last month's final tier, only when this month is final
-       ON %(state)s = 'final' AND previous.month = %(previous_month)s AND previous.client_id = result.client_id
-          AND previous.state = 'final'
 """
 
 COUNT_WRITES = "SELECT write, count(*) FROM tier_results WHERE write <> 'same' GROUP BY write"
@@ -124,12 +125,43 @@ WHERE assignment.month = %(month)s AND client.id = assignment.client_id
   AND NOT ((client.closed_on IS NULL OR client.closed_on >= %(window_start)s) AND client.opened_on <= %(last_day)s)
 """
 
-# T12: between consecutive final months. The month's changes are rebuilt whole from the results.
-CLEAR_CHANGES = "DELETE FROM tiering_tierchange WHERE month = %(month)s"
+# T12: between consecutive final months. The month's changes are brought in line with the results: changes that
+# no longer hold go, missing ones are added (a re-run with nothing new writes nothing).
+_HOLDS = "result.state = 'final' AND result.previous_state = 'final' AND result.previous_tier <> result.tier"
+
+REMOVE_STALE_CHANGES = f"""
+DELETE FROM tiering_tierchange AS change
+WHERE change.month = %(month)s AND NOT EXISTS (
+    SELECT 1 FROM tier_results AS result
+    WHERE result.client_id = change.client_id AND {_HOLDS}
+      AND result.previous_tier = change.from_tier AND result.tier = change.to_tier)
+"""
 
 RECORD_CHANGES = f"""
 INSERT INTO tiering_tierchange (client_id, month, from_tier, to_tier, upgrade)
-SELECT client_id, %(month)s, previous_tier, tier,
-       array_position({TIER_ORDER}, tier) > array_position({TIER_ORDER}, previous_tier)
-FROM tier_results WHERE previous_tier <> tier
+SELECT result.client_id, %(month)s, result.previous_tier, result.tier,
+       array_position({TIER_ORDER}, result.tier) > array_position({TIER_ORDER}, result.previous_tier)
+FROM tier_results AS result
+WHERE {_HOLDS} AND NOT EXISTS (SELECT 1 FROM tiering_tierchange AS change
+                               WHERE change.month = %(month)s AND change.client_id = result.client_id)
+"""
+
+# The month after keeps its previous_tier, and its T12 changes, in step when this month is recomputed (a reopened
+# day, a late run).
+SYNC_NEXT_MONTH = """
+UPDATE tiering_tierassignment AS next SET previous_tier = result.tier
+FROM tiering_tierassignment AS next_row
+LEFT JOIN tier_results AS result ON result.client_id = next_row.client_id
+WHERE next_row.month = %(next_month)s AND next.id = next_row.id AND next.previous_tier IS DISTINCT FROM result.tier
+"""
+
+CLEAR_NEXT_CHANGES = "DELETE FROM tiering_tierchange WHERE month = %(next_month)s"
+
+RECORD_NEXT_CHANGES = f"""
+INSERT INTO tiering_tierchange (client_id, month, from_tier, to_tier, upgrade)
+SELECT next.client_id, %(next_month)s, next.previous_tier, next.tier,
+       array_position({TIER_ORDER}, next.tier) > array_position({TIER_ORDER}, next.previous_tier)
+FROM tiering_tierassignment AS next JOIN tier_results AS result ON result.client_id = next.client_id
+WHERE next.month = %(next_month)s AND next.state = 'final' AND result.state = 'final'
+  AND next.previous_tier <> next.tier
 """

@@ -53,12 +53,9 @@ def tier_dashboard_view(request):
     for row in dashboard.by_advisor:
         row["cells"] = [(count, _drill(month, tier=code, client__advisor__id__exact=row["id"], **branch_filter))
                         for code, count in zip(TIER_CODES, row["counts"], strict=True)]
-    change_list = reverse("admin:tiering_tierchange_changelist")
-    matrix = [{"from": label, "cells": [
-        (count, f"{change_list}?" + urlencode({"month": month.isoformat(), "from_tier": TIER_CODES[i],
-                                               "to_tier": TIER_CODES[j]}) if i != j else None)
-        for j, count in enumerate(row)]} for i, (label, row) in enumerate(zip(Tier.labels, dashboard.migration,
-                                                                               strict=True))]
+    matrix = [{"from": label, "cells": [(count, _drill(month, previous_tier=TIER_CODES[i], tier=TIER_CODES[j],
+                                                       **branch_filter)) for j, count in enumerate(row)]}
+              for i, (label, row) in enumerate(zip(Tier.labels, dashboard.migration, strict=True))]
     chart_data = {
         "tiers": [str(label) for label in Tier.labels],
         "clients": [row["clients"] for row in dashboard.per_tier],
