@@ -248,7 +248,8 @@ def settlement_day_close(*, trade_date: datetime.date, row_count, total_balance,
                 transaction.on_commit(lambda: _queue_risk_evaluation(trade_date))
     if failure is not None:
         raise failure  # raised outside the atomic block so the refusal stays in the audit trail
-    return settlement_day_summary(trade_date)
+    # The totals were read under the day's lock and a closed day takes no pushes: no need to add them up again.
+    return settlement_day_summary(trade_date, totals=(count, balance, commission))
 
 
 def _queue_risk_evaluation(trade_date: datetime.date) -> None:
@@ -275,11 +276,15 @@ def settlement_day_reopen(*, trade_date: datetime.date, user, reason: str = "") 
     return settlement_day_summary(trade_date)
 
 
-def settlement_day_summary(trade_date: datetime.date) -> dict:
+def settlement_day_summary(trade_date: datetime.date, *, totals: tuple | None = None) -> dict:
+    """The day's status with its stored totals (row count, Σ balance, Σ commission): `totals` when the caller has
+    just read them, else added up now."""
     day = SettlementDay.objects.filter(trade_date=trade_date).first()
-    with connection.cursor() as cursor:
-        cursor.execute(sql.DAY_TOTALS, {"trade_date": trade_date})
-        count, balance, commission = cursor.fetchone()
+    if totals is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.DAY_TOTALS, {"trade_date": trade_date})
+            totals = cursor.fetchone()
+    count, balance, commission = totals
     return {
         "trade_date": trade_date.isoformat(),
         "status": day.status if day else SettlementDay.Status.OPEN,
