@@ -80,13 +80,15 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
             cursor.execute(sql.INSERT_NEW, parameters)
         step("clean up")
         cursor.execute(sql.REMOVE_STALE, parameters)
+        changed = writes.get("changed", 0) + writes.get("new", 0)
+        removed = cursor.rowcount
         step("tier changes")
         cursor.execute(sql.REMOVE_STALE_CHANGES, parameters)
         cursor.execute(sql.RECORD_CHANGES, parameters)
-        cursor.execute(sql.SYNC_NEXT_MONTH, parameters)
-        cursor.execute(sql.CLEAR_NEXT_CHANGES, parameters)
-        cursor.execute(sql.RECORD_NEXT_CHANGES, parameters)
-        changed = writes.get("changed", 0) + writes.get("new", 0)
+        if changed or removed:  # the month after reads this one (previous_tier, T12): only a changed month can move it
+            cursor.execute(sql.SYNC_NEXT_MONTH, parameters)
+            cursor.execute(sql.CLEAR_NEXT_CHANGES, parameters)
+            cursor.execute(sql.RECORD_NEXT_CHANGES, parameters)
     return {"month": f"{month_start:%Y-%m}", "assigned": assigned, "changed": changed, "state": parameters["state"],
             "trading_days": len(used_days), "last_day": used_days[-1].isoformat(), "policy_version": policy.version}
 

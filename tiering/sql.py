@@ -3,10 +3,16 @@
 Averages are compared unrounded (Σ equity ≥ threshold × trading days), so "exactly the threshold" counts and one
 cent below does not (以上 includes the number, Civil Code art. 1259); they are stored rounded to the cent.
 
-One statement computes every client's tier and, in the same pass, joins the previous month and what is stored
-for this one; the writes that follow only touch rows that changed (measured in bench/tiers.py)."""
+SUMS adds up the window; RESULTS then decides every client's tier and, in the same pass, joins the previous
+month and what is stored for this one; the writes that follow only touch rows that changed (bench/tiers.py)."""
 
 TIER_ORDER = "ARRAY['ordinary', 'dormant', 'effective', 'quality', 'gold', 'platinum', 'diamond']"
+
+
+def _upgrade(from_tier: str, to_tier: str) -> str:
+    """T12: true when `to_tier` ranks above `from_tier`."""
+    return f"array_position({TIER_ORDER}, {to_tier}) > array_position({TIER_ORDER}, {from_tier})"
+
 
 _COLUMNS = ["tier", "avg_equity", "avg_commission", "trading_days", "decided_by", "policy_id", "state",
             "previous_tier"]
@@ -140,14 +146,14 @@ WHERE change.month = %(month)s AND NOT EXISTS (
 RECORD_CHANGES = f"""
 INSERT INTO tiering_tierchange (client_id, month, from_tier, to_tier, upgrade)
 SELECT result.client_id, %(month)s, result.previous_tier, result.tier,
-       array_position({TIER_ORDER}, result.tier) > array_position({TIER_ORDER}, result.previous_tier)
+       {_upgrade("result.previous_tier", "result.tier")}
 FROM tier_results AS result
 WHERE {_HOLDS} AND NOT EXISTS (SELECT 1 FROM tiering_tierchange AS change
                                WHERE change.month = %(month)s AND change.client_id = result.client_id)
 """
 
-# The month after keeps its previous_tier, and its T12 changes, in step when this month is recomputed (a reopened
-# day, a late run).
+# The month after keeps its previous_tier, and its T12 changes, in step when this month's rows changed (a reopened
+# day, a late run); the caller skips this when nothing did.
 SYNC_NEXT_MONTH = """
 UPDATE tiering_tierassignment AS next SET previous_tier = result.tier
 FROM tiering_tierassignment AS next_row
@@ -159,8 +165,7 @@ CLEAR_NEXT_CHANGES = "DELETE FROM tiering_tierchange WHERE month = %(next_month)
 
 RECORD_NEXT_CHANGES = f"""
 INSERT INTO tiering_tierchange (client_id, month, from_tier, to_tier, upgrade)
-SELECT next.client_id, %(next_month)s, next.previous_tier, next.tier,
-       array_position({TIER_ORDER}, next.tier) > array_position({TIER_ORDER}, next.previous_tier)
+SELECT next.client_id, %(next_month)s, next.previous_tier, next.tier, {_upgrade("next.previous_tier", "next.tier")}
 FROM tiering_tierassignment AS next JOIN tier_results AS result ON result.client_id = next.client_id
 WHERE next.month = %(next_month)s AND next.state = 'final' AND result.state = 'final'
   AND next.previous_tier <> next.tier
