@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import psycopg2
-from django.db import DataError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from futcrm.dates import parse_iso_date
@@ -88,8 +88,8 @@ class StatementBatch:
     csv_columns: list[str] = field(default_factory=list)
 
 
-def _lock_day(cursor, trade_date) -> SettlementDay:
-    cursor.execute(sql.LOCK_DAY, {"trade_date": trade_date})
+def _lock_day(cursor, trade_date, *, shared: bool = False) -> SettlementDay:
+    cursor.execute(sql.LOCK_DAY_SHARED if shared else sql.LOCK_DAY, {"trade_date": trade_date})
     day, _created = SettlementDay.objects.get_or_create(trade_date=trade_date)
     return day
 
@@ -107,7 +107,7 @@ _ALL_FIELDS = operator.itemgetter(*_FIELD_ORDER)
 
 def _json_rows_as_csv(rows: list) -> tuple[str, list[str]]:
     """JSON rows → CSV for COPY, in C-speed list comprehensions; rows that are not objects or carry unknown keys
-    get a `problem` the diagnosis reports. Values go through as sent: PostgreSQL decides what they are."""
+    get a `problem` column the diagnosis reports. Values go through as sent: PostgreSQL decides what they are."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     if all(type(row) is dict and row.keys() <= _KNOWN_FIELDS for row in rows):
@@ -128,79 +128,133 @@ def _json_rows_as_csv(rows: list) -> tuple[str, list[str]]:
     return buffer.getvalue(), [*_FIELD_ORDER, "problem"]
 
 
-def _stage(cursor, batch: StatementBatch) -> list[dict]:
-    """COPY the rows into the staging table. Returns structural errors (a CSV line that cannot be read)."""
-    cursor.execute("DROP TABLE IF EXISTS statement_staging")  # left over if an earlier push shared the transaction
-    cursor.execute("DROP TABLE IF EXISTS statement_typed")
-    cursor.execute(sql.CREATE_STAGING)
+@dataclass
+class _CopySource:
+    text: str
+    columns: list[str]
+    header: bool
+
+    def copy_into(self, cursor, table: str) -> int:
+        """COPY the rows into `table`; returns how many were read."""
+        cursor.copy_expert(f"COPY {table} ({', '.join(self.columns)}) FROM STDIN "
+                           f"WITH (FORMAT csv, HEADER {self.header}, NULL '')", io.StringIO(self.text))
+        return cursor.rowcount
+
+
+def _copy_source(batch: StatementBatch) -> _CopySource:
     if batch.json_rows is not None:
-        text, columns = _json_rows_as_csv(batch.json_rows)
-        header = "false"
-    else:
-        columns, header, text = batch.csv_columns, "true", batch.csv_text
-    cursor.execute("SAVEPOINT staging_copy")
-    try:
-        cursor.copy_expert(f"COPY statement_staging ({', '.join(columns)}) FROM STDIN "
-                           f"WITH (FORMAT csv, HEADER {header}, NULL '')", io.StringIO(text))
-    except psycopg2.DataError as error:
-        cursor.execute("ROLLBACK TO SAVEPOINT staging_copy")
-        line = re.search(r"line (\d+)", str(error.pgerror or error))
-        row = int(line.group(1)) - (1 if header == "true" else 0) if line else None
-        detail = (error.diag.message_primary or str(error)).strip()
-        return [row_error(row, None, "row", "malformed", detail)]
-    cursor.execute("RELEASE SAVEPOINT staging_copy")
-    return []
+        return _CopySource(*_json_rows_as_csv(batch.json_rows), header=False)
+    return _CopySource(batch.csv_text, batch.csv_columns, header=True)
 
 
-def _typed_batch_is_clean(cursor) -> bool:
-    """Fast path: convert every staged value to its type and check every rule in one aggregate."""
-    cursor.execute("SAVEPOINT typed_conversion")
+def _in_savepoint(cursor, name: str, statement, refusals: tuple[str, ...]):
+    """Run `statement(cursor)` in a savepoint. A database error whose SQLSTATE starts with one of `refusals` rolls
+    the savepoint back and returns None; any other error propagates."""
+    cursor.execute(f"SAVEPOINT {name}")
     try:
-        cursor.execute(sql.CREATE_TYPED)
-    except DataError:  # Django's wrapper of invalid_text_representation, numeric_value_out_of_range, …
-        cursor.execute("ROLLBACK TO SAVEPOINT typed_conversion")
-        return False  # some value is not even readable as its type
-    cursor.execute("RELEASE SAVEPOINT typed_conversion")
-    cursor.execute(sql.CHECK_TYPED)
-    problem_rows, rows, accounts = cursor.fetchone()
-    return problem_rows == 0 and rows == accounts
+        result = statement(cursor)
+    except (DatabaseError, psycopg2.Error) as error:
+        code = getattr(error, "pgcode", None) or getattr(error.__cause__, "pgcode", None) or ""
+        if not code.startswith(refusals):
+            raise
+        cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        return None
+    cursor.execute(f"RELEASE SAVEPOINT {name}")
+    return result
+
+
+# SQLSTATE classes that mean "some row is wrong": data exception (22: unreadable value, overflow), integrity
+# constraint violation (23: NOT NULL, the identity, non-negative amounts), cardinality violation (21000: an
+# account twice in one request).
+_ROW_REFUSALS = ("22", "23", "21000")
+
+
+def _too_many(received: int) -> None:
+    if received > MAX_STATEMENT_ROWS:
+        raise request_error(413, "rows", "too_many_rows", f"{received} rows; at most {MAX_STATEMENT_ROWS} per request")
+
+
+def _write(cursor, trade_date: datetime.date, *, source: str) -> tuple[int, int] | None:
+    """Under the day's shared lock: (created, updated), or None when the database refused a row."""
+    _refuse_if_closed(_lock_day(cursor, trade_date, shared=True), trade_date)
+    partition = sql.statement_partition(trade_date)
+    cursor.execute(sql.ENSURE_PARTITION, {"trade_date": trade_date, "partition": partition})
+    statement = sql.write_statements(partition, source=source)
+
+    def write(cursor):
+        cursor.execute(statement, {"trade_date": trade_date})
+        return cursor.fetchone()
+
+    return _in_savepoint(cursor, "statement_write", write, _ROW_REFUSALS)
+
+
+def _diagnosis(cursor) -> SettlementError:
+    cursor.execute(sql.DIAGNOSE, {"limit": MAX_REPORTED_ERRORS})
+    problems = [row_error(*problem) for problem in cursor.fetchall()]
+    if not problems:  # the two readings of the rules disagree: refuse rather than write
+        raise RuntimeError("statement checks flagged a problem the diagnosis cannot name")
+    return SettlementError(422, {"errors": problems})
 
 
 def statements_ingest(batch: StatementBatch) -> dict:
     """Upsert one trade date's statements, all or nothing (settlement-api.md, daily statements).
 
-    Staging and checks run before the trade date's lock, so two pushes of the same date overlap their reading
-    and checking and only take turns writing. Raises SettlementError: 409 for a closed day, 413 for too many rows,
-    422 listing every problem."""
+    Fast path (sql.py): typed COPY and one guarded upsert. When PostgreSQL cannot read a value or refuses a row,
+    the slow path stages the rows as text, checks them, and either writes them (a value only the slow path reads,
+    such as 是/否) or raises the 422 that names every problem. Raises SettlementError: 409 for a closed day, 413 for
+    too many rows, 422 listing every problem."""
     _refuse_if_closed(SettlementDay.objects.filter(trade_date=batch.trade_date).first(), batch.trade_date)
+    if batch.json_rows is not None:
+        _too_many(len(batch.json_rows))
+    source = _copy_source(batch)
     with transaction.atomic(), connection.cursor() as cursor:
-        # In-memory sorts for the duplicate check; index lookups of the request's accounts rather than hashing
-        # the whole clients table (50,000 probes beat a 1,000,000-row hash build).
+        # In-memory sorts; index lookups of the request's accounts rather than hashing the whole clients table
+        # (50,000 probes beat a 1,000,000-row hash build).
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute("SET LOCAL enable_hashjoin = off")
         cursor.execute("SET LOCAL enable_mergejoin = off")
-        problems = _stage(cursor, batch)
-        if problems:
-            raise SettlementError(422, {"errors": problems})
-        cursor.execute("SELECT count(*) FROM statement_staging")
-        received = cursor.fetchone()[0]
-        if received > MAX_STATEMENT_ROWS:
-            raise request_error(413, "rows", "too_many_rows",
-                                f"{received} rows; at most {MAX_STATEMENT_ROWS} per request")
-        if not _typed_batch_is_clean(cursor):
-            cursor.execute(sql.DIAGNOSE, {"limit": MAX_REPORTED_ERRORS})
-            problems = [row_error(*problem) for problem in cursor.fetchall()]
-            if not problems:  # the two readings of the rules disagree: refuse rather than write
-                raise RuntimeError("statement checks flagged a problem the diagnosis cannot name")
-            raise SettlementError(422, {"errors": problems})
-        _refuse_if_closed(_lock_day(cursor, batch.trade_date), batch.trade_date)
-        cursor.execute(sql.ENSURE_PARTITION, {"trade_date": batch.trade_date})
-        cursor.execute(sql.UPDATE_CHANGED, {"trade_date": batch.trade_date})
-        updated = cursor.rowcount
-        cursor.execute(sql.INSERT_NEW, {"trade_date": batch.trade_date})
-        created = cursor.rowcount
+        counts = None
+        if "problem" not in source.columns:  # no row the JSON reading already found wrong
+            cursor.execute("DROP TABLE IF EXISTS statement_incoming")  # an earlier push in the same transaction
+            cursor.execute(sql.CREATE_INCOMING)
+            received = _in_savepoint(cursor, "incoming_copy", lambda c: source.copy_into(c, "statement_incoming"),
+                                     ("22",))
+            if received is not None:
+                _too_many(received)
+                counts = _write(cursor, batch.trade_date, source="incoming")
+        if counts is None:
+            received, counts = _ingest_slowly(cursor, batch.trade_date, source)
+        created, updated = counts
     return {"trade_date": batch.trade_date.isoformat(), "received": received, "created": created,
             "updated": updated, "unchanged": received - created - updated}
+
+
+def _ingest_slowly(cursor, trade_date: datetime.date, source: _CopySource) -> tuple[int, tuple[int, int]]:
+    """Text staging, conversion and checks in SQL; the write only when every row passes, else the 422."""
+    cursor.execute("DROP TABLE IF EXISTS statement_staging")
+    cursor.execute("DROP TABLE IF EXISTS statement_typed")
+    cursor.execute(sql.CREATE_STAGING)
+    cursor.execute("SAVEPOINT staging_copy")
+    try:
+        received = source.copy_into(cursor, "statement_staging")
+    except psycopg2.DataError as error:  # a CSV line that cannot be read at all
+        cursor.execute("ROLLBACK TO SAVEPOINT staging_copy")
+        line = re.search(r"line (\d+)", str(error.pgerror or error))
+        row = int(line.group(1)) - (1 if source.header else 0) if line else None
+        detail = (error.diag.message_primary or str(error)).strip()
+        raise SettlementError(422, {"errors": [row_error(row, None, "row", "malformed", detail)]}) from None
+    cursor.execute("RELEASE SAVEPOINT staging_copy")
+    _too_many(received)
+    if not _in_savepoint(cursor, "typed_conversion", lambda c: c.execute(sql.CREATE_TYPED) or True, ("22",)):
+        raise _diagnosis(cursor)  # some value is not even readable as its type
+    cursor.execute(sql.CHECK_TYPED)
+    problem_rows, rows, accounts = cursor.fetchone()
+    if problem_rows or rows != accounts:
+        raise _diagnosis(cursor)
+    counts = _write(cursor, trade_date, source="typed")
+    if counts is None:
+        raise _diagnosis(cursor)
+    return received, counts
 
 
 def _money(value, name: str) -> Decimal:

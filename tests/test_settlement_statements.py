@@ -248,3 +248,43 @@ def test_statements_outside_the_pre_created_partitions_get_their_own(api):
     TradingDay.objects.create(date=old, is_trading_day=True)
     assert api.push([statement_row("8001")], trade_date=old.isoformat()).status_code == 200
     assert DailyStatement.objects.filter(trade_date=old).count() == 1
+
+
+def _statements_run_by(push) -> list[str]:
+    from django.db import connection
+
+    executed = []
+
+    def record(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        response = push()
+    assert response.status_code == 200, response.json()
+    return executed
+
+
+def test_clean_rows_take_the_fast_path_and_words_only_sql_reads_the_slow_one(api):
+    """sql.py: rows PostgreSQL reads as typed are written by one guarded upsert with no text staging; a value only
+    the slow path reads (是) still lands, through the staging, with the same counts."""
+    fast = _statements_run_by(lambda: api.push([statement_row("8001"), statement_row("8002")]))
+    assert not any("statement_staging" in statement for statement in fast)
+    assert any("INSERT INTO settlement_dailystatement_202611" in statement for statement in fast)
+
+    slow = _statements_run_by(lambda: api.push([statement_row("8001", margin_call="是"), statement_row("8003")]))
+    assert any("CREATE TEMPORARY TABLE statement_staging" in statement for statement in slow)
+    assert DailyStatement.objects.get(client__account_no="8001").margin_call is True
+    assert DailyStatement.objects.count() == 3
+
+
+@pytest.mark.parametrize(("field", "value"), [("margin", "12.345"), ("pre_balance", "NaN")])
+def test_the_fast_path_guard_refuses_what_the_table_constraints_cannot_see(api, field, value):
+    """numeric(17, 2) would round 12.345 to 12.35 and NaN satisfies the identity (NaN = NaN): both must be 422."""
+    row = statement_row("8001")
+    row[field] = value
+    row["balance"] = "NaN" if value == "NaN" else row["balance"]
+    response = api.push([row])
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == field
+    assert not DailyStatement.objects.exists()
