@@ -70,6 +70,7 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
         for setting in sql.SUMS_PLAN:
             cursor.execute(f"RESET {setting.split(' = ')[0]}")
         cursor.execute("SET LOCAL work_mem = '64MB'")  # RESULTS joins 100,000s of rows: keep the hashes in memory
+        cursor.execute(f"SET LOCAL {sql.JOIN_PLAN}")
         cursor.execute(sql.RESULTS, parameters)
         assigned = cursor.rowcount  # one result per eligible client; stale rows go below
         cursor.execute(sql.COUNT_WRITES)
