@@ -225,6 +225,33 @@ def test_closing_the_last_day_rewrites_only_the_rows_that_changed(branch):
     assert {row.pk: row.computed_at for row in TierAssignment.objects.all()} == after
 
 
+def test_a_nightly_rerun_rewrites_the_rows_in_place(branch):
+    """Migration 0008: the nightly provisional run rewrites every client's averages; with the table half full
+    the rewrite is a HOT update (no new index entries) for every row whose tier stays."""
+    clients = [new_client(branch) for _ in range(400)]  # several pages: a full page leaves no room
+    days = days_of(OCTOBER)
+    for client in clients:
+        statements(client, OCTOBER, "2000.00", days=days[:5])
+    close(OCTOBER)
+    SettlementDay.objects.filter(trade_date__gt=days[4]).update(status="open")
+    tiers_recalculate(OCTOBER)
+    for client in clients:  # the next day closes
+        statements(client, OCTOBER, "4000.00", days=[days[5]])
+    SettlementDay.objects.filter(trade_date=days[5]).update(status="closed")
+
+    def updates():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
+                           "WHERE relname = 'tiering_tierassignment'")
+            return cursor.fetchone()
+
+    before = updates()
+    assert tiers_recalculate(OCTOBER)["changed"] == 400
+    assert tier_of(clients[0]).avg_equity == Decimal("2333.33")  # 5 days of 2,000 and one of 4,000 over 6 days
+    updated, hot = (after - earlier for after, earlier in zip(updates(), before, strict=True))
+    assert (updated, hot) == (400, 400)
+
+
 def test_no_tier_change_against_a_provisional_month(branch):
     """T12 compares final months only: a provisional previous month records nothing."""
     client = new_client(branch)

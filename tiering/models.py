@@ -80,8 +80,9 @@ class TierAssignment(models.Model):
         PROVISIONAL = "provisional", _("provisional")
         FINAL = "final", _("final")
 
+    # No index of its own: tier_one_per_client_month (client, month) serves every lookup by client.
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="tier_assignments",
-                               verbose_name=_("client"))
+                               verbose_name=_("client"), db_index=False)
     month = models.DateField(_("month"), help_text=_("first day of the tier month"))
     tier = models.CharField(_("tier"), max_length=12, choices=Tier.choices)
     avg_equity = models.DecimalField(_("average equity"), **MONEY)
@@ -104,6 +105,9 @@ class TierAssignment(models.Model):
         ordering = ["-month", "client_id"]
         constraints = [models.UniqueConstraint(fields=["client", "month"], name="tier_one_per_client_month")]
         indexes = [models.Index(fields=["month", "tier"], name="tier_month_tier")]
+        # The table is stored half full (fillfactor 50, migration 0008): each nightly provisional run rewrites
+        # every client's averages, and with room on the page PostgreSQL rewrites a row in place without touching
+        # its indexes (a HOT update) whenever the tier stays. bench/tiers.py, 100,000 rows changed: 0.94 s → 0.18 s.
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.month:%Y-%m} {self.tier}"
