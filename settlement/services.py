@@ -110,13 +110,17 @@ def _json_rows_as_csv(rows: list) -> tuple[str, list[str]]:
     get a `problem` column the diagnosis reports. Values go through as sent: PostgreSQL decides what they are."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    if all(type(row) is dict and row.keys() <= _KNOWN_FIELDS for row in rows):
-        try:  # every field present (the usual case): pick them in C
+    # The usual case, checked and written in C: every row an object holding all the fields (itemgetter finds each)
+    # and nothing else (its length).
+    if set(map(type, rows)) <= {dict} and set(map(len, rows)) <= {len(_FIELD_ORDER)}:
+        try:
             writer.writerows(map(_ALL_FIELDS, rows))
-        except KeyError:  # some optional field left out somewhere
+            return buffer.getvalue(), _FIELD_ORDER
+        except KeyError:  # as many keys, but not these: start again below
             buffer.seek(0)
             buffer.truncate()
-            writer.writerows([[row.get(name) for name in _FIELD_ORDER] for row in rows])
+    if all(type(row) is dict and row.keys() <= _KNOWN_FIELDS for row in rows):  # optional fields left out
+        writer.writerows([[row.get(name) for name in _FIELD_ORDER] for row in rows])
         return buffer.getvalue(), _FIELD_ORDER
     for row in rows:
         if type(row) is not dict:

@@ -288,3 +288,13 @@ def test_the_fast_path_guard_refuses_what_the_table_constraints_cannot_see(api, 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == field
     assert not DailyStatement.objects.exists()
+
+
+def test_a_row_with_the_right_number_of_fields_but_one_unknown_is_named(api):
+    row = statement_row("8001", exchange_margin="0", margin_call=False, forced_liquidation=False)
+    assert len(row) == 16
+    row["bonus"] = row.pop("forced_liquidation")  # 16 keys, one of them not in the contract
+    response = api.push([statement_row("8002"), row])
+    assert response.status_code == 422
+    assert [(error["row"], error["field"], error["code"]) for error in response.json()["errors"]] == [
+        (2, "row", "unknown_field")]
