@@ -64,6 +64,9 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
                        [month_start.isoformat()])
         step("assign")
         cursor.execute("DROP TABLE IF EXISTS tier_sums, tier_results")
+        # The plan settings below make PostgreSQL add its "disabled" cost (10^10) to the nodes left with no other
+        # plan (the join to the one-row policy), which would cross jit_above_cost and compile every run.
+        cursor.execute("SET LOCAL jit = off")
         for setting in sql.SUMS_PLAN:
             cursor.execute(f"SET LOCAL {setting}")
         cursor.execute(sql.SUMS, parameters)
