@@ -81,10 +81,11 @@ def tier_dashboard(user, month: datetime.date, *, branch_id: int | None = None) 
                 matrix[TIER_CODES.index(source)][TIER_CODES.index(target)] = clients
     dashboard.migration = matrix
 
-    # The 12-month trend: this month from the scan above, the eleven before in one query.
+    # The 12-month trend: this month from the scan above, the eleven before in one query, counted from the
+    # (month, tier, client) index alone (COUNT(*), not COUNT(id): id is not in it).
     first = add_months(month, -11)
     trend_rows = (visible.filter(month__gte=first, month__lt=month).values("month", "tier")
-                  .annotate(clients=Count("id")).order_by())
+                  .annotate(clients=Count("*")).order_by())
     months = [add_months(first, offset) for offset in range(12)]
     dashboard.trend_months = [f"{m:%Y-%m}" for m in months]
     dashboard.trend = {code: [0] * 11 + [figures["clients"]]
