@@ -249,7 +249,12 @@ def _ingest_slowly(cursor, trade_date: datetime.date, source: _CopySource) -> tu
         raise SettlementError(422, {"errors": [row_error(row, None, "row", "malformed", detail)]}) from None
     cursor.execute("RELEASE SAVEPOINT staging_copy")
     _too_many(received)
-    if not _in_savepoint(cursor, "typed_conversion", lambda c: c.execute(sql.CREATE_TYPED) or True, ("22",)):
+
+    def convert(cursor) -> bool:
+        cursor.execute(sql.CREATE_TYPED)
+        return True
+
+    if not _in_savepoint(cursor, "typed_conversion", convert, ("22",)):
         raise _diagnosis(cursor)  # some value is not even readable as its type
     cursor.execute(sql.CHECK_TYPED)
     problem_rows, rows, accounts = cursor.fetchone()
