@@ -298,3 +298,22 @@ def test_a_row_with_the_right_number_of_fields_but_one_unknown_is_named(api):
     assert response.status_code == 422
     assert [(error["row"], error["field"], error["code"]) for error in response.json()["errors"]] == [
         (2, "row", "unknown_field")]
+
+
+def test_a_push_for_a_month_without_a_partition_creates_it(api):
+    """docs/statement-storage.md: partitions outside the migration's years are created on first use."""
+    from django.db import connection
+
+    from settlement.models import TradingDay
+
+    TradingDay.objects.update_or_create(date=datetime.date(2023, 6, 1), defaults={"is_trading_day": True})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('settlement_dailystatement_202306')")
+        assert cursor.fetchone() == (None,)
+    response = api.push([statement_row("8001")], trade_date="2023-06-01")
+    assert response.status_code == 200, response.json()
+    assert response.json()["created"] == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('settlement_dailystatement_202306')::text")
+        assert cursor.fetchone() == ("settlement_dailystatement_202306",)
+    assert DailyStatement.objects.get(trade_date=datetime.date(2023, 6, 1)).client.account_no == "8001"
