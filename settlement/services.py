@@ -207,7 +207,10 @@ def statements_ingest(batch: StatementBatch) -> dict:
     the slow path stages the rows as text, checks them, and either writes them (a value only the slow path reads,
     such as 是/否) or raises the 422 that names every problem. Raises SettlementError: 409 for a closed day, 413 for
     too many rows, 422 listing every problem."""
-    _refuse_if_closed(SettlementDay.objects.filter(trade_date=batch.trade_date).first(), batch.trade_date)
+    # The day's row is created (and committed) up front: made inside the push's transaction, it would make a
+    # concurrent first push of the day wait on its unique key until this whole push commits.
+    day, _created = SettlementDay.objects.get_or_create(trade_date=batch.trade_date)
+    _refuse_if_closed(day, batch.trade_date)
     if batch.json_rows is not None:
         _too_many(len(batch.json_rows))
     source = _copy_source(batch)
