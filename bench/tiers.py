@@ -5,9 +5,10 @@ at the largest count with 12 months of assignments (median of 20 requests).
 
 The recalculation is timed in three cases: the month's first run (every row inserted); the nightly provisional
 run, where a new day has moved every client's averages (every row rewritten); and a re-run with nothing new
-(nothing written).
+(nothing written). With --history-months N the clients also have statements for N months before the window,
+which T6/T7 look back through ("traded" / "open position" within the year).
 
-    .venv/bin/python bench/tiers.py [--sizes 10000 30000 100000]
+    .venv/bin/python bench/tiers.py [--sizes 10000 30000 100000] [--history-months 9]
 
 Each size gets a fresh database on the benchmark's own embedded PostgreSQL (.data/bench)."""
 
@@ -56,7 +57,7 @@ def use_database(name: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def populate(clients: int) -> int:
+def populate(clients: int, history_months: int = 0) -> int:
     """`clients` accounts, a realistic spread of equity, one month of statements (missing days for some)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM clients_client")
@@ -93,6 +94,24 @@ def populate(clients: int) -> int:
                                             ELSE 0 END AS fee) e
             WHERE day.is_trading_day AND day.date BETWEEN %s AND %s AND (c.id %% 10 <> 0 OR day.date > %s)""",
                        [MONTH, MONTH_END, datetime.date(2026, 10, 20)])
+        if history_months:  # months before the window, which T6/T7 look back through (a year): same levels
+            from futcrm.dates import add_months
+
+            window_start = add_months(MONTH, -2)
+            for month in (add_months(window_start, -offset) for offset in range(history_months, 0, -1)):
+                cursor.execute("SELECT futcrm_ensure_statement_partition(%s)", [month])
+            cursor.execute("""
+                INSERT INTO settlement_dailystatement (trade_date, client_id, pre_balance, deposit, withdrawal,
+                    close_profit, position_profit, commission, other_adjustments, balance, margin, exchange_margin,
+                    available, trade_volume, position_volume, margin_call, forced_liquidation)
+                SELECT day.date, c.id, e.equity, 0, 0, 0, 0, 0, 0, e.equity, 0, 0, e.equity,
+                       CASE WHEN c.trader AND random() < 0.5 THEN 1 ELSE 0 END, CASE WHEN c.trader THEN 1 ELSE 0 END,
+                       false, false
+                FROM bench_levels AS c
+                CROSS JOIN settlement_tradingday day
+                CROSS JOIN LATERAL (SELECT round((c.level * (0.9 + random() * 0.2))::numeric, 2) AS equity) e
+                WHERE day.is_trading_day AND day.date >= %s AND day.date < %s""",
+                           [add_months(window_start, -history_months), window_start])
         cursor.execute("""INSERT INTO settlement_settlementday (trade_date, status, row_count, total_balance,
                           total_commission, closed_at)
                           SELECT date, 'closed', 0, 0, 0, now() FROM settlement_tradingday
@@ -114,13 +133,13 @@ def best_of(runs: int, measurement) -> float:
     return min(measurement() for _ in range(runs))
 
 
-def measure(clients: int) -> dict:
+def measure(clients: int, history_months: int = 0) -> dict:
     from settlement.models import TradingDay
     from tiering.services import tiers_recalculate
     from tiering.sql import SUMS_PLAN
 
     use_database(f"futcrm_bench_tiers_{clients}")
-    rows = populate(clients)
+    rows = populate(clients, history_months)
     days = TradingDay.objects.between(MONTH, MONTH_END).count()
 
     def baseline(plan=()):
@@ -197,13 +216,15 @@ def dashboard_median(clients: int, role: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
+    parser.add_argument("--history-months", type=int, default=0,
+                        help="statements for this many months before the window (T6/T7 look back a year)")
     arguments = parser.parse_args()
     cases = ["first run", "every row changed", "nothing changed"]
     print("recalculation of one month, best of 3, against a GROUP BY of the same two averages (default plan / the "
-          "engine's plan for its sums); target ≤ 1.30")
+          f"engine's plan for its sums); target ≤ 1.30; history before the window: {arguments.history_months} months")
     results = []
     for clients in arguments.sizes:
-        figures = measure(clients)
+        figures = measure(clients, arguments.history_months)
         results.append((clients, figures["every row changed"]))
         baseline, same_plan = figures["group by"], figures["group by, engine's plan"]
         print(f"{clients:>9,} clients, {figures['rows']:>10,} statements: "
