@@ -252,28 +252,35 @@ def test_status_of_a_day(setup):
 
 # Concurrency ----------------------------------------------------------------------------------------------------
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_pushes_of_the_same_date_serialise():
+def push_concurrently(accounts: int, bodies: list[list[dict]]) -> list:
+    """`accounts` clients 60000…; each body pushed by its own thread and HTTP client, all released together."""
     from django.test import Client as HttpClient
 
     branch = BranchFactory(code="BJ01")
-    for number in range(200):
+    for number in range(accounts):
         ClientFactory(account_no=f"6{number:04d}", branch=branch)
     token = token_for(make_staff(Role.SETTLEMENT_SYSTEM, None, "SYS").user, "settlement:write")
-    rows = [statement_row(f"6{number:04d}") for number in range(200)]
-    results = []
+    responses, start = [], threading.Barrier(len(bodies))
 
-    def push():
+    def push(rows):
         try:
-            results.append(Api(HttpClient(), token).push(rows).json())
+            start.wait()
+            responses.append(Api(HttpClient(), token).push(rows))
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=push) for _ in range(4)]
+    threads = [threading.Thread(target=push, args=(rows,)) for rows in bodies]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return responses
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_pushes_of_the_same_date_serialise():
+    rows = [statement_row(f"6{number:04d}") for number in range(200)]
+    results = [response.json() for response in push_concurrently(200, [rows] * 4)]
     assert sorted(result["created"] for result in results) == [0, 0, 0, 200]
     assert sorted(result["unchanged"] for result in results) == [0, 200, 200, 200]
     assert DailyStatement.objects.count() == 200
@@ -283,28 +290,9 @@ def test_concurrent_pushes_of_the_same_date_serialise():
 def test_concurrent_pushes_of_overlapping_accounts_in_opposite_orders_do_not_deadlock():
     """Pushes of one date write concurrently (shared day lock); rows are written in client order, so two pushes
     sending the same accounts in opposite orders take their row locks in the same order."""
-    from django.test import Client as HttpClient
-
-    branch = BranchFactory(code="BJ01")
-    for number in range(300):
-        ClientFactory(account_no=f"6{number:04d}", branch=branch)
-    token = token_for(make_staff(Role.SETTLEMENT_SYSTEM, None, "SYS").user, "settlement:write")
     forward = [statement_row(f"6{number:04d}", deposit="1.00") for number in range(200)]
     backward = [statement_row(f"6{number:04d}", deposit="2.00") for number in reversed(range(100, 300))]
-    results, start = [], threading.Barrier(4)
-
-    def push(rows):
-        try:
-            start.wait()
-            results.append(Api(HttpClient(), token).push(rows))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=push, args=(rows,)) for rows in (forward, backward, forward, backward)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = push_concurrently(300, [forward, backward, forward, backward])
     assert [response.status_code for response in results] == [200] * 4
     answers = [response.json() for response in results]
     assert sum(answer["created"] for answer in answers) == 300
