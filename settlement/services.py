@@ -152,20 +152,18 @@ def _copy_source(batch: StatementBatch) -> _CopySource:
     return _CopySource(batch.csv_text, batch.csv_columns, header=True)
 
 
-def _in_savepoint(cursor, name: str, statement, refusals: tuple[str, ...]):
-    """Run `statement(cursor)` in a savepoint. A database error whose SQLSTATE starts with one of `refusals` rolls
-    the savepoint back and returns None; any other error propagates."""
-    cursor.execute(f"SAVEPOINT {name}")
+def _refused(statement, refusals: tuple[str, ...]):
+    """Run `statement()` in a savepoint (a nested atomic block). A database error whose SQLSTATE starts with one of
+    `refusals` undoes it and returns None; any other error propagates. (COPY's errors come straight from psycopg2:
+    Django wraps only execute and fetch.)"""
     try:
-        result = statement(cursor)
+        with transaction.atomic():
+            return statement()
     except (DatabaseError, psycopg2.Error) as error:
         code = getattr(error, "pgcode", None) or getattr(error.__cause__, "pgcode", None) or ""
         if not code.startswith(refusals):
             raise
-        cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
         return None
-    cursor.execute(f"RELEASE SAVEPOINT {name}")
-    return result
 
 
 # SQLSTATE classes that mean "some row is wrong": data exception (22: unreadable value, overflow), integrity
@@ -186,11 +184,11 @@ def _write(cursor, trade_date: datetime.date, *, source: str) -> tuple[int, int]
     cursor.execute(sql.ENSURE_PARTITION, {"trade_date": trade_date, "partition": partition})
     statement = sql.write_statements(partition, source=source)
 
-    def write(cursor):
+    def write():
         cursor.execute(statement, {"trade_date": trade_date})
         return cursor.fetchone()
 
-    return _in_savepoint(cursor, "statement_write", write, _ROW_REFUSALS)
+    return _refused(write, _ROW_REFUSALS)
 
 
 def _diagnosis(cursor) -> SettlementError:
@@ -225,8 +223,7 @@ def statements_ingest(batch: StatementBatch) -> dict:
         if "problem" not in source.columns:  # no row the JSON reading already found wrong
             cursor.execute("DROP TABLE IF EXISTS statement_incoming")  # an earlier push in the same transaction
             cursor.execute(sql.CREATE_INCOMING)
-            received = _in_savepoint(cursor, "incoming_copy", lambda c: source.copy_into(c, "statement_incoming"),
-                                     ("22",))
+            received = _refused(lambda: source.copy_into(cursor, "statement_incoming"), ("22",))
             if received is not None:
                 _too_many(received)
                 counts = _write(cursor, batch.trade_date, source="incoming")
@@ -242,23 +239,20 @@ def _ingest_slowly(cursor, trade_date: datetime.date, source: _CopySource) -> tu
     cursor.execute("DROP TABLE IF EXISTS statement_staging")
     cursor.execute("DROP TABLE IF EXISTS statement_typed")
     cursor.execute(sql.CREATE_STAGING)
-    cursor.execute("SAVEPOINT staging_copy")
     try:
         received = source.copy_into(cursor, "statement_staging")
-    except psycopg2.DataError as error:  # a CSV line that cannot be read at all
-        cursor.execute("ROLLBACK TO SAVEPOINT staging_copy")
+    except psycopg2.DataError as error:  # a CSV line that cannot be read at all (the 422 undoes the transaction)
         line = re.search(r"line (\d+)", str(error.pgerror or error))
         row = int(line.group(1)) - (1 if source.header else 0) if line else None
         detail = (error.diag.message_primary or str(error)).strip()
         raise SettlementError(422, {"errors": [row_error(row, None, "row", "malformed", detail)]}) from None
-    cursor.execute("RELEASE SAVEPOINT staging_copy")
     _too_many(received)
 
-    def convert(cursor) -> bool:
+    def convert() -> bool:
         cursor.execute(sql.CREATE_TYPED)
         return True
 
-    if not _in_savepoint(cursor, "typed_conversion", convert, ("22",)):
+    if not _refused(convert, ("22",)):
         raise _diagnosis(cursor)  # some value is not even readable as its type
     cursor.execute(sql.CHECK_TYPED)
     problem_rows, rows, accounts = cursor.fetchone()
