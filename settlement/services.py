@@ -152,15 +152,21 @@ def _copy_source(batch: StatementBatch) -> _CopySource:
     return _CopySource(batch.csv_text, batch.csv_columns, header=True)
 
 
-def _refused(statement, refusals: tuple[str, ...]):
+class _Refusal(Exception):
+    """Raised by _refused() for the SQLSTATE it was told to pass on (after undoing the statement)."""
+
+
+def _refused(statement, refusals: tuple[str, ...], *, unless: str | None = None):
     """Run `statement()` in a savepoint (a nested atomic block). A database error whose SQLSTATE starts with one of
-    `refusals` undoes it and returns None; any other error propagates. (COPY's errors come straight from psycopg2:
-    Django wraps only execute and fetch.)"""
+    `refusals` undoes it and returns None; SQLSTATE `unless` undoes it and raises _Refusal; any other error
+    propagates. (COPY's errors come straight from psycopg2: Django wraps only execute and fetch.)"""
     try:
         with transaction.atomic():
             return statement()
     except (DatabaseError, psycopg2.Error) as error:
         code = getattr(error, "pgcode", None) or getattr(error.__cause__, "pgcode", None) or ""
+        if code == unless:
+            raise _Refusal(code) from error
         if not code.startswith(refusals):
             raise
         return None
@@ -170,6 +176,7 @@ def _refused(statement, refusals: tuple[str, ...]):
 # constraint violation (23: NOT NULL, the identity, non-negative amounts), cardinality violation (21000: an
 # account twice in one request).
 _ROW_REFUSALS = ("22", "23", "21000")
+_ALREADY_STORED = "23505"  # unique_violation
 
 
 def _too_many(received: int) -> None:
@@ -178,17 +185,27 @@ def _too_many(received: int) -> None:
 
 
 def _write(cursor, trade_date: datetime.date, *, source: str) -> tuple[int, int] | None:
-    """Under the day's shared lock: (created, updated), or None when the database refused a row."""
+    """Under the day's shared lock: (created, updated), or None when the database refused a row.
+
+    A plain INSERT first (the day's first push of these accounts); when some account is already stored for the
+    day (unique_violation, 23505) it is undone and the upsert runs instead."""
     _refuse_if_closed(_lock_day(cursor, trade_date, shared=True), trade_date)
     partition = sql.statement_partition(trade_date)
     cursor.execute(sql.ENSURE_PARTITION, {"trade_date": trade_date, "partition": partition})
-    statement = sql.write_statements(partition, source=source)
+    parameters = {"trade_date": trade_date}
 
-    def write():
-        cursor.execute(statement, {"trade_date": trade_date})
+    def insert():
+        cursor.execute(sql.write_statements(partition, source=source, upsert=False), parameters)
+        return cursor.rowcount, 0
+
+    def upsert():
+        cursor.execute(sql.write_statements(partition, source=source, upsert=True), parameters)
         return cursor.fetchone()
 
-    return _refused(write, _ROW_REFUSALS)
+    try:
+        return _refused(insert, _ROW_REFUSALS, unless=_ALREADY_STORED)
+    except _Refusal:
+        return _refused(upsert, _ROW_REFUSALS)
 
 
 def _diagnosis(cursor) -> SettlementError:

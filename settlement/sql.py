@@ -109,13 +109,20 @@ _GUARD = (f"greatest({', '.join(f'scale(t.{field})' for field in DECIMAL_FIELDS)
           f" OR greatest({', '.join(f't.{field}' for field in DECIMAL_FIELDS)}) = 'NaN'")
 
 
-def write_statements(partition: str, *, source: str) -> str:
-    """Upsert the rows of `source` into the month's partition; returns (created, updated).
+def write_statements(partition: str, *, source: str, upsert: bool) -> str:
+    """Write the rows of `source` into the month's partition.
 
     source "incoming" (fast path): guarded as above, accounts looked up here. source "typed" (slow path): already
-    checked by CHECK_TYPED. Rows go in client order, so concurrent pushes of overlapping accounts lock rows in the
-    same order and cannot deadlock. Unchanged rows are not rewritten. xmax = 0 marks a row this statement inserted
-    (not readable through the partitioned parent, hence the partition)."""
+    checked by CHECK_TYPED. Rows go in client order, so concurrent pushes of overlapping accounts lock rows (and
+    wait on each other's new keys) in the same order and cannot deadlock.
+
+    upsert=False is a plain INSERT, for a day's first push of these accounts (the everyday case): 17 % less work
+    than ON CONFLICT's speculative insertion (50,000 rows: 0.58 s against 0.70 s). An account already stored
+    raises unique_violation, and the caller runs the upsert instead.
+
+    upsert=True: ON CONFLICT DO UPDATE rewrites only rows whose figures differ, and the statement returns (created,
+    updated). xmax = 0 marks a row this statement inserted (not readable through the partitioned parent, hence the
+    partition)."""
     if source == "incoming":
         client_id = f"CASE WHEN {_GUARD} THEN NULL ELSE client.id END"
         values = _incoming_values
@@ -124,20 +131,22 @@ def write_statements(partition: str, *, source: str) -> str:
     else:
         client_id, rows = "t.client_id", "statement_typed AS t"
         values = {field: f"t.{field}" for field in VALUE_COLUMNS}
-    return f"""
-WITH written AS (
+    insert = f"""
     INSERT INTO {partition} AS stored (trade_date, client_id, {", ".join(VALUE_COLUMNS)})
     SELECT %(trade_date)s, {client_id}, {", ".join(values.values())}
     FROM {rows}
-    ORDER BY 2
+    ORDER BY 2"""
+    if not upsert:
+        return insert  # every row it writes is created: the row count says how many
+    return f"""
+WITH written AS ({insert}
     ON CONFLICT (trade_date, client_id) DO UPDATE SET
         {", ".join(f"{field} = excluded.{field}" for field in VALUE_COLUMNS)}
     WHERE ({", ".join(f"stored.{field}" for field in VALUE_COLUMNS)})
           IS DISTINCT FROM ({", ".join(f"excluded.{field}" for field in VALUE_COLUMNS)})
     RETURNING stored.xmax = 0 AS created
 )
-SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM written
-"""
+SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM written"""
 
 
 def statement_partition(trade_date) -> str:

@@ -278,6 +278,23 @@ def test_clean_rows_take_the_fast_path_and_words_only_sql_reads_the_slow_one(api
     assert DailyStatement.objects.count() == 3
 
 
+def test_a_days_first_push_is_a_plain_insert_and_a_stored_account_turns_it_into_the_upsert(api):
+    """sql.write_statements: the first push of a day's accounts is a plain INSERT; one account already stored
+    (unique_violation) undoes it, and the upsert writes the whole request with exact counts."""
+    first = _statements_run_by(lambda: api.push([statement_row("8001"), statement_row("8002")]))
+    writes = [statement for statement in first if "INSERT INTO settlement_dailystatement_202611" in statement]
+    assert len(writes) == 1 and "ON CONFLICT" not in writes[0]
+
+    again = _statements_run_by(lambda: api.push([statement_row("8003"), statement_row("8002", deposit="5.00")]))
+    writes = [statement for statement in again if "INSERT INTO settlement_dailystatement_202611" in statement]
+    assert ["ON CONFLICT" in statement for statement in writes] == [False, True]
+    assert not any("statement_staging" in statement for statement in again)
+    response = api.push([statement_row("8003"), statement_row("8002", deposit="5.00")])
+    assert response.json()["unchanged"] == 2
+    assert str(DailyStatement.objects.get(client__account_no="8002").deposit) == "5.00"
+    assert DailyStatement.objects.count() == 3
+
+
 @pytest.mark.parametrize(("field", "value"), [("margin", "12.345"), ("pre_balance", "NaN")])
 def test_the_fast_path_guard_refuses_what_the_table_constraints_cannot_see(api, field, value):
     """numeric(17, 2) would round 12.345 to 12.35 and NaN satisfies the identity (NaN = NaN): both must be 422."""
