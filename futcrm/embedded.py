@@ -23,12 +23,31 @@ def postgres_url(data_dir: Path) -> str:
     if "postgres" not in _started:
         import pgserver  # imported lazily: production never loads it
 
-        pgdata = data_dir / "postgres"
+        class Server(pgserver.postgres_server.PostgresServer):
+            def ensure_pgdata_inited(self) -> None:  # called between initdb and the server's start
+                super().ensure_pgdata_inited()
+                _include_settings(self.pgdata)
+
+        pgdata = (data_dir / "postgres").resolve()
         pgdata.mkdir(parents=True, exist_ok=True)
         _forget_dead_postgres_handles(pgdata)
-        server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        server = Server._instances.get(pgdata) or Server(pgdata, cleanup_mode="stop")
         _started["postgres"] = server.get_uri()
     return _started["postgres"]
+
+
+SETTINGS = Path(__file__).with_name("postgresql.conf")
+_INCLUDE = "include_if_exists = 'futcrm.conf'  # futcrm/postgresql.conf, copied at every start\n"
+
+
+def _include_settings(pgdata: Path) -> None:
+    """futcrm/postgresql.conf becomes pgdata/futcrm.conf, included by the server's own postgresql.conf. A server
+    already running picks up changes at its next start."""
+    (pgdata / "futcrm.conf").write_text(SETTINGS.read_text())
+    conf = pgdata / "postgresql.conf"
+    if _INCLUDE not in conf.read_text():
+        with conf.open("a") as file:
+            file.write(_INCLUDE)
 
 
 def _forget_dead_postgres_handles(pgdata: Path) -> None:

@@ -55,10 +55,31 @@ def test_embedded_redis_is_shared_and_stops_with_its_last_process(tmp_path):
 def test_embedded_postgres_starts_in_a_fresh_data_folder_and_stops(tmp_path):
     env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(FUTCRM_DATA_DIR=str(tmp_path), FUTCRM_ENV="development")
+    show = ("from django.db import connection; cursor = connection.cursor(); cursor.execute('SHOW shared_buffers');"
+            " print(cursor.fetchone()[0])")
     result = subprocess.run([sys.executable, "manage.py", "migrate", "--plan"], cwd=settings.BASE_DIR, env=env,
                             capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
     assert "clients.0001_initial" in result.stdout
+    # futcrm/postgresql.conf is in force from the first start, initdb included
+    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", show], cwd=settings.BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=180)
+    assert result.stdout.strip().splitlines()[-1] == _settings_file()["shared_buffers"], result.stderr
     assert (Path(tmp_path) / "postgres" / "PG_VERSION").exists()
     assert not (Path(tmp_path) / "postgres" / "postmaster.pid").exists()  # stopped when the process exited
     assert not (Path(tmp_path) / "redis" / "state.json").exists()
+
+
+def _settings_file() -> dict[str, str]:
+    lines = (Path(settings.BASE_DIR) / "futcrm" / "postgresql.conf").read_text().splitlines()
+    return dict(line.split(" = ") for line in lines if line and not line.startswith("#"))
+
+
+def test_docker_compose_gives_its_postgres_the_settings_of_the_embedded_one():
+    import yaml
+
+    compose = yaml.safe_load((Path(settings.BASE_DIR) / "docker-compose.yml").read_text())
+    command = compose["services"]["postgres"]["command"]
+    flags = dict(value.split("=") for value in command[2::2])
+    assert command[0] == "postgres" and set(command[1::2]) == {"-c"}
+    assert flags == _settings_file()
