@@ -1,6 +1,7 @@
 """POST /api/v1/settlement/statements (settlement-api.md): upsert, all or nothing, every error code."""
 
 import datetime
+import json
 
 import pytest
 from django.utils import timezone
@@ -334,3 +335,38 @@ def test_a_push_for_a_month_without_a_partition_creates_it(api):
         cursor.execute("SELECT to_regclass('settlement_dailystatement_202306')::text")
         assert cursor.fetchone() == ("settlement_dailystatement_202306",)
     assert DailyStatement.objects.get(trade_date=datetime.date(2023, 6, 1)).client.account_no == "8001"
+
+
+def test_json_bodies_decode_as_typed_rows_and_anything_else_as_before(api):
+    """services.json_batch: the usual body becomes StatementRow rows (msgspec, in C); one unknown field sends the
+    whole body through json.loads, and both store the same figures."""
+    from settlement.services import StatementRow, json_batch
+
+    body = {"trade_date": TRADE_DATE, "rows": [statement_row("8001", deposit="10.50")]}
+    assert type(json_batch(json.dumps(body).encode()).json_rows[0]) is StatementRow
+    body["rows"][0]["bonus"] = "1"
+    assert type(json_batch(json.dumps(body).encode()).json_rows[0]) is dict
+
+    assert api.push([statement_row("8001", deposit="10.50")]).status_code == 200
+    assert str(DailyStatement.objects.get(client__account_no="8001").deposit) == "10.50"
+
+
+@pytest.mark.parametrize(("number", "status", "stored"), [
+    (b"100000.005", 422, None),  # a JSON number keeps its text: a third decimal place is refused, not rounded
+    (b"100000.50", 200, "100000.50"),
+    (b"1.0000050e5", 200, "100000.50"),  # = 100000.50 exactly
+    (b"NaN", 422, None),  # not JSON, but json.loads reads it: refused as before
+])  # fmt: skip
+def test_json_numbers_are_read_exactly(api, number, status, stored):
+    row = statement_row("8001", pre_balance="100000.50")
+    body = json.dumps({"trade_date": TRADE_DATE, "rows": [row]}).replace('"pre_balance": "100000.50"',
+                                                                         '"pre_balance": ' + number.decode())
+    assert number.decode() in body
+    response = api.client.post("/api/v1/settlement/statements", body, content_type="application/json",
+                               **api.headers)
+    assert response.status_code == status, response.json()
+    if stored is None:
+        assert response.json()["errors"][0]["field"] in {"pre_balance", "balance"}
+        assert not DailyStatement.objects.exists()
+    else:
+        assert str(DailyStatement.objects.get(client__account_no="8001").pre_balance) == stored

@@ -103,21 +103,7 @@ class StatementPushView(IdempotentPushView):
             return services.csv_batch(request.data, charset, trade_date)
         if content_type != "application/json":
             raise SettlementError(400, {"detail": "Content-Type must be application/json or text/csv"})
-        return self._json_batch(request.data)
-
-    def _json_batch(self, raw: bytes) -> StatementBatch:
-        try:
-            body = json.loads(raw, parse_float=str)  # decimals keep their exact text
-        except (ValueError, UnicodeDecodeError):
-            raise SettlementError(400, {"detail": "body is not valid UTF-8 JSON"}) from None
-        if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
-            raise SettlementError(400, {"detail": 'body must be {"trade_date": …, "rows": [ … ]}'})
-        if body.get("trade_date") is None:
-            raise services.request_error(422, "trade_date", "required", "trade_date is required")
-        if len(body["rows"]) > services.MAX_STATEMENT_ROWS:
-            raise services.request_error(413, "rows", "too_many_rows",
-                                         f"{len(body['rows'])} rows; at most {services.MAX_STATEMENT_ROWS} per request")
-        return StatementBatch(trade_date=services.parse_trade_date(body["trade_date"]), json_rows=body["rows"])
+        return services.json_batch(request.data)
 
 
 class ClientPushView(IdempotentPushView):
