@@ -16,6 +16,7 @@ from clients.models import Branch, Client, StaffProfile
 from clients.roles import Role
 from clients.services import staff_profile_save
 from settlement.models import DailyStatement, TradingDay
+from settlement.services import statement_month_totals
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉兰海峰晓东春梅文斌宏亮"
@@ -227,6 +228,8 @@ class DemoSeeder:
                 SELECT trade_date, 'closed', count(*), sum(balance), sum(commission), now()
                 FROM settlement_dailystatement WHERE trade_date = ANY(%s) GROUP BY trade_date
                 ON CONFLICT (trade_date) DO NOTHING""", [trading_days])
+        for day in trading_days:  # as each close does: the day joins its month's totals (tier engine)
+            statement_month_totals(day, include=True)
 
     @transaction.atomic
     def run(self) -> dict:

@@ -129,6 +129,8 @@ class SettlementDay(models.Model):
     total_balance = models.DecimalField(_("total equity"), default=0, **MONEY)
     total_commission = models.DecimalField(_("total commission"), default=0, **MONEY)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Set while the day's statements are counted in StatementMonth (from its close until a reopen).
+    in_month_totals = models.BooleanField(_("in the month totals"), default=False, db_default=False, editable=False)
 
     class Meta:
         verbose_name = _("settlement day")
@@ -137,6 +139,32 @@ class SettlementDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trade_date} {self.get_status_display()}"
+
+
+class StatementMonth(models.Model):
+    """One client's month of closed settlement days, added up for the tier engine (T2/T3 sums, T6/T7 activity).
+
+    A day is added when it closes and taken out again when it is reopened (settlement/sql.py MONTH_TOTALS), so the
+    row is always the sum over the days whose SettlementDay.in_month_totals is set; the engine reads the other days
+    from their statements. Bit d − 1 of traded_days / held_days is set when the client traded / held a position on
+    day d of the month."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+", db_index=False,
+                               db_constraint=False, verbose_name=_("client"))  # from statements, which carry it
+    month = models.DateField(_("month"))
+    balance_sum = models.DecimalField(_("Σ equity"), max_digits=24, decimal_places=2)
+    commission_sum = models.DecimalField(_("Σ commission"), max_digits=24, decimal_places=2)
+    traded_days = models.IntegerField(_("days traded (bits)"))
+    held_days = models.IntegerField(_("days with a position (bits)"))
+
+    class Meta:
+        verbose_name = _("client month of statements")
+        verbose_name_plural = _("client months of statements")
+        constraints = [models.UniqueConstraint(fields=["month", "client"], name="statement_month_unique")]
+        indexes = [models.Index(fields=["client", "month"], name="statement_month_client")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.month:%Y-%m}"
 
 
 class SettlementDayEvent(models.Model):

@@ -356,6 +356,7 @@ def settlement_day_close(*, trade_date: datetime.date, row_count, total_balance,
                 day.row_count, day.total_balance, day.total_commission = count, balance, commission
                 day.closed_at = timezone.now()
                 day.save()
+                statement_month_totals(trade_date, include=True)
                 SettlementDayEvent.objects.create(day=day, action=SettlementDayEvent.Action.CLOSED, actor=user,
                                                   details=_json(actual))
                 transaction.on_commit(lambda: _queue_risk_evaluation(trade_date))
@@ -384,9 +385,24 @@ def settlement_day_reopen(*, trade_date: datetime.date, user, reason: str = "") 
     day.status = SettlementDay.Status.OPEN
     day.closed_at = None
     day.save()
+    statement_month_totals(trade_date, include=False)
     SettlementDayEvent.objects.create(day=day, action=SettlementDayEvent.Action.REOPENED, actor=user,
                                       details={"reason": reason})
     return settlement_day_summary(trade_date)
+
+
+@transaction.atomic
+def statement_month_totals(trade_date: datetime.date, *, include: bool) -> None:
+    """Add a closing day's statements to its month's StatementMonth rows (include=True), or take a reopened day's
+    out again; a day already in (or out of) the totals is left alone. The callers hold the day's lock."""
+    day = SettlementDay.objects.select_for_update().get(trade_date=trade_date)
+    if day.in_month_totals == include:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(sql.MONTH_TOTALS, {"trade_date": trade_date, "month": trade_date.replace(day=1),
+                                          "bit": 1 << (trade_date.day - 1), "sign": 1 if include else -1})
+    day.in_month_totals = include
+    day.save(update_fields=["in_month_totals"])
 
 
 def settlement_day_summary(trade_date: datetime.date, *, totals: tuple | None = None) -> dict:

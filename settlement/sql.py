@@ -216,6 +216,24 @@ SELECT count(*), coalesce(sum(balance), 0), coalesce(sum(commission), 0)
 FROM settlement_dailystatement WHERE trade_date = %(trade_date)s
 """
 
+# StatementMonth (the tier engine's monthly inputs): a closing day adds its statements to its month (sign 1), a
+# reopened day takes them out again (sign -1) and clears its bit, so each row stays the sum over the month's days in
+# the totals. Rows go in client order: closes of two days of one month lock them in the same order.
+MONTH_TOTALS = """
+INSERT INTO settlement_statementmonth AS stored (client_id, month, balance_sum, commission_sum, traded_days,
+                                                 held_days)
+SELECT client_id, %(month)s, %(sign)s * balance, %(sign)s * commission,
+       CASE WHEN trade_volume > 0 THEN %(bit)s ELSE 0 END, CASE WHEN position_volume > 0 THEN %(bit)s ELSE 0 END
+FROM settlement_dailystatement WHERE trade_date = %(trade_date)s
+ORDER BY client_id
+ON CONFLICT (month, client_id) DO UPDATE SET
+    balance_sum = stored.balance_sum + excluded.balance_sum,
+    commission_sum = stored.commission_sum + excluded.commission_sum,
+    traded_days = CASE WHEN %(sign)s > 0 THEN stored.traded_days | excluded.traded_days
+                       ELSE stored.traded_days & ~%(bit)s END,
+    held_days = CASE WHEN %(sign)s > 0 THEN stored.held_days | excluded.held_days ELSE stored.held_days & ~%(bit)s END
+"""
+
 # Creating a month's partition is serialised (two pushes of a new month would both try); an existing one is not
 # locked at all.
 ENSURE_PARTITION = """

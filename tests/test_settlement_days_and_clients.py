@@ -11,7 +11,7 @@ from django.db import connection
 from clients.models import Client
 from clients.roles import Role
 from risk.models import Alert
-from settlement.models import DailyStatement, SettlementDay, SettlementDayEvent
+from settlement.models import DailyStatement, SettlementDay, SettlementDayEvent, StatementMonth
 from tests.factories import BranchFactory, ClientFactory, make_staff, valid_id_card
 from tests.settlement_helpers import TRADE_DATE, Api, statement_row, token_for
 
@@ -237,6 +237,32 @@ def test_reopen_is_head_office_only_and_audited(setup):
     assert api.push([statement_row("8001", deposit="1.00", commission="12.50", margin="90000.00")]).json()[
         "updated"] == 1
     assert setup["head_office_api"].reopen().status_code == 409  # not closed any more
+
+
+def test_closing_adds_the_day_to_the_month_totals_and_reopening_takes_it_out(setup):
+    """settlement.StatementMonth (the tier engine's inputs, T2/T3/T6/T7) follows every close and reopen exactly."""
+    api, head_office_api = setup["api"], setup["head_office_api"]
+    day_bit = 1 << (20 - 1)  # 20 November
+    api.push([statement_row("8001", commission="12.50", trade_volume=2), statement_row("8002", position_volume=3)])
+    assert api.close(row_count=2, total_balance="199987.50", total_commission="12.50").status_code == 200
+
+    def totals():
+        return {row.client.account_no: (str(row.balance_sum), str(row.commission_sum), row.traded_days,
+                                        row.held_days)
+                for row in StatementMonth.objects.filter(month=datetime.date(2026, 11, 1))}
+
+    assert totals() == {"8001": ("99987.50", "12.50", day_bit, 0), "8002": ("100000.00", "0.00", 0, day_bit)}
+    assert SettlementDay.objects.get(trade_date=TRADE_DATE).in_month_totals
+
+    assert head_office_api.reopen().status_code == 200
+    assert totals() == {"8001": ("0.00", "0.00", 0, 0), "8002": ("0.00", "0.00", 0, 0)}
+    assert not SettlementDay.objects.get(trade_date=TRADE_DATE).in_month_totals
+
+    api.push([statement_row("8001", deposit="1.00", commission="12.50"), statement_row("8002", position_volume=3)])
+    assert api.close(row_count=2, total_balance="199988.50", total_commission="12.50").status_code == 200
+    assert totals() == {"8001": ("99988.50", "12.50", 0, 0), "8002": ("100000.00", "0.00", 0, day_bit)}
+    assert api.close(row_count=2, total_balance="199988.50", total_commission="12.50").status_code == 200
+    assert totals()["8001"][0] == "99988.50"  # closing a closed day again adds nothing
 
 
 def test_status_of_a_day(setup):

@@ -11,6 +11,7 @@ from django.db import connection
 from clients.roles import Role
 from futcrm.errors import DomainError
 from settlement.models import DailyStatement, SettlementDay, TradingDay
+from settlement.services import statement_month_totals
 from tests.factories import BranchFactory, ClientFactory, make_staff
 from tiering.models import TierAssignment, TierChange, TierPolicy
 from tiering.services import tier_policy_approve, tiers_recalculate
@@ -47,9 +48,31 @@ def statements(client, month, balance, *, commission_total="0", days=None, trade
     DailyStatement.objects.bulk_create(rows)
 
 
+CLOSED_DAYS = {"in month totals": False}
+
+
+@pytest.fixture(autouse=True, params=["from statements", "from month totals"])
+def closed_days_read(request):
+    """Every test here runs twice: the engine reads closed days from their statements, and from
+    settlement.StatementMonth (what a close through the API maintains). Both must give the same tiers."""
+    CLOSED_DAYS["in month totals"] = request.param == "from month totals"
+    return request.param
+
+
+def close_day(day):
+    SettlementDay.objects.update_or_create(trade_date=day, defaults={"status": "closed"})
+    if CLOSED_DAYS["in month totals"]:
+        statement_month_totals(day, include=True)
+
+
+def reopen_day(day):
+    SettlementDay.objects.filter(trade_date=day).update(status="open")
+    statement_month_totals(day, include=False)  # nothing to do when it was not in the totals
+
+
 def close(month):
     for day in days_of(month):
-        SettlementDay.objects.update_or_create(trade_date=day, defaults={"status": "closed"})
+        close_day(day)
 
 
 def tier_of(client, month=OCTOBER):
@@ -172,6 +195,36 @@ class TestDormantConditions:
         assert self.run(new_client(branch), last_balance="1000.00") == "dormant"
 
 
+@pytest.mark.parametrize(("traded_on", "tier"), [
+    (datetime.date(2025, 10, 30), "dormant"),  # the window's last day a year before: not within the year
+    (datetime.date(2025, 10, 31), "effective"),  # the day after: within it
+])  # fmt: skip
+def test_traded_within_the_year_ends_exactly_a_year_before_the_last_day(branch, traded_on, tier):
+    """T6/T7 look back a year from the window's last trading day (2026-10-30): in the month totals, only the days
+    after 2025-10-30 of October 2025 count (tiering/sql.py lookback_mask)."""
+    assert days_of(OCTOBER)[-1] == datetime.date(2026, 10, 30)
+    client = new_client(branch)
+    statements(client, datetime.date(2025, 10, 1), "500.00", days=[traded_on], trade_volume=1)
+    close_day(traded_on)
+    statements(client, OCTOBER, "500.00")
+    close(OCTOBER)
+    tiers_recalculate(OCTOBER)
+    assert tier_of(client).tier == tier
+
+
+def test_closed_days_in_the_month_totals_are_not_read_again_from_their_statements(branch):
+    """settlement.StatementMonth: once a day is in the totals, the engine adds it up from there (only the last
+    day's equity, T7, comes from the statements)."""
+    client = new_client(branch)
+    statements(client, OCTOBER, "600000.00", trade_volume=1)
+    for day in days_of(OCTOBER):
+        SettlementDay.objects.update_or_create(trade_date=day, defaults={"status": "closed"})
+        statement_month_totals(day, include=True)
+    DailyStatement.objects.filter(trade_date__lt=days_of(OCTOBER)[-1]).delete()
+    tiers_recalculate(OCTOBER)
+    assert (tier_of(client).tier, tier_of(client).avg_equity) == ("quality", Decimal("600000.00"))
+
+
 def test_window_of_three_months(branch, django_user_model):
     author = make_staff(Role.HEAD_OFFICE, None, "HQA").user
     approver = make_staff(Role.HEAD_OFFICE, None, "HQB").user
@@ -193,7 +246,7 @@ def test_provisional_until_every_day_is_closed_and_rerun_is_identical(branch):
     client = new_client(branch)
     statements(client, OCTOBER, "600000.00")
     close(OCTOBER)
-    SettlementDay.objects.filter(trade_date=days_of(OCTOBER)[-1]).update(status="open")
+    reopen_day(days_of(OCTOBER)[-1])
     tiers_recalculate(OCTOBER)
     first = list(TierAssignment.objects.values("client", "month", "tier", "avg_equity", "avg_commission",
                                                "trading_days", "decided_by", "state", "policy"))
@@ -209,13 +262,13 @@ def test_closing_the_last_day_rewrites_only_the_rows_that_changed(branch):
     last_day = days_of(OCTOBER)[-1]
     statements(growing, OCTOBER, "600000.00", days=days_of(OCTOBER)[:-1])
     close(OCTOBER)
-    SettlementDay.objects.filter(trade_date=last_day).update(status="open")
+    reopen_day(last_day)
     assert tiers_recalculate(OCTOBER)["changed"] == 2
     assert tier_of(growing).state == "provisional" and tier_of(no_statements).tier == "dormant"
     before = tier_of(no_statements).computed_at
 
     statements(growing, OCTOBER, "600000.00", days=[last_day])
-    SettlementDay.objects.filter(trade_date=last_day).update(status="closed")
+    close_day(last_day)
     result = tiers_recalculate(OCTOBER)
     assert (result["assigned"], result["changed"], result["state"]) == (2, 2, "final")
     assert (tier_of(growing).trading_days, tier_of(growing).state) == (17, "final")
@@ -233,11 +286,12 @@ def test_a_nightly_rerun_rewrites_the_rows_in_place(branch):
     for client in clients:
         statements(client, OCTOBER, "2000.00", days=days[:5])
     close(OCTOBER)
-    SettlementDay.objects.filter(trade_date__gt=days[4]).update(status="open")
+    for day in days[5:]:
+        reopen_day(day)
     tiers_recalculate(OCTOBER)
     for client in clients:  # the next day closes
         statements(client, OCTOBER, "4000.00", days=[days[5]])
-    SettlementDay.objects.filter(trade_date=days[5]).update(status="closed")
+    close_day(days[5])
 
     def updates():
         with connection.cursor() as cursor:
@@ -259,11 +313,11 @@ def test_no_tier_change_against_a_provisional_month(branch):
     statements(client, OCTOBER, "5000000.00")
     close(SEPTEMBER)
     close(OCTOBER)
-    SettlementDay.objects.filter(trade_date=days_of(SEPTEMBER)[-1]).update(status="open")
+    reopen_day(days_of(SEPTEMBER)[-1])
     tiers_recalculate(SEPTEMBER)
     tiers_recalculate(OCTOBER)
     assert tier_of(client, SEPTEMBER).state == "provisional" and not TierChange.objects.exists()
-    SettlementDay.objects.filter(trade_date=days_of(SEPTEMBER)[-1]).update(status="closed")
+    close_day(days_of(SEPTEMBER)[-1])
     tiers_recalculate(SEPTEMBER)
     tiers_recalculate(OCTOBER)  # the month's changes are rebuilt from the now-final September
     assert list(TierChange.objects.values_list("from_tier", "to_tier")) == [("gold", "platinum")]

@@ -53,9 +53,20 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
         return {"month": f"{month_start:%Y-%m}", "assigned": 0, "state": "provisional", "trading_days": 0,
                 "last_day": None, "policy_version": policy.version}
     used_days = [day for day in window_days if day <= cutoff]
+    last_day = used_days[-1]
+    year_before = _year_before(last_day)
+    # Closed days come from settlement.StatementMonth; every other date of the window, from its statements.
+    in_month_totals = set(SettlementDay.objects.filter(trade_date__range=(year_before, last_day), in_month_totals=True)
+                          .values_list("trade_date", flat=True))
+    calendar_dates = [window_start + datetime.timedelta(days=n) for n in range((last_day - window_start).days + 1)]
     parameters = {
-        "policy_id": policy.pk, "month": month_start, "window_start": window_start, "last_day": used_days[-1],
-        "days": len(used_days), "year_before": _year_before(used_days[-1]), "now": timezone.now(),
+        "policy_id": policy.pk, "month": month_start, "window_start": window_start, "last_day": last_day,
+        "days": len(used_days), "year_before": year_before, "now": timezone.now(),
+        "window_months": [add_months(window_start, n) for n in range(policy.window_months)],
+        "window_days_from_statements": [day for day in calendar_dates if day not in in_month_totals],
+        "days_in_month_totals": sorted(in_month_totals),
+        # T6/T7 before the window: in year_before's month only the days after it (bit d − 1 is day d)
+        "lookback_month": year_before.replace(day=1), "lookback_mask": ~((1 << year_before.day) - 1),
         "state": TierAssignment.State.FINAL if final else TierAssignment.State.PROVISIONAL,
         "previous_month": add_months(month_start, -1), "next_month": add_months(month_start, 1),
     }  # fmt: skip
@@ -64,15 +75,13 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
                        [month_start.isoformat()])
         step("assign")
         cursor.execute("DROP TABLE IF EXISTS tier_sums, tier_results")
-        # The plan settings below make PostgreSQL add its "disabled" cost (10^10) to the nodes left with no other
-        # plan (the join to the one-row policy), which would cross jit_above_cost and compile every run.
+        # JOIN_PLAN makes PostgreSQL add its "disabled" cost (10^10) to the nodes left with no other plan (the
+        # join to the one-row policy), which would cross jit_above_cost and compile every run.
         cursor.execute("SET LOCAL jit = off")
-        for setting in sql.SUMS_PLAN:
-            cursor.execute(f"SET LOCAL {setting}")
+        cursor.execute("SET LOCAL work_mem = '64MB'")  # 100,000s of rows summed and joined: hashes in memory
+        cursor.execute(f"SET LOCAL {sql.SUMS_PLAN}")
         cursor.execute(sql.SUMS, parameters)
-        for setting in sql.SUMS_PLAN:
-            cursor.execute(f"RESET {setting.split(' = ')[0]}")
-        cursor.execute("SET LOCAL work_mem = '64MB'")  # RESULTS joins 100,000s of rows: keep the hashes in memory
+        cursor.execute(f"RESET {sql.SUMS_PLAN.split(' = ')[0]}")
         cursor.execute(f"SET LOCAL {sql.JOIN_PLAN}")
         cursor.execute(sql.RESULTS, parameters)
         assigned = cursor.rowcount  # one result per eligible client; stale rows go below
