@@ -399,6 +399,7 @@ def statement_month_totals(trade_date: datetime.date, *, include: bool) -> None:
     if day.in_month_totals == include:
         return
     with connection.cursor() as cursor:
+        cursor.execute(sql.LOCK_MONTH_TOTALS_SHARED)
         cursor.execute(sql.MONTH_TOTALS, {"trade_date": trade_date, "month": trade_date.replace(day=1),
                                           "bit": 1 << (trade_date.day - 1), "sign": 1 if include else -1})
     day.in_month_totals = include

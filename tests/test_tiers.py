@@ -225,6 +225,51 @@ def test_closed_days_in_the_month_totals_are_not_read_again_from_their_statement
     assert (tier_of(client).tier, tier_of(client).avg_equity) == ("quality", Decimal("600000.00"))
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_close_waits_while_a_recalculation_runs():
+    """The engine reads the closed days, the month totals and the statements as of one moment: a close (or reopen)
+    that would change them waits for it (settlement.sql.LOCK_MONTH_TOTALS)."""
+    import threading
+
+    from django.db import OperationalError
+    from django.db import connection as main_connection
+
+    from settlement import sql as settlement_sql
+
+    client = new_client(BranchFactory(code="T02"))
+    statements(client, OCTOBER, "600000.00")
+    day = days_of(OCTOBER)[0]
+    SettlementDay.objects.update_or_create(trade_date=day, defaults={"status": "closed"})
+    outcome = []
+
+    def close_meanwhile():
+        from django.db import connection
+
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '300ms'")
+            statement_month_totals(day, include=True)
+            outcome.append("added")
+        except OperationalError as error:
+            outcome.append("waited" if "lock timeout" in str(error) else str(error))
+        finally:
+            connection.close()
+
+    def after_the_lock(execute, statement, params, many, context):
+        result = execute(statement, params, many, context)
+        if statement == settlement_sql.LOCK_MONTH_TOTALS:
+            thread = threading.Thread(target=close_meanwhile)
+            thread.start()
+            thread.join()
+        return result
+
+    with main_connection.execute_wrapper(after_the_lock):
+        tiers_recalculate(OCTOBER)
+    assert outcome == ["waited"]
+    statement_month_totals(day, include=True)  # once the run has committed, the close goes through
+    assert SettlementDay.objects.get(trade_date=day).in_month_totals
+
+
 def test_window_of_three_months(branch, django_user_model):
     author = make_staff(Role.HEAD_OFFICE, None, "HQA").user
     approver = make_staff(Role.HEAD_OFFICE, None, "HQB").user

@@ -9,6 +9,7 @@ from django.utils import timezone
 from futcrm.approvals import second_person_approve
 from futcrm.dates import add_months
 from futcrm.errors import DomainError
+from settlement import sql as settlement_sql
 from settlement.models import DailyStatement, SettlementDay, TradingDay
 from tiering import sql
 from tiering.models import Tier, TierAssignment, TierOverride, TierPolicy
@@ -40,39 +41,43 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
     month_days = [day for day in window_days if day >= month_start]
     if not month_days:
         raise DomainError(f"{month_start:%Y-%m} has no trading days in the calendar.", code="no_trading_days")
-    closed = set(SettlementDay.objects.filter(trade_date__range=(window_start, window_end),
-                                              status=SettlementDay.Status.CLOSED).values_list("trade_date", flat=True))
-    final = all(day in closed for day in month_days)  # T9: final only when every trading day of M is closed
-    if final:
-        cutoff = window_days[-1]
-    else:  # provisional: up to the latest closed day, else the latest day with statements
-        cutoff = max(closed, default=None) or (DailyStatement.objects.filter(
-            trade_date__range=(window_start, window_end)).order_by("-trade_date").values_list("trade_date", flat=True)
-            .first())
-    if cutoff is None:
-        return {"month": f"{month_start:%Y-%m}", "assigned": 0, "state": "provisional", "trading_days": 0,
-                "last_day": None, "policy_version": policy.version}
-    used_days = [day for day in window_days if day <= cutoff]
-    last_day = used_days[-1]
-    year_before = _year_before(last_day)
-    # Closed days come from settlement.StatementMonth; every other date of the window, from its statements.
-    in_month_totals = set(SettlementDay.objects.filter(trade_date__range=(year_before, last_day), in_month_totals=True)
-                          .values_list("trade_date", flat=True))
-    calendar_dates = [window_start + datetime.timedelta(days=n) for n in range((last_day - window_start).days + 1)]
-    parameters = {
-        "policy_id": policy.pk, "month": month_start, "window_start": window_start, "last_day": last_day,
-        "days": len(used_days), "year_before": year_before, "now": timezone.now(),
-        "window_months": [add_months(window_start, n) for n in range(policy.window_months)],
-        "window_days_from_statements": [day for day in calendar_dates if day not in in_month_totals],
-        "days_in_month_totals": sorted(in_month_totals),
-        # T6/T7 before the window: in year_before's month only the days after it (bit d − 1 is day d)
-        "lookback_month": year_before.replace(day=1), "lookback_mask": ~((1 << year_before.day) - 1),
-        "state": TierAssignment.State.FINAL if final else TierAssignment.State.PROVISIONAL,
-        "previous_month": add_months(month_start, -1), "next_month": add_months(month_start, 1),
-    }  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('futcrm:tiers'), hashtext(%s))",
                        [month_start.isoformat()])
+        # Closes and reopens wait until this run commits (they take LOCK_MONTH_TOTALS shared), so the days read
+        # below, the month totals and the statements all stay as they are for the whole run.
+        cursor.execute(settlement_sql.LOCK_MONTH_TOTALS)
+        closed = set(SettlementDay.objects.filter(trade_date__range=(window_start, window_end),
+                                                  status=SettlementDay.Status.CLOSED)
+                     .values_list("trade_date", flat=True))
+        final = all(day in closed for day in month_days)  # T9: final only when every trading day of M is closed
+        if final:
+            cutoff = window_days[-1]
+        else:  # provisional: up to the latest closed day, else the latest day with statements
+            cutoff = max(closed, default=None) or (DailyStatement.objects.filter(
+                trade_date__range=(window_start, window_end)).order_by("-trade_date")
+                .values_list("trade_date", flat=True).first())
+        if cutoff is None:
+            return {"month": f"{month_start:%Y-%m}", "assigned": 0, "state": "provisional", "trading_days": 0,
+                    "last_day": None, "policy_version": policy.version}
+        used_days = [day for day in window_days if day <= cutoff]
+        last_day = used_days[-1]
+        year_before = _year_before(last_day)
+        # Closed days come from settlement.StatementMonth; every other date of the window, from its statements.
+        in_month_totals = set(SettlementDay.objects.filter(trade_date__range=(year_before, last_day),
+                                                           in_month_totals=True).values_list("trade_date", flat=True))
+        window_dates = [window_start + datetime.timedelta(days=n) for n in range((last_day - window_start).days + 1)]
+        parameters = {
+            "policy_id": policy.pk, "month": month_start, "window_start": window_start, "last_day": last_day,
+            "days": len(used_days), "year_before": year_before, "now": timezone.now(),
+            "window_months": [add_months(window_start, n) for n in range(policy.window_months)],
+            "window_days_from_statements": [day for day in window_dates if day not in in_month_totals],
+            "days_in_month_totals": sorted(in_month_totals),
+            # T6/T7 before the window: in year_before's month only the days after it (bit d − 1 is day d)
+            "lookback_month": year_before.replace(day=1), "lookback_mask": ~((1 << year_before.day) - 1),
+            "state": TierAssignment.State.FINAL if final else TierAssignment.State.PROVISIONAL,
+            "previous_month": add_months(month_start, -1), "next_month": add_months(month_start, 1),
+        }  # fmt: skip
         step("assign")
         cursor.execute("DROP TABLE IF EXISTS tier_sums, tier_results")
         # JOIN_PLAN makes PostgreSQL add its "disabled" cost (10^10) to the nodes left with no other plan (the
@@ -103,7 +108,7 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
             cursor.execute(sql.CLEAR_NEXT_CHANGES, parameters)
             cursor.execute(sql.RECORD_NEXT_CHANGES, parameters)
     return {"month": f"{month_start:%Y-%m}", "assigned": assigned, "changed": changed, "state": parameters["state"],
-            "trading_days": len(used_days), "last_day": used_days[-1].isoformat(), "policy_version": policy.version}
+            "trading_days": len(used_days), "last_day": last_day.isoformat(), "policy_version": policy.version}
 
 
 @transaction.atomic
