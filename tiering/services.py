@@ -29,6 +29,10 @@ def _year_before(day: datetime.date) -> datetime.date:
         return day.replace(year=day.year - 1, day=28)
 
 
+def _dates(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
 def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
     """T1–T9 for every client for the tier month containing `month`, in one set-based statement; T12 changes when
     the month is final. Re-running gives the same rows; two runs of one month never overlap (advisory lock)."""
@@ -66,13 +70,14 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
         # Closed days come from settlement.StatementMonth; every other date of the window, from its statements.
         in_month_totals = set(SettlementDay.objects.filter(trade_date__range=(year_before, last_day),
                                                            in_month_totals=True).values_list("trade_date", flat=True))
-        window_dates = [window_start + datetime.timedelta(days=n) for n in range((last_day - window_start).days + 1)]
+        window_dates = _dates(window_start, last_day)
+        lookback_dates = _dates(year_before + datetime.timedelta(days=1), window_start - datetime.timedelta(days=1))
         parameters = {
             "policy_id": policy.pk, "month": month_start, "window_start": window_start, "last_day": last_day,
             "days": len(used_days), "year_before": year_before, "now": timezone.now(),
             "window_months": [add_months(window_start, n) for n in range(policy.window_months)],
             "window_days_from_statements": [day for day in window_dates if day not in in_month_totals],
-            "days_in_month_totals": sorted(in_month_totals),
+            "lookback_days_from_statements": [day for day in lookback_dates if day not in in_month_totals],
             # T6/T7 before the window: in year_before's month only the days after it (bit d − 1 is day d)
             "lookback_month": year_before.replace(day=1), "lookback_mask": ~((1 << year_before.day) - 1),
             "state": TierAssignment.State.FINAL if final else TierAssignment.State.PROVISIONAL,

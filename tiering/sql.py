@@ -46,17 +46,14 @@ SUMS_PLAN = "enable_hashagg = off"
 # tier_results would fix the estimates too, for 60 ms a run.)
 JOIN_PLAN = "enable_nestloop = off"
 
-# T6/T7's year before the window: the months of StatementMonth (in the first, only the days after year_before:
-# lookback_mask), and the statements of days not in those totals.
-def _active_before_window(volume: str, days: str) -> str:
-    return f"""(EXISTS (
-            SELECT 1 FROM settlement_statementmonth AS m
-            WHERE m.client_id = client.id AND m.month >= %(lookback_month)s AND m.month < %(window_start)s
-              AND m.{days} & CASE WHEN m.month = %(lookback_month)s THEN %(lookback_mask)s ELSE -1 END <> 0)
-        OR EXISTS (
+# T6/T7's year before the window, from the statements of the dates not in the month totals (named one by one: a
+# range with the totals' days left out would still walk every traded day of the year). The totals' part is the
+# `before_window` pass in RESULTS.
+def _active_before_window(volume: str) -> str:
+    return f"""EXISTS (
             SELECT 1 FROM settlement_dailystatement AS s
-            WHERE s.client_id = client.id AND s.trade_date > %(year_before)s AND s.trade_date < %(window_start)s
-              AND s.{volume} > 0 AND NOT s.trade_date = ANY(%(days_in_month_totals)s)))"""
+            WHERE s.client_id = client.id AND s.trade_date = ANY(%(lookback_days_from_statements)s)
+              AND s.{volume} > 0)"""
 
 
 RESULTS = f"""
@@ -76,6 +73,15 @@ WITH policy AS MATERIALIZED (                  -- thresholds scaled once to sums
                  'equity>=' || quality_equity, 'equity>=' || effective_equity, 'traded_within_year',
                  'idle_year,equity<=' || dormant_equity, 'none'] AS criteria
     FROM tiering_tierpolicy WHERE id = %(policy_id)s
+), before_window AS MATERIALIZED (            -- T6/T7: the months of the year before the window, in one pass; in
+    SELECT client_id,                         -- the first month only the days after year_before (lookback_mask)
+           bool_or(traded_days & CASE WHEN month = %(lookback_month)s THEN %(lookback_mask)s ELSE -1 END <> 0)
+               AS traded,
+           bool_or(held_days & CASE WHEN month = %(lookback_month)s THEN %(lookback_mask)s ELSE -1 END <> 0)
+               AS held
+    FROM settlement_statementmonth
+    WHERE month >= %(lookback_month)s AND month < %(window_start)s AND traded_days | held_days <> 0
+    GROUP BY client_id
 ), decided AS MATERIALIZED (                  -- once per client: inlined, the CASE would run per reference
     SELECT client.id AS client_id, coalesce(sums.equity_sum, 0) AS equity_sum,
            coalesce(sums.commission_sum, 0) AS commission_sum, CASE
@@ -92,17 +98,19 @@ WITH policy AS MATERIALIZED (                  -- thresholds scaled once to sums
         -- T6 "traded within the year" and T7's conditions: the window's part was gathered with the sums; only
         -- the months of the year before the window are looked up, for the few clients still undecided here
         WHEN sums.traded OR client.last_trade_date > %(year_before)s
-             OR {_active_before_window("trade_volume", "traded_days")}
+             OR coalesce(before_window.traded, false) OR {_active_before_window("trade_volume")}
             THEN 9
         -- T7: all four conditions (no trade in the year is implied by reaching this line; no statement on the
         -- last day = equity 0)
         WHEN client.opened_on < %(year_before)s AND coalesce(last_day.balance, 0) <= p.dormant_equity
-             AND NOT coalesce(sums.held, false) AND NOT {_active_before_window("position_volume", "held_days")}
+             AND NOT coalesce(sums.held, false) AND NOT coalesce(before_window.held, false)
+             AND NOT {_active_before_window("position_volume")}
             THEN 10
         ELSE 11                                                                             -- T8
     END AS decision
     FROM clients_client AS client
     LEFT JOIN tier_sums AS sums ON sums.client_id = client.id
+    LEFT JOIN before_window ON before_window.client_id = client.id
     LEFT JOIN settlement_dailystatement AS last_day ON last_day.trade_date = %(last_day)s            -- T7
                                                    AND last_day.client_id = client.id
     CROSS JOIN policy AS p
