@@ -339,3 +339,29 @@ def test_openapi_schema_and_docs_are_served_without_a_cdn(setup, client):
     docs = client.get("/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
     assert "cdn" not in docs.lower()
+
+
+def test_the_migration_adds_the_days_closed_before_it_to_the_month_totals_as_a_close_would(setup):
+    """settlement migration 0011: its backfill gives every day already closed the rows statement_month_totals
+    gives a day at its close."""
+    import importlib
+
+    from settlement.services import statement_month_totals
+
+    backfill = importlib.import_module("settlement.migrations.0011_month_totals").BACKFILL
+    api = setup["api"]
+    api.push([statement_row("8001", commission="12.50", trade_volume=2), statement_row("8002", position_volume=3)])
+    assert api.close(row_count=2, total_balance="199987.50", total_commission="12.50").status_code == 200
+
+    def totals():
+        return sorted(StatementMonth.objects.values_list("client_id", "month", "balance_sum", "commission_sum",
+                                                         "traded_days", "held_days"))
+
+    by_close = totals()
+    statement_month_totals(datetime.date.fromisoformat(TRADE_DATE), include=False)
+    StatementMonth.objects.all().delete()
+    SettlementDay.objects.filter(trade_date=TRADE_DATE).update(status="closed")  # closed before the totals existed
+    with connection.cursor() as cursor:
+        cursor.execute(backfill)
+    assert totals() == by_close and len(by_close) == 2
+    assert SettlementDay.objects.get(trade_date=TRADE_DATE).in_month_totals
