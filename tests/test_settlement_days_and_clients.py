@@ -3,6 +3,7 @@
 import datetime
 import json
 import threading
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -365,3 +366,22 @@ def test_the_migration_adds_the_days_closed_before_it_to_the_month_totals_as_a_c
         cursor.execute(backfill)
     assert totals() == by_close and len(by_close) == 2
     assert SettlementDay.objects.get(trade_date=TRADE_DATE).in_month_totals
+
+
+def test_add_to_month_totals_puts_closed_days_in_and_leaves_open_ones(setup):
+    """manage.py add_to_month_totals: days closed without the totals (imported history) join them as a close
+    would; an open day waits for its close; a second run finds nothing to do."""
+    import io
+
+    api = setup["api"]
+    api.push([statement_row("8001", trade_volume=1)])
+    api.push([statement_row("8002")], trade_date="2026-11-19")
+    SettlementDay.objects.filter(trade_date=TRADE_DATE).update(status="closed")  # imported, closed by hand
+    output = io.StringIO()
+    call_command("add_to_month_totals", "--from", "2026-11-01", verbosity=0, stdout=output)
+    assert "1 closed day(s)" in output.getvalue()
+    assert list(StatementMonth.objects.values_list("client__account_no", "balance_sum", "traded_days")) == [
+        ("8001", Decimal("100000.00"), 1 << 19)]
+    assert not SettlementDay.objects.get(trade_date="2026-11-19").in_month_totals
+    call_command("add_to_month_totals", verbosity=0, stdout=output)
+    assert "0 closed day(s)" in output.getvalue()
