@@ -33,10 +33,12 @@ class SettlementDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Settlement days as the settlement system closed them, with their audit trail. Closing happens through the
     API with control totals; reopening is a head-office API call (settlement-api.md)."""
 
-    list_display = ["trade_date", "status", "row_count", "total_balance", "total_commission", "closed_at"]
-    list_filter = ["status"]
+    list_display = ["trade_date", "status", "row_count", "total_balance", "total_commission", "closed_at",
+                    "in_month_totals"]
+    list_filter = ["status", "in_month_totals"]
     date_hierarchy = "trade_date"
-    readonly_fields = ["trade_date", "status", "row_count", "total_balance", "total_commission", "closed_at"]
+    readonly_fields = ["trade_date", "status", "row_count", "total_balance", "total_commission", "closed_at",
+                       "in_month_totals"]
     inlines = [SettlementDayEventInline]
 
 
