@@ -216,13 +216,14 @@ SELECT count(*), coalesce(sum(balance), 0), coalesce(sum(commission), 0)
 FROM settlement_dailystatement WHERE trade_date = %(trade_date)s
 """
 
+# Closes and reopens change the month totals under this lock, shared; a tier recalculation holds it exclusively for
+# its whole run, so what it reads cannot change under it (tiering/services.py).
+LOCK_MONTH_TOTALS = "SELECT pg_advisory_xact_lock(hashtext('futcrm:month-totals'))"
+LOCK_MONTH_TOTALS_SHARED = "SELECT pg_advisory_xact_lock_shared(hashtext('futcrm:month-totals'))"
+
 # StatementMonth (the tier engine's monthly inputs): a closing day adds its statements to its month (sign 1), a
 # reopened day takes them out again (sign -1) and clears its bit, so each row stays the sum over the month's days in
 # the totals. Rows go in client order: closes of two days of one month lock them in the same order.
-# Closes and reopens change the totals under this lock, shared; a tier recalculation holds it exclusively for its
-# whole run, so what it reads cannot change under it (tiering/services.py).
-LOCK_MONTH_TOTALS = "SELECT pg_advisory_xact_lock(hashtext('futcrm:month-totals'))"
-LOCK_MONTH_TOTALS_SHARED = "SELECT pg_advisory_xact_lock_shared(hashtext('futcrm:month-totals'))"
 MONTH_TOTALS = """
 INSERT INTO settlement_statementmonth AS stored (client_id, month, balance_sum, commission_sum, traded_days,
                                                  held_days)
