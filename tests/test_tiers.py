@@ -225,6 +225,38 @@ def test_closed_days_in_the_month_totals_are_not_read_again_from_their_statement
     assert (tier_of(client).tier, tier_of(client).avg_equity) == ("quality", Decimal("600000.00"))
 
 
+def test_a_one_month_window_is_read_as_it_stands_in_the_totals_only_when_all_its_days_are_there(branch):
+    """T2/T3 fast path (tiering/sql.py SUMS_ONE_MONTH): with one day of the window still read from its statements
+    the sums add both parts up; once every day is in the month totals the month's row is the sum. Same tiers."""
+    from tiering import sql
+
+    client = new_client(branch)
+    statements(client, OCTOBER, "1000000.00", commission_total="10000.00", last_balance="999999.99")
+    *first_days, last_day = days_of(OCTOBER)
+    for day in (*first_days, last_day):
+        SettlementDay.objects.update_or_create(trade_date=day, defaults={"status": "closed"})
+    for day in first_days:
+        statement_month_totals(day, include=True)
+    used = []
+
+    def sums_used(execute, statement, params, many, context):
+        used.extend(name for name in ("SUMS", "SUMS_ONE_MONTH") if statement == getattr(sql, name))
+        return execute(statement, params, many, context)
+
+    # Σ equity is one cent short of 1,000,000 × days (T4: not gold by equity); commission is exactly 10,000 (gold)
+    expected = ("gold", Decimal("1000000.00"), Decimal("10000.00"))
+    with connection.execute_wrapper(sums_used):
+        tiers_recalculate(OCTOBER)
+        mixed = tier_of(client)
+        statement_month_totals(last_day, include=True)
+        tiers_recalculate(OCTOBER)
+    assert used == ["SUMS", "SUMS_ONE_MONTH"]
+    assert (mixed.tier, mixed.avg_equity, mixed.avg_commission) == expected
+    assert mixed.decided_by.startswith("commission>=")
+    after = tier_of(client)
+    assert (after.tier, after.avg_equity, after.avg_commission, after.decided_by) == (*expected, mixed.decided_by)
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_close_waits_while_a_recalculation_runs():
     """The engine reads the closed days, the month totals and the statements as of one moment: a close (or reopen)

@@ -90,7 +90,11 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '64MB'")  # 100,000s of rows summed and joined: hashes in memory
         cursor.execute(f"SET LOCAL {sql.SUMS_PLAN}")
-        cursor.execute(sql.SUMS, parameters)
+        # T2/T3: the dates named for the statements include weekends and holidays, which have none; when none of
+        # them has any, a one-month window is read as it stands in the month totals.
+        one_month_of_totals = policy.window_months == 1 and not DailyStatement.objects.filter(
+            trade_date__in=parameters["window_days_from_statements"]).exists()
+        cursor.execute(sql.SUMS_ONE_MONTH if one_month_of_totals else sql.SUMS, parameters)
         cursor.execute(f"RESET {sql.SUMS_PLAN.split(' = ')[0]}")
         cursor.execute(f"SET LOCAL {sql.JOIN_PLAN}")
         cursor.execute(sql.RESULTS, parameters)
