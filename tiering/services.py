@@ -90,8 +90,8 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '64MB'")  # 100,000s of rows summed and joined: hashes in memory
         cursor.execute(f"SET LOCAL {sql.SUMS_PLAN}")
-        # T2/T3: the dates named for the statements include weekends and holidays, which have none; when none of
-        # them has any, a one-month window is read as it stands in the month totals.
+        # T2/T3: a one-month window with every trading day in the month totals is read as it stands there (the
+        # dates still named for the statements are then weekends and holidays, which have none).
         one_month_of_totals = policy.window_months == 1 and not DailyStatement.objects.filter(
             trade_date__in=parameters["window_days_from_statements"]).exists()
         cursor.execute(sql.SUMS_ONE_MONTH if one_month_of_totals else sql.SUMS, parameters)
