@@ -268,14 +268,17 @@ def statements_ingest(batch: StatementBatch) -> dict:
     with transaction.atomic(), connection.cursor() as cursor:
         # In-memory sorts; index lookups of the request's accounts rather than hashing the whole clients table
         # (50,000 probes beat a 1,000,000-row hash build). Probes whatever the statistics say: an ANALYZE that saw
-        # only dead rows estimates clients_client empty, and a sequential scan of it per row then took minutes
-        # (tests/test_settlement_statements.py). The staging tables are read whole either way. With those costs
-        # disabled the estimates would cross jit_above_cost on servers built with JIT: compiling is not worth it.
+        # only dead rows estimates clients_client empty, and the planner then read it whole once (a sequential scan,
+        # or with that off a full index scan kept in a Materialize) and compared every row with every account:
+        # minutes for 50,000 rows (tests/test_settlement_statements.py). The staging tables are read whole either
+        # way. With those costs disabled the estimates would cross jit_above_cost on servers built with JIT:
+        # compiling is not worth it.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute("SET LOCAL enable_hashjoin = off")
         cursor.execute("SET LOCAL enable_mergejoin = off")
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL enable_material = off")
         counts = None
         if "problem" not in source.columns:  # no row the JSON reading already found wrong
             cursor.execute("DROP TABLE IF EXISTS statement_incoming")  # an earlier push in the same transaction
