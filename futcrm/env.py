@@ -4,7 +4,7 @@ A value that is present but malformed is an error at start-up, never a silent de
 """
 
 import os
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -73,3 +73,14 @@ def database_from_url(url: str) -> dict:
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
     }
+
+
+def database_url(database: dict) -> str:
+    """A Django DATABASES entry as a DATABASE_URL (the inverse of database_from_url), for child processes that must
+    join the same server and database."""
+    credentials = quote(database["USER"]) + (f":{quote(database['PASSWORD'])}" if database["PASSWORD"] else "")
+    name, host = quote(database["NAME"]), database["HOST"]
+    if host.startswith("/"):  # a socket directory (the embedded server)
+        return f"postgresql://{credentials}@/{name}?host={quote(host)}"
+    port = f":{database['PORT']}" if database["PORT"] else ""
+    return f"postgresql://{credentials}@{host}{port}/{name}"

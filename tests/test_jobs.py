@@ -14,6 +14,7 @@ from django.db import connection
 
 from clients.models import Client
 from futcrm.celery import app
+from futcrm.env import database_url
 from futcrm.jobs import _lock_id, job_run
 from futcrm.models import JobRun
 from tests.factories import BranchFactory, ClientFactory
@@ -90,18 +91,6 @@ def test_a_failing_run_keeps_the_previous_results_and_records_the_error():
     assert "worker lost its database" in failed.error and failed.progress == 20
 
 
-def _url_of_this_database() -> str:
-    """The test database as a DATABASE_URL, for a worker in a process of its own."""
-    from urllib.parse import quote
-
-    db = connection.settings_dict
-    credentials = f"{quote(db['USER'])}:{quote(db['PASSWORD'])}@"
-    if db["HOST"].startswith("/"):  # a socket directory (the embedded server)
-        return f"postgresql://{credentials}/{quote(db['NAME'])}?host={quote(db['HOST'])}"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgresql://{credentials}{db['HOST']}{port}/{quote(db['NAME'])}"
-
-
 def _wait_for(condition, what: str, seconds: float = 60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -132,11 +121,12 @@ def test_a_worker_killed_mid_run_leaves_the_previous_result_and_the_next_run_com
     # The run will stop at its T12 step, after writing the assignments, until this transaction lets it go.
     blocker = psycopg2.connect(**connection.get_connection_params())
     queue = "futcrm-test-killed-worker"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "futcrm.test_settings", "DATABASE_URL": _url_of_this_database(),
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "futcrm.test_settings",
+           "DATABASE_URL": database_url(connection.settings_dict),
            "REDIS_URL": settings.REDIS_URL}
     worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "futcrm", "worker", "--pool", "solo",
                                "--loglevel", "WARNING", "--queues", queue, "--without-gossip", "--without-mingle"],
-                              cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     try:
         with blocker.cursor() as cursor:

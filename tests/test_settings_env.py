@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from futcrm.env import database_from_url, env_bool, env_int
+from futcrm.env import database_from_url, database_url, env_bool, env_int
 
 PRODUCTION = {
     "FUTCRM_ENV": "production",
@@ -52,6 +52,9 @@ def test_database_url_with_socket_directory_and_tcp():
     assert (tcp["HOST"], tcp["PORT"], tcp["PASSWORD"], tcp["NAME"]) == ("db.internal", "6432", "p@ss", "futcrm")
     with pytest.raises(ImproperlyConfigured):
         database_from_url("mysql://x@y/z")
+
+    for url in ("postgresql://postgres@/test_postgres?host=/tmp/pg", "postgresql://crm:p%40ss@db.internal:6432/futcrm"):
+        assert database_url(database_from_url(url)) == url  # what devstack and the job tests hand their children
 
 
 def test_check_deploy_is_clean_with_production_settings():

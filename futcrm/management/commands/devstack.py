@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from clients.models import Client
+from futcrm.env import database_url
 
 
 class Command(BaseCommand):
@@ -85,7 +86,7 @@ class Command(BaseCommand):
 
         environment = {
             **os.environ,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(settings.DATABASES["default"]),  # the children join this server
             "REDIS_URL": settings.REDIS_URL,
             "FUTCRM_DATA_DIR": str(settings.DATA_DIR),
             "PYTHONUNBUFFERED": "1",
@@ -128,16 +129,3 @@ class Command(BaseCommand):
 
 def _raise_keyboard_interrupt(signum, frame):
     raise KeyboardInterrupt
-
-
-def _database_url() -> str:
-    """The URL of the database this process uses, so the children join the same server."""
-    database = settings.DATABASES["default"]
-    from urllib.parse import quote
-
-    credentials = quote(database["USER"]) + (f":{quote(database['PASSWORD'])}" if database["PASSWORD"] else "")
-    host = database["HOST"]
-    if host.startswith("/"):
-        return f"postgresql://{credentials}@/{database['NAME']}?host={host}"
-    port = f":{database['PORT']}" if database["PORT"] else ""
-    return f"postgresql://{credentials}@{host}{port}/{database['NAME']}"
