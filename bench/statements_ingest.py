@@ -35,7 +35,6 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-
 from futcrm.management.commands.devstack import _database_url  # noqa: E402
 
 INGEST_DATE = "2026-09-18"  # separate, empty monthly partitions for the two loads

@@ -102,7 +102,7 @@ def populate(clients: int, history_months: int = 0) -> int:
             WHERE day.is_trading_day AND day.date BETWEEN %s AND %s AND (c.id %% 10 <> 0 OR day.date > %s)""",
                        [MONTH, MONTH_END, datetime.date(2026, 10, 20)])
         if history_months:  # months before the window, which T6/T7 look back through (a year): same levels
-            from futcrm.dates import add_months
+            from core.dates import add_months
 
             window_start = add_months(MONTH, -2)
             for month in (add_months(window_start, -offset) for offset in range(history_months, 0, -1)):

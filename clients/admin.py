@@ -1,11 +1,11 @@
-"""Admin for service staff (issue 2): a thin layer over clients.services, scoped by Model.objects.visible_to."""
+"""Admin for service staff (issue 2): a thin layer over clients.services, scoped by Model.objects.visible_to. The
+client page as people use it, with tiers, risk and contacts, is backoffice/admin.py's ClientPageAdmin."""
 
 from contextvars import ContextVar
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -17,13 +17,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from clients import services
 from clients.models import Branch, Client, ClientArchive, PiiAccessLog, StaffProfile
 from clients.roles import Role
-from futcrm.admin_tools import ScopedAdminMixin, ScopedHistoryAdminMixin, ScopedRelatedFilter
-from futcrm.errors import DomainError
-from risk.admin import KeyMonitoringInline, RiskLevelInline
-from risk.models import RiskLevel
-from service_log.admin import ContactRecordInline, contact_answers_alert
-from service_log.models import ContactRecord
-from tiering.models import Tier, TierAssignment
+from core.admin_tools import ScopedAdminMixin, ScopedHistoryAdminMixin, ScopedRelatedFilter
+from core.errors import DomainError
 
 # The request being rendered, for display methods that depend on the user's permissions; a ContextVar, not an
 # attribute of the shared ModelAdmin instance, so concurrent requests never see each other's user.
@@ -46,67 +41,6 @@ class StatusFilter(admin.SimpleListFilter):
         if self.value() in {"open", "closed"}:
             return queryset.filter(closed_on__isnull=self.value() == "open")
         return queryset
-
-
-class TierFilter(admin.SimpleListFilter):
-    """T9: filter by current tier (latest final assignment)."""
-
-    title = _("current tier")
-    parameter_name = "tier"
-
-    def lookups(self, request, model_admin):
-        return Tier.choices
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.with_current_tier().filter(current_tier=self.value())
-        return queryset
-
-
-class KeyMonitoringFilter(admin.SimpleListFilter):
-    """R3: clients on the key-monitoring list now."""
-
-    title = _("key monitoring")
-    parameter_name = "key_monitoring"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("on the list")), ("no", _("not on the list"))]
-
-    def queryset(self, request, queryset):
-        if self.value() in {"yes", "no"}:
-            on_list = queryset.filter(key_monitoring__ended_on__isnull=True, key_monitoring__isnull=False)
-            return queryset.filter(pk__in=on_list.values("pk")) if self.value() == "yes" else queryset.exclude(
-                pk__in=on_list.values("pk"))
-        return queryset
-
-
-class RiskLevelFilter(admin.SimpleListFilter):
-    """R4: the client's latest monthly risk level."""
-
-    title = _("risk level")
-    parameter_name = "risk_level"
-
-    def lookups(self, request, model_admin):
-        return RiskLevel.Level.choices
-
-    def queryset(self, request, queryset):
-        if self.value():
-            latest = (RiskLevel.objects.filter(client=models.OuterRef("pk")).order_by("-month").values("level")[:1])
-            return queryset.annotate(latest_risk_level=models.Subquery(latest)).filter(latest_risk_level=self.value())
-        return queryset
-
-
-class TierAssignmentInline(admin.TabularInline):
-    """The client's tier history (T9) on the client page, newest first."""
-
-    model = TierAssignment
-    fields = ["month", "tier", "avg_equity", "avg_commission", "trading_days", "decided_by", "state", "policy"]
-    readonly_fields = fields
-    ordering = ["-month"]
-    extra = 0
-    max_num = 0
-    can_delete = False
-    verbose_name_plural = _("tier history")
 
 
 class ClientArchiveInline(admin.StackedInline):
@@ -132,14 +66,13 @@ class AssignAdvisorForm(forms.Form):
 class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
     list_display = ["account_no", "name", "branch", "advisor", "phone_display", "opened_on", "status_display"]
     list_select_related = ["branch", "advisor"]
-    list_filter = [("branch", ScopedRelatedFilter), ("advisor", ScopedRelatedFilter), StatusFilter, TierFilter,
-                   KeyMonitoringFilter, RiskLevelFilter, "client_type",
+    list_filter = [("branch", ScopedRelatedFilter), ("advisor", ScopedRelatedFilter), StatusFilter, "client_type",
                    "investor_category", "risk_tolerance"]
     search_fields = ["account_no"]  # the real search is Client.objects.search, see get_search_results
     search_help_text = _("Account number, name, last 4 phone digits, or a whole phone or ID number")
     list_per_page = 50
     autocomplete_fields = ["marketer"]
-    inlines = [ClientArchiveInline, TierAssignmentInline, KeyMonitoringInline, RiskLevelInline, ContactRecordInline]
+    inlines = [ClientArchiveInline]  # the client page (backoffice/admin.py) adds tiers, risk and contacts
     actions = ["assign_advisor"]
     fieldsets = [
         (_("Settlement master data"), {"fields": [
@@ -153,12 +86,6 @@ class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False  # clients arrive through the settlement push, which owns their master data
-
-    def save_formset(self, request, form, formset, change):
-        super().save_formset(request, form, formset, change)
-        if formset.model is ContactRecord:
-            for contact in formset.new_objects:
-                contact_answers_alert(request, contact)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = [*SETTLEMENT_OWNED, "id_number_display", "phone_display", "birth_date", "home_region", "advisor",

@@ -5,7 +5,8 @@ from clients.models import Client
 
 
 class ClientFilterSet(django_filters.FilterSet):
-    """One FilterSet for clients, shared by the API and the pages (STYLE.md 5). `branch` and `advisor` take codes."""
+    """One FilterSet for clients, shared by the API and the pages (STYLE.md 5); the API adds `tier`
+    (backoffice/api/views.py). `branch` and `advisor` take codes."""
 
     branch = django_filters.CharFilter(field_name="branch__code", label=_("branch code"))
     advisor = django_filters.CharFilter(field_name="advisor__staff_code", label=_("advisor staff code"))
@@ -13,17 +14,13 @@ class ClientFilterSet(django_filters.FilterSet):
         choices=[("open", _("active")), ("closed", _("closed"))], method="filter_status", label=_("status")
     )
     search = django_filters.CharFilter(method="filter_search", label=_("search"))
-    tier = django_filters.CharFilter(method="filter_tier", label=_("current tier"))
 
     class Meta:
         model = Client
-        fields = ["branch", "advisor", "status", "search", "tier", "client_type", "investor_category", "risk_tolerance"]
+        fields = ["branch", "advisor", "status", "search", "client_type", "investor_category", "risk_tolerance"]
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(closed_on__isnull=(value == "open"))
-
-    def filter_tier(self, queryset, name, value):
-        return queryset.with_current_tier().filter(current_tier=value)
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)

@@ -85,35 +85,6 @@ class ClientQuerySet(ScopedQuerySet):
     branch_path = "branch"
     advisor_path = "advisor"
 
-    def with_current_tier(self, today: datetime.date | None = None):
-        """T9/T11: `computed_tier` is the latest final assignment; `current_tier` is an approved override in force
-        this month, else the computed tier."""
-        from tiering.models import TierAssignment, TierOverride
-
-        month = (today or timezone.localdate()).replace(day=1)
-        latest_final = (TierAssignment.objects.filter(client=models.OuterRef("pk"), state="final")
-                        .order_by("-month").values("tier")[:1])
-        override = (TierOverride.objects.in_force(month).filter(client=models.OuterRef("pk"))
-                    .order_by("-approved_at").values("tier")[:1])
-        return self.annotate(computed_tier=models.Subquery(latest_final),
-                             current_tier=models.functions.Coalesce(models.Subquery(override),
-                                                                    models.Subquery(latest_final)))
-
-    def with_current_tier_in(self, tiers, today: datetime.date | None = None):
-        """Clients whose current tier (T9/T11, as in with_current_tier) is one of `tiers`, as hash semi-joins: the
-        latest final month's assignments and the overrides in force, never a lookup per client."""
-        from tiering.models import TierAssignment, TierOverride
-
-        month = (today or timezone.localdate()).replace(day=1)
-        overrides = TierOverride.objects.in_force(month)
-        latest = (TierAssignment.objects.filter(state="final").order_by("-month").values_list("month", flat=True)
-                  .first())
-        computed = TierAssignment.objects.filter(month=latest, tier__in=tiers).values("client_id")
-        return self.filter(
-            Q(pk__in=overrides.filter(tier__in=tiers).values("client_id"))
-            | (Q(pk__in=computed) & ~Q(pk__in=overrides.values("client_id")))
-        )
-
     def search(self, term: str):
         """Admin and API search: account number, name, last 4 phone digits, or a whole phone / ID number (by hash)."""
         term = term.strip()

@@ -1,7 +1,8 @@
 """The six roles of domain O and what each may do. Groups named after the role codes are created by migration
 0002 from ROLE_PERMISSIONS; the row scope each role gets is decided in clients/scoping.py."""
 
-from django.db import models
+from django.db import migrations, models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -79,7 +80,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tiering.change_tierpolicy",
         "tiering.add_tieroverride",
         "tiering.change_tieroverride",
-        "futcrm.view_jobrun",
+        "core.view_jobrun",
+        "core.view_owedwork",
         "risk.change_alert",
         *_CONTACTS,
         "service_log.view_messagetemplate",
@@ -98,8 +100,6 @@ STAFF_ROLES = {Role.SERVICE_STAFF, Role.ADVISOR, Role.RISK_OFFICER, Role.BRANCH_
 
 def sync_role_groups_operation():
     """The migration operation each app adds when it brings new permissions for the roles."""
-    from django.db import migrations
-
     return migrations.RunPython(lambda apps, schema_editor: sync_role_groups(apps), migrations.RunPython.noop)
 
 
@@ -107,8 +107,8 @@ def sync_role_groups(apps) -> None:
     """Make one auth group per role hold exactly ROLE_PERMISSIONS. Called from migrations (with historical `apps`):
     each issue that adds permissions adds a migration calling this again. Permissions of apps not migrated yet are
     skipped and picked up by that later migration."""
+    # Local: clients.models imports this module while the apps load, before auth's management code may be imported.
     from django.contrib.auth.management import create_permissions
-    from django.db.models import Q
 
     # Permissions are normally created after all migrations; make them now so the groups can hold them.
     for app_config in apps.get_app_configs():

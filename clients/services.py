@@ -1,11 +1,12 @@
 """Writes on client records (STYLE.md 2). Admin actions, API views and commands call these functions."""
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from clients.models import Client, PiiAccessLog, StaffProfile
-from clients.roles import Role
-from futcrm.errors import DomainError
+from clients.roles import STAFF_ROLES, Role
+from core.errors import DomainError
 
 REVEAL_PERMISSIONS = {
     PiiAccessLog.Field.PHONE: "clients.reveal_phone",
@@ -57,10 +58,6 @@ def client_assign_advisor(*, user, client_ids, advisor: StaffProfile) -> int:
 @transaction.atomic
 def staff_profile_save(profile: StaffProfile) -> StaffProfile:
     """Save a staff profile and make the user's groups and admin access follow its role (domain O)."""
-    from django.contrib.auth.models import Group
-
-    from clients.roles import STAFF_ROLES
-
     profile.full_clean()
     profile.save()
     user = profile.user

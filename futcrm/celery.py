@@ -13,7 +13,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
-    "heartbeat": {"task": "futcrm.tasks.heartbeat", "schedule": 300.0},
+    "heartbeat": {"task": "core.tasks.heartbeat", "schedule": 300.0},
+    # Whatever a close or a push owes and the queue did not deliver (Redis down at the commit, a dead worker).
+    "owed-work-sweep": {"task": "core.tasks.run_owed_work", "schedule": 60.0},
     # T1–T9: the current month provisionally and the previous month until final, every night (Asia/Shanghai).
     # R6: overdue alerts escalate to the branch risk officer.
     "alerts-escalate-overdue": {"task": "risk.tasks.escalate_overdue_alerts", "schedule": 300.0},

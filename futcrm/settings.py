@@ -10,8 +10,8 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from futcrm import embedded
-from futcrm.env import database_from_url, env_bool, env_int, env_list, env_str
+from core import embedded
+from core.env import database_from_url, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -66,18 +66,19 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_celery_beat",
-    "futcrm",
+    "core",
     "clients",
     "settlement",
     "tiering",
     "risk",
     "service_log",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "futcrm.middleware.ChineseFirstLocaleMiddleware",
+    "core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -170,7 +171,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["settlement.api.authentication.CrmRead"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "futcrm.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
+    "EXCEPTION_HANDLER": "core.api.api_exception_handler",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -207,9 +209,11 @@ LOGGING = {
 
 # futcrm ---------------------------------------------------------------------------------------------------------
 SERVICE_HOTLINE = env_str("FUTCRM_SERVICE_HOTLINE", "400-000-0000")
-SMS_BACKEND = env_str("FUTCRM_SMS_BACKEND", "futcrm.sms.ConsoleBackend")
+SMS_BACKEND = env_str("FUTCRM_SMS_BACKEND", "core.sms.ConsoleBackend")
 SMS_GATEWAY_URL = env_str("FUTCRM_SMS_GATEWAY_URL", "")
 SMS_GATEWAY_TOKEN = env_str("FUTCRM_SMS_GATEWAY_TOKEN", "")
 SMS_GATEWAY_ATTEMPTS = env_int("FUTCRM_SMS_GATEWAY_ATTEMPTS", 3)
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "futcrm@localhost")
+# What runs each kind of owed work (core/owed.py): the day-close and client-arrived workflows.
+OWED_WORK_RUNNERS = "backoffice.workflows.OWED_WORK_RUNNERS"

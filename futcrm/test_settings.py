@@ -11,5 +11,5 @@ from futcrm.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; production uses the default
 AXES_ENABLED = True
-SMS_BACKEND = "futcrm.sms.LocmemBackend"
+SMS_BACKEND = "core.sms.LocmemBackend"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

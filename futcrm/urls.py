@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from clients.views import service_card_view
+from core.api import api_aware_error_handlers
 from risk.views import risk_dashboard_view
 from service_log.views import (
     complaint_analysis_view,
@@ -28,7 +29,12 @@ urlpatterns = [
     path("dashboard/service/", service_dashboard_view, name="service-dashboard"),
     re_path(r"^dashboard/tiers/export\.(?P<fmt>csv|xlsx)$", tier_dashboard_export, name="tier-dashboard-export"),
     path("api/v1/", include("settlement.api.urls")),
-    path("api/v1/", include("clients.api.urls")),
+    path("api/v1/", include("futcrm.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# JSON under /api/ (settlement-api.md: never an HTML page), Django's pages elsewhere.
+_handlers = api_aware_error_handlers()
+handler400, handler403 = _handlers["handler400"], _handlers["handler403"]
+handler404, handler500 = _handlers["handler404"], _handlers["handler500"]

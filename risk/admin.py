@@ -1,8 +1,12 @@
 from django.contrib import admin
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from futcrm.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
+from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
 from risk import services
 from risk.models import Alert, AlertEvent, ClientRiskThresholds, KeyMonitoring, RiskLevel, RiskThresholdSet
 
@@ -20,7 +24,6 @@ class AlertEventInline(admin.TabularInline):
 @admin.register(Alert)
 class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Risk alerts (R2), scoped like clients, with the R5 workflow as actions; overdue ones (R6) stand out."""
-
     list_display = ["trade_date", "client", "kind", "severity", "status", "risk_degree", "assigned_to",
                     "due_display", "escalated"]
     inlines = [AlertEventInline]
@@ -36,9 +39,6 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("contact"))
     def log_contact(self, alert):
         """S1 from the alert: a new contact record for its client, already linked to it (R5)."""
-        from django.urls import reverse
-        from django.utils.http import urlencode
-
         if not alert.pk:
             return "-"
         url = reverse("admin:service_log_contactrecord_add") + "?" + urlencode(
@@ -61,8 +61,6 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Resolve selected alerts (with a note)"))
     def resolve(self, request, queryset):
         """R5: an intermediate page asks for the note; each alert must have been contacted first."""
-        from django.shortcuts import render
-
         note = request.POST.get("resolution_note", "").strip()
         if "apply" in request.POST:
             self._each(request, queryset, lambda user, alert_id: services.alert_resolve(
@@ -80,7 +78,6 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 class ApprovalAdminMixin:
     """R8 like T10: new versions are drafts by their author; another head-office manager approves them."""
-
     approve_service = None
     readonly_fields = ["author", "approved_by", "approved_at"]
     actions = ["approve"]
@@ -104,9 +101,7 @@ class RiskThresholdSetAdmin(ApprovalAdminMixin, admin.ModelAdmin):
     approve_service = services.risk_thresholds_approve
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.author = request.user
-        super().save_model(request, obj, form, change)
+        services.risk_thresholds_draft_save(user=request.user, thresholds=obj)
 
 
 @admin.register(ClientRiskThresholds)
@@ -130,7 +125,6 @@ class ClientRiskThresholdsAdmin(ApprovalAdminMixin, ScopedAdminMixin, admin.Mode
 @admin.register(KeyMonitoring)
 class KeyMonitoringAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """R3: the key-monitoring list; add by hand here, remove by hand with the action (a reason is asked)."""
-
     list_display = ["client", "reason", "started_on", "last_trigger_on", "ended_on", "end_reason"]
     list_select_related = ["client"]
     list_filter = ["reason", ("ended_on", admin.EmptyFieldListFilter), "end_reason"]
@@ -140,7 +134,6 @@ class KeyMonitoringAdmin(ScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ["ended_on", "end_reason", "ended_by"]
 
     def get_changeform_initial_data(self, request):
-        from django.utils import timezone
 
         today = timezone.localdate()
         return {"reason": KeyMonitoring.Reason.MANUAL, "started_on": today, "last_trigger_on": today}

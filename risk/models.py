@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, StaffProfile
@@ -13,7 +14,6 @@ from clients.scoping import ClientScopedQuerySet
 class RiskThresholdSet(models.Model):
     """R2/R8 firm-wide thresholds, versioned: each alert records the version it was raised under. Version 1 holds
     the defaults of domain.md; the approval workflow and per-client thresholds come with the margin-risk issue."""
-
     version = models.PositiveIntegerField(_("version"), unique=True)
     warning_ratio = models.DecimalField(_("risk warning from"), max_digits=6, decimal_places=4,
                                         default=Decimal("0.8000"))
@@ -51,7 +51,6 @@ class RiskThresholdSet(models.Model):
 class ClientRiskThresholds(models.Model):
     """R8 per client (contracts differ): any threshold left empty falls back to the firm-wide set. Versioned per
     client and approved like T10; the approved version with the highest number is in force."""
-
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="risk_thresholds",
                                verbose_name=_("client"))
     version = models.PositiveIntegerField(_("version"))
@@ -87,7 +86,6 @@ class ClientRiskThresholds(models.Model):
 
 class Alert(models.Model):
     """One risk alert (R2): at most one per (client, trade date, kind), raised after the day's settlement closes."""
-
     class Kind(models.TextChoices):
         RISK_WARNING = "risk_warning", _("risk warning")
         MARGIN_CALL = "margin_call", _("margin call")
@@ -149,14 +147,12 @@ class Alert(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        from django.utils import timezone
 
         return self.status in (self.Status.OPEN, self.Status.ACKNOWLEDGED) and self.due_at < timezone.now()
 
 
 class AlertEvent(models.Model):
     """R5: every change of an alert's state, with who and when (the system when `actor` is empty)."""
-
     class Action(models.TextChoices):
         ACKNOWLEDGED = "acknowledged", _("acknowledged")
         CONTACTED = "contacted", _("contacted")
@@ -183,7 +179,6 @@ class AlertEvent(models.Model):
 
 class KeyMonitoring(models.Model):
     """R3 重点监控: a client on the key-monitoring list from `started_on` until `ended_on` (NULL while on it)."""
-
     class Reason(models.TextChoices):
         LARGE_FUND_MOVEMENT = "large_fund_movement", _("large fund movement")
         LARGE_LOSS = "large_loss", _("large loss")
@@ -222,7 +217,6 @@ class KeyMonitoring(models.Model):
 
 class RiskLevel(models.Model):
     """R4 风险级别 for a client and month."""
-
     class Level(models.TextChoices):
         HIGH_RISK = "high_risk", _("high risk")
         RISK_SEEKING = "risk_seeking", _("risk seeking")

@@ -1,13 +1,18 @@
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from futcrm.approvals import second_person_approve
-from futcrm.dates import add_months
-from futcrm.errors import DomainError
+from clients.models import Client, StaffProfile
+from clients.scoping import sees_everything, staff_profile_of
+from core.approvals import draft_save, second_person_approve
+from core.dates import add_months
+from core.errors import DomainError
 from risk import sql
-from risk.models import Alert, AlertEvent, RiskThresholdSet
+from risk.models import Alert, AlertEvent, ClientRiskThresholds, KeyMonitoring, RiskThresholdSet
+from settlement.models import TradingDay
 
 
 @transaction.atomic
@@ -32,9 +37,7 @@ ACTING_ROLES = {"advisor", "risk_officer", "branch_manager", "head_office"}
 
 
 def _alert_for(user, alert_id: int) -> Alert:
-    from django.core.exceptions import PermissionDenied
 
-    from clients.scoping import sees_everything, staff_profile_of
 
     profile = staff_profile_of(user)
     if not (sees_everything(user) or (profile is not None and profile.role in ACTING_ROLES)):
@@ -46,7 +49,6 @@ def _alert_for(user, alert_id: int) -> Alert:
 
 
 def _move(alert: Alert, *, expected: set[str], to: str, user, note: str = "") -> Alert:
-    from futcrm.errors import DomainError
 
     if alert.status not in expected:
         raise DomainError(f"An alert that is {alert.status} cannot become {to}.", code="forbidden_transition",
@@ -65,8 +67,6 @@ def alert_acknowledge(*, user, alert_id: int) -> Alert:
 @transaction.atomic
 def alert_record_contact(*, user, alert_id: int, contact) -> Alert:
     """R5: contacted needs a contact record (S1) with the alert's client, linked to the alert."""
-    from futcrm.errors import DomainError
-
     alert = _alert_for(user, alert_id)
     if contact.client_id != alert.client_id:
         raise DomainError("The contact record is for another client.", code="other_client", field="contact")
@@ -78,7 +78,6 @@ def alert_record_contact(*, user, alert_id: int, contact) -> Alert:
 
 @transaction.atomic
 def alert_resolve(*, user, alert_id: int, note: str) -> Alert:
-    from futcrm.errors import DomainError
 
     if not note.strip():
         raise DomainError("Resolving an alert needs a note.", code="note_required", field="note")
@@ -88,7 +87,6 @@ def alert_resolve(*, user, alert_id: int, note: str) -> Alert:
 
 
 def _branch_risk_officer(alert: Alert):
-    from clients.models import StaffProfile
 
     return (StaffProfile.objects.filter(branch_id=alert.client.branch_id, role="risk_officer")
             .order_by("staff_code").first())
@@ -97,8 +95,6 @@ def _branch_risk_officer(alert: Alert):
 @transaction.atomic
 def alert_escalate(*, user, alert_id: int, note: str = "") -> Alert:
     """R5: escalate to the branch risk officer (by hand; overdue alerts escalate by themselves, R6)."""
-    from futcrm.errors import DomainError
-
     alert = _alert_for(user, alert_id)
     if alert.status == Alert.Status.RESOLVED or alert.escalated:
         raise DomainError("Only an unresolved alert that is not escalated yet can be escalated.",
@@ -124,7 +120,6 @@ INSERT INTO risk_alertevent (alert_id, action, actor_id, at, note)
 SELECT id, 'escalated', NULL, %(now)s, 'overdue (R6)' FROM overdue
 """
 
-
 @transaction.atomic
 def alerts_escalate_overdue() -> int:
     """R6: alerts not contacted by their deadline escalate to the branch risk officer, in one statement."""
@@ -133,46 +128,11 @@ def alerts_escalate_overdue() -> int:
         return cursor.rowcount
 
 
-def margin_call_notices_send(trade_date) -> dict:
-    """R7: for each margin-call alert of the day not yet notified, the client gets the margin-call SMS (statutory,
-    whatever their marketing consent, S9) and the assigned staff member an in-app notification and an email.
-    Running it again sends nothing twice."""
-    from django.core.mail import send_mail
-    from django.urls import reverse
-
-    from service_log.models import SmsDelivery
-    from service_log.services import notification_create, sms_send
-
-    counts = {"sms_sent": 0, "sms_failed": 0, "staff_notified": 0}
-    pending = (Alert.objects.filter(trade_date=trade_date, kind=Alert.Kind.MARGIN_CALL)
-               .exclude(sms__status=SmsDelivery.Status.SENT).select_related("client", "assigned_to__user"))
-    for alert in pending:
-        degree = f"{alert.risk_degree:.2%}" if alert.risk_degree is not None else "—"
-        try:
-            delivery = sms_send(client=alert.client, template_code="margin_call", alert=alert,
-                                context={"trade_date": trade_date.isoformat(), "risk_degree": degree})
-        except DomainError:
-            counts["sms_failed"] += 1
-            continue
-        counts["sms_sent" if delivery.status == SmsDelivery.Status.SENT else "sms_failed"] += 1
-        staff = alert.assigned_to.user if alert.assigned_to else None
-        if staff is not None and not alert.sms.exclude(pk=delivery.pk).exists():  # first attempt only
-            text = f"追加保证金：{alert.client} {trade_date} 风险度 {degree}，请在 {alert.due_at:%H:%M} 前联系客户。"
-            notification_create(user=staff, text=text,
-                                link=reverse("admin:risk_alert_change", args=[alert.pk]))
-            if staff.email:
-                send_mail("追加保证金预警", text, None, [staff.email], fail_silently=True)
-            counts["staff_notified"] += 1
-    return counts
-
-
 # R3 key monitoring, R4 risk levels -------------------------------------------------------------------------------
 
 @transaction.atomic
 def key_monitoring_update(trade_date) -> None:
     """R3 after a day's alerts: join on a trigger, refresh, and leave after 20 quiet trading days."""
-    from settlement.models import TradingDay
-
     month_start = trade_date.replace(day=1)
     first_trading_day = TradingDay.objects.between(month_start, trade_date).values_list("date", flat=True).first()
     with connection.cursor() as cursor:
@@ -186,10 +146,6 @@ def key_monitoring_update(trade_date) -> None:
 @transaction.atomic
 def key_monitoring_end(*, user, entry_id: int, note: str):
     """R3: leave the list by hand, with a reason."""
-    from django.core.exceptions import PermissionDenied
-
-    from risk.models import KeyMonitoring
-
     if not note.strip():
         raise DomainError("Removing a client from key monitoring needs a reason.", field="note")
     entry = KeyMonitoring.objects.visible_to(user).select_for_update().filter(pk=entry_id, ended_on__isnull=True)
@@ -217,20 +173,22 @@ def risk_levels_compute(month) -> int:
 # R8: thresholds are versioned and approved like T10 ------------------------------------------------------------
 
 @transaction.atomic
+def risk_thresholds_draft_save(*, user, thresholds: RiskThresholdSet) -> RiskThresholdSet:
+    """R8: a new firm-wide version (or an edit of a draft) is the author's draft until a second person approves."""
+    permission = "risk.add_riskthresholdset" if thresholds.pk is None else "risk.change_riskthresholdset"
+    return draft_save(thresholds, user=user, permission=permission)
+
+
+@transaction.atomic
 def risk_thresholds_approve(*, user, thresholds: RiskThresholdSet) -> RiskThresholdSet:
     return second_person_approve(RiskThresholdSet.objects.select_for_update().get(pk=thresholds.pk), user=user,
+                                 approver_is_head_office=sees_everything(user),
                                  permission="risk.change_riskthresholdset")
 
 
 @transaction.atomic
 def client_risk_thresholds_propose(*, user, client_id: int, reason: str, **values):
     """A new per-client version (draft); empty values fall back to the firm-wide thresholds."""
-    from django.core.exceptions import PermissionDenied
-    from django.db.models import Max
-
-    from clients.models import Client
-    from risk.models import ClientRiskThresholds
-
     client = Client.objects.visible_to(user).filter(pk=client_id).first()
     if client is None or not user.has_perm("risk.add_clientriskthresholds"):
         raise PermissionDenied
@@ -243,7 +201,7 @@ def client_risk_thresholds_propose(*, user, client_id: int, reason: str, **value
 
 @transaction.atomic
 def client_risk_thresholds_approve(*, user, thresholds):
-    from risk.models import ClientRiskThresholds
 
-    return second_person_approve(ClientRiskThresholds.objects.select_for_update().get(pk=thresholds.pk),
-                                 user=user, permission="risk.change_clientriskthresholds")
+    return second_person_approve(ClientRiskThresholds.objects.select_for_update().get(pk=thresholds.pk), user=user,
+                                 approver_is_head_office=sees_everything(user),
+                                 permission="risk.change_clientriskthresholds")

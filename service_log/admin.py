@@ -1,7 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from futcrm.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
+from clients.scoping import sees_everything, staff_profile_of
+from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
+from core.errors import DomainError
+from service_log import services
 from service_log.models import (
     Broadcast,
     Complaint,
@@ -12,12 +17,12 @@ from service_log.models import (
     SmsDelivery,
     SurveyResponse,
 )
+from service_log.services import broadcast_create, survey_response_record
 
 
 @admin.register(ContactRecord)
 class ContactRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """S1 contact records, scoped like their clients (O)."""
-
     list_display = ["contacted_at", "client", "staff", "channel", "direction", "category", "next_follow_up"]
     list_select_related = ["client", "staff"]
     list_filter = ["channel", "category", "direction", ("staff", ScopedRelatedFilter)]
@@ -25,35 +30,28 @@ class ContactRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["client", "staff", "alert"]
     date_hierarchy = "contacted_at"
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "staff":  # the person logging the contact, unless they pick a colleague
+            field.initial = staff_profile_of(request.user)
+        return field
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        contact_answers_alert(request, obj)
-
-
-def contact_answers_alert(request, contact) -> None:
-    """R5: a contact logged against an acknowledged alert moves it to "contacted"; otherwise say why not."""
-    from django.contrib import messages
-    from django.core.exceptions import PermissionDenied
-
-    from futcrm.errors import DomainError
-    from risk.models import Alert
-    from risk.services import alert_record_contact
-
-    if contact.alert_id is None:
-        return
-    if contact.alert.status != Alert.Status.ACKNOWLEDGED:
-        messages.warning(request, f"{contact.alert}: {contact.alert.get_status_display()} — "
-                                  "acknowledge an alert before recording the contact that answers it")
-        return
-    try:
-        alert_record_contact(user=request.user, alert_id=contact.alert_id, contact=contact)
-    except (DomainError, PermissionDenied) as error:
-        messages.error(request, f"{contact.alert}: {getattr(error, 'message', 'not allowed')}")
+        if change:  # an edit: the scoped form fields allow only visible staff and alerts (O)
+            super().save_model(request, obj, form, change)
+            refusal = services.contact_record_answer_alert(user=request.user, contact=obj)
+        else:
+            values = {name: form.cleaned_data[name] for name in services.CONTACT_FIELDS if name in form.cleaned_data}
+            contact = services.contact_record_create(
+                user=request.user, client_id=obj.client_id, staff_id=obj.staff_id, alert_id=obj.alert_id, **values)
+            obj.pk, obj.alert_not_answered = contact.pk, contact.alert_not_answered
+            refusal = contact.alert_not_answered
+        if refusal:
+            messages.warning(request, refusal)
 
 
 class ContactRecordInline(admin.StackedInline):
     """On the client page: the latest contacts, and a blank one to log a new contact without leaving the page."""
-
     model = ContactRecord
     fk_name = "client"
     extra = 1
@@ -64,9 +62,12 @@ class ContactRecordInline(admin.StackedInline):
     ordering = ["-contacted_at"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """Staff and alerts the user may see only (O): an advisor cannot link another branch's alert or staff."""
+        related_manager = db_field.related_model._default_manager
+        kwargs["queryset"] = related_manager.visible_to(request.user)
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "staff":  # the person logging the contact, unless they pick a colleague
-            field.initial = getattr(request.user, "staff_profile", None)
+            field.initial = staff_profile_of(request.user)
         return field
 
 
@@ -87,7 +88,6 @@ class SmsDeliveryAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Each member of staff sees only their own notifications."""
-
     list_display = ["created_at", "text", "link", "read_at"]
 
     def get_queryset(self, request):
@@ -97,7 +97,6 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(ContactPlanRule)
 class ContactPlanRuleAdmin(admin.ModelAdmin):
     """S2: weekly minimums per tier (diamond, platinum, gold, …) and for key monitoring."""
-
     list_display = ["segment", "weekly_minimum"]
 
 
@@ -105,7 +104,6 @@ class ContactPlanRuleAdmin(admin.ModelAdmin):
 class ComplaintAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """S7: registered here (deadlines set by the service), acknowledged with the action, resolved on the page with
     root cause and resolution; late ones stand out."""
-
     list_display = ["received_at", "client", "category", "severity", "status", "deadline", "escalated"]
     list_select_related = ["client"]
     list_filter = ["status", "category", "severity", "escalated", ("client__branch", ScopedRelatedFilter)]
@@ -117,7 +115,6 @@ class ComplaintAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("deadline"))
     def deadline(self, complaint):
-        from django.utils.html import format_html
 
         due = complaint.acknowledge_by if complaint.status == complaint.Status.RECEIVED else complaint.resolve_by
         if complaint.status == complaint.Status.RESOLVED:
@@ -126,10 +123,7 @@ class ComplaintAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return format_html('<strong style="color:#ba2121">{} ⚠</strong>', text) if complaint.is_late else text
 
     def save_model(self, request, obj, form, change):
-        from django.core.exceptions import ValidationError
 
-        from futcrm.errors import DomainError
-        from service_log import services
 
         try:
             if not change:
@@ -147,7 +141,6 @@ class ComplaintAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Acknowledge selected complaints"))
     def acknowledge(self, request, queryset):
-        from service_log import services
 
         apply_to_each(self, request, queryset, lambda complaint: services.complaint_acknowledge(
             user=request.user, complaint_id=complaint.pk), _("acknowledged"))
@@ -156,7 +149,6 @@ class ComplaintAdmin(ScopedAdminMixin, admin.ModelAdmin):
 @admin.register(SurveyResponse)
 class SurveyResponseAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """S8: answers are recorded through survey_response_record (a low score creates a follow-up)."""
-
     list_display = ["answered_at", "survey", "client", "score", "advisor", "follow_up"]
     list_select_related = ["client", "advisor"]
     list_filter = ["survey", "score", ("client__branch", ScopedRelatedFilter)]
@@ -169,10 +161,7 @@ class SurveyResponseAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False if obj is not None else super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        from django.core.exceptions import ValidationError
 
-        from futcrm.errors import DomainError
-        from service_log.services import survey_response_record
 
         try:
             obj.pk = survey_response_record(user=request.user, client_id=obj.client_id, survey=obj.survey,
@@ -184,13 +173,11 @@ class SurveyResponseAdmin(ScopedAdminMixin, admin.ModelAdmin):
 @admin.register(Broadcast)
 class BroadcastAdmin(admin.ModelAdmin):
     """S4: write the day's information; it goes to every opted-in client in your scope, recorded per recipient."""
-
     list_display = ["trade_date", "text", "created_by", "recipients", "delivered"]
     fields = ["text", "trade_date", "created_by", "recipients", "delivered"]
     readonly_fields = ["created_by", "recipients", "delivered"]
 
     def get_queryset(self, request):
-        from clients.scoping import sees_everything
 
         queryset = super().get_queryset(request)
         return queryset if sees_everything(request.user) else queryset.filter(created_by=request.user)
@@ -199,16 +186,8 @@ class BroadcastAdmin(admin.ModelAdmin):
         return False if obj is not None else super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        from django.core.exceptions import ValidationError
-        from django.db import transaction
-
-        from futcrm.errors import DomainError
-        from service_log.services import broadcast_create
-        from service_log.tasks import send_broadcast
-
         try:
-            created = broadcast_create(user=request.user, text=obj.text)
+            created = broadcast_create(user=request.user, text=obj.text)  # owes its sending, queued at commit
         except DomainError as error:
             raise ValidationError(error.message) from error
         obj.pk = created.pk
-        transaction.on_commit(lambda: send_broadcast.delay(created.pk))

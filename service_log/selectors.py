@@ -2,43 +2,57 @@
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from clients.models import Client, ClientArchive
 from risk.models import Alert, KeyMonitoring
-from service_log.models import Complaint, ContactPlanRule, ContactRecord
+from service_log.models import Complaint, ContactPlanRule, ContactRecord, SurveyResponse
 from settlement.models import DailyStatement, TradingDay
 from tiering.models import VIP_TIERS, TierChange
+from tiering.selectors import in_current_tiers, with_current_tier
 
 ONBOARDING_EVERY_TRADING_DAYS = 3  # S3
 # S3 is for new accounts: one opened longer ago and still never traded is a dormancy question (T7), not onboarding.
 ONBOARDING_WINDOW = datetime.timedelta(days=90)
 
 
+def contact_plans(clients, today: datetime.date):
+    """S2, written once for the workbench and the service dashboard: the clients a weekly contact plan covers (a
+    tier with a minimum, or key monitoring, R3) annotated with current_tier, on_key_monitoring and this week's
+    outbound contacts, and the function that gives a client's weekly minimum (the larger of the two plans)."""
+    week_start = today - datetime.timedelta(days=today.weekday())
+    rules = dict(ContactPlanRule.objects.values_list("segment", "weekly_minimum"))
+    open_entries = KeyMonitoring.objects.filter(client=OuterRef("pk"), ended_on__isnull=True)
+    tiers_with_plans = [segment for segment in rules if segment != ContactPlanRule.KEY_MONITORING]
+    candidates = clients.filter(Q(pk__in=in_current_tiers(clients, tiers_with_plans, today).values("pk"))
+                                | Q(pk__in=KeyMonitoring.objects.filter(ended_on__isnull=True).values("client_id")))
+    planned = with_current_tier(candidates, today).annotate(
+        on_key_monitoring=Exists(open_entries),
+        outbound_this_week=Count("contacts", filter=Q(contacts__direction="outbound",
+                                                      contacts__contacted_at__date__gte=week_start)))
+
+    def minimum_of(current_tier: str | None, on_key_monitoring: bool) -> int:
+        return max(rules.get(current_tier, 0),
+                   rules.get(ContactPlanRule.KEY_MONITORING, 0) if on_key_monitoring else 0)
+
+    return planned, minimum_of
+
+
 def workbench(user, today: datetime.date | None = None) -> dict:
     today = today or timezone.localdate()
     now = timezone.now()
-    week_start = today - datetime.timedelta(days=today.weekday())
     clients = Client.objects.visible_to(user).filter(closed_on__isnull=True)
 
     alerts = (Alert.objects.visible_to(user).exclude(status=Alert.Status.RESOLVED)
               .select_related("client").order_by("due_at"))
 
     # S2: clients below their weekly minimum of outbound contacts.
-    rules = dict(ContactPlanRule.objects.values_list("segment", "weekly_minimum"))
-    open_entries = KeyMonitoring.objects.filter(client=OuterRef("pk"), ended_on__isnull=True)
-    tiers_with_plans = [segment for segment in rules if segment != ContactPlanRule.KEY_MONITORING]
-    candidates = clients.filter(Q(pk__in=clients.with_current_tier_in(tiers_with_plans, today).values("pk"))
-                                | Q(pk__in=KeyMonitoring.objects.filter(ended_on__isnull=True).values("client_id")))
-    planned = (candidates.with_current_tier(today).annotate(
-        on_key_monitoring=Exists(open_entries),
-        outbound_this_week=Count("contacts", filter=Q(contacts__direction="outbound",
-                                                      contacts__contacted_at__date__gte=week_start))))
+    planned, minimum_of = contact_plans(clients, today)
     plan_due = []
     for client in planned.select_related("advisor"):
-        minimum = max(rules.get(client.current_tier, 0),
-                      rules.get(ContactPlanRule.KEY_MONITORING, 0) if client.on_key_monitoring else 0)
+        minimum = minimum_of(client.current_tier, client.on_key_monitoring)
         if client.outbound_this_week < minimum:
             plan_due.append({"client": client, "done": client.outbound_this_week, "minimum": minimum})
 
@@ -59,12 +73,12 @@ def workbench(user, today: datetime.date | None = None) -> dict:
                   .order_by("next_follow_up"))
 
     # S6: VIP clients whose service archive is missing or incomplete.
-    vips = clients.with_current_tier_in(VIP_TIERS, today).with_current_tier(today)
+    vips = with_current_tier(in_current_tiers(clients, VIP_TIERS, today), today)
     archives = {archive.client_id: archive for archive in ClientArchive.objects.filter(client__in=vips)}
     incomplete = [client for client in vips if client.pk not in archives or archives[client.pk].completeness < 1]
 
     # S5: VIP birthdays today, a call for the advisor (the SMS goes only to those who opted in).
-    birthdays = list(clients.with_current_tier_in(VIP_TIERS, today)
+    birthdays = list(in_current_tiers(clients, VIP_TIERS, today)
                      .filter(birth_date__month=today.month, birth_date__day=today.day)[:200])
 
     # T12: tier changes of this user's clients this month.
@@ -88,9 +102,6 @@ def workbench(user, today: datetime.date | None = None) -> dict:
 
 def complaint_analysis(user, since: datetime.date) -> dict:
     """S7 analysis: complaints by category and root cause, by branch, by month; resolution times; compensation."""
-    from django.db.models import Avg, F, Sum
-    from django.db.models.functions import TruncMonth
-
     complaints = Complaint.objects.visible_to(user).filter(received_at__date__gte=since)
     resolved = complaints.filter(status=Complaint.Status.RESOLVED)
     by_cause = list(resolved.values("category", "root_cause").annotate(
@@ -110,10 +121,6 @@ def complaint_analysis(user, since: datetime.date) -> dict:
 
 def survey_results(user, survey: str | None = None) -> dict:
     """S8 results by advisor, branch and tier (current tier), scoped."""
-    from django.db.models import Avg
-
-    from service_log.models import SurveyResponse
-
     responses = SurveyResponse.objects.visible_to(user)
     if survey:
         responses = responses.filter(survey=survey)
@@ -123,8 +130,7 @@ def survey_results(user, survey: str | None = None) -> dict:
             answers=Count("id"), average=Avg("score"), low=Count("id", filter=Q(score__lte=2))).order_by(key)
         return [{**row, "average": round(row["average"], 2)} for row in rows]
 
-    current_tier = Client.objects.with_current_tier().filter(pk=OuterRef("client")).values("current_tier")[:1]
-    from django.db.models import Subquery
+    current_tier = with_current_tier(Client.objects.all()).filter(pk=OuterRef("client")).values("current_tier")[:1]
 
     by_tier = responses.annotate(tier=Subquery(current_tier)).values("tier").annotate(
         answers=Count("id"), average=Avg("score")).order_by("tier")
@@ -136,33 +142,19 @@ def survey_results(user, survey: str | None = None) -> dict:
 def service_dashboard(user, today: datetime.date | None = None) -> dict:
     """Managers' service dashboard (issue 6 item 10): contact-plan compliance this week by branch and advisor (S2),
     complaints by state and cause (S7), satisfaction trend by month (S8). Scoped (O)."""
-    from django.db.models import Avg
-    from django.db.models.functions import TruncMonth
-
-    from service_log.models import SurveyResponse
-
     today = today or timezone.localdate()
     week_start = today - datetime.timedelta(days=today.weekday())
-    rules = dict(ContactPlanRule.objects.values_list("segment", "weekly_minimum"))
-    open_entries = KeyMonitoring.objects.filter(client=OuterRef("pk"), ended_on__isnull=True)
     open_clients = Client.objects.visible_to(user).filter(closed_on__isnull=True)
-    tiers_with_plans = [segment for segment in rules if segment != ContactPlanRule.KEY_MONITORING]
-    planned = (open_clients.filter(Q(pk__in=open_clients.with_current_tier_in(tiers_with_plans, today).values("pk"))
-                                   | Q(pk__in=KeyMonitoring.objects.filter(ended_on__isnull=True).values("client_id")))
-               .with_current_tier(today)
-               .annotate(on_key_monitoring=Exists(open_entries),
-                         outbound=Count("contacts", filter=Q(contacts__direction="outbound",
-                                                             contacts__contacted_at__date__gte=week_start)))
-               .values("pk", "current_tier", "on_key_monitoring", "outbound", "branch__code",
-                       "advisor__full_name"))
+    planned, minimum_of = contact_plans(open_clients, today)
+    planned = planned.values("pk", "current_tier", "on_key_monitoring", "outbound_this_week", "branch__code",
+                             "advisor__full_name")
     compliance: dict[str, dict] = {"branch": {}, "advisor": {}}
     for row in planned:
-        minimum = max(rules.get(row["current_tier"], 0),
-                      rules.get(ContactPlanRule.KEY_MONITORING, 0) if row["on_key_monitoring"] else 0)
+        minimum = minimum_of(row["current_tier"], row["on_key_monitoring"])
         for group, key in (("branch", row["branch__code"]), ("advisor", row["advisor__full_name"] or "—")):
             entry = compliance[group].setdefault(key, {"planned": 0, "met": 0})
             entry["planned"] += 1
-            entry["met"] += row["outbound"] >= minimum
+            entry["met"] += row["outbound_this_week"] >= minimum
     for group in compliance.values():
         for entry in group.values():
             entry["rate"] = round(100 * entry["met"] / entry["planned"], 1) if entry["planned"] else None

@@ -1,11 +1,37 @@
 """Service writes: sending SMS from templates with a delivery record (R7, S3–S5), in-app notifications."""
 
-from django.conf import settings
+import datetime
+from decimal import Decimal, InvalidOperation
 
-from clients.models import Client
-from futcrm.errors import DomainError
-from futcrm.sms import SmsError, SmsMessage, get_backend
-from service_log.models import MessageTemplate, Notification, SmsDelivery
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.models import Client, StaffProfile
+from clients.scoping import staff_profile_of
+from core.errors import DomainError
+from core.owed import queue_after_commit, work_owe
+from core.sms import SmsError, SmsMessage, get_backend
+from core.tasks import run_owed_work
+from risk.models import Alert
+from risk.services import alert_record_contact
+from service_log.models import (
+    Broadcast,
+    Complaint,
+    ContactRecord,
+    MessageTemplate,
+    Notification,
+    SmsDelivery,
+    SurveyResponse,
+)
+from settlement.models import TradingDay
+from tiering.models import VIP_TIERS
+from tiering.selectors import in_current_tiers, with_current_tier
 
 
 def sms_send(*, client: Client, template_code: str, context: dict, alert=None, broadcast=None,
@@ -35,17 +61,70 @@ def notification_create(*, user, text: str, link: str = "") -> Notification:
     return Notification.objects.create(recipient=user, text=text[:300], link=link)
 
 
+# S1 contact records, R5 "a contact answers an alert" ----------------------------------------------------------------
+
+CONTACT_FIELDS = ("contacted_at", "channel", "direction", "category", "summary", "outcome", "next_follow_up")
+
+
+@transaction.atomic
+def contact_record_create(*, user, client_id: int, staff_id: int | None = None, alert_id: int | None = None,
+                          **fields) -> ContactRecord:
+    """S1: log a contact with a client the user may see. The staff member defaults to the user and must be one
+    the user may see; a linked alert must be visible to the user and be the same client's (domain O, for every
+    entry point: the client page, the contacts list, the API). Linked to an acknowledged alert, the contact
+    answers it (R5, contact_record_answer_alert). Returns the contact; `contact.alert_not_answered` says why a
+    linked alert did not move, or is None."""
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown contact field(s): {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+    if not user.has_perm("service_log.add_contactrecord"):
+        raise PermissionDenied
+    client = Client.objects.visible_to(user).filter(pk=client_id).first()
+    if client is None:
+        raise PermissionDenied
+    if staff_id is None:
+        staff = staff_profile_of(user)
+        if staff is None:
+            raise DomainError("Name the member of staff who made the contact.", field="staff")
+    else:
+        staff = StaffProfile.objects.visible_to(user).filter(pk=staff_id).first()
+        if staff is None:
+            raise PermissionDenied
+    alert = None
+    if alert_id is not None:
+        alert = Alert.objects.visible_to(user).filter(pk=alert_id).first()
+        if alert is None:
+            raise PermissionDenied
+        if alert.client_id != client.pk:
+            raise DomainError("The alert is another client's.", code="other_client", field="alert")
+    contact = ContactRecord(client=client, staff=staff, alert=alert, **fields)
+    contact.full_clean()
+    contact.save()
+    contact.alert_not_answered = contact_record_answer_alert(user=user, contact=contact)
+    return contact
+
+
+def contact_record_answer_alert(*, user, contact: ContactRecord) -> str | None:
+    """R5: a contact linked to an acknowledged alert moves it to "contacted". Returns None when it did (or when no
+    alert is linked), else why not: the alert is not acknowledged yet, or the user's role may not act on alerts."""
+    if contact.alert_id is None:
+        return None
+    alert = Alert.objects.get(pk=contact.alert_id)
+    if alert.status != Alert.Status.ACKNOWLEDGED:
+        return (f"{alert}: {alert.get_status_display()} — "
+                "acknowledge an alert before recording the contact that answers it")
+    try:
+        alert_record_contact(user=user, alert_id=alert.pk, contact=contact)
+    except (DomainError, PermissionDenied) as error:
+        return f"{alert}: {getattr(error, 'message', 'not allowed')}"
+    return None
+
+
 # S7 complaints ----------------------------------------------------------------------------------------------------
 
 def complaint_register(*, user, client_id: int, channel: str, category: str, description: str,
                        severity: str = "medium", received_at=None):
     """Record a complaint with its deadlines (acknowledge ≤ 24 h, resolve ≤ 15 days from receipt, S7)."""
-    from django.core.exceptions import PermissionDenied
-    from django.utils import timezone
-
-    from clients.scoping import staff_profile_of
-    from service_log.models import Complaint
-
     client = Client.objects.visible_to(user).filter(pk=client_id).first()
     if client is None or not user.has_perm("service_log.add_complaint"):
         raise PermissionDenied
@@ -60,9 +139,7 @@ def complaint_register(*, user, client_id: int, channel: str, category: str, des
 
 
 def _complaint_for(user, complaint_id: int):
-    from django.core.exceptions import PermissionDenied
 
-    from service_log.models import Complaint
 
     complaint = Complaint.objects.visible_to(user).select_for_update().filter(pk=complaint_id).first()
     if complaint is None or not user.has_perm("service_log.change_complaint"):
@@ -71,8 +148,6 @@ def _complaint_for(user, complaint_id: int):
 
 
 def complaint_acknowledge(*, user, complaint_id: int):
-    from django.db import transaction
-    from django.utils import timezone
 
     with transaction.atomic():
         complaint = _complaint_for(user, complaint_id)
@@ -84,10 +159,7 @@ def complaint_acknowledge(*, user, complaint_id: int):
 
 
 def complaint_resolve(*, user, complaint_id: int, root_cause: str, resolution: str, compensation=0):
-    from decimal import Decimal, InvalidOperation
 
-    from django.db import transaction
-    from django.utils import timezone
 
     if not root_cause.strip() or not resolution.strip():
         raise DomainError("A resolved complaint needs its root cause and resolution.", field="root_cause")
@@ -110,13 +182,6 @@ def complaint_resolve(*, user, complaint_id: int, root_cause: str, resolution: s
 
 def complaints_escalate_late() -> int:
     """S7: complaints past a deadline escalate to their branch manager (in-app notification), once."""
-    from django.db.models import Q
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from clients.models import StaffProfile
-    from service_log.models import Complaint
-
     now = timezone.now()
     late = Complaint.objects.filter(escalated=False).filter(
         Q(status=Complaint.Status.RECEIVED, acknowledge_by__lt=now) | Q(resolve_by__lt=now, status__in=[
@@ -149,12 +214,8 @@ def welcome_messages_send(client_ids: list[int]) -> int:
 
 def birthday_greetings_send(today=None) -> int:
     """S5: VIP clients (current tier) born on this day, opted in to such messages (S9), once a day."""
-    from django.utils import timezone
-
-    from tiering.models import VIP_TIERS
-
     today = today or timezone.localdate()
-    born_today = (Client.objects.with_current_tier(today)
+    born_today = (with_current_tier(Client.objects.all(), today)
                   .filter(current_tier__in=VIP_TIERS, marketing_opt_in=True, closed_on__isnull=True,
                           birth_date__month=today.month, birth_date__day=today.day)
                   .exclude(sms__template__code="birthday", sms__sent_on=today))
@@ -173,15 +234,6 @@ LOW_SCORE = 2  # S8: a score ≤ 2 creates a follow-up
 def survey_response_record(*, user, client_id: int, survey: str, score: int, comment: str = ""):
     """Record an answer (1–5) for a client the user may see; a low score creates a follow-up contact for the
     client's advisor, due the next day, on the workbench."""
-    import datetime
-
-    from django.core.exceptions import PermissionDenied
-    from django.db import transaction
-    from django.utils import timezone
-
-    from clients.scoping import staff_profile_of
-    from service_log.models import ContactRecord, SurveyResponse
-
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
         raise DomainError("A score is a whole number from 1 to 5.", field="score")
     if not survey.strip():
@@ -206,26 +258,27 @@ def survey_response_record(*, user, client_id: int, survey: str, score: int, com
 
 # S4 daily information ---------------------------------------------------------------------------------------------
 
+# The job a new broadcast owes (backoffice/workflows.py runs it): written with the broadcast, queued at commit.
+BROADCAST_SEND = "broadcast_send"
+
+
+@transaction.atomic
 def broadcast_create(*, user, text: str):
-    """A broadcast to every opted-in, open client in the sender's scope with a phone number (S9)."""
-    from django.core.exceptions import PermissionDenied
-
-    from service_log.models import Broadcast
-
+    """A broadcast to every opted-in, open client in the sender's scope with a phone number (S9). Its sending is
+    owed with it and queued once it commits."""
     if not user.has_perm("service_log.add_broadcast"):
         raise PermissionDenied
     if not text.strip():
         raise DomainError("A broadcast needs a text.", field="text")
-    return Broadcast.objects.create(text=text.strip(), created_by=user)
+    broadcast = Broadcast.objects.create(text=text.strip(), created_by=user)
+    owed = work_owe(BROADCAST_SEND, str(broadcast.pk))
+    queue_after_commit(lambda: run_owed_work.delay([owed.pk]), f"the sending of broadcast {broadcast.pk}")
+    return broadcast
 
 
 def broadcast_send(broadcast_id: int) -> int:
     """Send a broadcast, one delivery record per recipient; a recipient already sent to is skipped (re-runnable).
     Consent is checked now, at sending time: an opt-out takes effect at once (S9)."""
-    from django.contrib.auth import get_user_model
-
-    from service_log.models import Broadcast
-
     broadcast = Broadcast.objects.get(pk=broadcast_id)
     sender = get_user_model().objects.get(pk=broadcast.created_by_id)
     recipients = (Client.objects.visible_to(sender).filter(marketing_opt_in=True, closed_on__isnull=True)
@@ -241,20 +294,42 @@ def broadcast_send(broadcast_id: int) -> int:
 def holiday_greetings_send(today=None) -> int:
     """S5: on the first day of a public holiday (the trading calendar's note names it), opted-in VIP clients get the
     holiday greeting, once."""
-    import datetime
-
-    from django.utils import timezone
-
-    from settlement.models import TradingDay
-    from tiering.models import VIP_TIERS
-
     today = today or timezone.localdate()
     day = TradingDay.objects.filter(date=today).first()
     previous = TradingDay.objects.filter(date=today - datetime.timedelta(days=1)).first()
     if day is None or not day.note or (previous is not None and previous.note == day.note):
         return 0
-    recipients = (Client.objects.with_current_tier_in(VIP_TIERS, today)
+    recipients = (in_current_tiers(Client.objects.all(), VIP_TIERS, today)
                   .filter(marketing_opt_in=True, closed_on__isnull=True)
                   .exclude(sms__template__code="holiday", sms__sent_on=today))
     return sum(sms_send(client=client, template_code="holiday", context={"holiday": day.note}, sent_on=today).status
                == SmsDelivery.Status.SENT for client in recipients)
+
+
+# R7 (risk notices): the floor above risk, because the notice is an SMS and a notification ------------------
+
+def margin_call_notices_send(trade_date) -> dict:
+    """R7: for each margin-call alert of the day not yet notified, the client gets the margin-call SMS (statutory,
+    whatever their marketing consent, S9) and the assigned staff member an in-app notification and an email.
+    Running it again sends nothing twice."""
+    counts = {"sms_sent": 0, "sms_failed": 0, "staff_notified": 0}
+    pending = (Alert.objects.filter(trade_date=trade_date, kind=Alert.Kind.MARGIN_CALL)
+               .exclude(sms__status=SmsDelivery.Status.SENT).select_related("client", "assigned_to__user"))
+    for alert in pending:
+        degree = f"{alert.risk_degree:.2%}" if alert.risk_degree is not None else "—"
+        try:
+            delivery = sms_send(client=alert.client, template_code="margin_call", alert=alert,
+                                context={"trade_date": trade_date.isoformat(), "risk_degree": degree})
+        except DomainError:
+            counts["sms_failed"] += 1
+            continue
+        counts["sms_sent" if delivery.status == SmsDelivery.Status.SENT else "sms_failed"] += 1
+        staff = alert.assigned_to.user if alert.assigned_to else None
+        if staff is not None and not alert.sms.exclude(pk=delivery.pk).exists():  # first attempt only
+            text = f"追加保证金：{alert.client} {trade_date} 风险度 {degree}，请在 {alert.due_at:%H:%M} 前联系客户。"
+            notification_create(user=staff, text=text,
+                                link=reverse("admin:risk_alert_change", args=[alert.pk]))
+            if staff.email:
+                send_mail("追加保证金预警", text, None, [staff.email], fail_silently=True)
+            counts["staff_notified"] += 1
+    return counts

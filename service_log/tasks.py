@@ -1,33 +1,33 @@
 from celery import shared_task
 
+from service_log.services import (
+    birthday_greetings_send,
+    broadcast_send,
+    complaints_escalate_late,
+    holiday_greetings_send,
+    welcome_messages_send,
+)
+
 
 @shared_task
 def send_welcome_messages(client_ids: list[int]) -> int:
     """S3: the welcome SMS for accounts that just arrived through the settlement push (queued after commit)."""
-    from service_log.services import welcome_messages_send
-
     return welcome_messages_send(client_ids)
 
 
 @shared_task
 def send_broadcast(broadcast_id: int) -> int:
     """S4: queued when a broadcast is created; re-running skips those already sent to."""
-    from service_log.services import broadcast_send
-
     return broadcast_send(broadcast_id)
 
 
 @shared_task
 def send_birthday_greetings() -> int:
     """S5, every morning: birthday and holiday greetings to VIP clients who agreed to such messages (S9)."""
-    from service_log.services import birthday_greetings_send, holiday_greetings_send
-
     return birthday_greetings_send() + holiday_greetings_send()
 
 
 @shared_task
 def escalate_late_complaints() -> int:
     """S7, every 15 minutes from beat."""
-    from service_log.services import complaints_escalate_late
-
     return complaints_escalate_late()

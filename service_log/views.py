@@ -1,9 +1,12 @@
+import datetime
+
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from service_log.selectors import workbench
+from service_log.selectors import complaint_analysis, service_dashboard, survey_results, workbench
 
 
 @login_required
@@ -20,8 +23,6 @@ def workbench_view(request):
 @permission_required("service_log.view_surveyresponse", raise_exception=True)
 def survey_results_view(request):
     """S8 results by advisor, branch and tier, scoped (O)."""
-    from service_log.selectors import survey_results
-
     results = survey_results(request.user, request.GET.get("survey") or None)
     return render(request, "service_log/survey_results.html", {
         **admin.site.each_context(request), "title": _("Satisfaction results"), "results": results,
@@ -33,12 +34,6 @@ def survey_results_view(request):
 @permission_required("service_log.view_complaint", raise_exception=True)
 def complaint_analysis_view(request):
     """S7 root-cause analysis over the last 12 months, scoped (O)."""
-    import datetime
-
-    from django.utils import timezone
-
-    from service_log.selectors import complaint_analysis
-
     since = timezone.localdate() - datetime.timedelta(days=365)
     return render(request, "service_log/complaint_analysis.html", {
         **admin.site.each_context(request), "title": _("Complaint analysis"),
@@ -49,7 +44,6 @@ def complaint_analysis_view(request):
 @login_required
 @permission_required("service_log.view_complaint", raise_exception=True)
 def service_dashboard_view(request):
-    from service_log.selectors import service_dashboard
 
     data = service_dashboard(request.user)
     chart = {

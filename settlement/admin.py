@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from futcrm.admin_tools import ReadOnlyAdminMixin
+from core.admin_tools import ReadOnlyAdminMixin
 from settlement.models import ApiToken, SettlementDay, SettlementDayEvent, TradingDay
 
 

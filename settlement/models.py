@@ -131,6 +131,8 @@ class SettlementDay(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Set while the day's statements are counted in StatementMonth (from its close until a reopen).
     in_month_totals = models.BooleanField(_("in the month totals"), default=False, db_default=False, editable=False)
+    # Written by the day-close workflow's risk evaluation (backoffice/workflows.py), for the day's summary.
+    alerts_raised = models.PositiveIntegerField(_("alerts raised"), default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("settlement day")

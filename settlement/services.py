@@ -17,11 +17,20 @@ import psycopg2
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from futcrm.dates import parse_iso_date
+from core.dates import parse_iso_date
+from core.errors import DomainError, request_error, row_error
+from core.owed import queue_after_commit, work_owe
+from core.tasks import run_owed_work
 from settlement import sql
 from settlement.models import ApiToken, SettlementDay, SettlementDayEvent, TradingDay
 
 MAX_STATEMENT_ROWS = 50_000
+# The work a closed day owes (the day-close workflow, docs/architecture.md), written in the close's transaction.
+# Each step of the chain runs after the one before it: R2 alerts, R7 margin-call notices, R3 key monitoring, R4
+# risk levels; the month's provisional tiers (T9) wait for nothing. backoffice/workflows.py runs them: these
+# names are all this floor knows of the floors above.
+DAY_CLOSE_CHAIN = ("risk_evaluation", "margin_call_notices", "key_monitoring", "risk_levels")
+DAY_CLOSE_TIERS = "tier_recalculation"
 MAX_REPORTED_ERRORS = 1_000  # a 50,000-row request that is wrong everywhere still gets a readable answer
 
 MESSAGES = {
@@ -45,26 +54,13 @@ FIELD_HINTS = {
 DECIMAL_HINT = "a number with at most 2 decimal places and an absolute value below 10^15"
 
 
-class SettlementError(Exception):
-    """A refusal with an HTTP status and body fixed by the contract."""
-
-    def __init__(self, status: int, body: dict):
-        super().__init__(body)
-        self.status = status
-        self.body = body
-
-
-def row_error(row, account_no, field_name, code, detail=None) -> dict:
+def statement_row_error(row, account_no, field_name, code, detail=None) -> dict:
+    """A statement row's problem as the diagnosis (sql.DIAGNOSE) names it, with the contract's message."""
     message = MESSAGES.get(code, "{field} is not valid").format(field=field_name, account_no=account_no,
                                                                detail=detail)
     if code == "invalid":
         message += f": expected {FIELD_HINTS['invalid'].get(field_name, DECIMAL_HINT)}"
-    return {"row": row, "account_no": account_no, "field": field_name, "code": code, "message": message}
-
-
-def request_error(status: int, field_name: str, code: str, message: str) -> SettlementError:
-    return SettlementError(status, {"errors": [{"row": None, "account_no": None, "field": field_name,
-                                                "code": code, "message": message}]})
+    return row_error(row, account_no, field_name, code, message)
 
 
 def parse_trade_date(value) -> datetime.date:
@@ -110,9 +106,9 @@ def json_batch(raw: bytes) -> StatementBatch:
         try:
             body = json.loads(raw, parse_float=str)  # decimals keep their exact text
         except (ValueError, UnicodeDecodeError):
-            raise SettlementError(400, {"detail": "body is not valid UTF-8 JSON"}) from None
+            raise DomainError("body is not valid UTF-8 JSON", status=400) from None
         if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
-            raise SettlementError(400, {"detail": 'body must be {"trade_date": …, "rows": [ … ]}'}) from None
+            raise DomainError('body must be {"trade_date": …, "rows": [ … ]}', status=400) from None
         trade_date, rows = body.get("trade_date"), body["rows"]
     if trade_date is None:
         raise request_error(422, "trade_date", "required", "trade_date is required")
@@ -243,12 +239,12 @@ def _write(cursor, trade_date: datetime.date, *, source: str) -> tuple[int, int]
         return _refused(upsert, _ROW_REFUSALS)
 
 
-def _diagnosis(cursor) -> SettlementError:
+def _diagnosis(cursor) -> DomainError:
     cursor.execute(sql.DIAGNOSE, {"limit": MAX_REPORTED_ERRORS})
-    problems = [row_error(*problem) for problem in cursor.fetchall()]
+    problems = [statement_row_error(*problem) for problem in cursor.fetchall()]
     if not problems:  # the two readings of the rules disagree: refuse rather than write
         raise RuntimeError("statement checks flagged a problem the diagnosis cannot name")
-    return SettlementError(422, {"errors": problems})
+    return DomainError("statements refused", status=422, body={"errors": problems})
 
 
 def statements_ingest(batch: StatementBatch) -> dict:
@@ -256,7 +252,7 @@ def statements_ingest(batch: StatementBatch) -> dict:
 
     Fast path (sql.py): typed COPY and one guarded upsert. When PostgreSQL cannot read a value or refuses a row,
     the slow path stages the rows as text, checks them, and either writes them (a value only the slow path reads,
-    such as 是/否) or raises the 422 that names every problem. Raises SettlementError: 409 for a closed day, 413 for
+    such as 是/否) or raises the 422 that names every problem. Raises DomainError: 409 for a closed day, 413 for
     too many rows, 422 listing every problem."""
     # The day's row is created (and committed) up front: made inside the push's transaction, it would make a
     # concurrent first push of the day wait on its unique key until this whole push commits.
@@ -305,7 +301,8 @@ def _ingest_slowly(cursor, trade_date: datetime.date, source: _CopySource) -> tu
         line = re.search(r"line (\d+)", str(error.pgerror or error))
         row = int(line.group(1)) - (1 if source.header else 0) if line else None
         detail = (error.diag.message_primary or str(error)).strip()
-        raise SettlementError(422, {"errors": [row_error(row, None, "row", "malformed", detail)]}) from None
+        raise DomainError(detail, status=422,
+                          body={"errors": [row_error(row, None, "row", "malformed", detail)]}) from None
     _too_many(received)
 
     def convert() -> bool:
@@ -335,8 +332,9 @@ def _money(value, name: str) -> Decimal:
 
 
 def settlement_day_close(*, trade_date: datetime.date, row_count, total_balance, total_commission, user) -> dict:
-    """Close a day when the settlement system's control totals equal what is stored; then queue risk evaluation
-    (R2) after commit. Otherwise 409 with the expected (sent) and actual (stored) figures, and nothing closes."""
+    """Close a day when the settlement system's control totals equal what is stored, owing in the same
+    transaction its risk evaluation and tier recalculation (queued after commit). Otherwise 409 with the expected
+    (sent) and actual (stored) figures, and nothing closes."""
     if not isinstance(row_count, int) or isinstance(row_count, bool) or row_count < 0:
         raise request_error(422, "row_count", "invalid", "row_count must be a whole number")
     expected = {"row_count": row_count, "total_balance": _money(total_balance, "total_balance"),
@@ -352,7 +350,7 @@ def settlement_day_close(*, trade_date: datetime.date, row_count, total_balance,
         if actual != expected:
             SettlementDayEvent.objects.create(day=day, action=SettlementDayEvent.Action.CLOSE_REFUSED, actor=user,
                                               details={"expected": _json(expected), "actual": _json(actual)})
-            failure = SettlementError(409, {
+            failure = DomainError("control totals differ from the statements stored", status=409, body={
                 "errors": [{"row": None, "account_no": None, "field": "control_totals", "code": "totals_mismatch",
                             "message": "control totals differ from the statements stored"}],
                 "expected": _json(expected), "actual": _json(actual),
@@ -367,20 +365,23 @@ def settlement_day_close(*, trade_date: datetime.date, row_count, total_balance,
                 statement_month_totals(trade_date, include=True)
                 SettlementDayEvent.objects.create(day=day, action=SettlementDayEvent.Action.CLOSED, actor=user,
                                                   details=_json(actual))
-                transaction.on_commit(lambda: _queue_risk_evaluation(trade_date))
+                _owe_day_close_work(trade_date)
     if failure is not None:
         raise failure  # raised outside the atomic block so the refusal stays in the audit trail
     # The totals were read under the day's lock and a closed day takes no pushes: no need to add them up again.
     return settlement_day_summary(trade_date, totals=(count, balance, commission))
 
 
-def _queue_risk_evaluation(trade_date: datetime.date) -> None:
-    """After a day closes: its alerts (R2) and its month's provisional tiers (T9)."""
-    from risk.tasks import evaluate_risk_for_day
-    from tiering.tasks import recalculate_tiers_for_month
-
-    evaluate_risk_for_day.delay(trade_date.isoformat())
-    recalculate_tiers_for_month.delay(trade_date.replace(day=1).isoformat())
+def _owe_day_close_work(trade_date: datetime.date) -> None:
+    """In the close's transaction: the work the closed day owes (DAY_CLOSE_CHAIN, then its month's tiers), queued
+    once the close commits. Redis down at that moment loses nothing: the sweep finds the rows."""
+    key = trade_date.isoformat()
+    owed, previous = [], None
+    for job in DAY_CLOSE_CHAIN:
+        previous = work_owe(job, key, follows=previous)
+        owed.append(previous)
+    owed.append(work_owe(DAY_CLOSE_TIERS, key, arguments={"month": trade_date.replace(day=1).isoformat()}))
+    queue_after_commit(lambda: run_owed_work.delay([step.pk for step in owed]), f"the work of closing {key}")
 
 
 @transaction.atomic
@@ -430,14 +431,8 @@ def settlement_day_summary(trade_date: datetime.date, *, totals: tuple | None = 
         "total_balance": str(balance),
         "total_commission": str(commission),
         "closed_at": day.closed_at.isoformat() if day and day.closed_at else None,
-        "alerts_raised": _alerts_raised(trade_date),
+        "alerts_raised": day.alerts_raised if day else 0,
     }
-
-
-def _alerts_raised(trade_date: datetime.date) -> int:
-    from risk.selectors import alerts_raised_on
-
-    return alerts_raised_on(trade_date)
 
 
 def _json(figures: dict) -> dict:
@@ -466,7 +461,7 @@ def csv_batch(raw: bytes, charset: str, trade_date: datetime.date) -> StatementB
     try:
         text = raw.decode(charset)
     except (UnicodeDecodeError, LookupError):
-        raise SettlementError(400, {"detail": f"body is not valid {charset} text"}) from None
+        raise DomainError(f"body is not valid {charset} text", status=400) from None
     text = text.lstrip("\ufeff")
     header_line = text.split("\n", 1)[0]
     header = next(csv.reader([header_line]), [])
@@ -486,5 +481,5 @@ def csv_batch(raw: bytes, charset: str, trade_date: datetime.date) -> StatementB
             problems.append(f"missing column(s) {', '.join(missing)}")
         if len(set(columns)) != len(columns):
             problems.append("a column appears twice")
-        raise SettlementError(400, {"detail": "CSV header: " + "; ".join(problems)})
+        raise DomainError("CSV header: " + "; ".join(problems), status=400)
     return StatementBatch(trade_date=trade_date, csv_text=text, csv_columns=columns)

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients.roles import Role
-from futcrm.admin_tools import COUNT_CAP, BoundedCountPaginator
+from core.admin_tools import COUNT_CAP, BoundedCountPaginator
 from tests.factories import PASSWORD, ClientFactory
 
 

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from clients.roles import Role
-from futcrm.errors import DomainError
+from core.errors import DomainError
 from risk import services
 from risk.models import Alert, AlertEvent, RiskThresholdSet
 from service_log.models import ContactRecord

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from clients.roles import Role
-from futcrm.errors import DomainError
-from futcrm.sms import LocmemBackend
+from core.errors import DomainError
+from core.sms import LocmemBackend
 from service_log.models import Broadcast, SmsDelivery
 from service_log.services import broadcast_create, broadcast_send
 

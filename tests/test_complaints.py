@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.roles import Role
-from futcrm.errors import DomainError
+from core.errors import DomainError
 from service_log import services
 from service_log.models import Complaint, Notification
 from service_log.selectors import workbench

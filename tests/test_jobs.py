@@ -13,10 +13,10 @@ import pytest
 from django.db import connection
 
 from clients.models import Client
+from core.env import database_url
+from core.jobs import _lock_id, job_run
+from core.models import JobRun
 from futcrm.celery import app
-from futcrm.env import database_url
-from futcrm.jobs import _lock_id, job_run
-from futcrm.models import JobRun
 from tests.factories import BranchFactory, ClientFactory
 from tests.test_tiers import OCTOBER, close, statements
 from tiering.models import TierAssignment

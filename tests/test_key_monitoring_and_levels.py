@@ -79,7 +79,7 @@ def test_removing_by_hand_needs_a_reason_and_the_scope(world):
                                          last_trigger_on=datetime.date(2026, 11, 2))
     from django.core.exceptions import PermissionDenied
 
-    from futcrm.errors import DomainError
+    from core.errors import DomainError
 
     with pytest.raises(DomainError):
         key_monitoring_end(user=world["staff"][Role.RISK_OFFICER].user, entry_id=entry.pk, note=" ")

@@ -8,12 +8,13 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 
+from backoffice.workflows import day_close_risk_steps_run
 from clients.roles import Role
-from futcrm.errors import DomainError
-from futcrm.sms import HttpBackend, LocmemBackend, SmsError, SmsMessage
-from risk.services import alerts_evaluate, margin_call_notices_send
+from core.errors import DomainError
+from core.sms import HttpBackend, LocmemBackend, SmsError, SmsMessage
+from risk.services import alerts_evaluate
 from service_log.models import MessageTemplate, Notification, SmsDelivery
-from service_log.services import sms_send
+from service_log.services import margin_call_notices_send, sms_send
 from tests.test_risk_alerts import DAY, statement
 
 
@@ -99,7 +100,7 @@ def test_http_backend_retries_server_errors(gateway):
 
 def test_http_backend_gives_up_and_the_failure_is_recorded(gateway, world):
     gateway.replies = [500, 500, 500]
-    with override_settings(SMS_BACKEND="futcrm.sms.HttpBackend"):
+    with override_settings(SMS_BACKEND="core.sms.HttpBackend"):
         delivery = sms_send(client=world["clients"]["own"], template_code="margin_call",
                             context={"trade_date": "2026-11-20", "risk_degree": "101%"})
     assert (delivery.status, delivery.error) == ("failed", "HTTP 500")
@@ -113,9 +114,9 @@ def test_http_backend_does_not_retry_a_refusal(gateway):
     assert len(gateway.received) == 1
 
 
-def test_a_day_close_sends_notices_through_the_task(world):
-    from risk.tasks import evaluate_risk_for_day
-
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_day_close_sends_notices_through_the_workflow(world):
     statement(world["clients"]["own"], margin="100000.00")
-    assert evaluate_risk_for_day(DAY.isoformat()) == 1
+    evaluation, notices, *_rest = day_close_risk_steps_run(DAY)
+    assert evaluation.result["raised_now"] == 1 and notices.status == "succeeded"
     assert SmsDelivery.objects.filter(status="sent").count() == 1

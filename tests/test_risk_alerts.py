@@ -110,6 +110,7 @@ def test_assignment_and_deadlines(db):
     assert call.risk_degree == Decimal("1.0000")
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the command runs under a job record
 def test_evaluate_risk_command_needs_a_closed_day(client_):
     statement(client_, margin="90000.00")
     with pytest.raises(CommandError, match="not closed"):
@@ -117,6 +118,7 @@ def test_evaluate_risk_command_needs_a_closed_day(client_):
     SettlementDay.objects.create(trade_date=DAY, status="closed")
     call_command("evaluate_risk", "--date", DAY.isoformat())
     assert kinds(client_) == {"risk_warning"}
+    assert SettlementDay.objects.get(trade_date=DAY).alerts_raised == 1  # the day's summary counts them
 
 
 class TestVersionedThresholds:
@@ -145,7 +147,7 @@ class TestVersionedThresholds:
     def test_firm_thresholds_need_a_second_person(self, world):
         from django.core.exceptions import PermissionDenied
 
-        from futcrm.errors import DomainError
+        from core.errors import DomainError
         from risk.services import risk_thresholds_approve
 
         author = world["staff"][Role.HEAD_OFFICE].user

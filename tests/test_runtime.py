@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from futcrm import embedded
+from core import embedded
+from core.tasks import heartbeat
 from futcrm.celery import app
-from futcrm.tasks import heartbeat
 
 
 @pytest.mark.celery_worker
@@ -26,7 +26,7 @@ def test_a_real_worker_runs_a_task_through_redis():
 
 
 def test_beat_schedule_is_declared_in_code():
-    assert app.conf.beat_schedule["heartbeat"]["task"] == "futcrm.tasks.heartbeat"
+    assert app.conf.beat_schedule["heartbeat"]["task"] == "core.tasks.heartbeat"
     nightly = app.conf.beat_schedule["tiers-nightly"]
     assert nightly["task"] == "tiering.tasks.recalculate_tiers_nightly"
     assert (nightly["schedule"].hour, nightly["schedule"].minute) == ({2}, {0})
@@ -36,7 +36,7 @@ def test_beat_schedule_is_declared_in_code():
 def test_embedded_redis_is_shared_and_stops_with_its_last_process(tmp_path):
     """Two processes join one embedded Redis; it keeps running while either lives and stops after the last."""
     script = (
-        "import sys, time; from pathlib import Path; from futcrm import embedded; "
+        "import sys, time; from pathlib import Path; from core import embedded; "
         "print(embedded.redis_url(Path(sys.argv[1])), flush=True); time.sleep(float(sys.argv[2]))"
     )
     first = subprocess.Popen([sys.executable, "-c", script, str(tmp_path), "3"], stdout=subprocess.PIPE, text=True,
@@ -61,7 +61,7 @@ def test_embedded_postgres_starts_in_a_fresh_data_folder_and_stops(tmp_path):
                             capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
     assert "clients.0001_initial" in result.stdout
-    # futcrm/postgresql.conf is in force from the first start, initdb included
+    # core/postgresql.conf is in force from the first start, initdb included
     result = subprocess.run([sys.executable, "manage.py", "shell", "-c", show], cwd=settings.BASE_DIR, env=env,
                             capture_output=True, text=True, timeout=180)
     assert result.stdout.strip().splitlines()[-1] == _settings_file()["shared_buffers"], result.stderr
@@ -71,7 +71,7 @@ def test_embedded_postgres_starts_in_a_fresh_data_folder_and_stops(tmp_path):
 
 
 def _settings_file() -> dict[str, str]:
-    lines = (Path(settings.BASE_DIR) / "futcrm" / "postgresql.conf").read_text().splitlines()
+    lines = (Path(settings.BASE_DIR) / "core" / "postgresql.conf").read_text().splitlines()
     return dict(line.split(" = ") for line in lines if line and not line.startswith("#"))
 
 

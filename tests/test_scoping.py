@@ -273,7 +273,7 @@ def test_every_admin_of_a_scoped_model_goes_through_visible_to(world):
     from django.contrib import admin as django_admin
     from django.test import RequestFactory
 
-    from futcrm.admin_tools import ScopedAdminMixin
+    from core.admin_tools import ScopedAdminMixin
 
     request = RequestFactory().get("/")
     request.user = world["staff"][Role.ADVISOR].user

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from futcrm.env import database_from_url, database_url, env_bool, env_int
+from core.env import database_from_url, database_url, env_bool, env_int
 
 PRODUCTION = {
     "FUTCRM_ENV": "production",

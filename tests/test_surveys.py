@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from clients.roles import Role
-from futcrm.errors import DomainError
+from core.errors import DomainError
 from service_log.models import ContactRecord
 from service_log.selectors import workbench
 from service_log.services import survey_response_record

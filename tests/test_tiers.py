@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 
 from clients.roles import Role
-from futcrm.errors import DomainError
+from core.errors import DomainError
 from settlement.models import DailyStatement, SettlementDay, TradingDay
 from settlement.services import statement_month_totals
 from tests.factories import BranchFactory, ClientFactory, make_staff
@@ -498,6 +498,7 @@ class TestOverrides:
 
     def test_requested_approved_and_in_force_beside_the_history(self, world):
         from clients.models import Client
+        from tiering.selectors import with_current_tier
         from tiering.services import tier_override_approve, tier_override_request
 
         own = self.setup(world)
@@ -506,13 +507,13 @@ class TestOverrides:
         override = tier_override_request(user=manager, client_id=own.pk, tier="diamond", first_month=OCTOBER,
                                          last_month=datetime.date(2026, 12, 1), reason="strategic account")
         november = datetime.date(2026, 11, 15)
-        before = Client.objects.with_current_tier(november).get(pk=own.pk)
+        before = with_current_tier(Client.objects.all(), november).get(pk=own.pk)
         assert (before.current_tier, before.computed_tier) == ("gold", "gold")  # not in force until approved
         tier_override_approve(user=head_office, override=override)
-        after = Client.objects.with_current_tier(november).get(pk=own.pk)
+        after = with_current_tier(Client.objects.all(), november).get(pk=own.pk)
         assert (after.current_tier, after.computed_tier) == ("diamond", "gold")
         assert tier_of(own).tier == "gold"  # the history is never rewritten
-        expired = Client.objects.with_current_tier(datetime.date(2027, 1, 5)).get(pk=own.pk)
+        expired = with_current_tier(Client.objects.all(), datetime.date(2027, 1, 5)).get(pk=own.pk)
         assert expired.current_tier == "gold"
 
     def test_the_requester_cannot_approve_and_an_advisor_cannot_request(self, world):

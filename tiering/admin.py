@@ -2,10 +2,15 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from futcrm.admin_tools import ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
-from futcrm.errors import DomainError
+from core.admin_tools import ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
+from core.errors import DomainError
 from tiering.models import TierAssignment, TierChange, TierOverride, TierPolicy
-from tiering.services import tier_override_approve, tier_override_request, tier_policy_approve
+from tiering.services import (
+    tier_override_approve,
+    tier_override_request,
+    tier_policy_approve,
+    tier_policy_draft_save,
+)
 
 
 @admin.register(TierPolicy)
@@ -26,9 +31,7 @@ class TierPolicyAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.author = request.user
-        super().save_model(request, obj, form, change)
+        tier_policy_draft_save(user=request.user, policy=obj)
 
     @admin.action(description=_("Approve selected draft policies"))
     def approve(self, request, queryset):

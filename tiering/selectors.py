@@ -3,13 +3,44 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Sum
+from django.db import models
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from clients.models import Branch, StaffProfile
-from futcrm.dates import add_months
-from tiering.models import Tier, TierAssignment
+from core.dates import add_months
+from tiering.models import Tier, TierAssignment, TierOverride
 
 TIER_CODES = list(Tier.values)
+
+
+# A client's current tier (T9, T11), for any queryset of clients ---------------------------------------------------
+
+def with_current_tier(clients, today: datetime.date | None = None):
+    """T9/T11: `computed_tier` is the latest final assignment; `current_tier` is an approved override in force
+    this month, else the computed tier."""
+    month = (today or timezone.localdate()).replace(day=1)
+    latest_final = (TierAssignment.objects.filter(client=models.OuterRef("pk"), state="final")
+                    .order_by("-month").values("tier")[:1])
+    override = (TierOverride.objects.in_force(month).filter(client=models.OuterRef("pk"))
+                .order_by("-approved_at").values("tier")[:1])
+    return clients.annotate(computed_tier=models.Subquery(latest_final),
+                            current_tier=models.functions.Coalesce(models.Subquery(override),
+                                                                   models.Subquery(latest_final)))
+
+
+def in_current_tiers(clients, tiers, today: datetime.date | None = None):
+    """Clients whose current tier (T9/T11, as in with_current_tier) is one of `tiers`, as hash semi-joins: the
+    latest final month's assignments and the overrides in force, never a lookup per client."""
+    month = (today or timezone.localdate()).replace(day=1)
+    overrides = TierOverride.objects.in_force(month)
+    latest = (TierAssignment.objects.filter(state="final").order_by("-month").values_list("month", flat=True)
+              .first())
+    computed = TierAssignment.objects.filter(month=latest, tier__in=tiers).values("client_id")
+    return clients.filter(
+        Q(pk__in=overrides.filter(tier__in=tiers).values("client_id"))
+        | (Q(pk__in=computed) & ~Q(pk__in=overrides.values("client_id")))
+    )
 
 
 @dataclass

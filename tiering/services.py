@@ -6,9 +6,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
-from futcrm.approvals import second_person_approve
-from futcrm.dates import add_months
-from futcrm.errors import DomainError
+from clients.models import Client
+from clients.scoping import sees_everything, staff_profile_of
+from core.approvals import draft_save, second_person_approve
+from core.dates import add_months
+from core.errors import DomainError
+from core.jobs import job_run
+from core.models import JobRun
 from settlement import sql as settlement_sql
 from settlement.models import DailyStatement, SettlementDay, TradingDay
 from tiering import sql
@@ -120,11 +124,29 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
             "trading_days": len(used_days), "last_day": last_day.isoformat(), "policy_version": policy.version}
 
 
+def tiers_recalculate_as_job(month: datetime.date) -> JobRun:
+    """T1–T9 for a month under a job record with progress; never two runs of one month at once (core.jobs)."""
+    steps = {"assign": 20, "clean up": 80, "tier changes": 90}
+
+    def work(progress):
+        result = tiers_recalculate(month, progress=lambda step: progress(step, steps.get(step, 50)))
+        return {**result, "rows": result["assigned"]}
+
+    return job_run("recalc_tiers", f"tiers:{month:%Y-%m}", work)
+
+
+@transaction.atomic
+def tier_policy_draft_save(*, user, policy: TierPolicy) -> TierPolicy:
+    """T10: a new version (or an edit of a draft) is the author's draft until a second person approves it."""
+    permission = "tiering.add_tierpolicy" if policy.pk is None else "tiering.change_tierpolicy"
+    return draft_save(policy, user=user, permission=permission)
+
+
 @transaction.atomic
 def tier_policy_approve(*, policy: TierPolicy, user) -> TierPolicy:
     """T10: a head-office manager other than the draft's author approves it; from then on it is in force."""
     return second_person_approve(TierPolicy.objects.select_for_update().get(pk=policy.pk), user=user,
-                                 permission="tiering.change_tierpolicy")
+                                 approver_is_head_office=sees_everything(user), permission="tiering.change_tierpolicy")
 
 
 MANAGER_ROLES = {"branch_manager", "head_office"}
@@ -134,9 +156,6 @@ MANAGER_ROLES = {"branch_manager", "head_office"}
 def tier_override_request(*, user, client_id: int, tier: str, first_month: datetime.date,
                           last_month: datetime.date, reason: str) -> TierOverride:
     """T11: a branch manager or head office proposes a tier for a client it may see, for a period, with a reason."""
-    from clients.models import Client
-    from clients.scoping import staff_profile_of
-
     profile = staff_profile_of(user)
     if not (user.is_superuser or (profile is not None and profile.role in MANAGER_ROLES)):
         raise PermissionDenied
@@ -157,6 +176,6 @@ def tier_override_request(*, user, client_id: int, tier: str, first_month: datet
 @transaction.atomic
 def tier_override_approve(*, user, override: TierOverride) -> TierOverride:
     """T11 approval, as T10: a head-office manager other than the requester."""
-
     return second_person_approve(TierOverride.objects.select_for_update().get(pk=override.pk), user=user,
+                                 approver_is_head_office=sees_everything(user),
                                  permission="tiering.change_tieroverride", author_field="requested_by")

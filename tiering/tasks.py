@@ -5,18 +5,7 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from futcrm.jobs import job_run
-from tiering.services import tiers_recalculate
-
-
-def _month_job(month: datetime.date):
-    steps = {"assign": 20, "clean up": 80, "tier changes": 90}
-
-    def work(progress):
-        result = tiers_recalculate(month, progress=lambda step: progress(step, steps.get(step, 50)))
-        return {**result, "rows": result["assigned"]}
-
-    return job_run("recalc_tiers", f"tiers:{month:%Y-%m}", work)
+from tiering.services import tiers_recalculate_as_job as _month_job
 
 
 @shared_task

@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
 from clients.models import Branch
-from futcrm.dates import add_months
+from core.dates import add_months
 from tiering.models import Tier, TierAssignment
 from tiering.selectors import TIER_CODES, tier_dashboard
 
@@ -107,7 +108,6 @@ def tier_dashboard_export(request, fmt):
             writer.writerow([])
         response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
     else:
-        from openpyxl import Workbook
 
         workbook = Workbook()
         workbook.remove(workbook.active)

@@ -11,15 +11,13 @@ class ClientSerializer(serializers.ModelSerializer):
     id_number = serializers.CharField(source="id_number_masked")
     phone = serializers.CharField(source="phone_masked")
     status = serializers.SerializerMethodField()
-    tier = serializers.CharField(source="current_tier", default=None)  # T11 override in force, else T9
-    computed_tier = serializers.CharField(default=None)
 
     class Meta:
         model = Client
         fields = [
             "account_no", "name", "client_type", "branch_code", "opened_on", "closed_on", "status", "id_type",
             "id_number", "phone", "email", "advisor_code", "investor_category", "risk_tolerance",
-            "marketing_opt_in", "tier", "computed_tier",
+            "marketing_opt_in",
         ]  # fmt: skip
 
     def get_status(self, client: Client) -> str:

@@ -1,5 +1,5 @@
 """Request and response shapes of settlement-api.md, for the OpenAPI schema. Validation itself is set-based
-(settlement/sql.py) or row-by-row with row numbers (clients/settlement_push.py), as the contract's 422 demands."""
+(settlement/sql.py) or row-by-row with row numbers (settlement/clients_push.py), as the contract's 422 demands."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import serializers

@@ -12,13 +12,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clients.scoping import sees_everything
-from clients.settlement_push import MAX_CLIENT_ROWS, clients_upsert_from_settlement
-from futcrm.dates import parse_iso_date
+from core.api import error_response
+from core.dates import parse_iso_date
+from core.errors import DomainError, request_error
 from settlement import services
 from settlement.api import serializers as shapes
 from settlement.api.authentication import SettlementWrite, SettlementWriteOrPerson, token_of
+from settlement.clients_push import MAX_CLIENT_ROWS, clients_upsert_from_settlement
 from settlement.models import IdempotencyRecord
-from settlement.services import SettlementError, StatementBatch
+from settlement.services import StatementBatch
 
 
 class RawBodyParser(BaseParser):
@@ -28,10 +30,6 @@ class RawBodyParser(BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         return stream.read() if stream else b""
-
-
-def _error_response(error: SettlementError) -> Response:
-    return Response(error.body, status=error.status)
 
 
 class IdempotentPushView(APIView):
@@ -86,8 +84,8 @@ class StatementPushView(IdempotentPushView):
         try:
             batch = self._batch(request)
             return Response(services.statements_ingest(batch), status=status.HTTP_200_OK)
-        except SettlementError as error:
-            return _error_response(error)
+        except DomainError as error:
+            return error_response(error)
         except DatabaseError as error:  # e.g. the rows are not JSON PostgreSQL can read
             return Response({"detail": f"unreadable body: {str(error).splitlines()[0]}"}, status=400)
 
@@ -96,13 +94,13 @@ class StatementPushView(IdempotentPushView):
         if content_type == "text/csv":
             charset = (request.content_params.get("charset") or "utf-8").lower()
             if charset not in {"utf-8", "utf8", "gb18030"}:
-                raise SettlementError(400, {"detail": "CSV charset must be utf-8 or gb18030"})
+                raise DomainError("CSV charset must be utf-8 or gb18030", status=400)
             if "trade_date" not in request.query_params:
-                raise services.request_error(422, "trade_date", "required", "?trade_date= is required for CSV")
+                raise request_error(422, "trade_date", "required", "?trade_date= is required for CSV")
             trade_date = services.parse_trade_date(request.query_params["trade_date"])
             return services.csv_batch(request.data, charset, trade_date)
         if content_type != "application/json":
-            raise SettlementError(400, {"detail": "Content-Type must be application/json or text/csv"})
+            raise DomainError("Content-Type must be application/json or text/csv", status=400)
         return services.json_batch(request.data)
 
 
@@ -125,20 +123,20 @@ class ClientPushView(IdempotentPushView):
         if not isinstance(body, dict) or not isinstance(body.get("clients"), list):
             return Response({"detail": 'body must be {"clients": [ … ]}'}, status=400)
         if len(body["clients"]) > MAX_CLIENT_ROWS:
-            return Response(services.request_error(
+            return Response(request_error(
                 413, "clients", "too_many_rows", f"{len(body['clients'])} clients; at most {MAX_CLIENT_ROWS}"
             ).body, status=413)  # fmt: skip
         try:
             return Response(clients_upsert_from_settlement(body["clients"]))
-        except SettlementError as error:
-            return _error_response(error)
+        except DomainError as error:
+            return error_response(error)
 
 
 def _trade_date(value: str) -> datetime.date:
     try:
         return parse_iso_date(value)
     except ValueError:
-        raise services.request_error(422, "trade_date", "invalid", "trade_date must be a date YYYY-MM-DD") from None
+        raise request_error(422, "trade_date", "invalid", "trade_date must be a date YYYY-MM-DD") from None
 
 
 class DayCloseView(APIView):
@@ -155,8 +153,8 @@ class DayCloseView(APIView):
                 total_balance=data.get("total_balance"), total_commission=data.get("total_commission"),
                 user=request.user,
             )
-        except SettlementError as error:
-            return _error_response(error)
+        except DomainError as error:
+            return error_response(error)
         return Response(summary)
 
 
@@ -174,8 +172,8 @@ class DayReopenView(APIView):
         try:
             summary = services.settlement_day_reopen(trade_date=_trade_date(trade_date), user=request.user,
                                                      reason=str(data.get("reason", "")))
-        except SettlementError as error:
-            return _error_response(error)
+        except DomainError as error:
+            return error_response(error)
         return Response(summary)
 
 
@@ -186,5 +184,5 @@ class DayStatusView(APIView):
     def get(self, request, trade_date):
         try:
             return Response(services.settlement_day_summary(_trade_date(trade_date)))
-        except SettlementError as error:
-            return _error_response(error)
+        except DomainError as error:
+            return error_response(error)

@@ -6,7 +6,7 @@ import argparse
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from futcrm.dates import parse_iso_date
+from core.dates import parse_iso_date
 from settlement.models import SettlementDay
 from settlement.services import statement_month_totals
 

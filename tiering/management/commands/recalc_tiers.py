@@ -3,7 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from futcrm.errors import DomainError
+from core.errors import DomainError
 from tiering.services import tiers_recalculate
 
 

@@ -2,7 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from risk.services import alerts_evaluate
+from backoffice.workflows import risk_evaluation_run
 from settlement.models import SettlementDay
 
 
@@ -15,5 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, date, **options):
         if not SettlementDay.objects.filter(trade_date=date, status=SettlementDay.Status.CLOSED).exists():
             raise CommandError(f"Settlement day {date} is not closed; alerts are raised from closed days only.")
-        raised = alerts_evaluate(date)
-        self.stdout.write(self.style.SUCCESS(f"{raised} alerts raised for {date}."))
+        run = risk_evaluation_run(date)  # under a job record, like the day-close workflow's own step
+        if run.status != run.Status.SUCCEEDED:
+            raise CommandError(f"Risk evaluation of {date} is already running (job {run.pk}); try again later.")
+        self.stdout.write(self.style.SUCCESS(f"{run.result['raised_now']} alerts raised for {date}."))

@@ -1,14 +1,14 @@
 from django.contrib import admin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from futcrm.admin_tools import ReadOnlyAdminMixin
-from futcrm.models import JobRun
+from core.admin_tools import ReadOnlyAdminMixin
+from core.models import JobRun
 
 
 @admin.register(JobRun)
 class JobRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Long-running jobs with their progress; nothing here is edited."""
-
     list_display = ["started_at", "job", "key", "status", "progress_bar", "step", "rows", "finished_at"]
     list_filter = ["job", "status"]
     search_fields = ["key"]
@@ -16,7 +16,6 @@ class JobRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("progress"))
     def progress_bar(self, run):
-        from django.utils.html import format_html
 
         return format_html('<progress max="100" value="{}"></progress> {}%', run.progress, run.progress)
 

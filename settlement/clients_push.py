@@ -1,5 +1,6 @@
 """Client master data pushed by the settlement system (settlement-api.md, client master data): per-row
-validation, then one all-or-nothing upsert by account_no. CRM-owned fields are never touched."""
+validation, then one all-or-nothing upsert by account_no. CRM-owned fields are never touched. New accounts owe
+their welcome (S3), recorded with them and run by backoffice/workflows.py."""
 
 import datetime
 import re
@@ -9,23 +10,22 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from clients import pii
-from clients.models import Branch, Client, StaffProfile
+from clients.models import ACCOUNT_NO_PATTERN, Branch, Client, StaffProfile
 from clients.roles import Role
+from core.errors import DomainError, row_error
+from core.owed import queue_after_commit, work_owe
+from core.tasks import run_owed_work
 
 MAX_CLIENT_ROWS = 10_000
-ACCOUNT_NO = re.compile(r"^[0-9A-Za-z]{1,32}$")
+ACCOUNT_NO = re.compile(ACCOUNT_NO_PATTERN)
+# The job a new account owes (S3 welcome SMS); backoffice/workflows.py runs it.
+CLIENTS_ARRIVED = "clients_arrived"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 KNOWN_FIELDS = {"account_no", "name", "client_type", "branch_code", "opened_on", "closed_on", "id_type",
                 "id_number", "phone", "email", "address", "last_trade_date", "advisor_code"}
 # Master fields compared to decide updated/unchanged; PII is compared by its lookup hash.
 MASTER_FIELDS = ["name", "client_type", "branch_id", "opened_on", "closed_on", "id_type", "email", "address",
                  "last_trade_date", "id_number_hash", "phone_hash"]
-
-
-def _settlement_error(status, errors):
-    from settlement.services import SettlementError
-
-    return SettlementError(status, {"errors": errors})
 
 
 class _Row:
@@ -39,8 +39,7 @@ class _Row:
             self.fail("row", "not_object", "row is not an object")
 
     def fail(self, field, code, message):
-        self.errors.append({"row": self.number, "account_no": self.account_no, "field": field, "code": code,
-                            "message": message})
+        self.errors.append(row_error(self.number, self.account_no, field, code, message))
 
     def text(self, field, *, required=False, max_length=None):
         value = self.data.get(field)
@@ -107,12 +106,6 @@ def _validate(row: _Row, branches: dict, today: datetime.date) -> None:
     }  # fmt: skip
 
 
-def _queue_welcome(client_ids: list[int]) -> None:
-    from service_log.tasks import send_welcome_messages
-
-    send_welcome_messages.delay(client_ids)
-
-
 def clients_upsert_from_settlement(rows: list) -> dict:
     """Validate every row, then create or update all clients in one transaction; nothing is written if any row
     is invalid. Returns received/created/updated/unchanged counts."""
@@ -141,7 +134,7 @@ def clients_upsert_from_settlement(rows: list) -> dict:
             row.fail("advisor_code", "branch_mismatch", f"advisor {code} works at another branch")
     errors = [error for row in parsed for error in row.errors]
     if errors:
-        raise _settlement_error(422, errors)
+        raise DomainError(f"{len(errors)} problems in the clients pushed", status=422, body={"errors": errors})
 
     with transaction.atomic():
         with connection.cursor() as cursor:  # one push of client master data at a time
@@ -173,10 +166,12 @@ def clients_upsert_from_settlement(rows: list) -> dict:
             if client.pk is None:
                 client.created_at = now
         bulk_create_with_history(to_create, Client, batch_size=1000)
-        if to_create:  # S3: the welcome SMS, once the new accounts are committed
+        if to_create:  # S3: the welcome SMS is owed with the new accounts, and queued once they are committed
             new_ids = list(Client.objects.filter(account_no__in=[c.account_no for c in to_create])
                            .values_list("pk", flat=True))
-            transaction.on_commit(lambda: _queue_welcome(new_ids))
+            owed = work_owe(CLIENTS_ARRIVED, f"{min(new_ids)}-{max(new_ids)}@{now:%Y%m%dT%H%M%S.%f}",
+                            arguments={"client_ids": new_ids})
+            queue_after_commit(lambda: run_owed_work.delay([owed.pk]), "the welcome of new accounts")
         bulk_update_with_history(to_update, Client, MASTER_FIELDS[:9] + [
             "id_number_ciphertext", "id_number_hash", "phone_ciphertext", "phone_hash", "phone_last4", "birth_date",
             "home_region", "advisor", "updated_at"], batch_size=1000)  # fmt: skip

@@ -37,11 +37,11 @@ def postgres_url(data_dir: Path) -> str:
 
 
 SETTINGS = Path(__file__).with_name("postgresql.conf")
-_INCLUDE = "include_if_exists = 'futcrm.conf'  # futcrm/postgresql.conf, copied at every start\n"
+_INCLUDE = "include_if_exists = 'futcrm.conf'  # core/postgresql.conf, copied at every start\n"
 
 
 def _include_settings(pgdata: Path) -> None:
-    """futcrm/postgresql.conf becomes pgdata/futcrm.conf, included by the server's own postgresql.conf. A server
+    """core/postgresql.conf becomes pgdata/futcrm.conf, included by the server's own postgresql.conf. A server
     already running picks up changes at its next start."""
     (pgdata / "futcrm.conf").write_text(SETTINGS.read_text())
     conf = pgdata / "postgresql.conf"

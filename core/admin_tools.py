@@ -1,8 +1,14 @@
 """Shared admin pieces: scoped model admins (domain O) and a paginator that never counts a big table in full."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
+
+from core.errors import DomainError
 
 COUNT_CAP = 10_000
 
@@ -10,7 +16,6 @@ COUNT_CAP = 10_000
 class BoundedCountPaginator(Paginator):
     """Counts at most COUNT_CAP + 1 rows (STYLE.md 11: no unbounded COUNT(*) on big lists). Past the cap the admin
     shows the first COUNT_CAP rows' pages; narrowing the search or filters shows the rest."""
-
     @cached_property
     def count(self) -> int:
         return self.object_list.order_by()[: COUNT_CAP + 1].count()
@@ -19,7 +24,6 @@ class BoundedCountPaginator(Paginator):
 class ScopedAdminMixin:
     """Every queryset the admin builds for this model goes through Model.objects.visible_to(user): lists, detail
     and change pages, history, autocomplete and actions (domain O, STYLE.md 4)."""
-
     paginator = BoundedCountPaginator
     show_full_result_count = False
 
@@ -40,7 +44,6 @@ class ScopedAdminMixin:
 
 class ReadOnlyAdminMixin:
     """Records written only by services (jobs, audit trails, settlement days): listed and read, never edited."""
-
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -53,7 +56,6 @@ class ReadOnlyAdminMixin:
 
 class ScopedRelatedFilter(admin.RelatedFieldListFilter):
     """A related-object filter whose choices are only the objects the user may see."""
-
     def field_choices(self, field, request, model_admin):
         related = field.related_model._default_manager.visible_to(request.user)
         return [(obj.pk, str(obj)) for obj in related]
@@ -62,10 +64,7 @@ class ScopedRelatedFilter(admin.RelatedFieldListFilter):
 class ScopedHistoryAdminMixin(ScopedAdminMixin):
     """For SimpleHistoryAdmin: its history pages fall back to the history table when the object is not in
     get_queryset (meant for deleted rows), which would show another advisor's client. Refuse unless in scope."""
-
     def _ensure_in_scope(self, request, object_id):
-        from django.contrib.admin.utils import unquote
-        from django.http import Http404
 
         if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
             raise Http404
@@ -82,12 +81,6 @@ class ScopedHistoryAdminMixin(ScopedAdminMixin):
 def apply_to_each(model_admin, request, queryset, action, done) -> None:
     """Run an admin action's service on each selected row, saying per row what happened. A refusal (a domain
     rule, or the row out of scope) is reported and the other rows go on."""
-    from django.contrib import messages
-    from django.core.exceptions import PermissionDenied
-    from django.utils.translation import gettext
-
-    from futcrm.errors import DomainError
-
     for obj in queryset:
         try:
             action(obj)

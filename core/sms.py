@@ -1,8 +1,8 @@
 """SMS backends, chosen by the SMS_BACKEND setting like Django's email backends (R7, S3–S5):
 
-* futcrm.sms.ConsoleBackend — writes messages to the log (development);
-* futcrm.sms.LocmemBackend — keeps them in `outbox` (tests);
-* futcrm.sms.HttpBackend — POSTs JSON to SMS_GATEWAY_URL with SMS_GATEWAY_TOKEN, retrying with back-off.
+* core.sms.ConsoleBackend — writes messages to the log (development);
+* core.sms.LocmemBackend — keeps them in `outbox` (tests);
+* core.sms.HttpBackend — POSTs JSON to SMS_GATEWAY_URL with SMS_GATEWAY_TOKEN, retrying with back-off.
 
 A backend's send() returns the gateway's message id or raises SmsError; callers record every attempt."""
 

@@ -10,7 +10,7 @@ import psycopg2.extensions
 from django.db import connection, transaction
 from django.utils import timezone
 
-from futcrm.models import JobRun
+from core.models import JobRun
 
 
 def _lock_id(key: str) -> int:
@@ -31,9 +31,11 @@ def _session_lock(key: str):
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [_lock_id(key)])
 
 
-def job_run(job: str, key: str, work: Callable[[Callable[[str, int], None]], dict]) -> JobRun:
+def job_run(job: str, key: str, work: Callable[[Callable[[str, int], None]], dict], *, atomic: bool = True) -> JobRun:
     """Run `work(progress)` as job `key`, recording start, end, progress, rows and errors. A second run of the same
-    key while one is running is recorded as skipped; a `running` record whose worker died is marked abandoned."""
+    key while one is running is recorded as skipped; a `running` record whose worker died is marked abandoned.
+    The work is one transaction unless `atomic=False`: work that talks to the outside world as it goes (SMS) keeps
+    what each step has written, so a run after a failure sends nothing twice."""
     if connection.in_atomic_block or connection.connection is not None and (
         connection.connection.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE
     ):
@@ -57,7 +59,10 @@ def job_run(job: str, key: str, work: Callable[[Callable[[str, int], None]], dic
                                [step[:100], min(max(percent, 0), 100), run.pk])
 
         try:
-            with transaction.atomic():
+            if atomic:
+                with transaction.atomic():
+                    result = work(progress)
+            else:
                 result = work(progress)
         except Exception:
             JobRun.objects.filter(pk=run.pk).update(status=JobRun.Status.FAILED, error=traceback.format_exc(),

@@ -2,6 +2,7 @@
 Ctrl-C. Without DATABASE_URL / REDIS_URL this process owns the embedded PostgreSQL and Redis, hands their URLs to
 its children, and stops them when it exits."""
 
+import datetime
 import os
 import secrets
 import signal
@@ -14,9 +15,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from clients.models import Client
-from futcrm.env import database_url
+from core.env import database_url
+from risk.services import alerts_evaluate, key_monitoring_update, risk_levels_compute
+from settlement.models import SettlementDay
+from tiering.services import tiers_recalculate
 
 
 class Command(BaseCommand):
@@ -41,12 +46,6 @@ class Command(BaseCommand):
 
     def _recalculate_tiers(self, months: int) -> None:
         """T1–T9 for the seeded months, oldest first so tier changes (T12) are recorded."""
-        import datetime
-
-        from django.utils import timezone
-
-        from tiering.services import tiers_recalculate
-
         month = timezone.localdate().replace(day=1)
         for _ in range(months):
             month = (month - datetime.timedelta(days=1)).replace(day=1)
@@ -57,9 +56,6 @@ class Command(BaseCommand):
 
     def _evaluate_risk(self) -> None:
         """R2–R4 for the seeded (closed) days, as the nightly chain would have done; no SMS for past days."""
-        from risk.services import alerts_evaluate, key_monitoring_update, risk_levels_compute
-        from settlement.models import SettlementDay
-
         days = list(SettlementDay.objects.filter(status=SettlementDay.Status.CLOSED).order_by("trade_date")
                     .values_list("trade_date", flat=True))
         raised = 0

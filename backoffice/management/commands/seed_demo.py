@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from clients.demo import DemoSeeder
+from backoffice.demo import DemoSeeder
 from clients.models import Client
 
 

@@ -1,6 +1,8 @@
+"""The API router (the roof): every read endpoint of settlement-api.md under /api/v1/."""
+
 from rest_framework.routers import DefaultRouter
 
-from clients.api.views import ClientViewSet
+from backoffice.api.views import ClientViewSet
 from risk.api.views import AlertViewSet
 from tiering.api.views import TierAssignmentViewSet
 

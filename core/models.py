@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -39,3 +40,37 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.status}"
+
+
+class OwedWork(models.Model):
+    """Work that must not be lost (STYLE.md 7), written in the same transaction as its cause (a closed settlement
+    day, clients that arrived) and claimed by a conditional UPDATE. The queue only makes it start sooner: when
+    Redis is down at the commit, the periodic sweep still finds the row. A step that `follows` another waits until
+    that one is done; a claim older than the lease belongs to a dead worker and may be taken again."""
+
+    job = models.CharField(_("job"), max_length=64)
+    key = models.CharField(_("key"), max_length=100)
+    arguments = models.JSONField(_("arguments"), default=dict, blank=True)
+    follows = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="followers",
+                                verbose_name=_("runs after"))
+    owed_at = models.DateTimeField(_("owed since"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_run = models.ForeignKey(JobRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                 verbose_name=_("last job run"))
+
+    class Meta:
+        verbose_name = _("owed work")
+        verbose_name_plural = _("owed work")
+        ordering = ["-owed_at", "-id"]
+        constraints = [
+            # A day closed again before its work ran owes that work once.
+            models.UniqueConstraint(fields=["job", "key"], condition=Q(done_at__isnull=True),
+                                    name="owedwork_one_pending_per_job_and_key"),
+        ]
+        indexes = [models.Index(fields=["id"], condition=Q(done_at__isnull=True), name="owedwork_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.key}"

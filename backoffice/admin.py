@@ -1,0 +1,117 @@
+"""The client page (客户页面) as service staff and advisors use it: the client's record from clients/, with its tier
+history (T9), key monitoring (R3), risk levels (R4) and contacts (S1). It composes four apps, so it lives here on
+the top floor; clients/admin.py keeps what is the client record's alone."""
+
+from django.contrib import admin, messages
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clients.admin import ClientAdmin, ClientArchiveInline
+from clients.models import Client
+from risk.admin import KeyMonitoringInline, RiskLevelInline
+from risk.models import Alert, RiskLevel
+from service_log import services as service_log_services
+from service_log.admin import ContactRecordInline
+from service_log.models import ContactRecord
+from tiering.models import Tier, TierAssignment
+from tiering.selectors import with_current_tier
+
+
+class TierFilter(admin.SimpleListFilter):
+    """T9: filter by current tier (latest final assignment, or an override in force, T11)."""
+
+    title = _("current tier")
+    parameter_name = "tier"
+
+    def lookups(self, request, model_admin):
+        return Tier.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return with_current_tier(queryset).filter(current_tier=self.value())
+        return queryset
+
+
+class KeyMonitoringFilter(admin.SimpleListFilter):
+    """R3: clients on the key-monitoring list now."""
+
+    title = _("key monitoring")
+    parameter_name = "key_monitoring"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("on the list")), ("no", _("not on the list"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"yes", "no"}:
+            on_list = queryset.filter(key_monitoring__ended_on__isnull=True, key_monitoring__isnull=False)
+            return queryset.filter(pk__in=on_list.values("pk")) if self.value() == "yes" else queryset.exclude(
+                pk__in=on_list.values("pk"))
+        return queryset
+
+
+class RiskLevelFilter(admin.SimpleListFilter):
+    """R4: the client's latest monthly risk level."""
+
+    title = _("risk level")
+    parameter_name = "risk_level"
+
+    def lookups(self, request, model_admin):
+        return RiskLevel.Level.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            latest = (RiskLevel.objects.filter(client=models.OuterRef("pk")).order_by("-month").values("level")[:1])
+            return queryset.annotate(latest_risk_level=models.Subquery(latest)).filter(latest_risk_level=self.value())
+        return queryset
+
+
+class TierAssignmentInline(admin.TabularInline):
+    """The client's tier history (T9) on the client page, newest first."""
+
+    model = TierAssignment
+    fields = ["month", "tier", "avg_equity", "avg_commission", "trading_days", "decided_by", "state", "policy"]
+    readonly_fields = fields
+    ordering = ["-month"]
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = _("tier history")
+
+
+class ClientContactInline(ContactRecordInline):
+    """Contacts on the client page: only this client's alerts may be linked (and only those the user sees)."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        alert_field = formset.form.base_fields.get("alert")
+        if alert_field is not None:
+            alert_field.queryset = Alert.objects.visible_to(request.user).filter(client=obj) if obj else \
+                Alert.objects.none()
+        return formset
+
+
+admin.site.unregister(Client)
+
+
+@admin.register(Client)
+class ClientPageAdmin(ClientAdmin):
+    list_filter = [*ClientAdmin.list_filter[:3], TierFilter, KeyMonitoringFilter, RiskLevelFilter,
+                   *ClientAdmin.list_filter[3:]]
+    inlines = [ClientArchiveInline, TierAssignmentInline, KeyMonitoringInline, RiskLevelInline, ClientContactInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ContactRecord:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)
+        refusals = []
+        for contact, _changed in formset.changed_objects:
+            contact.save()
+            refusals.append(service_log_services.contact_record_answer_alert(user=request.user, contact=contact))
+        for contact in formset.new_objects:  # S1 and R5 through the service, like every other entry point
+            created = service_log_services.contact_record_create(
+                user=request.user, client_id=form.instance.pk, staff_id=contact.staff_id, alert_id=contact.alert_id,
+                **{name: getattr(contact, name) for name in service_log_services.CONTACT_FIELDS})
+            refusals.append(created.alert_not_answered)
+        for refusal in filter(None, refusals):
+            messages.warning(request, refusal)
+        return None

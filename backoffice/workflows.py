@@ -1,0 +1,112 @@
+"""The workflows that cross apps, written down in one place (docs/architecture.md).
+
+**The day-close workflow.** settlement_day_close records, in the close's own transaction, the work a closed day
+owes (settlement.services.DAY_CLOSE_CHAIN and DAY_CLOSE_TIERS); this module runs each step under a job record:
+
+    risk_evaluation      R2  the day's alerts (and the day's alerts_raised in its summary)
+      → margin_call_notices  R7  SMS to the clients, notification and email to their advisors
+      → key_monitoring       R3  join, refresh, leave after 20 quiet trading days
+      → risk_levels          R4  the month's risk levels
+    tier_recalculation   T1–T9 the day's month, provisional until all its days are closed (waits for nothing)
+
+**The client-arrived workflow.** A settlement push that brings new accounts owes their welcome SMS (S3).
+
+**Broadcasts.** A broadcast (S4) owes its sending.
+
+Each step is queued when its cause commits (the fast path) and found by the sweep every minute otherwise
+(core.tasks.run_owed_work, core/owed.py): Redis down at a close loses nothing, and two sweeps never run a step twice.
+"""
+
+import datetime
+
+from core.jobs import job_run
+from core.models import JobRun, OwedWork
+from risk.selectors import alerts_raised_on
+from risk.services import alerts_evaluate, key_monitoring_update, risk_levels_compute
+from service_log.services import BROADCAST_SEND, broadcast_send, margin_call_notices_send, welcome_messages_send
+from settlement.clients_push import CLIENTS_ARRIVED
+from settlement.models import SettlementDay
+from settlement.services import DAY_CLOSE_CHAIN, DAY_CLOSE_TIERS
+from tiering.services import tiers_recalculate_as_job
+
+
+def _day(owed: OwedWork) -> datetime.date:
+    return datetime.date.fromisoformat(owed.key)
+
+
+def risk_evaluation_run(trade_date: datetime.date) -> JobRun:
+    """R2 for one closed day; the day's summary then says how many alerts it has. Re-running raises nothing new."""
+
+    def work(progress):
+        progress("alerts", 10)
+        raised = alerts_evaluate(trade_date)
+        total = alerts_raised_on(trade_date)
+        SettlementDay.objects.filter(trade_date=trade_date).update(alerts_raised=total)
+        return {"rows": raised, "raised_now": raised, "alerts_raised": total}
+
+    return job_run("evaluate_risk", f"risk:{trade_date}", work)
+
+
+def margin_call_notices_run(trade_date: datetime.date) -> JobRun:
+    """R7, each notice committed as it is sent (atomic=False), so a retry after a failure sends nothing twice."""
+
+    def work(progress):
+        progress("notices", 10)
+        counts = margin_call_notices_send(trade_date)
+        return {**counts, "rows": counts["sms_sent"]}
+
+    return job_run("margin_call_notices", f"notices:{trade_date}", work, atomic=False)
+
+
+def key_monitoring_run(trade_date: datetime.date) -> JobRun:
+    def work(progress):
+        progress("key monitoring", 10)
+        key_monitoring_update(trade_date)
+        return {}
+
+    return job_run("key_monitoring", f"key-monitoring:{trade_date}", work)
+
+
+def risk_levels_run(trade_date: datetime.date) -> JobRun:
+    def work(progress):
+        progress("risk levels", 10)
+        return {"rows": risk_levels_compute(trade_date)}
+
+    return job_run("risk_levels", f"risk-levels:{trade_date:%Y-%m}", work)
+
+
+def welcome_run(client_ids: list[int], key: str) -> JobRun:
+    def work(progress):
+        progress("welcome SMS", 10)
+        return {"rows": welcome_messages_send(client_ids)}
+
+    return job_run("welcome_sms", f"welcome:{key}", work, atomic=False)
+
+
+def broadcast_run(broadcast_id: int) -> JobRun:
+    def work(progress):
+        progress("sending", 10)
+        return {"rows": broadcast_send(broadcast_id)}
+
+    return job_run("broadcast", f"broadcast:{broadcast_id}", work, atomic=False)
+
+
+DAY_CLOSE_STEPS = {
+    "risk_evaluation": risk_evaluation_run,
+    "margin_call_notices": margin_call_notices_run,
+    "key_monitoring": key_monitoring_run,
+    "risk_levels": risk_levels_run,
+}
+
+# settings.OWED_WORK_RUNNERS: what runs each kind of owed work (core/owed.py).
+OWED_WORK_RUNNERS = {
+    **{job: (lambda owed, step=step: step(_day(owed))) for job, step in DAY_CLOSE_STEPS.items()},
+    DAY_CLOSE_TIERS: lambda owed: tiers_recalculate_as_job(datetime.date.fromisoformat(owed.arguments["month"])),
+    CLIENTS_ARRIVED: lambda owed: welcome_run(owed.arguments["client_ids"], owed.key),
+    BROADCAST_SEND: lambda owed: broadcast_run(int(owed.key)),
+}
+
+def day_close_risk_steps_run(trade_date: datetime.date) -> list[JobRun]:
+    """The day-close chain's risk steps for one day, now and in order (evaluate_risk, tests); each under its job
+    record. The owed rows of a close are what the sweep runs; this is for a day evaluated by hand."""
+    return [DAY_CLOSE_STEPS[job](trade_date) for job in DAY_CLOSE_CHAIN]

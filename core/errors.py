@@ -1,0 +1,38 @@
+"""The one error type of futcrm (STYLE.md 6) and the one shape the API answers it in."""
+
+
+class DomainError(Exception):
+    """A refusal by a business rule or of an input. `code` is machine-readable, `field` names the input, `status`
+    is the HTTP status the API answers with, and `body` the JSON it answers: the settlement contract's
+    `{"errors": [...]}` (with `row` and `account_no`) when the caller built one, else `{"errors": [{field, code,
+    message}]}` when a field is named, else `{"detail": message}` (core/api.py turns it into the response)."""
+
+    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None, status: int = 422,
+                 body: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+        self.status = status
+        self._body = body
+
+    @property
+    def body(self) -> dict:
+        if self._body is not None:
+            return self._body
+        if self.field is not None:
+            return {"errors": [{"row": None, "account_no": None, "field": self.field, "code": self.code,
+                                "message": self.message}]}
+        return {"detail": self.message}
+
+
+def row_error(row: int | None, account_no: str | None, field: str, code: str, message: str) -> dict:
+    """One entry of the settlement contract's error list: `{"row", "account_no", "field", "code", "message"}`
+    (settlement-api.md). Every row-error of every push is built here."""
+    return {"row": row, "account_no": account_no, "field": field, "code": code, "message": message}
+
+
+def request_error(status: int, field: str, code: str, message: str) -> DomainError:
+    """A refusal of the request as a whole, in the contract's error-list shape (no row, no account)."""
+    return DomainError(message, code=code, field=field, status=status,
+                       body={"errors": [row_error(None, None, field, code, message)]})
