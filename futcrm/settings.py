@@ -209,11 +209,31 @@ LOGGING = {
 
 # futcrm ---------------------------------------------------------------------------------------------------------
 SERVICE_HOTLINE = env_str("FUTCRM_SERVICE_HOTLINE", "400-000-0000")
-SMS_BACKEND = env_str("FUTCRM_SMS_BACKEND", "core.sms.ConsoleBackend")
+# Margin-call notices (R7) must reach clients and advisors, never only a log: production names a real SMS gateway
+# and a real mail server, and refuses the development backends.
+DEVELOPMENT_SMS_BACKENDS = {"core.sms.ConsoleBackend", "core.sms.LocmemBackend"}
+DEVELOPMENT_EMAIL_BACKENDS = {f"django.core.mail.backends.{name}.EmailBackend"
+                              for name in ("console", "locmem", "filebased", "dummy")}
+SMS_BACKEND = env_str("FUTCRM_SMS_BACKEND", None if PRODUCTION else "core.sms.ConsoleBackend", required=PRODUCTION)
 SMS_GATEWAY_URL = env_str("FUTCRM_SMS_GATEWAY_URL", "")
 SMS_GATEWAY_TOKEN = env_str("FUTCRM_SMS_GATEWAY_TOKEN", "")
 SMS_GATEWAY_ATTEMPTS = env_int("FUTCRM_SMS_GATEWAY_ATTEMPTS", 3)
-EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", None if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+                        required=PRODUCTION)
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "futcrm@localhost")
+if PRODUCTION:
+    if SMS_BACKEND in DEVELOPMENT_SMS_BACKENDS:
+        raise ImproperlyConfigured(f"FUTCRM_SMS_BACKEND={SMS_BACKEND} only logs or keeps messages; production "
+                                   "sends margin-call notices (R7) through core.sms.HttpBackend.")
+    if SMS_BACKEND == "core.sms.HttpBackend" and not (SMS_GATEWAY_URL and SMS_GATEWAY_TOKEN):
+        raise ImproperlyConfigured("core.sms.HttpBackend needs FUTCRM_SMS_GATEWAY_URL and FUTCRM_SMS_GATEWAY_TOKEN.")
+    if EMAIL_BACKEND in DEVELOPMENT_EMAIL_BACKENDS:
+        raise ImproperlyConfigured(f"DJANGO_EMAIL_BACKEND={EMAIL_BACKEND} does not send mail; production notifies "
+                                   "advisors of margin calls (R7) by email: use the SMTP backend.")
 # What runs each kind of owed work (core/owed.py): the day-close and client-arrived workflows.
 OWED_WORK_RUNNERS = "backoffice.workflows.OWED_WORK_RUNNERS"

@@ -17,6 +17,10 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "crm.example.com",
     "DATABASE_URL": "postgresql://futcrm:secret@db:5432/futcrm",
     "REDIS_URL": "redis://redis:6379/0",
+    "FUTCRM_SMS_BACKEND": "core.sms.HttpBackend",
+    "FUTCRM_SMS_GATEWAY_URL": "https://sms.example.com/send",
+    "FUTCRM_SMS_GATEWAY_TOKEN": "ci-dummy-token",
+    "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
 }
 
 
@@ -63,7 +67,8 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "FUTCRM_PII_KEY", "DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "FUTCRM_PII_KEY", "DATABASE_URL", "REDIS_URL",
+                                     "FUTCRM_SMS_BACKEND", "DJANGO_EMAIL_BACKEND"])
 def test_production_refuses_to_start_without_a_secret_or_server(missing):
     env = {key: value for key, value in PRODUCTION.items() if key != missing}
     result = manage("check", env=env)
@@ -75,3 +80,25 @@ def test_a_malformed_flag_stops_start_up():
     result = manage("check", env={**PRODUCTION, "DJANGO_SECURE_SSL_REDIRECT": "perhaps"})
     assert result.returncode != 0
     assert "DJANGO_SECURE_SSL_REDIRECT='perhaps' is not a boolean" in result.stderr
+
+
+@pytest.mark.parametrize(("variable", "value", "says"), [
+    ("FUTCRM_SMS_BACKEND", "core.sms.ConsoleBackend", "only logs or keeps messages"),
+    ("FUTCRM_SMS_BACKEND", "core.sms.LocmemBackend", "only logs or keeps messages"),
+    ("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend", "does not send mail"),
+    ("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend", "does not send mail"),
+    ("FUTCRM_SMS_GATEWAY_TOKEN", "", "needs FUTCRM_SMS_GATEWAY_URL and FUTCRM_SMS_GATEWAY_TOKEN"),
+])
+def test_production_refuses_development_backends(variable, value, says):
+    """Issue 12 item 8: margin-call notices (R7) must never go only to a log."""
+    result = manage("check", env={**PRODUCTION, variable: value})
+    assert result.returncode != 0
+    assert says in result.stderr
+
+
+def test_development_keeps_the_console_backends():
+    result = manage("shell", "-c", "from django.conf import settings; print(settings.SMS_BACKEND, "
+                    "settings.EMAIL_BACKEND)", env={"FUTCRM_ENV": "development", "DATABASE_URL": PRODUCTION[
+                        "DATABASE_URL"], "REDIS_URL": PRODUCTION["REDIS_URL"]})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["core.sms.ConsoleBackend", "django.core.mail.backends.console.EmailBackend"]
