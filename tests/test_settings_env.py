@@ -97,8 +97,10 @@ def test_production_refuses_development_backends(variable, value, says):
 
 
 def test_development_keeps_the_console_backends():
+    development = {"FUTCRM_ENV": "development", "DJANGO_SETTINGS_MODULE": "futcrm.settings",
+                   "DATABASE_URL": PRODUCTION["DATABASE_URL"], "REDIS_URL": PRODUCTION["REDIS_URL"]}
     result = manage("shell", "-c", "from django.conf import settings; print(settings.SMS_BACKEND, "
-                    "settings.EMAIL_BACKEND)", env={"FUTCRM_ENV": "development", "DATABASE_URL": PRODUCTION[
-                        "DATABASE_URL"], "REDIS_URL": PRODUCTION["REDIS_URL"]})
+                    "settings.EMAIL_BACKEND)", env=development)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1].split() == ["core.sms.ConsoleBackend", "django.core.mail.backends.console.EmailBackend"]
+    printed = result.stdout.strip().splitlines()[-1].split()
+    assert printed == ["core.sms.ConsoleBackend", "django.core.mail.backends.console.EmailBackend"]
