@@ -218,8 +218,8 @@ SMS_BACKEND = env_str("FUTCRM_SMS_BACKEND", None if PRODUCTION else "core.sms.Co
 SMS_GATEWAY_URL = env_str("FUTCRM_SMS_GATEWAY_URL", "")
 SMS_GATEWAY_TOKEN = env_str("FUTCRM_SMS_GATEWAY_TOKEN", "")
 SMS_GATEWAY_ATTEMPTS = env_int("FUTCRM_SMS_GATEWAY_ATTEMPTS", 3)
-EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", None if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
-                        required=PRODUCTION)
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", required=PRODUCTION,
+                        default=None if PRODUCTION else "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
