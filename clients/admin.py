@@ -39,7 +39,7 @@ class StatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in {"open", "closed"}:
-            return queryset.filter(closed_on__isnull=self.value() == "open")
+            return queryset.open() if self.value() == "open" else queryset.closed()
         return queryset
 
 

@@ -20,7 +20,7 @@ class ClientFilterSet(django_filters.FilterSet):
         fields = ["branch", "advisor", "status", "search", "client_type", "investor_category", "risk_tolerance"]
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(closed_on__isnull=(value == "open"))
+        return queryset.open() if value == "open" else queryset.closed()
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)

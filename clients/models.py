@@ -85,6 +85,13 @@ class ClientQuerySet(ScopedQuerySet):
     branch_path = "branch"
     advisor_path = "advisor"
 
+    def open(self):
+        """Accounts still open: no closing date from the settlement system (the one definition of "open")."""
+        return self.filter(closed_on__isnull=True)
+
+    def closed(self):
+        return self.filter(closed_on__isnull=False)
+
     def search(self, term: str):
         """Admin and API search: account number, name, last 4 phone digits, or a whole phone / ID number (by hash)."""
         term = term.strip()

@@ -2,9 +2,21 @@
 force only once a head-office manager other than its author approves it (seed: 参数调整 经总经理办公会批准)."""
 
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.utils import timezone
 
 from core.errors import DomainError
+
+
+class VersionedQuerySet(models.QuerySet):
+    """T10, R8: numbered versions; the approved version with the highest number is the one in force."""
+
+    def approved(self):
+        return self.filter(approved_at__isnull=False)
+
+    def in_force(self):
+        """The version in force, or None while no version has been approved."""
+        return self.approved().order_by("-version").first()
 
 
 def draft_save(record, *, user, permission: str, author_field: str = "author"):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, StaffProfile
 from clients.scoping import ClientScopedQuerySet
+from core.approvals import VersionedQuerySet
 
 
 class RiskThresholdSet(models.Model):
@@ -28,6 +29,8 @@ class RiskThresholdSet(models.Model):
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("approved by"))
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("risk thresholds")

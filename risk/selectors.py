@@ -2,11 +2,14 @@
 
 import datetime
 
+from django.db import connection
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from clients.models import Client
+from risk import sql
 from risk.models import Alert, AlertEvent, RiskThresholdSet
-from settlement.models import DailyStatement, SettlementDay
+from settlement.models import SettlementDay
 
 AGE_BUCKETS = [("< 1h", datetime.timedelta(hours=1)), ("1–24h", datetime.timedelta(days=1)),
                ("1–3d", datetime.timedelta(days=3)), ("> 3d", None)]  # fmt: skip
@@ -53,20 +56,19 @@ def risk_dashboard(user, *, days: int = 30, branch_id: int | None = None) -> dic
     for row in trend_rows:
         trend[row["kind"]][(row["trade_date"] - since).days] = row["n"]
 
-    thresholds = RiskThresholdSet.objects.filter(approved_at__isnull=False).order_by("-version").first()
+    thresholds = RiskThresholdSet.objects.in_force()
     last_closed = (SettlementDay.objects.filter(status=SettlementDay.Status.CLOSED).order_by("-trade_date")
                    .values_list("trade_date", flat=True).first())
     above = {"trade_date": last_closed, "warning": 0, "margin_call": 0, "negative": 0}
     if last_closed and thresholds:
-        statements = DailyStatement.objects.visible_to(user).filter(trade_date=last_closed)
+        clients = Client.objects.visible_to(user)
         if branch_id:
-            statements = statements.filter(client__branch_id=branch_id)
-        above.update(statements.aggregate(
-            warning=Count("pk", filter=Q(balance__gt=0, margin__gte=F("balance") * thresholds.warning_ratio)),
-            margin_call=Count("pk", filter=Q(balance__gt=0, margin__gte=F("balance") * thresholds.margin_call_ratio)
-                              | Q(balance__lte=0, margin__gt=0)),
-            negative=Count("pk", filter=Q(balance__lt=0)),
-        ))
+            clients = clients.filter(branch_id=branch_id)
+        clients_sql, clients_params = clients.values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql.ABOVE_THRESHOLDS.format(clients=clients_sql),
+                           [thresholds.pk, last_closed, *clients_params])
+            above["warning"], above["margin_call"], above["negative"] = cursor.fetchone()
     return {"by_kind": by_kind, "kinds": kinds, "severities": severities, "by_branch": by_branch, "ages": ages,
             "compliance": compliance, "trend_dates": [f"{day:%m-%d}" for day in dates], "trend": trend,
             "above": above, "open_total": open_alerts.count(), "since": since}

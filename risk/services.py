@@ -6,6 +6,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from clients.models import Client, StaffProfile
+from clients.roles import Role
 from clients.scoping import sees_everything, staff_profile_of
 from core.approvals import draft_save, second_person_approve
 from core.dates import add_months
@@ -19,7 +20,7 @@ from settlement.models import TradingDay
 def alerts_evaluate(trade_date: datetime.date) -> int:
     """R2: raise the alerts of one trade date in one set-based pass; re-running raises nothing new (the unique
     (client, trade date, kind) makes a repeat a no-op). Returns how many alerts were raised now."""
-    thresholds = RiskThresholdSet.objects.filter(approved_at__isnull=False).order_by("-version").first()
+    thresholds = RiskThresholdSet.objects.in_force()
     if thresholds is None:
         raise RuntimeError("No approved risk thresholds (R8): approve a version before evaluating risk.")
     with connection.cursor() as cursor:
@@ -33,7 +34,7 @@ def alerts_evaluate(trade_date: datetime.date) -> int:
 # R5/R6 workflow -----------------------------------------------------------------------------------------------
 # open → acknowledged → contacted (with a contact record, S1) → resolved (with a note); escalation at any step
 # before resolution sends the alert to the branch risk officer.
-ACTING_ROLES = {"advisor", "risk_officer", "branch_manager", "head_office"}
+ACTING_ROLES = {Role.ADVISOR, Role.RISK_OFFICER, Role.BRANCH_MANAGER, Role.HEAD_OFFICE}
 
 
 def _alert_for(user, alert_id: int) -> Alert:
@@ -86,10 +87,13 @@ def alert_resolve(*, user, alert_id: int, note: str) -> Alert:
     return _move(alert, expected={Alert.Status.CONTACTED}, to=Alert.Status.RESOLVED, user=user, note=note.strip())
 
 
-def _branch_risk_officer(alert: Alert):
-
-    return (StaffProfile.objects.filter(branch_id=alert.client.branch_id, role="risk_officer")
-            .order_by("staff_code").first())
+def _branch_risk_officer(alert: Alert) -> StaffProfile | None:
+    """R5's fallback for one alert (sql.R5_BRANCH_RISK_OFFICERS)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM ({sql.R5_BRANCH_RISK_OFFICERS}) AS officer WHERE branch_id = %s",
+                       [alert.client.branch_id])
+        row = cursor.fetchone()
+    return StaffProfile.objects.get(pk=row[0]) if row else None
 
 
 @transaction.atomic
@@ -106,13 +110,13 @@ def alert_escalate(*, user, alert_id: int, note: str = "") -> Alert:
     return alert
 
 
-ESCALATE_OVERDUE = """
-WITH overdue AS (
+ESCALATE_OVERDUE = f"""
+WITH officers AS ({sql.R5_BRANCH_RISK_OFFICERS}
+), overdue AS (
     UPDATE risk_alert AS alert SET escalated = true,
-        assigned_to_id = coalesce((SELECT officer.id FROM clients_staffprofile officer
+        assigned_to_id = coalesce((SELECT officer.id FROM officers officer
                                    JOIN clients_client client ON client.branch_id = officer.branch_id
-                                   WHERE client.id = alert.client_id AND officer.role = 'risk_officer'
-                                   ORDER BY officer.staff_code LIMIT 1), alert.assigned_to_id)
+                                   WHERE client.id = alert.client_id), alert.assigned_to_id)
     WHERE alert.status IN ('open', 'acknowledged') AND NOT alert.escalated AND alert.due_at < %(now)s
     RETURNING alert.id
 )

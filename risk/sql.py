@@ -1,16 +1,48 @@
 """Set-based risk SQL (STYLE.md 3). One INSERT … SELECT raises every alert of a closed trade date."""
 
-# R1: risk degree = margin ÷ balance. Balance ≤ 0 with margin > 0 counts as above every threshold (NULL degree,
-# flagged `unbounded`); no margin means no risk.
+from clients.roles import Role
+
+
+def r1_risk_degree(margin: str, balance: str) -> str:
+    """R1, written once: risk degree = margin ÷ balance (company rates; the exchange's with exchange_margin).
+    Balance ≤ 0 with margin > 0 has no finite degree (NULL): above every threshold. No margin, no risk (0)."""
+    return f"(CASE WHEN {balance} > 0 THEN {margin} / {balance} WHEN {margin} = 0 THEN 0 END)"
+
+
+def r1_at_or_above(ratio: str, margin: str, balance: str) -> str:
+    """R1 against a threshold ratio, compared exactly (margin ≥ ratio × balance), never through the degree rounded
+    for display: 79,999.99 of margin on 100,000 of equity is below eighty per cent. Balance ≤ 0 with margin > 0 is
+    above every threshold."""
+    return f"(({balance} > 0 AND {margin} >= {ratio} * {balance}) OR ({balance} <= 0 AND {margin} > 0))"
+
+
+# R5, written once: an alert without an advisor, and an escalated one, goes to the branch's risk officer (the first
+# by staff code). A derived table of (branch_id, id).
+R5_BRANCH_RISK_OFFICERS = f"""
+    SELECT DISTINCT ON (branch_id) branch_id, id FROM clients_staffprofile
+    WHERE role = '{Role.RISK_OFFICER.value}' ORDER BY branch_id, staff_code"""
+
+# R8, written once: each client's approved per-client thresholds in force (the highest approved version).
+R8_CLIENT_THRESHOLDS_IN_FORCE = """
+    SELECT DISTINCT ON (client_id) * FROM risk_clientriskthresholds
+    WHERE approved_at IS NOT NULL ORDER BY client_id, version DESC"""
+# …and the thresholds that apply to one statement `s`: the client's own where set, else the firm-wide ones.
+R8_THRESHOLDS_FOR_STATEMENT = """
+LEFT JOIN client_thresholds AS own ON own.client_id = {statement}.client_id
+CROSS JOIN LATERAL (SELECT coalesce(own.warning_ratio, firm.warning_ratio) AS warning_ratio,
+                           coalesce(own.margin_call_ratio, firm.margin_call_ratio) AS margin_call_ratio,
+                           coalesce(own.large_fund_movement, firm.large_fund_movement) AS large_fund_movement,
+                           coalesce(own.large_loss, firm.large_loss) AS large_loss) AS thresholds"""
+
+# R1: risk degree (r1_risk_degree, r1_at_or_above above).
 # R2: the six kinds, with thresholds from risk_riskthresholdset (R8). 以上 includes, 超过 excludes.
 # R5: assigned to the client's advisor, else the branch's risk officer. R6: contact due within 60 minutes for
 # margin_call / negative_equity / forced_liquidation, otherwise by the end of the next trading day.
-RAISE_ALERTS = """
+RAISE_ALERTS = f"""
 WITH firm AS (
     SELECT * FROM risk_riskthresholdset WHERE id = %(thresholds_id)s
 ), client_thresholds AS (                     -- R8: the approved per-client version in force, where there is one
-    SELECT DISTINCT ON (client_id) * FROM risk_clientriskthresholds
-    WHERE approved_at IS NOT NULL ORDER BY client_id, version DESC
+    {R8_CLIENT_THRESHOLDS_IN_FORCE}
 ), loosest AS (                             -- the lowest bar of any threshold in force, firm-wide or per client
     SELECT least(firm.warning_ratio, min(own.warning_ratio)) AS warning_ratio,
            least(firm.large_fund_movement, min(own.large_fund_movement)) AS large_fund_movement,
@@ -20,19 +52,16 @@ WITH firm AS (
 ), day AS (                                   -- only statements that can raise some alert go on to the rules
     SELECT s.client_id, s.balance, s.margin, s.deposit, s.withdrawal, s.close_profit, s.position_profit,
            s.commission, s.margin_call, s.forced_liquidation,
-           CASE WHEN s.balance > 0 THEN round(s.margin / s.balance, 4) WHEN s.margin = 0 THEN 0 END AS risk_degree,
-           CASE WHEN s.balance > 0 THEN round(coalesce(s.exchange_margin, 0) / s.balance, 4)
-                WHEN coalesce(s.exchange_margin, 0) = 0 THEN 0 END AS exchange_risk_degree,
-           (s.balance <= 0 AND s.margin > 0) AS unbounded
+           round({r1_risk_degree("s.margin", "s.balance")}, 4) AS risk_degree,
+           round({r1_risk_degree("coalesce(s.exchange_margin, 0)", "s.balance")}, 4) AS exchange_risk_degree
     FROM settlement_dailystatement s CROSS JOIN loosest
     WHERE s.trade_date = %(trade_date)s
       AND (s.margin_call OR s.forced_liquidation OR s.balance <= 0
            OR s.margin >= loosest.warning_ratio * s.balance
            OR s.deposit + s.withdrawal > loosest.large_fund_movement
            OR s.close_profit + s.position_profit - s.commission <= -loosest.large_loss)
-), officers AS (                              -- R5 fallback: each branch's risk officer (first by staff code)
-    SELECT DISTINCT ON (branch_id) branch_id, id FROM clients_staffprofile
-    WHERE role = 'risk_officer' ORDER BY branch_id, staff_code
+), officers AS (                              -- R5 fallback: each branch's risk officer
+    {R5_BRANCH_RISK_OFFICERS}
 ), next_trading_day AS (
     SELECT min(date) AS date FROM settlement_tradingday WHERE is_trading_day AND date > %(trade_date)s
 )
@@ -50,18 +79,12 @@ FROM day
 JOIN clients_client client ON client.id = day.client_id
 LEFT JOIN officers AS officer ON officer.branch_id = client.branch_id
 CROSS JOIN firm
-LEFT JOIN client_thresholds AS own ON own.client_id = day.client_id
-CROSS JOIN LATERAL (SELECT coalesce(own.warning_ratio, firm.warning_ratio) AS warning_ratio,
-                           coalesce(own.margin_call_ratio, firm.margin_call_ratio) AS margin_call_ratio,
-                           coalesce(own.large_fund_movement, firm.large_fund_movement) AS large_fund_movement,
-                           coalesce(own.large_loss, firm.large_loss) AS large_loss) AS thresholds
+{R8_THRESHOLDS_FOR_STATEMENT.format(statement="day")}
 CROSS JOIN LATERAL (VALUES
-    -- Compared exactly (margin against ratio × balance), never through the rounded degree stored for display:
-    -- 79,999.99 of margin on 100,000 of equity is below eighty per cent.
-    ('risk_warning', 'low', day.balance > 0 AND day.margin >= thresholds.warning_ratio * day.balance
-                            AND day.margin < thresholds.margin_call_ratio * day.balance),
-    ('margin_call', 'high', day.unbounded OR (day.balance > 0 AND day.margin >= thresholds.margin_call_ratio
-                                              * day.balance) OR day.margin_call),
+    ('risk_warning', 'low', {r1_at_or_above("thresholds.warning_ratio", "day.margin", "day.balance")}
+                            AND NOT {r1_at_or_above("thresholds.margin_call_ratio", "day.margin", "day.balance")}),
+    ('margin_call', 'high', {r1_at_or_above("thresholds.margin_call_ratio", "day.margin", "day.balance")}
+                            OR day.margin_call),
     ('forced_liquidation', 'high', day.forced_liquidation),
     ('negative_equity', 'critical', day.balance < 0),
     ('large_fund_movement', 'medium', day.deposit + day.withdrawal > thresholds.large_fund_movement),
@@ -122,9 +145,9 @@ WHERE entry.ended_on IS NULL AND entry.reason <> 'manual'
 
 # R4 for a month: margin calls / forced liquidations in the trailing 3 months; the client's average risk degree
 # over its days holding positions against the firm-wide average of clients holding positions.
-RISK_LEVELS = """
+RISK_LEVELS = f"""
 WITH degrees AS (
-    SELECT client_id, avg(margin / balance) AS average
+    SELECT client_id, avg({r1_risk_degree("margin", "balance")}) AS average
     FROM settlement_dailystatement
     WHERE trade_date >= %(month)s AND trade_date < %(next_month)s AND position_volume > 0 AND balance > 0
     GROUP BY client_id
@@ -153,3 +176,21 @@ ON CONFLICT (client_id, month) DO UPDATE SET
     average_risk_degree = EXCLUDED.average_risk_degree,
     firm_average_risk_degree = EXCLUDED.firm_average_risk_degree, computed_at = EXCLUDED.computed_at
 """
+
+
+# The risk dashboard (issue 5): how many of the scoped clients' statements of a day stand at or above each
+# threshold, each client against its own thresholds in force (R8) and R1 as the alerts apply it. The clients are
+# a subquery built by Client.objects.visible_to (domain O), given in {clients}; parameters are positional.
+ABOVE_THRESHOLDS = f"""
+WITH firm AS (
+    SELECT * FROM risk_riskthresholdset WHERE id = %s
+), client_thresholds AS ({R8_CLIENT_THRESHOLDS_IN_FORCE}
+)
+SELECT count(*) FILTER (WHERE {r1_at_or_above("thresholds.warning_ratio", "s.margin", "s.balance")}),
+       count(*) FILTER (WHERE {r1_at_or_above("thresholds.margin_call_ratio", "s.margin", "s.balance")}),
+       count(*) FILTER (WHERE s.balance < 0)
+FROM settlement_dailystatement s CROSS JOIN firm
+{R8_THRESHOLDS_FOR_STATEMENT.format(statement="s")}
+WHERE s.trade_date = %s AND s.client_id IN ({{clients}})
+"""
+

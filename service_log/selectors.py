@@ -43,7 +43,7 @@ def contact_plans(clients, today: datetime.date):
 def workbench(user, today: datetime.date | None = None) -> dict:
     today = today or timezone.localdate()
     now = timezone.now()
-    clients = Client.objects.visible_to(user).filter(closed_on__isnull=True)
+    clients = Client.objects.visible_to(user).open()
 
     alerts = (Alert.objects.visible_to(user).exclude(status=Alert.Status.RESOLVED)
               .select_related("client").order_by("due_at"))
@@ -144,7 +144,7 @@ def service_dashboard(user, today: datetime.date | None = None) -> dict:
     complaints by state and cause (S7), satisfaction trend by month (S8). Scoped (O)."""
     today = today or timezone.localdate()
     week_start = today - datetime.timedelta(days=today.weekday())
-    open_clients = Client.objects.visible_to(user).filter(closed_on__isnull=True)
+    open_clients = Client.objects.visible_to(user).open()
     planned, minimum_of = contact_plans(open_clients, today)
     planned = planned.values("pk", "current_tier", "on_key_monitoring", "outbound_this_week", "branch__code",
                              "advisor__full_name")

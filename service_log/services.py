@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client, StaffProfile
+from clients.roles import Role
 from clients.scoping import staff_profile_of
 from core.errors import DomainError
 from core.owed import queue_after_commit, work_owe
@@ -188,7 +189,7 @@ def complaints_escalate_late() -> int:
             Complaint.Status.RECEIVED, Complaint.Status.ACKNOWLEDGED])).select_related("client")
     count = 0
     for complaint in late:
-        managers = StaffProfile.objects.filter(branch_id=complaint.client.branch_id, role="branch_manager")
+        managers = StaffProfile.objects.filter(branch_id=complaint.client.branch_id, role=Role.BRANCH_MANAGER)
         for manager in managers.select_related("user"):
             notification_create(user=manager.user, text=f"投诉超时：{complaint}",
                                 link=reverse("admin:service_log_complaint_change", args=[complaint.pk]))
@@ -215,8 +216,8 @@ def welcome_messages_send(client_ids: list[int]) -> int:
 def birthday_greetings_send(today=None) -> int:
     """S5: VIP clients (current tier) born on this day, opted in to such messages (S9), once a day."""
     today = today or timezone.localdate()
-    born_today = (with_current_tier(Client.objects.all(), today)
-                  .filter(current_tier__in=VIP_TIERS, marketing_opt_in=True, closed_on__isnull=True,
+    born_today = (with_current_tier(Client.objects.open(), today)
+                  .filter(current_tier__in=VIP_TIERS, marketing_opt_in=True,
                           birth_date__month=today.month, birth_date__day=today.day)
                   .exclude(sms__template__code="birthday", sms__sent_on=today))
     sent = 0
@@ -281,7 +282,7 @@ def broadcast_send(broadcast_id: int) -> int:
     Consent is checked now, at sending time: an opt-out takes effect at once (S9)."""
     broadcast = Broadcast.objects.get(pk=broadcast_id)
     sender = get_user_model().objects.get(pk=broadcast.created_by_id)
-    recipients = (Client.objects.visible_to(sender).filter(marketing_opt_in=True, closed_on__isnull=True)
+    recipients = (Client.objects.visible_to(sender).open().filter(marketing_opt_in=True)
                   .exclude(phone_ciphertext="").exclude(sms__broadcast=broadcast))
     for client in recipients.iterator():
         sms_send(client=client, template_code="daily_info", context={"text": broadcast.text}, broadcast=broadcast)
@@ -300,7 +301,7 @@ def holiday_greetings_send(today=None) -> int:
     if day is None or not day.note or (previous is not None and previous.note == day.note):
         return 0
     recipients = (in_current_tiers(Client.objects.all(), VIP_TIERS, today)
-                  .filter(marketing_opt_in=True, closed_on__isnull=True)
+                  .open().filter(marketing_opt_in=True)
                   .exclude(sms__template__code="holiday", sms__sent_on=today))
     return sum(sms_send(client=client, template_code="holiday", context={"holiday": day.note}, sent_on=today).status
                == SmsDelivery.Status.SENT for client in recipients)

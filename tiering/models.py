@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from clients.scoping import ClientScopedQuerySet
+from core.approvals import VersionedQuerySet
 
 
 class Tier(models.TextChoices):
@@ -49,6 +50,8 @@ class TierPolicy(models.Model):
                                     related_name="+", verbose_name=_("approved by"))
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tier policy")

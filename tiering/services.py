@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from clients.models import Client
+from clients.roles import Role
 from clients.scoping import sees_everything, staff_profile_of
 from core.approvals import draft_save, second_person_approve
 from core.dates import add_months
@@ -20,7 +21,7 @@ from tiering.models import Tier, TierAssignment, TierOverride, TierPolicy
 
 
 def policy_in_force() -> TierPolicy:
-    policy = TierPolicy.objects.filter(approved_at__isnull=False).order_by("-version").first()
+    policy = TierPolicy.objects.in_force()
     if policy is None:
         raise DomainError("No approved tier policy (T10).", code="no_policy")
     return policy
@@ -149,7 +150,7 @@ def tier_policy_approve(*, policy: TierPolicy, user) -> TierPolicy:
                                  approver_is_head_office=sees_everything(user), permission="tiering.change_tierpolicy")
 
 
-MANAGER_ROLES = {"branch_manager", "head_office"}
+MANAGER_ROLES = {Role.BRANCH_MANAGER, Role.HEAD_OFFICE}
 
 
 @transaction.atomic
