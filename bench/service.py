@@ -23,8 +23,14 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.contrib.auth import get_user_model
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.test import Client
+
+from clients.models import Branch, StaffProfile
+from clients.roles import Role
+from clients.services import staff_profile_save
 
 NAME = "futcrm_bench_service"
 
@@ -41,11 +47,7 @@ def fresh_database() -> None:
 
 
 def populate(clients: int) -> dict:
-    from django.contrib.auth import get_user_model
 
-    from clients.models import Branch, StaffProfile
-    from clients.roles import Role
-    from clients.services import staff_profile_save
 
     branches = [Branch.objects.create(code=f"S{n}", name=f"营业部{n}") for n in range(5)]
     users = {}
@@ -105,7 +107,6 @@ def populate(clients: int) -> dict:
 
 
 def median_ms(user, path: str) -> float:
-    from django.test import Client
 
     browser = Client()
     browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
@@ -121,8 +122,11 @@ def median_ms(user, path: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--smoke", action="store_true",
+                        help="a size that runs in seconds: the test suite runs it so the benchmark cannot rot")
     arguments = parser.parse_args()
-    from clients.roles import Role
+    if arguments.smoke:
+        arguments.clients = 1_000
 
     fresh_database()
     data = populate(arguments.clients)

@@ -2,7 +2,7 @@
 """Benchmark (issue 3): a full day of 1,000,000 statements pushed over HTTP in 50,000-row JSON requests to the
 web process (gunicorn), against a plain COPY of the same rows into the same table, in the same run.
 
-    .venv/bin/python bench/statements_ingest.py [--accounts 1000000] [--connections 2]
+    .venv/bin/python bench/statements_ingest.py [--accounts 1000000] [--connections 2] [--smoke]
 
 Uses its own embedded PostgreSQL and Redis under .data/bench (or DATABASE_URL / REDIS_URL when set). Prints the
 rows/s of both, their ratio, and the peak resident memory of the web workers."""
@@ -32,10 +32,14 @@ import django  # noqa: E402
 
 django.setup()
 
+import psutil
 from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from futcrm.management.commands.devstack import _database_url  # noqa: E402
+
+from core.env import database_url  # noqa: E402
+from settlement.services import api_token_issue
 
 INGEST_DATE = "2026-09-18"  # separate, empty monthly partitions for the two loads
 COPY_DATE = "2026-10-20"
@@ -103,9 +107,7 @@ def prepare_database(accounts: int) -> str:
             cursor.execute("DELETE FROM settlement_settlementday WHERE trade_date = %s", [day])
         cursor.execute("VACUUM ANALYZE clients_client")
         cursor.execute("DELETE FROM settlement_apitoken WHERE name = 'bench'")
-    from django.contrib.auth import get_user_model
 
-    from settlement.services import api_token_issue
 
     user, _ = get_user_model().objects.get_or_create(username="bench-settlement")
     return api_token_issue(name="bench", scopes=["settlement:write"], user=user)[1]
@@ -134,7 +136,7 @@ def free_port() -> int:
 
 
 def start_web(port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL}
+    env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict), "REDIS_URL": settings.REDIS_URL}
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "futcrm.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--timeout", "600", "--log-level", "warning"],
@@ -167,8 +169,6 @@ def peak_memory_mb(master: subprocess.Popen) -> float:
 
 def cpu_seconds() -> dict[str, float]:
     """CPU time so far of the web processes and of the PostgreSQL server processes (psutil comes with pgserver)."""
-    import psutil
-
     totals = {"web": 0.0, "postgres": 0.0, "bench client": 0.0}
     for process in psutil.process_iter(["name", "cmdline", "cpu_times"]):
         command = " ".join(process.info["cmdline"] or [])
@@ -222,7 +222,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=2, help="concurrent pushes (and gunicorn workers)")
     parser.add_argument("--all-active", action="store_true",
                         help="every account trades and holds a position (close to the old data, for comparison)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a size that runs in seconds: the test suite runs it so the benchmark cannot rot")
     arguments = parser.parse_args()
+    if arguments.smoke:
+        arguments.accounts, arguments.connections = 2_000, 1
 
     token = prepare_database(arguments.accounts)
     print(f"generating {arguments.accounts:,} statements …", flush=True)

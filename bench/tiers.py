@@ -11,7 +11,7 @@ nightly job finds them; adding one day is timed too, since that cost moved to th
 the clients also have statements for N months before the window, which T6/T7 look back through ("traded" / "open
 position" within the year).
 
-    .venv/bin/python bench/tiers.py [--sizes 10000 30000 100000] [--history-months 9]
+    .venv/bin/python bench/tiers.py [--sizes 10000 30000 100000] [--history-months 9] [--smoke]
 
 Each size gets a fresh database on the benchmark's own embedded PostgreSQL (.data/bench)."""
 
@@ -34,8 +34,18 @@ django.setup()
 
 import datetime  # noqa: E402
 
+from django.contrib.auth import get_user_model
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.test import Client
+
+from clients.models import Branch, StaffProfile
+from clients.roles import Role
+from clients.services import staff_profile_save
+from core.dates import add_months
+from settlement.models import SettlementDay, TradingDay
+from settlement.services import statement_month_totals
+from tiering.services import tiers_recalculate
 
 MONTH = datetime.date(2026, 10, 1)
 MONTH_END = datetime.date(2026, 10, 31)
@@ -102,7 +112,6 @@ def populate(clients: int, history_months: int = 0) -> int:
             WHERE day.is_trading_day AND day.date BETWEEN %s AND %s AND (c.id %% 10 <> 0 OR day.date > %s)""",
                        [MONTH, MONTH_END, datetime.date(2026, 10, 20)])
         if history_months:  # months before the window, which T6/T7 look back through (a year): same levels
-            from core.dates import add_months
 
             window_start = add_months(MONTH, -2)
             for month in (add_months(window_start, -offset) for offset in range(history_months, 0, -1)):
@@ -144,9 +153,6 @@ CASES = ["first run", "every row changed", "nothing changed"]
 
 
 def measure(clients: int, history_months: int = 0) -> dict:
-    from settlement.models import SettlementDay, TradingDay
-    from settlement.services import statement_month_totals
-    from tiering.services import tiers_recalculate
 
     use_database(f"futcrm_bench_tiers_{clients}")
     rows = populate(clients, history_months)
@@ -201,13 +207,6 @@ def measure(clients: int, history_months: int = 0) -> dict:
 def dashboard_median(clients: int, role: str) -> float:
     """12 months of assignments for `clients` clients; median of 20 dashboard requests by `role` (the branch
     manager's branch holds every client, so its scoped queries cover all of them too)."""
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    from clients.models import StaffProfile
-    from clients.roles import Role
-    from clients.services import staff_profile_save
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(DISTINCT month) FROM tiering_tierassignment")
         if cursor.fetchone()[0] < 12:
@@ -221,7 +220,6 @@ def dashboard_median(clients: int, role: str) -> float:
                 FROM tiering_tierassignment a CROSS JOIN generate_series(1, 11) AS m
                 WHERE a.month = %s ON CONFLICT DO NOTHING""", [MONTH, MONTH])
             cursor.execute("VACUUM ANALYZE tiering_tierassignment")
-    from clients.models import Branch
 
     user, created = get_user_model().objects.get_or_create(username=f"bench-{role}")
     if created:
@@ -244,7 +242,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
     parser.add_argument("--history-months", type=int, default=0,
                         help="statements for this many months before the window (T6/T7 look back a year)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a size that runs in seconds: the test suite runs it so the benchmark cannot rot")
     arguments = parser.parse_args()
+    if arguments.smoke:
+        arguments.sizes = [300]
     print("recalculation of one month, best of 3, against a GROUP BY of the same two averages as PostgreSQL plans "
           "it; target ≤ 1.30; "
           f"history before the window: {arguments.history_months} months")
@@ -268,7 +270,6 @@ def main() -> None:
         per_client = (large_time - small_time) / (large - small)
         print(f"growth (month totals, every row changed): {per_client * 1e6:.2f} µs per extra client; projected "
               f"for 1,000,000 clients: {large_time + per_client * (1_000_000 - large):.1f} s")
-    from clients.roles import Role
 
     for role in (Role.HEAD_OFFICE, Role.BRANCH_MANAGER):
         median = dashboard_median(arguments.sizes[-1], role)

@@ -1,0 +1,59 @@
+"""Benchmarks are code too (STYLE.md 15, issue 12 item 6): each bench/*.py runs at its --smoke size here, on the
+suite's PostgreSQL and Redis, so an import or schema change that breaks one fails CI. No figure is asserted: the
+figures are read from full runs (README)."""
+
+import os
+import subprocess
+import sys
+
+import psycopg2
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from core.env import database_url
+
+SMOKE_DATABASE = "futcrm_bench_smoke"
+
+
+@pytest.fixture(scope="module")
+def bench_env(django_db_blocker):
+    """The benchmarks' own database on the suite's server (they create their per-size databases beside it)."""
+    with django_db_blocker.unblock():
+        params = connection.get_connection_params()
+    admin = psycopg2.connect(**{**params, "dbname": "postgres"})
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{SMOKE_DATABASE}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{SMOKE_DATABASE}"')
+    admin.close()
+    environment = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    environment.update(
+        FUTCRM_ENV="development", DATABASE_URL=database_url({**connection.settings_dict, "NAME": SMOKE_DATABASE}),
+        REDIS_URL=settings.REDIS_URL, DJANGO_LOG_LEVEL="WARNING",
+    )
+    return environment
+
+
+def run_bench(name: str, env: dict) -> str:
+    result = subprocess.run([sys.executable, f"bench/{name}.py", "--smoke"], cwd=settings.BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    return result.stdout
+
+
+def test_the_ingest_benchmark_runs_and_then_the_risk_benchmark_on_its_day(bench_env):
+    ingest = run_bench("statements_ingest", bench_env)
+    assert "statements ingest, 2,000 rows" in ingest and "ratio to COPY" in ingest
+    risk = run_bench("risk_evaluation", bench_env)
+    assert "risk evaluation of 2,000 statements" in risk and "ratio" in risk
+
+
+def test_the_tier_benchmark_runs(bench_env):
+    output = run_bench("tiers", bench_env)
+    assert "300 clients" in output and "dashboard at 300 clients" in output
+
+
+def test_the_service_benchmark_runs(bench_env):
+    output = run_bench("service", bench_env)
+    assert "1,000 clients" in output and "workbench, an advisor" in output
