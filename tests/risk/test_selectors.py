@@ -9,7 +9,7 @@ from django.urls import reverse
 from clients.roles import Role
 from risk.services import client_risk_thresholds_approve, client_risk_thresholds_propose
 from settlement.models import SettlementDay
-from tests.test_risk_alerts import DAY, statement
+from tests.risk.test_sql import DAY, statement
 
 
 def above(world, login):

@@ -4,9 +4,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 
 from clients.roles import Role
+from core.errors import DomainError
 from risk.models import Alert, KeyMonitoring, RiskLevel, RiskThresholdSet
 from risk.services import alerts_evaluate, key_monitoring_end, key_monitoring_update, risk_levels_compute
 from settlement.models import DailyStatement, TradingDay
@@ -77,9 +79,7 @@ def test_removing_by_hand_needs_a_reason_and_the_scope(world):
     entry = KeyMonitoring.objects.create(client=world["clients"]["own"], reason="manual",
                                          started_on=datetime.date(2026, 11, 2),
                                          last_trigger_on=datetime.date(2026, 11, 2))
-    from django.core.exceptions import PermissionDenied
 
-    from core.errors import DomainError
 
     with pytest.raises(DomainError):
         key_monitoring_end(user=world["staff"][Role.RISK_OFFICER].user, entry_id=entry.pk, note=" ")

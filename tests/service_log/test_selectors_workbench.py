@@ -10,7 +10,8 @@ from clients.models import ClientArchive
 from clients.roles import Role
 from risk.models import Alert, KeyMonitoring, RiskThresholdSet
 from service_log.models import ContactRecord
-from tests.test_tiers import OCTOBER, close, statements
+from service_log.selectors import workbench
+from tests.tiering.test_services import OCTOBER, close, statements
 from tiering.services import tiers_recalculate
 
 TODAY = datetime.date(2026, 11, 25)  # a Wednesday
@@ -27,7 +28,6 @@ def gold_clients(world):
 
 
 def test_vip_contact_plan_counts_outbound_contacts_this_week(gold_clients):
-    from service_log.selectors import workbench
 
     world = gold_clients
     own, advisor = world["clients"]["own"], world["staff"][Role.ADVISOR]
@@ -43,7 +43,6 @@ def test_vip_contact_plan_counts_outbound_contacts_this_week(gold_clients):
 
 
 def test_key_monitoring_puts_any_client_on_the_plan(world):
-    from service_log.selectors import workbench
 
     colleague = world["clients"]["colleague"]
     KeyMonitoring.objects.create(client=colleague, reason="large_loss", started_on=TODAY, last_trigger_on=TODAY)
@@ -53,7 +52,6 @@ def test_key_monitoring_puts_any_client_on_the_plan(world):
 
 
 def test_onboarding_calls_every_three_trading_days_until_the_first_trade(world):
-    from service_log.selectors import workbench
 
     own, advisor = world["clients"]["own"], world["staff"][Role.ADVISOR]
     assert own not in workbench(advisor.user, TODAY)["onboarding"]  # opened in 2024: dormancy, not onboarding
@@ -75,7 +73,6 @@ def test_vip_archives_and_follow_ups_and_alerts(gold_clients, login):
     now = timezone.now()
     Alert.objects.create(client=own, trade_date=TODAY, kind="margin_call", severity="high",
                          thresholds=RiskThresholdSet.objects.get(), raised_at=now, due_at=now)
-    from service_log.selectors import workbench
 
     work = workbench(advisor.user, TODAY)
     assert work["incomplete_archives"] == [own]

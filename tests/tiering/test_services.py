@@ -2,19 +2,26 @@
 the dormant conditions one by one, provisional/final, changes, policy approval, and the read endpoint."""
 
 import datetime
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import OperationalError, connection
+from django.db import connection as main_connection
 
+from clients.models import Client
 from clients.roles import Role
 from core.errors import DomainError
+from settlement import sql as settlement_sql
 from settlement.models import DailyStatement, SettlementDay, TradingDay
 from settlement.services import statement_month_totals
+from tests.conftest import VISIBLE
 from tests.factories import BranchFactory, ClientFactory, make_staff
+from tiering import sql
 from tiering.models import TierAssignment, TierChange, TierPolicy
-from tiering.services import tier_policy_approve, tiers_recalculate
+from tiering.selectors import with_current_tier
+from tiering.services import tier_override_approve, tier_override_request, tier_policy_approve, tiers_recalculate
 
 OCTOBER = datetime.date(2026, 10, 1)
 SEPTEMBER = datetime.date(2026, 9, 1)
@@ -163,7 +170,6 @@ def test_closed_accounts(branch):
 
 class TestDormantConditions:
     """T7: all four must hold; break each one alone."""
-
     def run(self, client, **statement_options):
         statements(client, OCTOBER, "500.00", **statement_options)
         close(OCTOBER)
@@ -228,8 +234,6 @@ def test_closed_days_in_the_month_totals_are_not_read_again_from_their_statement
 def test_a_one_month_window_is_read_as_it_stands_in_the_totals_only_when_all_its_days_are_there(branch):
     """T2/T3 fast path (tiering/sql.py SUMS_ONE_MONTH): with one day of the window still read from its statements
     the sums add both parts up; once every day is in the month totals the month's row is the sum. Same tiers."""
-    from tiering import sql
-
     client = new_client(branch)
     statements(client, OCTOBER, "1000000.00", commission_total="10000.00", last_balance="999999.99")
     *first_days, last_day = days_of(OCTOBER)
@@ -261,13 +265,6 @@ def test_a_one_month_window_is_read_as_it_stands_in_the_totals_only_when_all_its
 def test_a_close_waits_while_a_recalculation_runs():
     """The engine reads the closed days, the month totals and the statements as of one moment: a close (or reopen)
     that would change them waits for it (settlement.sql.LOCK_MONTH_TOTALS)."""
-    import threading
-
-    from django.db import OperationalError
-    from django.db import connection as main_connection
-
-    from settlement import sql as settlement_sql
-
     client = new_client(BranchFactory(code="T02"))
     statements(client, OCTOBER, "600000.00")
     day = days_of(OCTOBER)[0]
@@ -275,7 +272,6 @@ def test_a_close_waits_while_a_recalculation_runs():
     outcome = []
 
     def close_meanwhile():
-        from django.db import connection
 
         try:
             with connection.cursor() as cursor:
@@ -418,8 +414,6 @@ def test_statements_after_the_sums_are_planned_without_nested_loops(branch):
     """tiering/sql.py JOIN_PLAN: tier_results has no statistics, so the T12 filters are estimated at one row; a
     nested loop over the real rows took 28 s and 93 s at 100,000 clients. They are hash joins whatever the estimate.
     (RESULTS keeps its nested loops over the one-row policy: a cross join has no other plan.)"""
-    from tiering import sql
-
     riser = new_client(branch)
     statements(riser, SEPTEMBER, "1000000.00")
     statements(riser, OCTOBER, "5000000.00")
@@ -462,7 +456,6 @@ def test_tiers_endpoint_is_scoped_and_filtered(world, login, role):
         statements(client, OCTOBER, "1000000.00")
     close(OCTOBER)
     tiers_recalculate(OCTOBER)
-    from tests.conftest import VISIBLE
 
     response = login(world["staff"][role]).get("/api/v1/tiers/", {"month": "2026-10", "tier": "gold"})
     assert response.status_code == 200
@@ -488,7 +481,6 @@ def test_clients_endpoint_filters_by_current_tier(world, login):
 
 class TestOverrides:
     """T11: by hand, for a period, with a reason, approved by a second person; shown beside the computed tier."""
-
     def setup(self, world):
         own = world["clients"]["own"]
         statements(own, OCTOBER, "1000000.00")
@@ -497,9 +489,6 @@ class TestOverrides:
         return own
 
     def test_requested_approved_and_in_force_beside_the_history(self, world):
-        from clients.models import Client
-        from tiering.selectors import with_current_tier
-        from tiering.services import tier_override_approve, tier_override_request
 
         own = self.setup(world)
         manager = world["staff"][Role.BRANCH_MANAGER].user
@@ -517,7 +506,6 @@ class TestOverrides:
         assert expired.current_tier == "gold"
 
     def test_the_requester_cannot_approve_and_an_advisor_cannot_request(self, world):
-        from tiering.services import tier_override_approve, tier_override_request
 
         own = self.setup(world)
         head_office = world["staff"][Role.HEAD_OFFICE].user

@@ -9,7 +9,11 @@ import sys
 import threading
 import time
 
+import psycopg2
 import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.db import connection
 
 from clients.models import Client
@@ -18,15 +22,15 @@ from core.jobs import _lock_id, job_run
 from core.models import JobRun
 from futcrm.celery import app
 from tests.factories import BranchFactory, ClientFactory
-from tests.test_tiers import OCTOBER, close, statements
+from tests.tiering.test_services import OCTOBER, close, statements
 from tiering.models import TierAssignment
+from tiering.services import tiers_recalculate
 from tiering.tasks import recalculate_tiers_for_month
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_a_real_worker_recalculates_a_month_under_a_job_record():
-    from celery.contrib.testing.worker import start_worker
 
     client = ClientFactory(branch=BranchFactory(), opened_on=datetime.date(2020, 1, 6))
     statements(client, OCTOBER, "1000000.00")
@@ -78,7 +82,6 @@ def test_a_failing_run_keeps_the_previous_results_and_records_the_error():
     before = list(TierAssignment.objects.values_list("client", "tier", "computed_at"))
 
     def work(progress):
-        from tiering.services import tiers_recalculate
 
         progress("assign", 20)
         tiers_recalculate(OCTOBER)
@@ -104,10 +107,6 @@ def _wait_for(condition, what: str, seconds: float = 60):
 def test_a_worker_killed_mid_run_leaves_the_previous_result_and_the_next_run_completes():
     """Issue 4 item 3, with a real kill: a worker process is SIGKILLed after it has written the month's new rows
     but before its run commits. The previous result stays as it was, and the next run completes."""
-    import psycopg2
-    import redis
-    from django.conf import settings
-
     first = ClientFactory(branch=BranchFactory(), opened_on=datetime.date(2020, 1, 6))
     second = ClientFactory(branch=first.branch, opened_on=datetime.date(2026, 11, 2))  # not yet a client in October
     statements(first, OCTOBER, "1000000.00")

@@ -1,11 +1,20 @@
 """Domain O permission matrix: for every role, what it can list, see and change — in the queryset, the admin
 (list, change page, history, reveal, autocomplete, actions) and the API — and that refusals change nothing."""
 
+import datetime
+
 import pytest
+from django.contrib import admin as django_admin
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client as Browser
+from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.models import Client, PiiAccessLog, StaffProfile
 from clients.roles import Role
+from core.admin_tools import ScopedAdminMixin
+from risk.models import Alert, RiskThresholdSet
 from tests.conftest import VISIBLE
 
 ROLES = list(VISIBLE)
@@ -14,8 +23,6 @@ ADMIN_ROLES = [role for role in ROLES if role != Role.SETTLEMENT_SYSTEM]
 
 def inline_management_forms(world) -> dict:
     """The management-form fields of every inline on the client page, as a browser would post them back."""
-    from django.test import Client as Browser
-
     browser = Browser()
     browser.force_login(world["staff"][Role.HEAD_OFFICE].user, backend="django.contrib.auth.backends.ModelBackend")
     page = browser.get(reverse("admin:clients_client_change", args=[world["clients"]["own"].pk]))
@@ -39,7 +46,6 @@ def test_queryset_scope(world, role):
 
 
 def test_anonymous_and_profileless_users_see_nothing(world, django_user_model):
-    from django.contrib.auth.models import AnonymousUser
 
     assert not Client.objects.visible_to(AnonymousUser()).exists()
     assert not Client.objects.visible_to(django_user_model.objects.create(username="nobody")).exists()
@@ -221,11 +227,8 @@ def test_history_version_page_is_scoped(world, login, role):
 
 @pytest.fixture
 def alerts(world):
-    import datetime
 
-    from django.utils import timezone
 
-    from risk.models import Alert, RiskThresholdSet
 
     thresholds = RiskThresholdSet.objects.get(version=1)
     now = timezone.now()
@@ -270,11 +273,6 @@ def test_settlement_pages_are_head_office_only(world, login, role, page):
 def test_every_admin_of_a_scoped_model_goes_through_visible_to(world):
     """Row scoping is enforced once, in querysets: any model whose manager has visible_to must be listed by an
     admin that uses it, so a new admin page cannot forget the scope."""
-    from django.contrib import admin as django_admin
-    from django.test import RequestFactory
-
-    from core.admin_tools import ScopedAdminMixin
-
     request = RequestFactory().get("/")
     request.user = world["staff"][Role.ADVISOR].user
     checked = []

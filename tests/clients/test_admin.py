@@ -1,10 +1,13 @@
 """The admin for service staff: Chinese by default, search, bounded counts, brute-force protection."""
 
+import polib
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from clients.models import Client
 from clients.roles import Role
 from core.admin_tools import COUNT_CAP, BoundedCountPaginator
 from tests.factories import PASSWORD, ClientFactory
@@ -23,8 +26,6 @@ def test_admin_speaks_chinese_by_default_and_english_when_chosen(world, login):
 
 
 def test_every_message_is_translated_and_compiled():
-    import polib
-    from django.conf import settings
 
     directory = settings.BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES"
     source, compiled = polib.pofile(str(directory / "django.po")), polib.mofile(str(directory / "django.mo"))
@@ -64,7 +65,6 @@ def test_change_page_shows_reveal_button_only_with_the_permission(world, login):
 
 
 def test_paginator_never_counts_past_the_cap(world):
-    from clients.models import Client
 
     paginator = BoundedCountPaginator(Client.objects.all(), 50)
     with CaptureQueriesContext(connection) as queries:

@@ -1,19 +1,25 @@
 """settlement-api.md: authentication, client master data push, settlement days (close, reopen, status)."""
 
 import datetime
+import importlib
+import io
 import json
 import re
 import threading
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import Client as HttpClient
+from django.utils import timezone
 
 from clients.models import Client
 from clients.roles import Role
+from futcrm.celery import app
 from risk.models import Alert
-from settlement.models import DailyStatement, SettlementDay, SettlementDayEvent, StatementMonth
+from settlement.models import ApiToken, DailyStatement, SettlementDay, SettlementDayEvent, StatementMonth
+from settlement.services import statement_month_totals
 from tests.factories import BranchFactory, ClientFactory, make_staff, valid_id_card
 from tests.settlement_helpers import TRADE_DATE, Api, statement_row, token_for
 
@@ -74,9 +80,7 @@ def test_a_logged_in_person_cannot_push_statements(setup, client):
 
 
 def test_revoked_token_is_401(setup):
-    from django.utils import timezone
 
-    from settlement.models import ApiToken
 
     ApiToken.objects.update(revoked_at=timezone.now())
     assert setup["api"].push([statement_row("8001")]).status_code == 401
@@ -85,7 +89,6 @@ def test_revoked_token_is_401(setup):
 def test_issue_api_token_prints_the_token_last_and_stores_only_a_hash(db, capsys):
     call_command("issue_api_token", "counter", "--scope", "settlement:write")
     token = capsys.readouterr().out.strip().splitlines()[-1]
-    from settlement.models import ApiToken
 
     record = ApiToken.objects.get(name="counter")
     assert token.startswith("fcrm_") and token not in record.token_hash
@@ -93,7 +96,6 @@ def test_issue_api_token_prints_the_token_last_and_stores_only_a_hash(db, capsys
 
 
 def test_issue_api_token_refuses_crm_read_without_a_user(db):
-    from django.core.management import CommandError
 
     with pytest.raises(CommandError, match="--user"):
         call_command("issue_api_token", "reader", "--scope", "crm:read")
@@ -183,7 +185,6 @@ def test_close_with_matching_totals_closes_and_queues_risk_evaluation(client):
         ClientFactory(account_no=account, branch=branch, advisor=advisor)
     api = Api(client, token_for(make_staff(Role.SETTLEMENT_SYSTEM, None, "SYS").user, "settlement:write"))
     totals = push_two(api)
-    from futcrm.celery import app
 
     app.conf.task_always_eager = True  # the task itself runs for real, in-process, after the commit
     try:
@@ -282,8 +283,6 @@ def test_status_of_a_day(setup):
 
 def push_concurrently(accounts: int, bodies: list[list[dict]]) -> list:
     """`accounts` clients 60000…; each body pushed by its own thread and HTTP client, all released together."""
-    from django.test import Client as HttpClient
-
     branch = BranchFactory(code="BJ01")
     for number in range(accounts):
         ClientFactory(account_no=f"6{number:04d}", branch=branch)
@@ -350,10 +349,6 @@ def test_openapi_schema_and_docs_are_served_without_a_cdn(setup, client):
 def test_the_migration_adds_the_days_closed_before_it_to_the_month_totals_as_a_close_would(setup):
     """settlement migration 0011: its backfill gives every day already closed the rows statement_month_totals
     gives a day at its close."""
-    import importlib
-
-    from settlement.services import statement_month_totals
-
     backfill = importlib.import_module("settlement.migrations.0011_month_totals").BACKFILL
     api = setup["api"]
     api.push([statement_row("8001", commission="12.50", trade_volume=2), statement_row("8002", position_volume=3)])
@@ -376,8 +371,6 @@ def test_the_migration_adds_the_days_closed_before_it_to_the_month_totals_as_a_c
 def test_add_to_month_totals_puts_closed_days_in_and_leaves_open_ones(setup):
     """manage.py add_to_month_totals: days closed without the totals (imported history) join them as a close
     would; an open day waits for its close; a second run finds nothing to do."""
-    import io
-
     api = setup["api"]
     api.push([statement_row("8001", trade_volume=1)])
     api.push([statement_row("8002")], trade_date="2026-11-19")

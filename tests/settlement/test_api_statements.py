@@ -5,10 +5,12 @@ import json
 import re
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from clients.roles import Role
-from settlement.models import DailyStatement, SettlementDay
+from settlement.models import DailyStatement, SettlementDay, TradingDay
+from settlement.services import StatementRow, json_batch
 from tests.factories import BranchFactory, ClientFactory, make_staff
 from tests.settlement_helpers import TRADE_DATE, Api, statement_row, token_for
 
@@ -126,7 +128,6 @@ def test_too_many_rows_is_413(api):
 
 
 def test_a_failing_row_in_a_full_50000_row_request_writes_nothing(api, django_db_blocker):
-    from django.db import connection
 
     with connection.cursor() as cursor:  # 50,000 plain clients, made in SQL for speed
         cursor.execute("""INSERT INTO clients_client (account_no, name, client_type, branch_id, opened_on, id_type,
@@ -151,8 +152,6 @@ def test_accounts_are_looked_up_by_index_even_when_the_statistics_say_clients_is
     it empty whatever it holds. With joins by hash and merge off (services.statements_ingest), a nested loop over a
     sequential scan of the clients then took 2–4 minutes for 50,000 rows (the full test suite hit it). Every
     statement that looks accounts up must probe the account index whatever the statistics say."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("UPDATE pg_class SET reltuples = 0, relpages = greatest(relpages, 100)"
                        " WHERE oid = 'clients_client'::regclass")
@@ -200,7 +199,6 @@ def test_trade_date_must_be_a_trading_day(api, trade_date, code):
 
 
 def test_future_trade_date_is_refused(api):
-    from settlement.models import TradingDay
 
     future = timezone.localdate() + datetime.timedelta(days=7)
     TradingDay.objects.update_or_create(date=future, defaults={"is_trading_day": True})
@@ -273,7 +271,6 @@ def test_idempotency_key_replays_a_stored_refusal_too(api):
 
 
 def test_statements_outside_the_pre_created_partitions_get_their_own(api):
-    from settlement.models import TradingDay
 
     old = datetime.date(2023, 6, 1)
     TradingDay.objects.create(date=old, is_trading_day=True)
@@ -282,7 +279,6 @@ def test_statements_outside_the_pre_created_partitions_get_their_own(api):
 
 
 def _statements_run_by(push) -> list[str]:
-    from django.db import connection
 
     executed = []
 
@@ -350,10 +346,6 @@ def test_a_row_with_the_right_number_of_fields_but_one_unknown_is_named(api):
 
 def test_a_push_for_a_month_without_a_partition_creates_it(api):
     """docs/statement-storage.md: partitions outside the migration's years are created on first use."""
-    from django.db import connection
-
-    from settlement.models import TradingDay
-
     TradingDay.objects.update_or_create(date=datetime.date(2023, 6, 1), defaults={"is_trading_day": True})
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass('settlement_dailystatement_202306')")
@@ -370,8 +362,6 @@ def test_a_push_for_a_month_without_a_partition_creates_it(api):
 def test_json_bodies_decode_as_typed_rows_and_anything_else_as_before(api):
     """services.json_batch: the usual body becomes StatementRow rows (msgspec, in C); one unknown field sends the
     whole body through json.loads, and both store the same figures."""
-    from settlement.services import StatementRow, json_batch
-
     body = {"trade_date": TRADE_DATE, "rows": [statement_row("8001", deposit="10.50")]}
     assert type(json_batch(json.dumps(body).encode()).json_rows[0]) is StatementRow
     body["rows"][0]["bonus"] = "1"

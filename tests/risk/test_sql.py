@@ -2,14 +2,22 @@
 
 import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.db import connection
 
 from clients.roles import Role
+from core.errors import DomainError
 from risk.models import Alert, RiskThresholdSet
-from risk.services import alerts_evaluate
+from risk.services import (
+    alerts_evaluate,
+    client_risk_thresholds_approve,
+    client_risk_thresholds_propose,
+    risk_thresholds_approve,
+)
 from settlement.models import DailyStatement, SettlementDay
 from tests.factories import BranchFactory, ClientFactory, make_staff
 
@@ -104,7 +112,6 @@ def test_assignment_and_deadlines(db):
     warning = Alert.objects.get(client=unadvised)
     assert call.assigned_to == advisor and warning.assigned_to == officer  # R5 fallback: branch risk officer
     assert call.due_at - call.raised_at == datetime.timedelta(minutes=60)
-    from zoneinfo import ZoneInfo
 
     assert warning.due_at == datetime.datetime(2026, 11, 24, 0, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert call.risk_degree == Decimal("1.0000")
@@ -123,9 +130,7 @@ def test_evaluate_risk_command_needs_a_closed_day(client_):
 
 class TestVersionedThresholds:
     """R8: firm-wide and per-client thresholds, versioned, in force only once a second person approves them."""
-
     def test_a_client_threshold_applies_once_approved_and_is_recorded_on_the_alert(self, world):
-        from risk.services import client_risk_thresholds_approve, client_risk_thresholds_propose
 
         own = world["clients"]["own"]
         risk_officer = world["staff"][Role.RISK_OFFICER].user
@@ -145,10 +150,7 @@ class TestVersionedThresholds:
         assert draft.version == 1
 
     def test_firm_thresholds_need_a_second_person(self, world):
-        from django.core.exceptions import PermissionDenied
 
-        from core.errors import DomainError
-        from risk.services import risk_thresholds_approve
 
         author = world["staff"][Role.HEAD_OFFICE].user
         draft = RiskThresholdSet.objects.create(version=2, warning_ratio=Decimal("0.7000"), author=author)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 
 from clients.models import StaffProfile
 from clients.roles import ROLE_PERMISSIONS, STAFF_ROLES, Role
@@ -34,7 +35,6 @@ def test_changing_a_role_moves_the_user_between_groups_and_admin_access():
 
 @pytest.mark.django_db
 def test_staff_outside_head_office_need_a_branch():
-    from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
         staff_profile_save(StaffProfile(user=UserFactory(), role=Role.ADVISOR, branch=None, staff_code="X2",

@@ -14,7 +14,7 @@ from risk import services as risk_services
 from risk.models import Alert, RiskThresholdSet
 from service_log.models import ContactRecord
 from service_log.services import contact_record_create
-from tests.test_scoping import inline_management_forms
+from tests.clients.test_scoping import inline_management_forms
 
 CALL = {"category": "risk_notice", "summary": "called about the margin call"}
 

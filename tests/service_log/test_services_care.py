@@ -7,10 +7,12 @@ import pytest
 from core.sms import LocmemBackend
 from futcrm.celery import app
 from service_log.models import SmsDelivery
-from service_log.services import birthday_greetings_send
+from service_log.selectors import workbench
+from service_log.services import birthday_greetings_send, holiday_greetings_send
+from settlement.models import TradingDay
 from tests.factories import valid_id_card
-from tests.test_settlement_days_and_clients import client_row, setup  # noqa: F401 - the fixture
-from tests.test_tiers import OCTOBER, close, statements
+from tests.settlement.test_api_days_and_clients import client_row, setup  # noqa: F401 - the fixture
+from tests.tiering.test_services import OCTOBER, close, statements
 from tiering.services import tiers_recalculate
 
 
@@ -49,7 +51,6 @@ def test_birthday_greetings_go_to_opted_in_vips_born_today(world):
 
 
 def test_holiday_greetings_on_the_first_day_of_a_holiday_only(world):
-    from service_log.services import holiday_greetings_send
 
     own = world["clients"]["own"]
     own.marketing_opt_in = True
@@ -59,7 +60,6 @@ def test_holiday_greetings_on_the_first_day_of_a_holiday_only(world):
     tiers_recalculate(OCTOBER)
     assert holiday_greetings_send(datetime.date(2026, 12, 31)) == 0  # an ordinary day
     assert holiday_greetings_send(datetime.date(2027, 1, 1)) == 0  # 2027 holidays are not seeded: nothing named
-    from settlement.models import TradingDay
 
     TradingDay.objects.filter(date__in=[datetime.date(2027, 1, 1), datetime.date(2027, 1, 2)]).update(note="元旦")
     assert holiday_greetings_send(datetime.date(2027, 1, 1)) == 1
@@ -69,7 +69,6 @@ def test_holiday_greetings_on_the_first_day_of_a_holiday_only(world):
 
 
 def test_vip_birthdays_are_on_the_workbench_whatever_the_consent(world):
-    from service_log.selectors import workbench
 
     own = world["clients"]["own"]
     own.set_id_number(valid_id_card("11010519801125123"))

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils import timezone
 
 from clients.roles import Role
@@ -11,6 +12,8 @@ from core.errors import DomainError
 from risk import services
 from risk.models import Alert, AlertEvent, RiskThresholdSet
 from service_log.models import ContactRecord
+from tests.conftest import VISIBLE
+from tests.factories import make_staff
 
 
 @pytest.fixture
@@ -74,7 +77,6 @@ def test_roles_that_do_not_work_alerts_are_refused(world, alert, role):
 
 
 def test_another_branchs_risk_officer_cannot_touch_it(world, alert):
-    from tests.factories import make_staff
 
     outsider = make_staff(Role.RISK_OFFICER, world["branches"][1], "B-RISK")
     with pytest.raises(PermissionDenied):
@@ -102,9 +104,7 @@ def test_an_alert_contacted_in_time_is_not_escalated(world, alert):
 
 @pytest.mark.parametrize("role", [Role.ADVISOR, Role.SERVICE_STAFF, Role.BRANCH_MANAGER, Role.HEAD_OFFICE])
 def test_contact_records_are_scoped_in_the_admin(world, login, role):
-    from django.urls import reverse
 
-    from tests.conftest import VISIBLE
 
     for client in world["clients"].values():
         contact_for(world, client, world["staff"][Role.HEAD_OFFICE])
@@ -114,7 +114,6 @@ def test_contact_records_are_scoped_in_the_admin(world, login, role):
 
 
 def test_the_admin_takes_an_alert_the_whole_way(world, alert, login):
-    from django.urls import reverse
 
     browser = login(world["staff"][Role.ADVISOR])
     changelist = reverse("admin:risk_alert_changelist")
@@ -135,7 +134,6 @@ def test_the_admin_takes_an_alert_the_whole_way(world, alert, login):
 
 
 def test_the_alert_page_offers_a_prefilled_contact(world, alert, login):
-    from django.urls import reverse
 
     browser = login(world["staff"][Role.ADVISOR])
     page = browser.get(reverse("admin:risk_alert_change", args=[alert.pk])).content.decode()

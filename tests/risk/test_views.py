@@ -12,7 +12,7 @@ from risk.models import Alert, RiskThresholdSet
 from service_log.models import ContactRecord
 from settlement.models import SettlementDay
 from tests.conftest import VISIBLE
-from tests.test_risk_alerts import DAY, statement
+from tests.risk.test_sql import DAY, statement
 
 
 @pytest.fixture

@@ -1,15 +1,20 @@
 """Real browser (issue 4): Debian's Chromium, driven by Playwright, loads the tier dashboard; the charts render and
 their numbers and the tables' numbers are the database's."""
 
+import datetime
 import os
 import shutil
 
 import pytest
 from django.db.models import Count
+from django.utils import timezone
+from playwright.sync_api import sync_playwright
 
 from clients.roles import Role
+from risk.models import Alert, RiskThresholdSet
+from service_log.services import complaint_register, survey_response_record
 from tests.factories import PASSWORD
-from tests.test_tiers import OCTOBER, SEPTEMBER, close, statements
+from tests.tiering.test_services import OCTOBER, SEPTEMBER, close, statements
 from tiering.models import TierAssignment
 from tiering.selectors import TIER_CODES
 from tiering.services import tiers_recalculate
@@ -26,8 +31,6 @@ pytestmark = [
 
 def open_dashboard(live_server, user, path: str) -> dict:
     """Log in through the real login page, open `path`, wait for the charts; return what the browser saw."""
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -79,11 +82,8 @@ def test_tier_dashboard_renders_charts_with_the_database_figures(world, live_ser
 
 def test_risk_dashboard_renders_charts_with_the_database_figures(world, live_server, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    import datetime
 
-    from django.utils import timezone
 
-    from risk.models import Alert, RiskThresholdSet
 
     now = timezone.now()
     for name, kind in (("own", "margin_call"), ("colleague", "risk_warning"), ("other_branch", "margin_call")):
@@ -106,7 +106,6 @@ def test_risk_dashboard_renders_charts_with_the_database_figures(world, live_ser
 
 def test_service_dashboard_renders_its_charts(world, live_server, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from service_log.services import complaint_register, survey_response_record
 
     head_office = world["staff"][Role.HEAD_OFFICE].user
     for name, score in (("own", 5), ("colleague", 3)):

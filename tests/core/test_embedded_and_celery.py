@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core.cache import cache
 
@@ -16,7 +18,6 @@ from futcrm.celery import app
 
 @pytest.mark.celery_worker
 def test_a_real_worker_runs_a_task_through_redis():
-    from celery.contrib.testing.worker import start_worker
 
     cache.delete("futcrm:heartbeat")
     with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
@@ -76,7 +77,6 @@ def _settings_file() -> dict[str, str]:
 
 
 def test_docker_compose_gives_its_postgres_the_settings_of_the_embedded_one():
-    import yaml
 
     compose = yaml.safe_load((Path(settings.BASE_DIR) / "docker-compose.yml").read_text())
     command = compose["services"]["postgres"]["command"]

@@ -6,12 +6,14 @@ import io
 import pytest
 from django.db.models import Count
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from clients.roles import Role
 from settlement.models import DailyStatement
 from tests.conftest import VISIBLE
-from tests.test_tiers import OCTOBER, SEPTEMBER, close, statements
+from tests.tiering.test_services import OCTOBER, SEPTEMBER, close, statements
 from tiering.models import TierAssignment, TierChange
+from tiering.selectors import TIER_CODES
 from tiering.services import tiers_recalculate
 
 
@@ -49,7 +51,6 @@ def test_dashboard_shows_exactly_what_the_role_may_see(tiered, login, role):
 def test_migration_matrix_and_trend(tiered, login):
     dashboard = login(tiered["staff"][Role.HEAD_OFFICE]).get(reverse("tier-dashboard"),
                                                              {"month": "2026-10"}).context["dashboard"]
-    from tiering.selectors import TIER_CODES
 
     def cell(source, target):
         return dashboard.migration[TIER_CODES.index(source)][TIER_CODES.index(target)]
@@ -78,7 +79,6 @@ def test_recomputing_last_month_updates_this_months_matrix_and_changes(tiered, l
     tiers_recalculate(SEPTEMBER)
     dashboard = login(tiered["staff"][Role.HEAD_OFFICE]).get(reverse("tier-dashboard"),
                                                              {"month": "2026-10"}).context["dashboard"]
-    from tiering.selectors import TIER_CODES
 
     assert dashboard.migration[TIER_CODES.index("platinum")][TIER_CODES.index("gold")] == 1
     assert dashboard.migration[TIER_CODES.index("quality")][TIER_CODES.index("gold")] == 0
@@ -115,7 +115,6 @@ def test_csv_and_excel_exports_carry_the_figures_shown(tiered, login):
     per_tier = {row[0]: row[1] for row in rows[2:9]}
     assert per_tier["黄金"] == "1" and per_tier["有效"] == "1" and per_tier["白金"] == "0"  # not the other branch
     workbook_response = browser.get(reverse("tier-dashboard-export", args=["xlsx"]), {"month": "2026-10"})
-    from openpyxl import load_workbook
 
     workbook = load_workbook(io.BytesIO(workbook_response.content))
     assert len(workbook.sheetnames) == 5
