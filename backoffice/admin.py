@@ -1,13 +1,16 @@
-"""The client page (客户页面) as service staff and advisors use it: the client's record from clients/, with its tier
-history (T9), key monitoring (R3), risk levels (R4) and contacts (S1). It composes four apps, so it lives here on
-the top floor; clients/admin.py keeps what is the client record's alone."""
+"""The owed work of the workflows, and the client page (客户页面) as service staff and advisors use it: the
+client's record from clients/, with its tier history (T9), key monitoring (R3), risk levels (R4) and contacts
+(S1). It composes four apps, so it lives here on the top floor; clients/admin.py keeps what is the record's alone."""
 
 from django.contrib import admin, messages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.workflows import OWED_WORK_LABELS
 from clients.admin import ClientAdmin, ClientArchiveInline
 from clients.models import Client
+from core.admin_tools import ReadOnlyAdminMixin
+from core.models import OwedWork
 from risk.admin import KeyMonitoringInline, RiskLevelInline
 from risk.models import Alert, RiskLevel
 from service_log import services as service_log_services
@@ -115,3 +118,26 @@ class ClientPageAdmin(ClientAdmin):
         for refusal in filter(None, refusals):
             messages.warning(request, refusal)
         return None
+
+
+@admin.register(OwedWork)
+class OwedWorkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What closes, pushes and broadcasts owe (docs/architecture.md): done, waiting, or failed and to be retried."""
+
+    list_display = ["owed_at", "job_display", "key", "state", "attempts", "done_at", "last_run"]
+    list_filter = ["job", ("done_at", admin.EmptyFieldListFilter)]
+    search_fields = ["key"]
+    list_select_related = ["last_run"]
+    readonly_fields = [field.name for field in OwedWork._meta.fields]
+
+    @admin.display(description=_("job"), ordering="job")
+    def job_display(self, owed):
+        return OWED_WORK_LABELS.get(owed.job, owed.job)
+
+    @admin.display(description=_("state"))
+    def state(self, owed):
+        if owed.done_at:
+            return _("done")
+        if owed.last_error:
+            return _("failed, to be retried")
+        return _("running") if owed.claimed_at else _("waiting")

@@ -19,6 +19,8 @@ Each step is queued when its cause commits (the fast path) and found by the swee
 
 import datetime
 
+from django.utils.translation import gettext_lazy as _
+
 from core.jobs import job_run
 from core.models import JobRun, OwedWork
 from risk.selectors import alerts_raised_on
@@ -105,6 +107,18 @@ OWED_WORK_RUNNERS = {
     CLIENTS_ARRIVED: lambda owed: welcome_run(owed.arguments["client_ids"], owed.key),
     BROADCAST_SEND: lambda owed: broadcast_run(int(owed.key)),
 }
+
+# What a person reads for each kind of owed work (the admin's list of owed work).
+OWED_WORK_LABELS = {
+    "risk_evaluation": _("risk evaluation (R2)"),
+    "margin_call_notices": _("margin-call notices (R7)"),
+    "key_monitoring": _("key monitoring (R3)"),
+    "risk_levels": _("risk levels (R4)"),
+    DAY_CLOSE_TIERS: _("tier recalculation (T1–T9)"),
+    CLIENTS_ARRIVED: _("welcome SMS for new accounts (S3)"),
+    BROADCAST_SEND: _("sending a broadcast (S4)"),
+}
+
 
 def day_close_risk_steps_run(trade_date: datetime.date) -> list[JobRun]:
     """The day-close chain's risk steps for one day, now and in order (evaluate_risk, tests); each under its job

@@ -18,7 +18,7 @@ ONBOARDING_EVERY_TRADING_DAYS = 3  # S3
 ONBOARDING_WINDOW = datetime.timedelta(days=90)
 
 
-def contact_plans(clients, today: datetime.date):
+def s2_contact_plans(clients, today: datetime.date):
     """S2, written once for the workbench and the service dashboard: the clients a weekly contact plan covers (a
     tier with a minimum, or key monitoring, R3) annotated with current_tier, on_key_monitoring and this week's
     outbound contacts, and the function that gives a client's weekly minimum (the larger of the two plans)."""
@@ -49,7 +49,7 @@ def workbench(user, today: datetime.date | None = None) -> dict:
               .select_related("client").order_by("due_at"))
 
     # S2: clients below their weekly minimum of outbound contacts.
-    planned, minimum_of = contact_plans(clients, today)
+    planned, minimum_of = s2_contact_plans(clients, today)
     plan_due = []
     for client in planned.select_related("advisor"):
         minimum = minimum_of(client.current_tier, client.on_key_monitoring)
@@ -145,7 +145,7 @@ def service_dashboard(user, today: datetime.date | None = None) -> dict:
     today = today or timezone.localdate()
     week_start = today - datetime.timedelta(days=today.weekday())
     open_clients = Client.objects.visible_to(user).open()
-    planned, minimum_of = contact_plans(open_clients, today)
+    planned, minimum_of = s2_contact_plans(open_clients, today)
     planned = planned.values("pk", "current_tier", "on_key_monitoring", "outbound_this_week", "branch__code",
                              "advisor__full_name")
     compliance: dict[str, dict] = {"branch": {}, "advisor": {}}

@@ -17,9 +17,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from backoffice.workflows import key_monitoring_run, risk_evaluation_run, risk_levels_run
 from clients.models import Client
 from core.env import database_url
-from risk.services import alerts_evaluate, key_monitoring_update, risk_levels_compute
 from settlement.models import SettlementDay
 from tiering.services import tiers_recalculate
 
@@ -55,15 +55,16 @@ class Command(BaseCommand):
             month = (month + datetime.timedelta(days=32)).replace(day=1)
 
     def _evaluate_risk(self) -> None:
-        """R2–R4 for the seeded (closed) days, as the nightly chain would have done; no SMS for past days."""
+        """R2–R4 for the seeded (closed) days, as the day-close workflow would have done (each step under its job
+        record, the day's summary counting its alerts); no margin-call SMS (R7) for days long past."""
         days = list(SettlementDay.objects.filter(status=SettlementDay.Status.CLOSED).order_by("trade_date")
                     .values_list("trade_date", flat=True))
         raised = 0
         for day in days:
-            raised += alerts_evaluate(day)
-            key_monitoring_update(day)
+            raised += risk_evaluation_run(day).result["raised_now"]
+            key_monitoring_run(day)
         for month in sorted({day.replace(day=1) for day in days}):
-            risk_levels_compute(month)
+            risk_levels_run(month)
         self.stdout.write(f"  risk: {raised} alerts over {len(days)} closed days")
 
     def handle(self, *args, address, clients, months, **options):
