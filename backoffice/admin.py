@@ -6,11 +6,12 @@ from django.contrib import admin, messages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.workflows import OWED_WORK_LABELS
+from backoffice.workflows import JOB_RUN_LABELS, OWED_WORK_LABELS
 from clients.admin import ClientAdmin, ClientArchiveInline
 from clients.models import Client
+from core.admin import JobRunAdmin
 from core.admin_tools import ReadOnlyAdminMixin
-from core.models import OwedWork
+from core.models import JobRun, OwedWork
 from risk.admin import KeyMonitoringInline, RiskLevelInline
 from risk.models import Alert, RiskLevel
 from service_log import services as service_log_services
@@ -120,19 +121,85 @@ class ClientPageAdmin(ClientAdmin):
         return None
 
 
+class OwedWorkStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("pending", _("not done yet")), ("failed", _("failed, to be retried")), ("done", _("done"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            return queryset.filter(done_at__isnull=True)
+        if self.value() == "failed":
+            return queryset.filter(done_at__isnull=True).exclude(last_error="")
+        if self.value() == "done":
+            return queryset.filter(done_at__isnull=False)
+        return queryset
+
+
+class JobFilter(admin.SimpleListFilter):
+    """The job, by the name a person reads (`labels`, set by each admin below)."""
+
+    title = _("job")
+    parameter_name = "job"
+    labels: dict = {}
+
+    def lookups(self, request, model_admin):
+        return list(self.labels.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(job=self.value()) if self.value() else queryset
+
+
+class OwedWorkJobFilter(JobFilter):
+    labels = OWED_WORK_LABELS
+
+
+class JobRunJobFilter(JobFilter):
+    labels = JOB_RUN_LABELS
+
+
+def _subject(key: str) -> str:
+    """A job's key without its job prefix: the day or month it is for (`risk:2026-12-01` → `2026-12-01`)."""
+    return key.split(":", 1)[-1]
+
+
+admin.site.unregister(JobRun)
+
+
+@admin.register(JobRun)
+class JobRunLabelledAdmin(JobRunAdmin):
+    """Job records as core shows them, with the jobs named as people read them."""
+
+    list_display = ["started_at", "job_display", "subject", "status", "progress_bar", "step", "rows", "finished_at"]
+    list_filter = [JobRunJobFilter, "status"]
+
+    @admin.display(description=_("job"), ordering="job")
+    def job_display(self, run):
+        return JOB_RUN_LABELS.get(run.job, run.job)
+
+    @admin.display(description=_("for"), ordering="key")
+    def subject(self, run):
+        return _subject(run.key)
+
+
 @admin.register(OwedWork)
 class OwedWorkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What closes, pushes and broadcasts owe (docs/architecture.md): done, waiting, or failed and to be retried."""
 
-    list_display = ["owed_at", "job_display", "key", "state", "attempts", "done_at", "last_run"]
-    list_filter = ["job", ("done_at", admin.EmptyFieldListFilter)]
+    list_display = ["owed_at", "job_display", "subject", "state", "attempts", "done_at"]
+    list_filter = [OwedWorkStateFilter, OwedWorkJobFilter]
     search_fields = ["key"]
-    list_select_related = ["last_run"]
     readonly_fields = [field.name for field in OwedWork._meta.fields]
 
     @admin.display(description=_("job"), ordering="job")
     def job_display(self, owed):
         return OWED_WORK_LABELS.get(owed.job, owed.job)
+
+    @admin.display(description=_("for"), ordering="key")
+    def subject(self, owed):
+        return _subject(owed.key)
 
     @admin.display(description=_("state"))
     def state(self, owed):

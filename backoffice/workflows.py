@@ -120,6 +120,18 @@ OWED_WORK_LABELS = {
 }
 
 
+# …and for each job's runs (the admin's job records): the job names given to core.jobs.job_run.
+JOB_RUN_LABELS = {
+    "recalc_tiers": _("tier recalculation (T1–T9)"),
+    "evaluate_risk": _("risk evaluation (R2)"),
+    "margin_call_notices": _("margin-call notices (R7)"),
+    "key_monitoring": _("key monitoring (R3)"),
+    "risk_levels": _("risk levels (R4)"),
+    "welcome_sms": _("welcome SMS for new accounts (S3)"),
+    "broadcast": _("sending a broadcast (S4)"),
+}
+
+
 def day_close_risk_steps_run(trade_date: datetime.date) -> list[JobRun]:
     """The day-close chain's risk steps for one day, now and in order (evaluate_risk, tests); each under its job
     record. The owed rows of a close are what the sweep runs; this is for a day evaluated by hand."""
