@@ -160,46 +160,42 @@ class JobRunJobFilter(JobFilter):
     labels = JOB_RUN_LABELS
 
 
-def _subject(key: str) -> str:
-    """A job's key without its job prefix: the day or month it is for (`risk:2026-12-01` → `2026-12-01`)."""
-    return key.split(":", 1)[-1]
+class LabelledJobMixin:
+    """A job named as people read it (`job_labels`), and the day or month it is for: its key without the job's
+    prefix (`risk:2026-12-01` → `2026-12-01`)."""
+
+    job_labels: dict = {}
+
+    @admin.display(description=_("job"), ordering="job")
+    def job_display(self, record):
+        return self.job_labels.get(record.job, record.job)
+
+    @admin.display(description=_("for"), ordering="key")
+    def subject(self, record):
+        return record.key.split(":", 1)[-1]
 
 
 admin.site.unregister(JobRun)
 
 
 @admin.register(JobRun)
-class JobRunLabelledAdmin(JobRunAdmin):
+class JobRunLabelledAdmin(LabelledJobMixin, JobRunAdmin):
     """Job records as core shows them, with the jobs named as people read them."""
 
+    job_labels = JOB_RUN_LABELS
     list_display = ["started_at", "job_display", "subject", "status", "progress_bar", "step", "rows", "finished_at"]
     list_filter = [JobRunJobFilter, "status"]
 
-    @admin.display(description=_("job"), ordering="job")
-    def job_display(self, run):
-        return JOB_RUN_LABELS.get(run.job, run.job)
-
-    @admin.display(description=_("for"), ordering="key")
-    def subject(self, run):
-        return _subject(run.key)
-
 
 @admin.register(OwedWork)
-class OwedWorkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OwedWorkAdmin(LabelledJobMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """What closes, pushes and broadcasts owe (docs/architecture.md): done, waiting, or failed and to be retried."""
 
+    job_labels = OWED_WORK_LABELS
     list_display = ["owed_at", "job_display", "subject", "state", "attempts", "done_at"]
     list_filter = [OwedWorkStateFilter, OwedWorkJobFilter]
     search_fields = ["key"]
     readonly_fields = [field.name for field in OwedWork._meta.fields]
-
-    @admin.display(description=_("job"), ordering="job")
-    def job_display(self, owed):
-        return OWED_WORK_LABELS.get(owed.job, owed.job)
-
-    @admin.display(description=_("for"), ordering="key")
-    def subject(self, owed):
-        return _subject(owed.key)
 
     @admin.display(description=_("state"))
     def state(self, owed):

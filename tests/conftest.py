@@ -2,6 +2,7 @@ import pytest
 
 from clients.roles import Role
 from tests.factories import BranchFactory, ClientFactory, make_staff
+from tests.settlement_helpers import Api, statement_row, token_for
 
 
 @pytest.fixture
@@ -49,3 +50,17 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def two_accounts_pushed(db, client):
+    """Accounts 8001 and 8002 of branch BJ01's advisor pushed for 2026-11-20 by the settlement system; 8001 at
+    90 % risk degree, so closing the day owes one risk warning (R2). Returns the API and the day's control totals."""
+    branch = BranchFactory(code="BJ01")
+    advisor = make_staff(Role.ADVISOR, branch, "BJ01A1")
+    for account in ("8001", "8002"):
+        ClientFactory(account_no=account, branch=branch, advisor=advisor)
+    api = Api(client, token_for(make_staff(Role.SETTLEMENT_SYSTEM, None, "SYS").user, "settlement:write"))
+    response = api.push([statement_row("8001", commission="12.50", margin="90000.00"), statement_row("8002")])
+    assert response.status_code == 200, response.json()
+    return api, {"row_count": 2, "total_balance": "199987.50", "total_commission": "12.50"}

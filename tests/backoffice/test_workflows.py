@@ -14,15 +14,12 @@ from celery.contrib.testing.worker import start_worker
 from django.db import connection
 
 from backoffice.workflows import OWED_WORK_RUNNERS
-from clients.roles import Role
 from core.models import JobRun, OwedWork
 from core.owed import owed_work_claim, owed_work_sweep
 from core.tasks import run_owed_work
 from futcrm.celery import app
 from risk.models import Alert
 from settlement.services import DAY_CLOSE_CHAIN, DAY_CLOSE_TIERS
-from tests.factories import BranchFactory, ClientFactory, make_staff
-from tests.settlement_helpers import Api, statement_row, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -80,15 +77,8 @@ def own_redis():
 
 
 @pytest.fixture
-def closable_day(client):
-    """Two accounts pushed for 2026-11-20; 8001 at 90 % risk degree, so the day owes one risk warning (R2)."""
-    branch = BranchFactory(code="BJ01")
-    advisor = make_staff(Role.ADVISOR, branch, "BJ01A1")
-    for account in ("8001", "8002"):
-        ClientFactory(account_no=account, branch=branch, advisor=advisor)
-    api = Api(client, token_for(make_staff(Role.SETTLEMENT_SYSTEM, None, "SYS").user, "settlement:write"))
-    assert api.push([statement_row("8001", margin="90000.00"), statement_row("8002")]).status_code == 200
-    return api, {"row_count": 2, "total_balance": "200000.00", "total_commission": "0.00"}
+def closable_day(two_accounts_pushed):
+    return two_accounts_pushed
 
 
 def _owed():

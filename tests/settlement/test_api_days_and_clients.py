@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import Client, StaffProfile
 from clients.roles import Role
 from futcrm.celery import app
 from risk.models import Alert
@@ -178,13 +178,9 @@ def push_two(api):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_close_with_matching_totals_closes_and_queues_risk_evaluation(client):
-    branch = BranchFactory(code="BJ01")
-    advisor = make_staff(Role.ADVISOR, branch, "BJ01A1")
-    for account in ("8001", "8002"):
-        ClientFactory(account_no=account, branch=branch, advisor=advisor)
-    api = Api(client, token_for(make_staff(Role.SETTLEMENT_SYSTEM, None, "SYS").user, "settlement:write"))
-    totals = push_two(api)
+def test_close_with_matching_totals_closes_and_queues_risk_evaluation(two_accounts_pushed):
+    api, totals = two_accounts_pushed
+    advisor = StaffProfile.objects.get(staff_code="BJ01A1")
 
     app.conf.task_always_eager = True  # the task itself runs for real, in-process, after the commit
     try:
