@@ -57,6 +57,7 @@ class OwedWork(models.Model):
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    not_before = models.DateTimeField(_("next attempt not before"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     last_run = models.ForeignKey(JobRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                  verbose_name=_("last job run"))

@@ -20,6 +20,13 @@ logger = logging.getLogger(__name__)
 # A claim older than this belongs to a worker that died mid-step; the step may be claimed again. Every step is
 # one transaction under job_run, so a step taken over from a dead worker starts from the previous result.
 CLAIM_LEASE = datetime.timedelta(minutes=15)
+# A step that failed waits before its next attempt: 1, 2, 4 … minutes after each failure, at most an hour, so a
+# day that keeps failing is retried all day without filling the logs every minute.
+RETRY_AFTER_MAX = datetime.timedelta(hours=1)
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    return min(datetime.timedelta(minutes=2 ** max(attempts - 1, 0)), RETRY_AFTER_MAX)
 
 Runner = Callable[[OwedWork], JobRun]
 
@@ -27,6 +34,7 @@ CLAIM = f"""
 UPDATE {OwedWork._meta.db_table} AS owed SET claimed_at = %(now)s, attempts = owed.attempts + 1
 WHERE owed.id = %(id)s AND owed.done_at IS NULL
   AND (owed.claimed_at IS NULL OR owed.claimed_at < %(lease_cutoff)s)
+  AND (owed.not_before IS NULL OR owed.not_before <= %(now)s)
   AND (owed.follows_id IS NULL
        OR EXISTS (SELECT 1 FROM {OwedWork._meta.db_table} AS before
                   WHERE before.id = owed.follows_id AND before.done_at IS NOT NULL))
@@ -63,10 +71,12 @@ def owed_work_run(owed: OwedWork, runner: Runner) -> JobRun | None:
         run = runner(owed)
     except Exception:
         logger.exception("owed work %s %s failed; the next sweep retries it", owed.job, owed.key)
-        _release(owed, last_error=traceback.format_exc()[-4000:])
+        owed.refresh_from_db(fields=["attempts"])
+        _release(owed, last_error=traceback.format_exc()[-4000:],
+                 not_before=timezone.now() + retry_delay(owed.attempts))
         return None
     if run.status == JobRun.Status.SUCCEEDED:
-        OwedWork.objects.filter(pk=owed.pk).update(done_at=timezone.now(), last_run=run, last_error="")
+        OwedWork.objects.filter(pk=owed.pk).update(done_at=timezone.now(), last_run=run, last_error="", not_before=None)
     else:
         _release(owed, last_run=run)
     return run

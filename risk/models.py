@@ -11,6 +11,10 @@ from clients.models import Client, StaffProfile
 from clients.scoping import ClientScopedQuerySet
 from core.approvals import VersionedQuerySet
 
+# R1 degrees as stored: the contract allows margin up to 10^15 on a balance of 0.01, a degree just under 10^17, so
+# 18 digits before the point (issue 13: numeric(12,4) overflowed, and one such account stopped a whole day's alerts).
+DEGREE_DIGITS = 22
+
 
 class RiskThresholdSet(models.Model):
     """R2/R8 firm-wide thresholds, versioned: each alert records the version it was raised under. Version 1 holds
@@ -118,8 +122,9 @@ class Alert(models.Model):
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
     # R1, rounded for display; NULL when equity ≤ 0 holds margin (above every threshold).
-    risk_degree = models.DecimalField(_("risk degree"), max_digits=12, decimal_places=4, null=True, blank=True)
-    exchange_risk_degree = models.DecimalField(_("exchange risk degree"), max_digits=12, decimal_places=4,
+    risk_degree = models.DecimalField(_("risk degree"), max_digits=DEGREE_DIGITS, decimal_places=4, null=True,
+                                      blank=True)
+    exchange_risk_degree = models.DecimalField(_("exchange risk degree"), max_digits=DEGREE_DIGITS, decimal_places=4,
                                                null=True, blank=True)
     assigned_to = models.ForeignKey(StaffProfile, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="alerts", verbose_name=_("assigned to"), db_index=False)
@@ -230,8 +235,10 @@ class RiskLevel(models.Model):
     level = models.CharField(_("risk level"), max_length=12, choices=Level.choices)
     margin_calls = models.PositiveSmallIntegerField(_("margin calls in 3 months"))
     forced_liquidations = models.PositiveSmallIntegerField(_("forced liquidations in 3 months"))
-    average_risk_degree = models.DecimalField(_("average risk degree"), max_digits=12, decimal_places=4, null=True)
-    firm_average_risk_degree = models.DecimalField(_("firm-wide average"), max_digits=12, decimal_places=4,
+    average_risk_degree = models.DecimalField(_("average risk degree"), max_digits=DEGREE_DIGITS, decimal_places=4,
+                                              null=True)
+    firm_average_risk_degree = models.DecimalField(_("firm-wide average"), max_digits=DEGREE_DIGITS,
+                                                   decimal_places=4,
                                                    null=True)
     computed_at = models.DateTimeField(_("computed at"))
 

@@ -7,9 +7,11 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from clients.models import Client
+from core.models import OwedWork
 from risk import sql
 from risk.models import Alert, AlertEvent, RiskThresholdSet
 from settlement.models import SettlementDay
+from settlement.services import RISK_EVALUATION
 
 AGE_BUCKETS = [("< 1h", datetime.timedelta(hours=1)), ("1–24h", datetime.timedelta(days=1)),
                ("1–3d", datetime.timedelta(days=3)), ("> 3d", None)]  # fmt: skip
@@ -69,6 +71,12 @@ def risk_dashboard(user, *, days: int = 30, branch_id: int | None = None) -> dic
             cursor.execute(sql.ABOVE_THRESHOLDS.format(clients=clients_sql),
                            [thresholds.pk, last_closed, *clients_params])
             above["warning"], above["margin_call"], above["negative"] = cursor.fetchone()
-    return {"by_kind": by_kind, "kinds": kinds, "severities": severities, "by_branch": by_branch, "ages": ages,
+    # A closed day whose evaluation is still owed (failed and waiting for its retry, or not run yet): its alerts may
+    # be missing, and the dashboard says so rather than showing a quiet day (issue 13).
+    unevaluated = [{"trade_date": datetime.date.fromisoformat(owed.key), "attempts": owed.attempts,
+                    "failed": bool(owed.last_error), "next_attempt": owed.not_before}
+                   for owed in OwedWork.objects.filter(job=RISK_EVALUATION, done_at__isnull=True).order_by("key")]
+    return {"unevaluated": unevaluated, "by_kind": by_kind,
+            "kinds": kinds, "severities": severities, "by_branch": by_branch, "ages": ages,
             "compliance": compliance, "trend_dates": [f"{day:%m-%d}" for day in dates], "trend": trend,
             "above": above, "open_total": open_alerts.count(), "since": since}

