@@ -231,6 +231,8 @@ class IdempotencyRecord(models.Model):
     body_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
     response = models.JSONField()
+    # The response exactly as first sent (jsonb keeps no key order): a retry gets these bytes again.
+    body = models.BinaryField(default=b"", editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -3,11 +3,14 @@
 import datetime
 import hashlib
 import json
+import re
 
 from django.db import DatabaseError, connection, transaction
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import BaseParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -32,19 +35,34 @@ class RawBodyParser(BaseParser):
         return stream.read() if stream else b""
 
 
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")  # 1–200 printable ASCII characters, no spaces
+
+
 class IdempotentPushView(APIView):
     """Idempotency-Key (settlement-api.md): the first response for a key is stored; a retry with the same key and
-    body gets it again; the same key with another body is refused with 422."""
+    body gets it again, byte for byte; the same key with another body is refused with 422. Bodies are read here up
+    to the contract's size for the endpoint (`max_body_bytes`, larger ones answer 413), never through Django's
+    2.5 MB form-upload limit, which stays in force everywhere else."""
 
     permission_classes = [SettlementWrite]
     parser_classes = [RawBodyParser]
     endpoint = ""
+    max_body_bytes = 0
 
     def post(self, request, *args, **kwargs):
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key:
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > self.max_body_bytes:
+            return Response(request_error(
+                413, "body", "too_large", f"request body is larger than {self.max_body_bytes // 2**20} MiB").body,
+                status=413)  # fmt: skip
+        raw_key = request.headers.get("Idempotency-Key")
+        if raw_key is None or raw_key.strip() == "":
             return self.respond(request, *args, **kwargs)
-        body = request.body
+        key = raw_key.strip()
+        if not IDEMPOTENCY_KEY.fullmatch(key):
+            return error_response(request_error(
+                422, "Idempotency-Key", "invalid", "Idempotency-Key must be 1–200 printable ASCII characters"))
+        body = request.data  # the raw bytes (RawBodyParser), read once and handed to respond() as well
         body_hash = hashlib.sha256(request.content_type.encode() + b"\0" + request.get_full_path().encode()
                                    + b"\0" + body).hexdigest()
         token = token_of(request)
@@ -59,12 +77,16 @@ class IdempotentPushView(APIView):
                         "row": None, "account_no": None, "field": "Idempotency-Key", "code": "key_reused",
                         "message": "this Idempotency-Key was used with a different request body",
                     }]}, status=422)  # fmt: skip
-                return Response(stored.response, status=stored.status_code)
+                content = bytes(stored.body) or JSONRenderer().render(stored.response)  # stored before the bytes were
+                return HttpResponse(content, status=stored.status_code, content_type="application/json")
             response = self.respond(request, *args, **kwargs)
-            if response.status_code < 500:
-                IdempotencyRecord.objects.create(token=token, endpoint=self.endpoint, key=key, body_hash=body_hash,
-                                                 status_code=response.status_code, response=response.data)
-            return response
+            if response.status_code >= 500:
+                return response
+            rendered = JSONRenderer().render(response.data)
+            IdempotencyRecord.objects.create(token=token, endpoint=self.endpoint, key=key, body_hash=body_hash,
+                                             status_code=response.status_code, response=response.data,
+                                             body=rendered)
+            return HttpResponse(rendered, status=response.status_code, content_type="application/json")
 
     def respond(self, request, *args, **kwargs) -> Response:
         raise NotImplementedError
@@ -72,6 +94,8 @@ class IdempotentPushView(APIView):
 
 class StatementPushView(IdempotentPushView):
     endpoint = "statements"
+    # 50,000 rows (the contract's most) are about 20 MB of JSON with every field filled; CSV is smaller.
+    max_body_bytes = 64 * 2**20
 
     @extend_schema(summary="Push one trade date's statements (JSON or CSV), all or nothing",
                    request=shapes.StatementPushSerializer,
@@ -106,6 +130,8 @@ class StatementPushView(IdempotentPushView):
 
 class ClientPushView(IdempotentPushView):
     endpoint = "clients"
+    # 10,000 clients (the contract's most) with every field filled stay under 8 MB.
+    max_body_bytes = 32 * 2**20
 
     @extend_schema(summary="Upsert client master data, all or nothing", request=shapes.ClientPushSerializer,
                    responses={200: shapes.PushResultSerializer, 413: shapes.ErrorListSerializer,

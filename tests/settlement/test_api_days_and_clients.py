@@ -111,6 +111,17 @@ def client_row(account, **overrides):
     return row
 
 
+def test_a_full_10000_client_push_with_an_idempotency_key_replays_byte_for_byte(setup):
+    """Issue 13 item 2: a 10,000-client push with a key used to answer 400 text/html (Django's upload limit)."""
+    rows = [client_row(f"6{number:05d}", email=f"client{number}@example.com", address="北京市东城区某街道" * 5)
+            for number in range(10_000)]
+    first = setup["api"].push_clients(rows, HTTP_IDEMPOTENCY_KEY="master-2026-11-20")
+    assert first.status_code == 200, first.content[:300]
+    assert first.json()["created"] == 10_000
+    retry = setup["api"].push_clients(rows, HTTP_IDEMPOTENCY_KEY="master-2026-11-20")
+    assert (retry.status_code, retry.content) == (200, first.content)
+
+
 def test_client_push_creates_updates_and_leaves_crm_fields_alone(setup):
     api = setup["api"]
     first = api.push_clients([client_row("9001"), client_row("9002", advisor_code=None)])

@@ -9,6 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from clients.roles import Role
+from settlement.api.views import StatementPushView
 from settlement.models import DailyStatement, SettlementDay, TradingDay
 from settlement.services import StatementRow, json_batch
 from tests.factories import BranchFactory, ClientFactory, make_staff
@@ -261,6 +262,54 @@ def test_idempotency_key(api):
     assert other_body.status_code == 422
     assert other_body.json()["errors"][0]["code"] == "key_reused"
     assert str(DailyStatement.objects.get(client__account_no="8001").deposit) == "0.00"
+
+
+def _fifty_thousand_clients():
+    with connection.cursor() as cursor:  # 50,000 plain clients, made in SQL for speed
+        cursor.execute("""INSERT INTO clients_client (account_no, name, client_type, branch_id, opened_on, id_type,
+                          id_number_ciphertext, id_number_hash, phone_ciphertext, phone_hash, phone_last4, email,
+                          address, home_region, investor_category, risk_tolerance, marketing_opt_in, created_at,
+                          updated_at)
+                          SELECT '7' || lpad(n::text, 6, '0'), 'c', 'individual', b.id, '2024-01-01', '', '', '',
+                                 '', '', '', '', '', '', 'ordinary', '', false, now(), now()
+                          FROM generate_series(0, 49999) n, clients_branch b WHERE b.code = 'BJ01'""")
+
+
+def test_idempotency_key_on_a_full_50000_row_push_replays_byte_for_byte(api):
+    """Issue 13 item 2: keys used to work only below about 6,000 rows (Django's 2.5 MB upload limit)."""
+    _fifty_thousand_clients()
+    rows = [statement_row(f"7{number:06d}", exchange_margin="0.00", margin_call=False, forced_liquidation=False)
+            for number in range(50_000)]
+    first = api.push(rows, HTTP_IDEMPOTENCY_KEY="day-2026-11-20-part-1")
+    assert first.status_code == 200, first.content[:500]
+    assert first.json()["created"] == 50_000
+    retry = api.push(rows, HTTP_IDEMPOTENCY_KEY="day-2026-11-20-part-1")
+    assert (retry.status_code, retry.content) == (200, first.content)  # the same bytes, not "unchanged: 50000"
+
+
+@pytest.mark.parametrize("key", ["k" * 201, "with space", "钥匙", "tab\tkey"])
+def test_an_idempotency_key_outside_the_contract_is_refused_with_422(api, key):
+    response = api.push([statement_row("8001")], HTTP_IDEMPOTENCY_KEY=key)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert not DailyStatement.objects.exists()
+
+
+def test_the_longest_key_the_contract_allows_works(api):
+    key = "k" * 200
+    first = api.push([statement_row("8001")], HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == 200
+    assert api.push([statement_row("8001")], HTTP_IDEMPOTENCY_KEY=key).content == first.content
+
+
+@pytest.mark.parametrize("with_key", [False, True])
+def test_a_body_over_the_endpoints_limit_answers_413_in_json(api, monkeypatch, with_key):
+    monkeypatch.setattr(StatementPushView, "max_body_bytes", 2_000)
+    headers = {"HTTP_IDEMPOTENCY_KEY": "big"} if with_key else {}
+    response = api.push([statement_row("8001")] * 20, **headers)
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["code"] == "too_large"
+    assert not DailyStatement.objects.exists()
 
 
 def test_idempotency_key_replays_a_stored_refusal_too(api):
