@@ -106,7 +106,7 @@ class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("status"))
     def status_display(self, client):
-        return _("closed") if client.closed_on else _("active")
+        return _("closed") if client.is_closed else _("active")
 
     def _pii_display(self, client, field, masked, permission):
         if not masked:

@@ -85,12 +85,12 @@ class ClientQuerySet(ScopedQuerySet):
     branch_path = "branch"
     advisor_path = "advisor"
 
-    def open(self):
-        """Accounts still open: no closing date from the settlement system (the one definition of "open")."""
-        return self.filter(closed_on__isnull=True)
+    def open(self, today: datetime.date | None = None):
+        """Accounts open today (the one definition of "open"): no closing date, or one still to come."""
+        return self.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=today or timezone.localdate()))
 
-    def closed(self):
-        return self.filter(closed_on__isnull=False)
+    def closed(self, today: datetime.date | None = None):
+        return self.filter(closed_on__lte=today or timezone.localdate())
 
     def search(self, term: str):
         """Admin and API search: account number, name, last 4 phone digits, or a whole phone / ID number (by hash)."""

@@ -216,7 +216,7 @@ def welcome_messages_send(client_ids: list[int]) -> int:
 def birthday_greetings_send(today=None) -> int:
     """S5: VIP clients (current tier) born on this day, opted in to such messages (S9), once a day."""
     today = today or timezone.localdate()
-    born_today = (with_current_tier(Client.objects.open(), today)
+    born_today = (with_current_tier(Client.objects.open(today), today)
                   .filter(current_tier__in=VIP_TIERS, marketing_opt_in=True,
                           birth_date__month=today.month, birth_date__day=today.day)
                   .exclude(sms__template__code="birthday", sms__sent_on=today))
@@ -301,7 +301,7 @@ def holiday_greetings_send(today=None) -> int:
     if day is None or not day.note or (previous is not None and previous.note == day.note):
         return 0
     recipients = (in_current_tiers(Client.objects.all(), VIP_TIERS, today)
-                  .open().filter(marketing_opt_in=True)
+                  .open(today).filter(marketing_opt_in=True)
                   .exclude(sms__template__code="holiday", sms__sent_on=today))
     return sum(sms_send(client=client, template_code="holiday", context={"holiday": day.note}, sent_on=today).status
                == SmsDelivery.Status.SENT for client in recipients)

@@ -12,6 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from clients import pii
 from clients.models import ACCOUNT_NO_PATTERN, Branch, Client, StaffProfile
 from clients.roles import Role
+from core.dates import parse_iso_date
 from core.errors import DomainError, row_error
 from core.owed import queue_after_commit, work_owe
 from core.tasks import run_owed_work
@@ -60,7 +61,7 @@ class _Row:
         if not value:
             return None
         try:
-            return datetime.date.fromisoformat(value)
+            return parse_iso_date(value)  # exactly YYYY-MM-DD, as the statement push reads dates
         except ValueError:
             self.fail(field, "invalid", f"{field} must be a date YYYY-MM-DD")
             return None
@@ -98,11 +99,16 @@ def _validate(row: _Row, branches: dict, today: datetime.date) -> None:
     email = row.text("email", max_length=254)
     if email and not EMAIL.match(email):
         row.fail("email", "invalid", "email is not an email address")
+    last_trade_date = row.date("last_trade_date")
+    if last_trade_date and last_trade_date > today:
+        row.fail("last_trade_date", "future", "last_trade_date is in the future")
+    elif last_trade_date and opened_on and last_trade_date < opened_on:
+        row.fail("last_trade_date", "before_opened", "last_trade_date is before opened_on")
     row.values = {
         "account_no": account_no, "name": name, "client_type": client_type, "branch_id": branches.get(branch_code),
         "opened_on": opened_on, "closed_on": closed_on, "id_type": id_type, "id_number": id_number,
         "phone": phone, "email": email, "address": row.text("address", max_length=200),
-        "last_trade_date": row.date("last_trade_date"), "advisor_code": row.text("advisor_code"),
+        "last_trade_date": last_trade_date, "advisor_code": row.text("advisor_code"),
     }  # fmt: skip
 
 

@@ -340,6 +340,8 @@ def settlement_day_close(*, trade_date: datetime.date, row_count, total_balance,
         raise request_error(422, "row_count", "invalid", "row_count must be a whole number")
     expected = {"row_count": row_count, "total_balance": _money(total_balance, "total_balance"),
                 "total_commission": _money(total_commission, "total_commission")}
+    if trade_date > timezone.localdate():  # closed now, its real pushes would later be refused with 409
+        raise request_error(422, "trade_date", "future", f"trade_date {trade_date} is in the future")
     if not TradingDay.objects.filter(date=trade_date, is_trading_day=True).exists():
         raise request_error(422, "trade_date", "not_trading_day",
                             f"{trade_date} is not a trading day in the trading calendar")

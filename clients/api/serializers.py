@@ -21,4 +21,4 @@ class ClientSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_status(self, client: Client) -> str:
-        return "closed" if client.closed_on else "open"
+        return "closed" if client.is_closed else "open"  # a closing date still to come is an open account

@@ -18,7 +18,7 @@ from clients.models import Client, StaffProfile
 from clients.roles import Role
 from futcrm.celery import app
 from risk.models import Alert
-from settlement.models import ApiToken, DailyStatement, SettlementDay, SettlementDayEvent, StatementMonth
+from settlement.models import ApiToken, DailyStatement, SettlementDay, SettlementDayEvent, StatementMonth, TradingDay
 from settlement.services import statement_month_totals
 from tests.factories import BranchFactory, ClientFactory, make_staff, valid_id_card
 from tests.settlement_helpers import TRADE_DATE, Api, statement_row, token_for
@@ -390,3 +390,47 @@ def test_add_to_month_totals_puts_closed_days_in_and_leaves_open_ones(setup):
     assert not SettlementDay.objects.get(trade_date="2026-11-19").in_month_totals
     call_command("add_to_month_totals", verbosity=0, stdout=output)
     assert "0 closed day(s)" in output.getvalue()
+
+
+# Dates with meaning (issue 13 item 4) --------------------------------------------------------------------------------
+
+def test_a_future_trading_day_cannot_be_closed(setup):
+    future = (TradingDay.objects.filter(is_trading_day=True, date__gt=timezone.localdate()).order_by("date")
+              .values_list("date", flat=True).first())
+    response = setup["api"].close(future.isoformat(), row_count=0, total_balance="0.00", total_commission="0.00")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "future"
+    assert not SettlementDay.objects.filter(trade_date=future, status="closed").exists()
+
+
+@pytest.mark.parametrize(("field", "value", "code"), [
+    ("opened_on", "20200101", "invalid"),
+    ("opened_on", "2020-W01-1", "invalid"),
+    ("closed_on", "2026-1-5", "invalid"),
+    ("last_trade_date", "20250401", "invalid"),
+    ("last_trade_date", "2099-01-04", "future"),
+    ("last_trade_date", "2025-02-28", "before_opened"),  # opened 2025-03-01
+])
+def test_client_dates_are_read_as_strictly_as_statement_dates(setup, field, value, code):
+    response = setup["api"].push_clients([client_row("9001", **{field: value})])
+    assert response.status_code == 422
+    assert [(error["row"], error["field"], error["code"]) for error in response.json()["errors"]] == [
+        (1, field, code)]
+    assert not Client.objects.filter(account_no="9001").exists()
+
+
+def test_a_last_trade_on_the_opening_day_is_accepted(setup):
+    assert setup["api"].push_clients([client_row("9001", last_trade_date="2025-03-01")]).status_code == 200
+
+
+def test_a_closing_date_still_to_come_leaves_the_client_open_until_then(setup):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    today = timezone.localdate().isoformat()
+    assert setup["api"].push_clients([client_row("9001", closed_on=tomorrow.isoformat()),
+                                      client_row("9002", closed_on=today)]).status_code == 200
+    listed = {row["account_no"]: row["status"] for row in setup["reader"].client.get(
+        "/api/v1/clients/", **setup["reader"].headers).json()["results"]}
+    assert (listed["9001"], listed["9002"]) == ("open", "closed")
+    assert set(Client.objects.open().values_list("account_no", flat=True)) >= {"9001"}
+    assert "9001" not in set(Client.objects.closed().values_list("account_no", flat=True))
+    assert set(Client.objects.open(tomorrow).values_list("account_no", flat=True)).isdisjoint({"9001", "9002"})
