@@ -7,6 +7,7 @@ missing DATABASE_URL / REDIS_URL starts the embedded PostgreSQL and Redis under 
 import secrets
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +35,6 @@ def _dev_secret(name: str, generate) -> str:
 
 
 def _generate_fernet_key() -> str:
-    from cryptography.fernet import Fernet
 
     return Fernet.generate_key().decode()
 
@@ -48,6 +48,19 @@ else:
     SECRET_KEY = env_str("DJANGO_SECRET_KEY") or _dev_secret("django-secret-key", lambda: secrets.token_urlsafe(50))
     PII_ENCRYPTION_KEY = env_str("FUTCRM_PII_KEY") or _dev_secret("pii-key", _generate_fernet_key)
     DEBUG = env_bool("DJANGO_DEBUG", True)
+
+
+def _refuse_a_malformed_pii_key(key: str) -> None:
+    """S9: a key Fernet cannot use would let the app start and then answer 500 on every page that masks a phone."""
+    try:
+        Fernet(key)
+    except (ValueError, TypeError):
+        raise ImproperlyConfigured("FUTCRM_PII_KEY is not a Fernet key (32 url-safe base64-encoded bytes); make one "
+                                   "with: python -c \"from cryptography.fernet import Fernet; "
+                                   "print(Fernet.generate_key().decode())\"") from None
+
+
+_refuse_a_malformed_pii_key(PII_ENCRYPTION_KEY)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])

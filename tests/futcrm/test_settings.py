@@ -104,3 +104,13 @@ def test_development_keeps_the_console_backends():
     assert result.returncode == 0, result.stderr
     printed = result.stdout.strip().splitlines()[-1].split()
     assert printed == ["core.sms.ConsoleBackend", "django.core.mail.backends.console.EmailBackend"]
+
+
+@pytest.mark.parametrize("environment", ["production", "development"])
+@pytest.mark.parametrize("key", ["not-a-key", "Y2ktZHVtbXk=", "x" * 44])
+def test_start_up_refuses_a_malformed_pii_key_in_every_environment(environment, key):
+    """Issue 13 item 7: the app used to start, and every page that masks a phone answered 500."""
+    env = {**PRODUCTION, "FUTCRM_ENV": environment, "DJANGO_SETTINGS_MODULE": "futcrm.settings", "FUTCRM_PII_KEY": key}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "FUTCRM_PII_KEY is not a Fernet key" in result.stderr
