@@ -17,3 +17,20 @@ def parse_iso_date(value) -> datetime.date:
     if not _ISO_DATE.fullmatch(str(value)):
         raise ValueError(value)
     return datetime.date.fromisoformat(str(value))
+
+
+# Tier months and dashboard months a person may ask for: far enough back for any history, never year 0 or 9999 (a
+# month before or after them has no previous or next month to compute).
+FIRST_MONTH = datetime.date(1990, 1, 1)
+LAST_MONTH = datetime.date(2199, 12, 1)
+_ISO_MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+def parse_month(value) -> datetime.date:
+    """A month written exactly YYYY-MM, between FIRST_MONTH and LAST_MONTH, as its first day; ValueError otherwise."""
+    if not _ISO_MONTH.fullmatch(str(value)):
+        raise ValueError(value)
+    month = datetime.date(int(str(value)[:4]), int(str(value)[5:7]), 1)
+    if not FIRST_MONTH <= month <= LAST_MONTH:
+        raise ValueError(value)
+    return month

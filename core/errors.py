@@ -36,3 +36,15 @@ def request_error(status: int, field: str, code: str, message: str) -> DomainErr
     """A refusal of the request as a whole, in the contract's error-list shape (no row, no account)."""
     return DomainError(message, code=code, field=field, status=status,
                        body={"errors": [row_error(None, None, field, code, message)]})
+
+
+def text_is_storable(value: str) -> bool:
+    """Whether PostgreSQL can store `value` as text: no NUL, and no lone surrogate (JSON's "\\ud800" escapes decode to
+    one, and UTF-8 cannot hold it). Inputs that fail this are a 422 naming the field, never a 500."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True

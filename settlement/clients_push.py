@@ -13,9 +13,10 @@ from clients import pii
 from clients.models import ACCOUNT_NO_PATTERN, Branch, Client, StaffProfile
 from clients.roles import Role
 from core.dates import parse_iso_date
-from core.errors import DomainError, row_error
+from core.errors import row_error, text_is_storable
 from core.owed import queue_after_commit, work_owe
 from core.tasks import run_owed_work
+from settlement.services import refusal_of_rows
 
 MAX_CLIENT_ROWS = 10_000
 ACCOUNT_NO = re.compile(ACCOUNT_NO_PATTERN)
@@ -33,7 +34,8 @@ class _Row:
     def __init__(self, number: int, data):
         self.number = number
         self.data = data if isinstance(data, dict) else {}
-        self.account_no = str(self.data.get("account_no", "")) or None
+        account_no = str(self.data.get("account_no", ""))
+        self.account_no = account_no if account_no and text_is_storable(account_no) else None
         self.errors: list[dict] = []
         self.values: dict = {}
         if not isinstance(data, dict):
@@ -52,6 +54,9 @@ class _Row:
             self.fail(field, "invalid", f"{field} must be a string")
             return ""
         value = value.strip()
+        if "\x00" in value or not text_is_storable(value):
+            self.fail(field, "invalid", f"{field} holds a NUL or an invalid character (a lone surrogate)")
+            return ""
         if max_length and len(value) > max_length:
             self.fail(field, "too_long", f"{field} is longer than {max_length} characters")
         return value
@@ -140,7 +145,7 @@ def clients_upsert_from_settlement(rows: list) -> dict:
             row.fail("advisor_code", "branch_mismatch", f"advisor {code} works at another branch")
     errors = [error for row in parsed for error in row.errors]
     if errors:
-        raise DomainError(f"{len(errors)} problems in the clients pushed", status=422, body={"errors": errors})
+        raise refusal_of_rows(errors)
 
     with transaction.atomic():
         with connection.cursor() as cursor:  # one push of client master data at a time

@@ -11,6 +11,7 @@ from clients.models import Client
 from clients.scoping import ClientScopedQuerySet
 
 MONEY = {"max_digits": 17, "decimal_places": 2}  # |value| < 10^15 with 2 places (settlement-api.md)
+TOTAL_DIGITS = 24  # sums of such values over a day or a month (StatementMonth has the same width)
 
 
 class TradingDayQuerySet(models.QuerySet):
@@ -126,8 +127,10 @@ class SettlementDay(models.Model):
     trade_date = models.DateField(_("trade date"), primary_key=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
     row_count = models.PositiveIntegerField(_("statements"), default=0)
-    total_balance = models.DecimalField(_("total equity"), default=0, **MONEY)
-    total_commission = models.DecimalField(_("total commission"), default=0, **MONEY)
+    # A day's sums: up to a million accounts of almost 10^15 each (issue 13: numeric(17,2) overflowed at the close).
+    total_balance = models.DecimalField(_("total equity"), default=0, max_digits=TOTAL_DIGITS, decimal_places=2)
+    total_commission = models.DecimalField(_("total commission"), default=0, max_digits=TOTAL_DIGITS,
+                                           decimal_places=2)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Set while the day's statements are counted in StatementMonth (from its close until a reopen).
     in_month_totals = models.BooleanField(_("in the month totals"), default=False, db_default=False, editable=False)

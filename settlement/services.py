@@ -18,11 +18,11 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from core.dates import parse_iso_date
-from core.errors import DomainError, request_error, row_error
+from core.errors import DomainError, request_error, row_error, text_is_storable
 from core.owed import queue_after_commit, work_owe
 from core.tasks import run_owed_work
 from settlement import sql
-from settlement.models import ApiToken, SettlementDay, SettlementDayEvent, TradingDay
+from settlement.models import TOTAL_DIGITS, ApiToken, SettlementDay, SettlementDayEvent, TradingDay
 
 MAX_STATEMENT_ROWS = 50_000
 # The work a closed day owes (the day-close workflow, docs/architecture.md), written in the close's transaction.
@@ -166,22 +166,38 @@ def _json_rows_as_csv(rows: list) -> tuple[str, list[str]]:
 
 @dataclass
 class _CopySource:
-    text: str
+    data: bytes  # UTF-8, the connection's encoding (a StringIO would hold the text at 4 bytes a character)
     columns: list[str]
     header: bool
 
     def copy_into(self, cursor, table: str) -> int:
-        """COPY the rows into `table`; returns how many were read. (Handed over as UTF-8 bytes, the connection's
-        encoding: a StringIO would hold the text at 4 bytes a character.)"""
+        """COPY the rows into `table`; returns how many were read."""
         cursor.copy_expert(f"COPY {table} ({', '.join(self.columns)}) FROM STDIN "
-                           f"WITH (FORMAT csv, HEADER {self.header}, NULL '')", io.BytesIO(self.text.encode()))
+                           f"WITH (FORMAT csv, HEADER {self.header}, NULL '')", io.BytesIO(self.data))
         return cursor.rowcount
 
 
 def _copy_source(batch: StatementBatch) -> _CopySource:
-    if batch.json_rows is not None:
-        return _CopySource(*_json_rows_as_csv(batch.json_rows), header=False)
-    return _CopySource(batch.csv_text, batch.csv_columns, header=True)
+    if batch.json_rows is None:
+        return _CopySource(batch.csv_text.encode(), batch.csv_columns, header=True)  # decoded strictly: encodable
+    text, columns = _json_rows_as_csv(batch.json_rows)
+    try:
+        return _CopySource(text.encode(), columns, header=False)
+    except UnicodeEncodeError:  # JSON's \ud800 escapes decode to lone surrogates, which no text can hold
+        raise _unencodable(batch.json_rows) from None
+
+
+def _unencodable(rows: list) -> DomainError:
+    """The 422 for JSON rows holding a lone surrogate (an escape like \\ud800 with no partner), each row named."""
+    problems = []
+    for number, row in enumerate(rows, start=1):
+        for name, value in (msgspec.structs.asdict(row) if isinstance(row, StatementRow) else row).items():
+            if isinstance(value, str) and not value.isascii() and not text_is_storable(value):
+                account_no = row.get("account_no") if isinstance(row, dict) else row.account_no
+                problems.append(row_error(number, account_no if text_is_storable(str(account_no)) else None, name,
+                                          "invalid", f"{name} holds an invalid character (a lone surrogate)"))
+    return refusal_of_rows(problems)
+
 
 
 class _Refusal(Exception):
@@ -242,10 +258,20 @@ def _write(cursor, trade_date: datetime.date, *, source: str) -> tuple[int, int]
 
 def _diagnosis(cursor) -> DomainError:
     cursor.execute(sql.DIAGNOSE, {"limit": MAX_REPORTED_ERRORS})
-    problems = [statement_row_error(*problem) for problem in cursor.fetchall()]
-    if not problems:  # the two readings of the rules disagree: refuse rather than write
+    found = cursor.fetchall()
+    if not found:  # the two readings of the rules disagree: refuse rather than write
         raise RuntimeError("statement checks flagged a problem the diagnosis cannot name")
-    return DomainError("statements refused", status=422, body={"errors": problems})
+    return refusal_of_rows([statement_row_error(*problem[:5]) for problem in found], total=found[0][5])
+
+
+def refusal_of_rows(problems: list[dict], *, total: int | None = None) -> DomainError:
+    """The contract's 422 for rows: every problem, or the first MAX_REPORTED_ERRORS with `"truncated": true` and
+    the total count (settlement-api.md), for the statement and the client pushes alike."""
+    total = len(problems) if total is None else total
+    body = {"errors": problems[:MAX_REPORTED_ERRORS]}
+    if total > len(body["errors"]):
+        body.update(truncated=True, error_count=total)
+    return DomainError(f"{total} problems in the rows pushed", status=422, body=body)
 
 
 def statements_ingest(batch: StatementBatch) -> dict:
@@ -327,6 +353,8 @@ def _money(value, name: str) -> Decimal:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise request_error(422, name, "invalid", f"{name} must be a decimal number") from None
+    if not amount.is_finite() or abs(amount) >= Decimal(10) ** (TOTAL_DIGITS - 2):
+        raise request_error(422, name, "invalid", f"{name} must be a number below 10^{TOTAL_DIGITS - 2}")
     if amount != amount.quantize(Decimal("0.01")):
         raise request_error(422, name, "invalid", f"{name} has more than 2 decimal places")
     return amount

@@ -202,7 +202,8 @@ WITH s AS (
            ARRAY[{", ".join(detail for _, _, detail in _CHECKS)}]::text[] AS details
     FROM s
 )
-SELECT checked.row_no, checked.account_no, problem.field, problem.code, problem.detail
+SELECT checked.row_no, checked.account_no, problem.field, problem.code, problem.detail,
+       count(*) OVER () AS problems  -- all of them, before LIMIT cuts the list
 FROM checked CROSS JOIN LATERAL unnest(
     ARRAY[{", ".join(f"'{field}'" for field, _, _ in _CHECKS)}]::text[], checked.codes, checked.details
 ) AS problem(field, code, detail)

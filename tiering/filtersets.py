@@ -1,9 +1,9 @@
-import datetime
 
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import parse_month
 from tiering.models import TierAssignment
 
 
@@ -13,7 +13,7 @@ class MonthField(forms.CharField):
         if not value:
             return None
         try:
-            return datetime.datetime.strptime(value, "%Y-%m").date()
+            return parse_month(value)
         except ValueError:
             raise forms.ValidationError(_("Enter a month as YYYY-MM.")) from None
 

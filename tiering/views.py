@@ -2,7 +2,6 @@
 
 import contextlib
 import csv
-import datetime
 import io
 
 from django.contrib import admin
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from clients.models import Branch
-from core.dates import add_months
+from core.dates import add_months, parse_month
 from tiering.models import Tier, TierAssignment
 from tiering.selectors import TIER_CODES, tier_dashboard
 
@@ -26,7 +25,7 @@ def _selected(request):
     month = latest or timezone.localdate().replace(day=1)
     if request.GET.get("month"):
         with contextlib.suppress(ValueError):  # an unreadable month shows the latest one
-            month = datetime.datetime.strptime(request.GET["month"], "%Y-%m").date()
+            month = parse_month(request.GET["month"])
     branch_id = None
     if request.GET.get("branch", "").isdigit():
         branch_id = int(request.GET["branch"])
