@@ -91,6 +91,12 @@ class ClientRiskThresholds(models.Model):
         return f"{self.client_id} v{self.version}"
 
 
+class AlertQuerySet(ClientScopedQuerySet):
+    def unfinished(self):
+        """Alerts still to be worked (R5): neither resolved nor withdrawn."""
+        return self.exclude(status__in=[Alert.Status.RESOLVED, Alert.Status.WITHDRAWN])
+
+
 class Alert(models.Model):
     """One risk alert (R2): at most one per (client, trade date, kind), raised after the day's settlement closes."""
     class Kind(models.TextChoices):
@@ -112,6 +118,7 @@ class Alert(models.Model):
         ACKNOWLEDGED = "acknowledged", _("acknowledged")
         CONTACTED = "contacted", _("contacted")
         RESOLVED = "resolved", _("resolved")
+        WITHDRAWN = "withdrawn", _("withdrawn (statements corrected)")
 
     # No single-column FK indexes: (client, trade_date, kind) and (assigned_to, status) serve those lookups, and
     # thresholds are never deleted. Fewer indexes keep raising 100,000 alerts in one statement fast.
@@ -138,7 +145,7 @@ class Alert(models.Model):
     escalated = models.BooleanField(_("escalated"), default=False)
     resolution_note = models.TextField(_("resolution note"), blank=True)
 
-    objects = ClientScopedQuerySet.as_manager()
+    objects = AlertQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("risk alert")
@@ -166,6 +173,8 @@ class AlertEvent(models.Model):
         CONTACTED = "contacted", _("contacted")
         RESOLVED = "resolved", _("resolved")
         ESCALATED = "escalated", _("escalated")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        RAISED_AGAIN = "raised_again", _("raised again")
 
     alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="events", verbose_name=_("risk alert"))
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)

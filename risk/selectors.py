@@ -18,8 +18,8 @@ AGE_BUCKETS = [("< 1h", datetime.timedelta(hours=1)), ("1–24h", datetime.timed
 
 
 def alerts_raised_on(trade_date: datetime.date) -> int:
-    """How many risk alerts (R2) were raised for a trade date."""
-    return Alert.objects.filter(trade_date=trade_date).count()
+    """How many risk alerts (R2) a trade date has: those withdrawn after its statements were corrected do not count."""
+    return Alert.objects.filter(trade_date=trade_date).exclude(status=Alert.Status.WITHDRAWN).count()
 
 
 def risk_dashboard(user, *, days: int = 30, branch_id: int | None = None) -> dict:
@@ -27,7 +27,7 @@ def risk_dashboard(user, *, days: int = 30, branch_id: int | None = None) -> dic
     alerts = Alert.objects.visible_to(user)
     if branch_id:
         alerts = alerts.filter(client__branch_id=branch_id)
-    open_alerts = alerts.exclude(status=Alert.Status.RESOLVED)
+    open_alerts = alerts.unfinished()
     kinds, severities = list(Alert.Kind.values), list(Alert.Severity.values)
 
     by_kind = {kind: dict.fromkeys(severities, 0) for kind in kinds}

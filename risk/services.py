@@ -15,20 +15,29 @@ from risk import sql
 from risk.models import Alert, AlertEvent, ClientRiskThresholds, KeyMonitoring, RiskThresholdSet
 from settlement.models import TradingDay
 
+WITHDRAWN_REASON = "当日结算数据已更正，预警条件不再成立（R2）"  # shown on the alert's history
+RAISED_AGAIN_REASON = "当日结算数据已更正，预警条件再次成立（R2）"
+
 
 @transaction.atomic
 def alerts_evaluate(trade_date: datetime.date) -> int:
     """R2: raise the alerts of one trade date in one set-based pass; re-running raises nothing new (the unique
-    (client, trade date, kind) makes a repeat a no-op). Returns how many alerts were raised now."""
+    (client, trade date, kind) makes a repeat a no-op). A day evaluated before (reopened, its statements replaced)
+    is brought in line with its statements: unresolved alerts whose condition no longer holds are withdrawn, with
+    an event saying why, and a withdrawn one whose condition holds again is raised again. Returns how many alerts
+    were raised (or raised again) now."""
     thresholds = RiskThresholdSet.objects.in_force()
     if thresholds is None:
         raise RuntimeError("No approved risk thresholds (R8): approve a version before evaluating risk.")
+    parameters = {"trade_date": trade_date, "thresholds_id": thresholds.pk, "now": timezone.now(),
+                  "reason": WITHDRAWN_REASON, "reason_again": RAISED_AGAIN_REASON}
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('futcrm:risk-evaluation'), hashtext(%s))",
                        [trade_date.isoformat()])
-        cursor.execute(sql.RAISE_ALERTS, {"trade_date": trade_date, "thresholds_id": thresholds.pk,
-                                          "now": timezone.now()})
-        return cursor.rowcount
+        if Alert.objects.filter(trade_date=trade_date).exists():  # evaluated before: a reopened, corrected day
+            cursor.execute(sql.WITHDRAW_ALERTS, parameters)
+        cursor.execute(sql.RAISE_ALERTS, parameters)
+        return cursor.fetchone()[0]
 
 
 # R5/R6 workflow -----------------------------------------------------------------------------------------------
@@ -100,7 +109,7 @@ def _branch_risk_officer(alert: Alert) -> StaffProfile | None:
 def alert_escalate(*, user, alert_id: int, note: str = "") -> Alert:
     """R5: escalate to the branch risk officer (by hand; overdue alerts escalate by themselves, R6)."""
     alert = _alert_for(user, alert_id)
-    if alert.status == Alert.Status.RESOLVED or alert.escalated:
+    if alert.status in {Alert.Status.RESOLVED, Alert.Status.WITHDRAWN} or alert.escalated:
         raise DomainError("Only an unresolved alert that is not escalated yet can be escalated.",
                           code="forbidden_transition", field="status")
     alert.escalated = True

