@@ -127,6 +127,10 @@ TEMPLATES = [
 # Databases and Redis ------------------------------------------------------------------------------------------
 _database_url = env_str("DATABASE_URL", required=PRODUCTION) or embedded.postgres_url(DATA_DIR)
 DATABASES = {"default": database_from_url(_database_url)}
+# Persistent connections suit gunicorn's few long-lived workers. Development's runserver starts a thread per request,
+# and each thread would keep its own connection for a minute: about 5,800 requests held all of PostgreSQL's 100
+# and every page then answered 500 (issue 13). There each request closes its connection.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60 if PRODUCTION else 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", required=PRODUCTION) or embedded.redis_url(DATA_DIR)
