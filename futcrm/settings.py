@@ -191,6 +191,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "EXCEPTION_HANDLER": "core.api.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["settlement.api.authentication.PerTokenRateThrottle"],
+    # A day's pushes are tens of requests; a reader polling every second stays well inside the default.
+    "DEFAULT_THROTTLE_RATES": {"api": env_str("FUTCRM_API_RATE", "600/minute")},
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }

@@ -13,3 +13,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed on
 AXES_ENABLED = True
 SMS_BACKEND = "core.sms.LocmemBackend"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The suite makes thousands of API calls, some with one token; tests/settlement/test_api_rate_limits.py sets a low
+# rate of its own.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api": "100000/minute"}}  # noqa: F405

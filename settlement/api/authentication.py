@@ -2,7 +2,7 @@
 the scope."""
 
 from django.utils import timezone
-from rest_framework import authentication, exceptions, permissions
+from rest_framework import authentication, exceptions, permissions, throttling
 
 from settlement.models import ApiToken
 from settlement.services import token_hash
@@ -59,3 +59,19 @@ class CrmRead(permissions.BasePermission):
             return False
         token = token_of(request)
         return token is None or token.has_scope(ApiToken.Scope.CRM_READ)
+
+
+class PerTokenRateThrottle(throttling.SimpleRateThrottle):
+    """settlement-api.md: requests beyond a token's rate limit answer 429 with {"detail": …} and Retry-After. Counted
+    per token (per person for a logged-in session), in Redis through Django's cache, so every web worker shares
+    the count. The rate is REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api"] (FUTCRM_API_RATE)."""
+
+    scope = "api"
+
+    def get_cache_key(self, request, view):
+        token = token_of(request)
+        if token is not None:
+            return self.cache_format % {"scope": self.scope, "ident": f"token-{token.pk}"}
+        if request.user and request.user.is_authenticated:
+            return self.cache_format % {"scope": self.scope, "ident": f"user-{request.user.pk}"}
+        return self.cache_format % {"scope": self.scope, "ident": f"ip-{self.get_ident(request)}"}

@@ -38,6 +38,7 @@ def test_two_thousand_requests_to_the_development_server_hold_the_connection_cou
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
     env.update(FUTCRM_ENV="development", DJANGO_SETTINGS_MODULE="futcrm.settings", DJANGO_LOG_LEVEL="WARNING",
+               FUTCRM_API_RATE="100000/minute",
                DATABASE_URL=database_url(connection.settings_dict), REDIS_URL=settings.REDIS_URL)
     server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
                               cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
