@@ -12,4 +12,4 @@ RUN FUTCRM_ENV=production DJANGO_SECRET_KEY=build FUTCRM_PII_KEY=Y2ktZHVtbXkta2V
     DATABASE_URL=postgresql://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
     python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "futcrm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]
+CMD ["gunicorn", "-c", "python:futcrm.gunicorn", "futcrm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]

@@ -1,20 +1,22 @@
 """Admin for service staff (issue 2): a thin layer over clients.services, scoped by Model.objects.visible_to. The
 client page as people use it, with tiers, risk and contacts, is backoffice/admin.py's ClientPageAdmin."""
 
+import secrets
 from contextvars import ContextVar
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.http import JsonResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
-from clients import services
+from clients import pii, services
 from clients.models import Branch, Client, ClientArchive, PiiAccessLog, StaffProfile
 from clients.roles import Role
 from core.admin_tools import ScopedAdminMixin, ScopedHistoryAdminMixin, ScopedRelatedFilter
@@ -95,6 +97,8 @@ class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
         return readonly
 
     def get_search_results(self, request, queryset, search_term):
+        if search_term.startswith("@"):  # a term kept in the session (S9: whole numbers never in the URL)
+            search_term = request.session.get(self.SEARCH_SESSION_KEY + search_term[1:], "")
         return queryset.search(search_term), False
 
     @admin.display(description=_("Service card"))
@@ -133,8 +137,31 @@ class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
     def changeform_view(self, request, *args, **kwargs):
         return self._render_with_request(request, super().changeform_view, request, *args, **kwargs)
 
+    SEARCH_SESSION_KEY = "client-search:"
+
     def changelist_view(self, request, extra_context=None):
+        term = request.GET.get("q", "")
+        if pii.is_whole_personal_number(term):  # S9: a whole number arrived in the URL (no script): move it out
+            return redirect(self._search_url(request, term, request.GET))
         return self._render_with_request(request, super().changelist_view, request, extra_context)
+
+    def _search_url(self, request, term: str, query) -> str:
+        """The changelist URL for `term`, the term itself kept in the session under a random key (S9)."""
+        key = secrets.token_urlsafe(9)
+        request.session[self.SEARCH_SESSION_KEY + key] = term
+        query = query.copy()
+        query["q"] = f"@{key}"
+        return f"{reverse('admin:clients_client_changelist')}?{query.urlencode()}"
+
+    def search_view(self, request):
+        """POST the search box's term (static/futcrm/client_search.js): answers the URL to go to, which holds a
+        session key in place of a whole phone or ID number."""
+        term = request.POST.get("q", "").strip()
+        if not pii.is_whole_personal_number(term):
+            url = f"{reverse('admin:clients_client_changelist')}?{urlencode({'q': term})}"
+        else:
+            url = self._search_url(request, term, QueryDict(mutable=True))
+        return JsonResponse({"url": url})
 
     @staticmethod
     def _render_with_request(request, view, *args, **kwargs):
@@ -148,11 +175,13 @@ class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
             _current_request.reset(token)
 
     class Media:
-        js = ["futcrm/pii_reveal.js"]
+        js = ["futcrm/pii_reveal.js", "futcrm/client_search.js"]
 
     def get_urls(self):
         reveal = self.admin_site.admin_view(require_POST(self.reveal_view))
-        return [path("<int:client_id>/reveal/<str:field>/", reveal, name="clients_client_reveal"), *super().get_urls()]
+        search = self.admin_site.admin_view(require_POST(self.search_view))
+        return [path("<int:client_id>/reveal/<str:field>/", reveal, name="clients_client_reveal"),
+                path("search/", search, name="clients_client_search"), *super().get_urls()]
 
     def reveal_view(self, request, client_id, field):
         """S9: POST only, permission-checked and logged by services.pii_reveal; answers JSON for the button."""

@@ -67,6 +67,13 @@ def normalise_id_number(value: str) -> str:
     return value.strip().upper()
 
 
+def is_whole_personal_number(term: str) -> bool:
+    """A search term that is a whole phone or ID number (S9): never to travel in a URL, where access logs, proxies
+    and browser histories keep it. Last-4 digits, names and account numbers may."""
+    phone, id_number = normalise_phone(term.strip()), normalise_id_number(term)
+    return is_valid_phone(phone) or bool(re.fullmatch(r"[0-9]{15}|[0-9]{17}[0-9X]", id_number))
+
+
 def is_valid_phone(value: str) -> bool:
     """Mainland mobile `1\\d{10}` or a landline with area code (settlement-api.md, phone)."""
     return bool(MOBILE_PATTERN.match(value) or LANDLINE_PATTERN.match(value))

@@ -223,9 +223,17 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # S9: every line the project logs, runserver's access log and Django's request warnings included, has phone
+    # and ID numbers masked (core/logging.py; gunicorn's access log through futcrm/gunicorn.py).
+    "filters": {"mask_personal_numbers": {"()": "core.logging.MaskPersonalNumbersFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_numbers"]}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        # Django gives these handlers of their own; here they write through the masking handler instead.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }
 
 # futcrm ---------------------------------------------------------------------------------------------------------
