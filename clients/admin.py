@@ -98,7 +98,9 @@ class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         if search_term.startswith("@"):  # a term kept in the session (S9: whole numbers never in the URL)
-            search_term = request.session.get(self.SEARCH_SESSION_KEY + search_term[1:], "")
+            search_term = request.session.get(self.SEARCH_SESSION_KEY + search_term[1:])
+            if search_term is None:  # another session's key, or an expired one: it finds nothing
+                return queryset.none(), False
         return queryset.search(search_term), False
 
     @admin.display(description=_("Service card"))

@@ -83,3 +83,37 @@ def api_aware_error_handlers():
         "handler404": _json_or(defaults.page_not_found, 404, "not found"),
         "handler500": _json_or(lambda request: defaults.server_error(request), 500, "internal error"),
     }
+
+
+# The statuses every operation of the API may answer with an error body (settlement-api.md): documented on each, so
+# the schema says what the API answers (issue 13; a schemathesis run in the suite checks it).
+ERROR_STATUSES = {
+    "400": "unreadable or empty body, or a bad parameter", "401": "no valid token", "403": "not allowed",
+    "404": "not found", "409": "conflicts with the day's state", "413": "too many rows or too large a body",
+    "422": "refused: every problem listed", "429": "beyond the token's rate limit",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": 'The contract\'s error shapes: {"errors": [...]} (with "truncated" and "error_count" when the list '
+                   'was cut, "expected" and "actual" for control totals) or {"detail": "..."}.',
+    "properties": {
+        "errors": {"type": "array", "items": {"type": "object", "properties": {
+            "row": {"type": "integer", "nullable": True}, "account_no": {"type": "string", "nullable": True},
+            "field": {"type": "string", "nullable": True}, "code": {"type": "string"}, "message": {"type": "string"},
+        }}},
+        "detail": {"type": "string"}, "truncated": {"type": "boolean"}, "error_count": {"type": "integer"},
+        "expected": {"type": "object"}, "actual": {"type": "object"},
+    },
+}
+
+
+def document_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: every operation documents the error statuses in the contract's shape."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_STATUSES.items():
+                responses[status] = {"description": description, "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return result

@@ -204,6 +204,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several "status" fields with different choices: each set named, so the schema's enums read well.
+    "ENUM_NAME_OVERRIDES": {"AlertStatusEnum": "risk.models.Alert.Status",
+                            "OpenOrClosedEnum": [("open", "open"), ("closed", "closed")]},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api.document_error_responses"],
 }
 
 # Security (manage.py check --deploy is clean with FUTCRM_ENV=production) ----------------------------------------

@@ -16,8 +16,8 @@ from tiering.selectors import with_current_tier
 class ClientWithTierSerializer(ClientSerializer):
     """The contract's client read view: the record (clients/) with its current and computed tier (T9, T11)."""
 
-    tier = serializers.CharField(source="current_tier", default=None)  # T11 override in force, else T9
-    computed_tier = serializers.CharField(default=None)
+    tier = serializers.CharField(source="current_tier", default=None, allow_null=True)  # T11 override, else T9
+    computed_tier = serializers.CharField(default=None, allow_null=True)
 
     class Meta(ClientSerializer.Meta):
         fields = [*ClientSerializer.Meta.fields, "tier", "computed_tier"]

@@ -7,7 +7,7 @@ class ClientSerializer(serializers.ModelSerializer):
     """Read view of a client. ID and phone numbers are masked (S9); revealing goes through pii_reveal."""
 
     branch_code = serializers.CharField(source="branch.code")
-    advisor_code = serializers.CharField(source="advisor.staff_code", default=None)
+    advisor_code = serializers.CharField(source="advisor.staff_code", default=None, allow_null=True)
     id_number = serializers.CharField(source="id_number_masked")
     phone = serializers.CharField(source="phone_masked")
     status = serializers.SerializerMethodField()

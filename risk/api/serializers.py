@@ -7,7 +7,7 @@ class AlertSerializer(serializers.ModelSerializer):
     """settlement-api.md, GET /api/v1/alerts/."""
 
     account_no = serializers.CharField(source="client.account_no")
-    assigned_to = serializers.CharField(source="assigned_to.staff_code", default=None)
+    assigned_to = serializers.CharField(source="assigned_to.staff_code", default=None, allow_null=True)
 
     class Meta:
         model = Alert

@@ -7,6 +7,7 @@ import re
 
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import BaseParser
@@ -98,7 +99,7 @@ class StatementPushView(IdempotentPushView):
     max_body_bytes = 64 * 2**20
 
     @extend_schema(summary="Push one trade date's statements (JSON or CSV), all or nothing",
-                   request=shapes.StatementPushSerializer,
+                   request={"application/json": shapes.StatementPushSerializer, "text/csv": OpenApiTypes.STR},
                    responses={200: shapes.PushResultSerializer, 409: shapes.ErrorListSerializer,
                               413: shapes.ErrorListSerializer, 422: shapes.ErrorListSerializer})
     def post(self, request, *args, **kwargs):
@@ -133,7 +134,8 @@ class ClientPushView(IdempotentPushView):
     # 10,000 clients (the contract's most) with every field filled stay under 8 MB.
     max_body_bytes = 32 * 2**20
 
-    @extend_schema(summary="Upsert client master data, all or nothing", request=shapes.ClientPushSerializer,
+    @extend_schema(summary="Upsert client master data, all or nothing",
+                   request={"application/json": shapes.ClientPushSerializer},
                    responses={200: shapes.PushResultSerializer, 413: shapes.ErrorListSerializer,
                               422: shapes.ErrorListSerializer})
     def post(self, request, *args, **kwargs):

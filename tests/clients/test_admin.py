@@ -40,8 +40,22 @@ def test_every_message_is_translated_and_compiled():
     [("1001", {"1001"}), ("2001", {"2001"}), ("13800001002", {"1002"})],
 )
 def test_admin_search(world, login, term, expected):
-    response = login(world["staff"][Role.HEAD_OFFICE]).get(reverse("admin:clients_client_changelist"), {"q": term})
+    response = login(world["staff"][Role.HEAD_OFFICE]).get(reverse("admin:clients_client_changelist"), {"q": term},
+                                                           follow=True)
     assert {client.account_no for client in response.context["cl"].result_list} == expected
+
+
+def test_a_whole_phone_number_leaves_the_url_before_the_search_runs(world, login):
+    """S9: the number typed in the search box is kept in the session; the URL the browser keeps holds a key."""
+    browser = login(world["staff"][Role.HEAD_OFFICE])
+    moved = browser.get(reverse("admin:clients_client_changelist"), {"q": "13800001002"})
+    assert moved.status_code == 302 and "13800001002" not in moved["Location"] and "q=%40" in moved["Location"]
+    posted = browser.post(reverse("admin:clients_client_search"), {"q": "13800001002"}).json()["url"]
+    assert "13800001002" not in posted
+    listed = browser.get(posted).context["cl"].result_list
+    assert [client.account_no for client in listed] == ["1002"]
+    other_user = login(world["staff"][Role.BRANCH_MANAGER]).get(posted).context["cl"].result_list
+    assert list(other_user) == []  # the key means nothing in another session
 
 
 def test_admin_search_by_last_four_phone_digits_stays_in_scope(world, login):
