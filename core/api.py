@@ -32,7 +32,7 @@ def _validation_errors(detail, field: str | None = None) -> list[dict]:
                 for error in _validation_errors(value, name if field is None else f"{field}.{name}")]
     if isinstance(detail, list):
         return [error for value in detail for error in _validation_errors(value, field)]
-    return [row_error(None, None, field or "body", getattr(detail, "code", "invalid"), str(detail))]
+    return [row_error(None, None, field or "body", getattr(detail, "code", None) or "invalid", str(detail))]
 
 
 def api_exception_handler(exc, context):
