@@ -27,7 +27,7 @@ def settlement_api(client, own_redis):  # noqa: F811
     own_redis.stop()  # no queue: the sweeps below run the owed work, and nothing is left in the suite's Redis
     branch = BranchFactory(code="BJ01")
     advisor = make_staff(Role.ADVISOR, branch, "BJ01A1")
-    for account in ("9001", "9002", "9003", "9004"):
+    for account in ("9001", "9002", "9003", "9004", "9005"):
         ClientFactory(account_no=account, branch=branch, advisor=advisor)
     return Api(client, token_for(make_staff(Role.SETTLEMENT_SYSTEM, None, "SYS").user, "settlement:write"))
 
@@ -45,6 +45,7 @@ def test_the_contracts_extremes_raise_their_alerts(settlement_api):
         statement_row("9002", pre_balance="0.00", margin="5.00"),     # no equity, margin held: above every line
         statement_row("9003", pre_balance="-" + MAX, margin="0.00"),  # the most negative equity
         statement_row("9004", pre_balance=MAX, margin=MAX),           # exactly 100 %
+        statement_row("9005", pre_balance="0.05", margin="5000000.00"),  # the reported case: degree 10^8
     ])
 
     assert owed_work_sweep(OWED_WORK_RUNNERS)["done"] == 5
@@ -54,8 +55,9 @@ def test_the_contracts_extremes_raise_their_alerts(settlement_api):
         ("9002", "margin_call"): None,
         ("9003", "negative_equity"): Decimal("0.0000"),  # no margin, no risk (R1); the equity is below zero
         ("9004", "margin_call"): Decimal("1.0000"),
+        ("9005", "margin_call"): Decimal("100000000.0000"),
     }
-    assert settlement_api.status().json()["alerts_raised"] == 4
+    assert settlement_api.status().json()["alerts_raised"] == 5
 
 
 def test_a_failed_evaluation_is_recorded_shown_and_retried(settlement_api, login):
