@@ -129,15 +129,7 @@ def test_too_many_rows_is_413(api):
 
 
 def test_a_failing_row_in_a_full_50000_row_request_writes_nothing(api, django_db_blocker):
-
-    with connection.cursor() as cursor:  # 50,000 plain clients, made in SQL for speed
-        cursor.execute("""INSERT INTO clients_client (account_no, name, client_type, branch_id, opened_on, id_type,
-                          id_number_ciphertext, id_number_hash, phone_ciphertext, phone_hash, phone_last4, email,
-                          address, home_region, investor_category, risk_tolerance, marketing_opt_in, created_at,
-                          updated_at)
-                          SELECT '7' || lpad(n::text, 6, '0'), 'c', 'individual', b.id, '2024-01-01', '', '', '',
-                                 '', '', '', '', '', '', 'ordinary', '', false, now(), now()
-                          FROM generate_series(0, 49999) n, clients_branch b WHERE b.code = 'BJ01'""")
+    _fifty_thousand_clients()
     rows = [statement_row(f"7{number:06d}") for number in range(50_000)]
     rows[41_234]["balance"] = "1.00"
     response = api.push(rows)
