@@ -4,6 +4,8 @@ client's record from clients/, with its tier history (T9), key monitoring (R3), 
 
 from django.contrib import admin, messages
 from django.db import models
+from django.db.models.expressions import RawSQL
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.workflows import JOB_RUN_LABELS, OWED_WORK_LABELS
@@ -14,11 +16,22 @@ from core.admin_tools import ReadOnlyAdminMixin
 from core.models import JobRun, OwedWork
 from risk.admin import KeyMonitoringInline, RiskLevelInline
 from risk.models import Alert, RiskLevel
+from risk.sql import r1_risk_degree
 from service_log import services as service_log_services
 from service_log.admin import ContactRecordInline
 from service_log.models import ContactRecord
+from settlement.models import DailyStatement
 from tiering.models import Tier, TierAssignment
 from tiering.selectors import with_current_tier
+
+
+def _money(amount) -> str:
+    return f"{amount:,.2f}" if amount is not None else "—"
+
+
+def _percent(degree) -> str:
+    """A degree as people read it (R1): a percentage, or "无权益" when the balance is zero or below with margin."""
+    return f"{degree:.2%}" if degree is not None else str(_("no equity"))
 
 
 class TierFilter(admin.SimpleListFilter):
@@ -96,12 +109,38 @@ class ClientContactInline(ContactRecordInline):
 
 admin.site.unregister(Client)
 
+RECENT_STATEMENTS = 20
+
 
 @admin.register(Client)
 class ClientPageAdmin(ClientAdmin):
     list_filter = [*ClientAdmin.list_filter[:3], TierFilter, KeyMonitoringFilter, RiskLevelFilter,
                    *ClientAdmin.list_filter[3:]]
     inlines = [ClientArchiveInline, TierAssignmentInline, KeyMonitoringInline, RiskLevelInline, ClientContactInline]
+    fieldsets = [*ClientAdmin.fieldsets, (_("Money: the latest trading days"), {"fields": ["recent_statements"]})]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "recent_statements"]
+
+    @admin.display(description=_("daily statements"))
+    def recent_statements(self, client):
+        """The last trading days' statements (read only; the whole history is GET
+        /api/v1/clients/{account_no}/statements). Risk degree is R1 as risk/sql.py writes it."""
+        if not client.pk:
+            return "-"
+        rows = (DailyStatement.objects.filter(client=client).order_by("-trade_date")
+                .annotate(degree=RawSQL(r1_risk_degree("margin", "balance"), []))  # noqa: S611 - column names
+                [:RECENT_STATEMENTS])
+        if not rows:
+            return _("No statements yet.")
+        header = [_("trade date"), _("equity"), _("margin"), _("risk degree"), _("available funds"), _("deposit"),
+                  _("withdrawal"), _("commission"), _("open lots")]
+        body = format_html_join("", "<tr><td>{}</td>" + '<td class="num">{}</td>' * 8 + "</tr>", (
+            (row.trade_date.isoformat(), _money(row.balance), _money(row.margin), _percent(row.degree),
+             _money(row.available), _money(row.deposit), _money(row.withdrawal), _money(row.commission),
+             row.position_volume) for row in rows))
+        return format_html('<table class="statements"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',
+                           format_html_join("", "<th>{}</th>", ((title,) for title in header)), body)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not ContactRecord:

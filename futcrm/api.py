@@ -1,9 +1,11 @@
 """The API router (the roof): every read endpoint of settlement-api.md under /api/v1/."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from backoffice.api.views import ClientViewSet
 from risk.api.views import AlertViewSet
+from settlement.api.reads import ClientStatementList
 from tiering.api.views import TierAssignmentViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -11,4 +13,7 @@ router.register("clients", ClientViewSet, basename="client")
 router.register("tiers", TierAssignmentViewSet, basename="tier")
 router.register("alerts", AlertViewSet, basename="alert")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("clients/<str:account_no>/statements", ClientStatementList.as_view(), name="client-statements"),
+    *router.urls,
+]
