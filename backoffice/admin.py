@@ -86,13 +86,17 @@ class TierAssignmentInline(admin.TabularInline):
     """The client's tier history (T9) on the client page, newest first."""
 
     model = TierAssignment
-    fields = ["month", "tier", "avg_equity", "avg_commission", "trading_days", "decided_by", "state", "policy"]
+    fields = ["month", "tier", "avg_equity", "avg_commission", "trading_days", "criterion", "state", "policy"]
     readonly_fields = fields
     ordering = ["-month"]
     extra = 0
     max_num = 0
     can_delete = False
     verbose_name_plural = _("tier history")
+
+    @admin.display(description=_("decided by"))
+    def criterion(self, assignment):
+        return assignment.decided_by_display  # T9's criterion in words, not `equity>=1000.00`
 
 
 class ClientContactInline(ContactRecordInline):

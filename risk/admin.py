@@ -48,8 +48,9 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("contact due by"), ordering="due_at")
     def due_display(self, alert):
         if alert.is_overdue:
-            return format_html('<strong style="color:#ba2121">{} ⚠</strong>', alert.due_at.strftime("%Y-%m-%d %H:%M"))
-        return alert.due_at.strftime("%Y-%m-%d %H:%M")
+            return format_html('<strong style="color:#ba2121">{} ⚠</strong>',
+                               timezone.localtime(alert.due_at).strftime("%Y-%m-%d %H:%M"))
+        return timezone.localtime(alert.due_at).strftime("%Y-%m-%d %H:%M")  # Asia/Shanghai, as people read it
 
     def _each(self, request, queryset, service, done):
         apply_to_each(self, request, queryset, lambda alert: service(user=request.user, alert_id=alert.pk), done)

@@ -158,7 +158,7 @@ class Alert(models.Model):
                    models.Index(fields=["assigned_to", "status"], name="alert_assignee_status")]
 
     def __str__(self) -> str:
-        return f"{self.client_id} {self.trade_date} {self.kind}"
+        return f"{self.trade_date} {self.get_kind_display()}"
 
     @property
     def is_overdue(self) -> bool:
@@ -189,7 +189,7 @@ class AlertEvent(models.Model):
         ordering = ["at"]
 
     def __str__(self) -> str:
-        return f"{self.alert_id} {self.action}"
+        return str(self.get_action_display())
 
 
 
@@ -229,7 +229,7 @@ class KeyMonitoring(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client_id} {self.reason} {self.started_on}"
+        return f"{self.get_reason_display()} {self.started_on}"
 
 
 class RiskLevel(models.Model):
@@ -260,4 +260,4 @@ class RiskLevel(models.Model):
         constraints = [models.UniqueConstraint(fields=["client", "month"], name="risk_level_one_per_client_month")]
 
     def __str__(self) -> str:
-        return f"{self.client_id} {self.month:%Y-%m} {self.level}"
+        return f"{self.month:%Y-%m} {self.get_level_display()}"

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -119,7 +120,7 @@ class ComplaintAdmin(ScopedAdminMixin, admin.ModelAdmin):
         due = complaint.acknowledge_by if complaint.status == complaint.Status.RECEIVED else complaint.resolve_by
         if complaint.status == complaint.Status.RESOLVED:
             return "—"
-        text = due.strftime("%Y-%m-%d %H:%M")
+        text = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
         return format_html('<strong style="color:#ba2121">{} ⚠</strong>', text) if complaint.is_late else text
 
     def save_model(self, request, obj, form, change):

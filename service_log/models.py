@@ -61,7 +61,7 @@ class ContactRecord(models.Model):
         indexes = [models.Index(fields=["client", "-contacted_at"], name="contact_client_recent")]
 
     def __str__(self) -> str:
-        return f"{self.client_id} {self.contacted_at:%Y-%m-%d %H:%M} {self.channel}"
+        return f"{timezone.localtime(self.contacted_at):%Y-%m-%d %H:%M} {self.get_channel_display()}"
 
 
 class MessageTemplate(models.Model):
@@ -220,7 +220,7 @@ class Complaint(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client} {self.get_category_display()} {self.received_at:%Y-%m-%d}"
+        return f"{self.client} {self.get_category_display()} {timezone.localtime(self.received_at):%Y-%m-%d}"
 
     @property
     def is_late(self) -> bool:

@@ -41,12 +41,16 @@ class TierPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(TierAssignment)
 class TierAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["month", "client", "tier", "avg_equity", "avg_commission", "trading_days", "decided_by", "state"]
+    list_display = ["month", "client", "tier", "avg_equity", "avg_commission", "trading_days", "criterion", "state"]
     list_select_related = ["client", "policy"]
     list_filter = ["tier", "previous_tier", "state", "month", ("client__branch", ScopedRelatedFilter),
                    ("client__advisor", ScopedRelatedFilter)]
     search_fields = ["client__account_no", "client__name"]
     readonly_fields = [field.name for field in TierAssignment._meta.fields]
+
+    @admin.display(description=_("decided by"), ordering="decided_by")
+    def criterion(self, assignment):
+        return assignment.decided_by_display
 
     def has_add_permission(self, request):
         return False

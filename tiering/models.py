@@ -27,6 +27,41 @@ VIP_TIERS = (Tier.DIAMOND, Tier.PLATINUM, Tier.GOLD)
 MONEY = {"max_digits": 17, "decimal_places": 2}
 
 
+THRESHOLD_WORDS = {
+    ("equity", ">="): _("average equity ≥ %(amount)s yuan"),
+    ("commission", ">="): _("monthly commission ≥ %(amount)s yuan"),
+    ("equity", "<="): _("last-day equity ≤ %(amount)s yuan"),
+}
+CRITERIA_WORDS = {
+    "traded_within_year": _("traded within the year"),
+    "idle_year": _("no trade and no position for a year"),
+    "none": _("none of the criteria above"),
+}
+
+
+def _yuan(amount: str) -> str:
+    try:
+        return f"{Decimal(amount):,.2f}"
+    except ArithmeticError:
+        return amount
+
+
+def criterion_in_words(decided_by: str) -> str:
+    """T9's `decided_by` (tiering/sql.py writes `equity>=…`, `commission>=…`, `traded_within_year`,
+    `idle_year,equity<=…`, `none`) as a person reads it: `equity>=1000.00` → 月均权益 ≥ 1,000.00 元."""
+    words = []
+    for part in decided_by.split(","):
+        for operator in (">=", "<="):
+            if operator in part:
+                name, amount = part.split(operator, 1)
+                template = THRESHOLD_WORDS.get((name, operator))
+                words.append(template % {"amount": _yuan(amount)} if template else part)
+                break
+        else:
+            words.append(CRITERIA_WORDS.get(part, part))
+    return "；".join(str(word) for word in words)
+
+
 class TierPolicy(models.Model):
     """T10: thresholds and window W, versioned. A new version is a draft until a head-office manager other than its
     author approves it; the approved version with the highest number is in force."""
@@ -121,7 +156,12 @@ class TierAssignment(models.Model):
         # its indexes (a HOT update) whenever the tier stays. bench/tiers.py, 100,000 rows changed: 0.94 s → 0.18 s.
 
     def __str__(self) -> str:
-        return f"{self.client_id} {self.month:%Y-%m} {self.tier}"
+        return f"{self.month:%Y-%m} {self.get_tier_display()}"
+
+    @property
+    def decided_by_display(self) -> str:
+        """The criterion that decided the tier (T9) in words: `equity>=1000.00` → 月均权益 ≥ 1,000.00 元."""
+        return criterion_in_words(self.decided_by)
 
 
 class TierChange(models.Model):
@@ -143,7 +183,7 @@ class TierChange(models.Model):
         constraints = [models.UniqueConstraint(fields=["client", "month"], name="tier_change_one_per_client_month")]
 
     def __str__(self) -> str:
-        return f"{self.client_id} {self.month:%Y-%m} {self.from_tier}→{self.to_tier}"
+        return f"{self.month:%Y-%m} {self.get_from_tier_display()} → {self.get_to_tier_display()}"
 
 
 class TierOverrideQuerySet(ClientScopedQuerySet):
@@ -183,4 +223,4 @@ class TierOverride(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client_id} {self.tier} {self.first_month:%Y-%m}–{self.last_month:%Y-%m}"
+        return f"{self.get_tier_display()} {self.first_month:%Y-%m}–{self.last_month:%Y-%m}"
