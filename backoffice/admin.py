@@ -3,8 +3,11 @@ client's record from clients/, with its tier history (T9), key monitoring (R3), 
 (S1). It composes four apps, so it lives here on the top floor; clients/admin.py keeps what is the record's alone."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db import models
+from django.db.models import Max
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +18,7 @@ from core.admin import JobRunAdmin
 from core.admin_tools import ReadOnlyAdminMixin
 from core.models import JobRun, OwedWork
 from risk.admin import KeyMonitoringInline, RiskLevelInline
-from risk.models import Alert, RiskLevel
+from risk.models import Alert, KeyMonitoring, RiskLevel
 from risk.sql import r1_risk_degree
 from service_log import services as service_log_services
 from service_log.admin import ContactRecordInline
@@ -116,12 +119,73 @@ admin.site.unregister(Client)
 RECENT_STATEMENTS = 20
 
 
+class ClientListWithFacts(ChangeList):
+    """The client list's page, with what a call needs beside each client: current tier (T9/T11), the latest
+    statement's equity and risk degree (R1), key monitoring (R3), the last contact and the next follow-up (S1).
+    Read for the page's clients only, a few queries a page whatever the number of clients."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        clients = list(self.result_list)
+        ids = [client.pk for client in clients]
+        tiers = dict(with_current_tier(Client.objects.filter(pk__in=ids)).values_list("pk", "current_tier"))
+        latest = {row.client_id: row for row in DailyStatement.objects.filter(client_id__in=ids)
+                  .order_by("client_id", "-trade_date").distinct("client_id")
+                  .annotate(degree=RawSQL(r1_risk_degree("margin", "balance"), []))}  # noqa: S611 - column names
+        monitored = set(KeyMonitoring.objects.filter(client_id__in=ids, ended_on__isnull=True)
+                        .values_list("client_id", flat=True))
+        contacts = {row["client_id"]: row for row in ContactRecord.objects.filter(client_id__in=ids)
+                    .values("client_id").annotate(last=Max("contacted_at"), follow_up=Max("next_follow_up"))}
+        labels = dict(Tier.choices)
+        for client in clients:
+            statement, contact = latest.get(client.pk), contacts.get(client.pk, {})
+            client.facts = {
+                "tier": labels.get(tiers.get(client.pk), "—"),
+                "equity": _money(statement.balance) if statement else "—",
+                "degree": _percent(statement.degree) if statement else "—",
+                "monitored": client.pk in monitored,
+                "last_contact": timezone.localtime(contact["last"]).strftime("%Y-%m-%d") if contact.get("last")
+                else "—",
+                "follow_up": contact["follow_up"].isoformat() if contact.get("follow_up") else "—",
+            }
+
+
 @admin.register(Client)
 class ClientPageAdmin(ClientAdmin):
     list_filter = [*ClientAdmin.list_filter[:3], TierFilter, KeyMonitoringFilter, RiskLevelFilter,
                    *ClientAdmin.list_filter[3:]]
     inlines = [ClientArchiveInline, TierAssignmentInline, KeyMonitoringInline, RiskLevelInline, ClientContactInline]
     fieldsets = [*ClientAdmin.fieldsets, (_("Money: the latest trading days"), {"fields": ["recent_statements"]})]
+    list_display = ["account_no", "name", "branch", "advisor", "tier_display", "equity_display", "degree_display",
+                    "monitored_display", "last_contact_display", "follow_up_display", "phone_display",
+                    "status_display"]
+
+    def get_changelist(self, request, **kwargs):
+        return ClientListWithFacts
+
+    @admin.display(description=_("current tier"))
+    def tier_display(self, client):
+        return getattr(client, "facts", {}).get("tier", "—")
+
+    @admin.display(description=_("latest equity"))
+    def equity_display(self, client):
+        return getattr(client, "facts", {}).get("equity", "—")
+
+    @admin.display(description=_("risk degree"))
+    def degree_display(self, client):
+        return getattr(client, "facts", {}).get("degree", "—")
+
+    @admin.display(description=_("key monitoring"), boolean=True)
+    def monitored_display(self, client):
+        return getattr(client, "facts", {}).get("monitored", False)
+
+    @admin.display(description=_("last contact"))
+    def last_contact_display(self, client):
+        return getattr(client, "facts", {}).get("last_contact", "—")
+
+    @admin.display(description=_("next follow-up"))
+    def follow_up_display(self, client):
+        return getattr(client, "facts", {}).get("follow_up", "—")
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "recent_statements"]

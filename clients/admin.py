@@ -64,11 +64,20 @@ class AssignAdvisorForm(forms.Form):
         self.fields["advisor"].queryset = StaffProfile.objects.visible_to(user).filter(role=Role.ADVISOR)
 
 
+class AdvisorFilter(ScopedRelatedFilter):
+    """The advisor filter offers advisors only (not head office, managers, risk officers or the settlement system),
+    and only those the viewer may see (O)."""
+
+    def field_choices(self, field, request, model_admin):
+        advisors = StaffProfile.objects.visible_to(request.user).filter(role=Role.ADVISOR)
+        return [(advisor.pk, str(advisor)) for advisor in advisors]
+
+
 @admin.register(Client)
 class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
     list_display = ["account_no", "name", "branch", "advisor", "phone_display", "opened_on", "status_display"]
     list_select_related = ["branch", "advisor"]
-    list_filter = [("branch", ScopedRelatedFilter), ("advisor", ScopedRelatedFilter), StatusFilter, "client_type",
+    list_filter = [("branch", ScopedRelatedFilter), ("advisor", AdvisorFilter), StatusFilter, "client_type",
                    "investor_category", "risk_tolerance"]
     search_fields = ["account_no"]  # the real search is Client.objects.search, see get_search_results
     search_help_text = _("Account number, name, last 4 phone digits, or a whole phone or ID number")
