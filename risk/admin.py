@@ -1,37 +1,108 @@
+from contextvars import ContextVar
+
 from django.contrib import admin
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
-from risk import services
+from risk import services, sql
 from risk.models import Alert, AlertEvent, ClientRiskThresholds, KeyMonitoring, RiskLevel, RiskThresholdSet
+from settlement.models import DailyStatement
+
+_may_reveal_phone: ContextVar = ContextVar("alert_admin_may_reveal_phone", default=False)
 
 
 class AlertEventInline(admin.TabularInline):
+    """The alert's history (R5): who acknowledged, contacted, resolved, escalated or withdrew it, and when. Shown
+    to everyone who may see the alert."""
+
     model = AlertEvent
     extra = 0
     can_delete = False
-    readonly_fields = ["action", "actor", "at", "note"]
+    fields = readonly_fields = ["action", "actor", "at", "note"]
+    verbose_name_plural = _("history")
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("risk.view_alert")
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 
 @admin.register(Alert)
 class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Risk alerts (R2), scoped like clients, with the R5 workflow as actions; overdue ones (R6) stand out."""
-    list_display = ["trade_date", "client", "kind", "severity", "status", "risk_degree", "assigned_to",
+    list_display = ["trade_date", "client_link", "kind", "severity", "status", "degree_display", "assigned_to",
                     "due_display", "escalated"]
     inlines = [AlertEventInline]
     actions = ["acknowledge", "resolve", "escalate"]
     list_select_related = ["client", "assigned_to"]
     list_filter = ["kind", "severity", "status", "escalated", "trade_date", ("client__branch", ScopedRelatedFilter)]
     search_fields = ["client__account_no", "client__name"]
-    readonly_fields = [*(field.name for field in Alert._meta.fields), "log_contact"]
+    readonly_fields = [*(field.name for field in Alert._meta.fields), "situation", "log_contact"]
+    fields = ["situation", "log_contact", "client", "trade_date", "kind", "severity", "status", "assigned_to",
+              "raised_at", "due_at", "escalated", "resolution_note", "thresholds", "client_thresholds"]
+
+    class Media:
+        js = ["futcrm/pii_reveal.js"]
+
+    @admin.display(description=_("client"), ordering="client__account_no")
+    def client_link(self, alert):
+        return format_html('<a href="{}">{}</a>', reverse("admin:clients_client_change", args=[alert.client_id]),
+                           alert.client)
+
+    @admin.display(description=_("risk degree"), ordering="risk_degree")
+    def degree_display(self, alert):
+        return f"{alert.risk_degree:.2%}" if alert.risk_degree is not None else _("no equity")
+
+    @admin.display(description=_("the client's position that day"))
+    def situation(self, alert):
+        """What a call about this alert needs (issue 14 item 4): the client and their phone (masked, revealed on
+        demand and logged, S9), the day's equity, margin and risk degree, the margin-call line in force (R8) and
+        how much is missing to get back under it."""
+        if not alert.pk:
+            return "-"
+        client, day = alert.client, DailyStatement.objects.filter(client=alert.client, trade_date=alert.trade_date)
+        day = day.first()
+        ratio = (alert.client_thresholds.margin_call_ratio if alert.client_thresholds
+                 and alert.client_thresholds.margin_call_ratio is not None else alert.thresholds.margin_call_ratio)
+        phone = client.phone_masked or "-"
+        reveal = ""
+        if client.phone_masked and _may_reveal_phone.get():
+            url = reverse("admin:clients_client_reveal", args=[client.pk, "phone"])
+            reveal = format_html(' <button type="button" class="button pii-reveal" data-reveal-url="{}">{}</button>',
+                                 url, _("Reveal"))
+        rows = [(_("client"), format_html('<a href="{}">{}</a>', reverse("admin:clients_client_change",
+                                                                        args=[client.pk]), client)),
+                (_("phone"), format_html("<span>{}</span>{}", phone, reveal))]
+        if day is not None:
+            rows += [(_("equity"), f"{day.balance:,.2f}"), (_("margin"), f"{day.margin:,.2f}"),
+                     (_("available funds"), f"{day.available:,.2f}"),
+                     (_("risk degree"), self.degree_display(alert)),
+                     (_("margin call from"), f"{ratio:.2%}"),
+                     (_("missing to get under the margin-call line"),
+                      f"{sql.r1_shortfall(day.margin, day.balance, ratio):,.2f}")]
+        return format_html('<table class="alert-situation">{}</table>', format_html_join(
+            "", "<tr><th>{}</th><td>{}</td></tr>", ((label, value) for label, value in rows)))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Whether the viewer may reveal the phone, for `situation` while this request renders; a ContextVar, not an
+        # attribute of the shared ModelAdmin, so concurrent requests never see each other's permission.
+        token = _may_reveal_phone.set(request.user.has_perm("clients.reveal_phone"))
+        try:
+            response = super().change_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            return response
+        finally:
+            _may_reveal_phone.reset(token)
 
     def has_add_permission(self, request):
         return False  # raised by the evaluation only

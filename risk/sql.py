@@ -1,5 +1,7 @@
 """Set-based risk SQL (STYLE.md 3). One INSERT … SELECT raises every alert of a closed trade date."""
 
+from decimal import ROUND_UP, Decimal
+
 from clients.roles import Role
 
 
@@ -14,6 +16,16 @@ def r1_at_or_above(ratio: str, margin: str, balance: str) -> str:
     for display: 79,999.99 of margin on 100,000 of equity is below eighty per cent. Balance ≤ 0 with margin > 0 is
     above every threshold."""
     return f"(({balance} > 0 AND {margin} >= {ratio} * {balance}) OR ({balance} <= 0 AND {margin} > 0))"
+
+
+def r1_shortfall(margin: Decimal, balance: Decimal, ratio: Decimal) -> Decimal:
+    """How much equity is missing to bring the client back under a line (margin ≥ ratio × balance, R1): the
+    deposit that makes margin < ratio × equity, to the fen, rounded up; 0 when already under it."""
+    needed = margin / ratio - balance
+    if needed < 0 or (needed == 0 and margin == 0):
+        return Decimal("0.00")
+    return (needed + Decimal("0.01") if needed == needed.quantize(Decimal("0.01")) else needed).quantize(
+        Decimal("0.01"), rounding=ROUND_UP)
 
 
 # R5, written once: an alert without an advisor, and an escalated one, goes to the branch's risk officer (the first
