@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from clients.models import Client, StaffProfile
 from clients.roles import Role
@@ -20,7 +21,7 @@ from core.owed import queue_after_commit, work_owe
 from core.sms import SmsError, SmsMessage, get_backend
 from core.tasks import run_owed_work
 from risk.models import Alert
-from risk.services import alert_record_contact
+from risk.services import alert_acknowledge, alert_record_contact
 from service_log.models import (
     Broadcast,
     Complaint,
@@ -106,18 +107,25 @@ def contact_record_create(*, user, client_id: int, staff_id: int | None = None, 
 
 
 def contact_record_answer_alert(*, user, contact: ContactRecord) -> str | None:
-    """R5: a contact linked to an acknowledged alert moves it to "contacted". Returns None when it did (or when no
-    alert is linked), else why not: the alert is not acknowledged yet, or the user's role may not act on alerts."""
+    """R5: a contact linked to an open or acknowledged alert moves it to "contacted"; an open one is acknowledged in
+    the same step (issue 14: one click for the person on the phone). Returns None when it moved (or when no alert
+    is linked), else why not, in words for the person: the alert is past that step, or their role may not act on
+    alerts."""
     if contact.alert_id is None:
         return None
     alert = Alert.objects.get(pk=contact.alert_id)
-    if alert.status != Alert.Status.ACKNOWLEDGED:
-        return (f"{alert}: {alert.get_status_display()} — "
-                "acknowledge an alert before recording the contact that answers it")
     try:
+        if alert.status == Alert.Status.OPEN:
+            alert = alert_acknowledge(user=user, alert_id=alert.pk)
+        if alert.status != Alert.Status.ACKNOWLEDGED:
+            return gettext("%(alert)s is %(status)s already: the contact is kept and linked, the alert stays as it "
+                           "was.") % {"alert": alert, "status": alert.get_status_display()}
         alert_record_contact(user=user, alert_id=alert.pk, contact=contact)
-    except (DomainError, PermissionDenied) as error:
-        return f"{alert}: {getattr(error, 'message', 'not allowed')}"
+    except PermissionDenied:
+        return gettext("%(alert)s: your role does not work risk alerts; the contact is kept and linked, and the "
+                       "alert's owner moves it on.") % {"alert": alert}
+    except DomainError as error:
+        return f"{alert}: {error.message}"
     return None
 
 

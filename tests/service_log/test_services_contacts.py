@@ -11,7 +11,7 @@ from django.utils import timezone
 from clients.roles import Role
 from core.errors import DomainError
 from risk import services as risk_services
-from risk.models import Alert, RiskThresholdSet
+from risk.models import Alert, AlertEvent, RiskThresholdSet
 from service_log.models import ContactRecord
 from service_log.services import contact_record_create
 from tests.clients.test_scoping import inline_management_forms
@@ -38,11 +38,21 @@ def test_the_staff_member_defaults_to_the_user_and_the_contact_answers_an_acknow
     assert Alert.objects.get(pk=alert.pk).status == "contacted"
 
 
-def test_a_contact_before_the_acknowledgement_is_kept_and_says_why_the_alert_did_not_move(world):
+def test_a_contact_on_an_open_alert_acknowledges_and_answers_it_in_one_step(world):
+    """Issue 14 item 4: the person on the phone logs the call; the alert is acknowledged and contacted at once."""
     advisor = world["staff"][Role.ADVISOR]
     alert = alert_for(world, "own")
     contact = contact_record_create(user=advisor.user, client_id=alert.client_id, alert_id=alert.pk, **CALL)
-    assert contact.alert_id == alert.pk and "acknowledge an alert before" in contact.alert_not_answered
+    assert contact.alert_id == alert.pk and contact.alert_not_answered is None
+    assert list(AlertEvent.objects.filter(alert=alert).values_list("action", flat=True).order_by("at", "id")) == [
+        "acknowledged", "contacted"]
+
+
+def test_a_role_that_does_not_work_alerts_keeps_the_contact_and_is_told_why_in_chinese(world):
+    staff = world["staff"][Role.SERVICE_STAFF]  # sees the branch's alerts, does not work them (R5)
+    alert = alert_for(world, "own")
+    contact = contact_record_create(user=staff.user, client_id=alert.client_id, alert_id=alert.pk, **CALL)
+    assert contact.alert_id == alert.pk and "不处理风险预警" in contact.alert_not_answered
     assert Alert.objects.get(pk=alert.pk).status == "open"
 
 
