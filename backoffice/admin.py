@@ -18,7 +18,7 @@ from core.admin import JobRunAdmin
 from core.admin_tools import ReadOnlyAdminMixin
 from core.models import JobRun, OwedWork
 from risk.admin import KeyMonitoringInline, RiskLevelInline
-from risk.models import Alert, KeyMonitoring, RiskLevel
+from risk.models import Alert, KeyMonitoring, RiskLevel, r1_degree_as_read
 from risk.sql import r1_risk_degree
 from service_log import services as service_log_services
 from service_log.admin import ContactRecordInline
@@ -30,11 +30,6 @@ from tiering.selectors import with_current_tier
 
 def _money(amount) -> str:
     return f"{amount:,.2f}" if amount is not None else "—"
-
-
-def _percent(degree) -> str:
-    """A degree as people read it (R1): a percentage, or "无权益" when the balance is zero or below with margin."""
-    return f"{degree:.2%}" if degree is not None else str(_("no equity"))
 
 
 class TierFilter(admin.SimpleListFilter):
@@ -142,7 +137,7 @@ class ClientListWithFacts(ChangeList):
             client.facts = {
                 "tier": labels.get(tiers.get(client.pk), "—"),
                 "equity": _money(statement.balance) if statement else "—",
-                "degree": _percent(statement.degree) if statement else "—",
+                "degree": r1_degree_as_read(statement.degree) if statement else "—",
                 "monitored": client.pk in monitored,
                 "last_contact": timezone.localtime(contact["last"]).strftime("%Y-%m-%d") if contact.get("last")
                 else "—",
@@ -204,7 +199,7 @@ class ClientPageAdmin(ClientAdmin):
         header = [_("trade date"), _("equity"), _("margin"), _("risk degree"), _("available funds"), _("deposit"),
                   _("withdrawal"), _("commission"), _("open lots")]
         body = format_html_join("", "<tr><td>{}</td>" + '<td class="num">{}</td>' * 8 + "</tr>", (
-            (row.trade_date.isoformat(), _money(row.balance), _money(row.margin), _percent(row.degree),
+            (row.trade_date.isoformat(), _money(row.balance), _money(row.margin), r1_degree_as_read(row.degree),
              _money(row.available), _money(row.deposit), _money(row.withdrawal), _money(row.commission),
              row.position_volume) for row in rows))
         return format_html('<table class="statements"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',

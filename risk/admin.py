@@ -10,7 +10,15 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
 from risk import services, sql
-from risk.models import Alert, AlertEvent, ClientRiskThresholds, KeyMonitoring, RiskLevel, RiskThresholdSet
+from risk.models import (
+    Alert,
+    AlertEvent,
+    ClientRiskThresholds,
+    KeyMonitoring,
+    RiskLevel,
+    RiskThresholdSet,
+    r1_degree_as_read,
+)
 from settlement.models import DailyStatement
 
 _may_reveal_phone: ContextVar = ContextVar("alert_admin_may_reveal_phone", default=False)
@@ -60,7 +68,7 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("risk degree"), ordering="risk_degree")
     def degree_display(self, alert):
-        return f"{alert.risk_degree:.2%}" if alert.risk_degree is not None else _("no equity")
+        return r1_degree_as_read(alert.risk_degree)
 
     @admin.display(description=_("the client's position that day"))
     def situation(self, alert):
@@ -69,8 +77,8 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
         how much is missing to get back under it."""
         if not alert.pk:
             return "-"
-        client, day = alert.client, DailyStatement.objects.filter(client=alert.client, trade_date=alert.trade_date)
-        day = day.first()
+        client = alert.client
+        day = DailyStatement.objects.filter(client=client, trade_date=alert.trade_date).first()
         ratio = (alert.client_thresholds.margin_call_ratio if alert.client_thresholds
                  and alert.client_thresholds.margin_call_ratio is not None else alert.thresholds.margin_call_ratio)
         phone = client.phone_masked or "-"

@@ -91,6 +91,12 @@ class ClientRiskThresholds(models.Model):
         return f"{self.client_id} v{self.version}"
 
 
+def r1_degree_as_read(degree) -> str:
+    """An R1 degree as people read it: a percentage, or 无权益 when the balance is zero or below with margin held
+    (the degree has no finite value then)."""
+    return f"{degree:.2%}" if degree is not None else str(_("no equity"))
+
+
 class AlertQuerySet(ClientScopedQuerySet):
     def unfinished(self):
         """Alerts still to be worked (R5): neither resolved nor withdrawn."""

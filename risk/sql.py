@@ -18,14 +18,17 @@ def r1_at_or_above(ratio: str, margin: str, balance: str) -> str:
     return f"(({balance} > 0 AND {margin} >= {ratio} * {balance}) OR ({balance} <= 0 AND {margin} > 0))"
 
 
+CENT = Decimal("0.01")
+
+
 def r1_shortfall(margin: Decimal, balance: Decimal, ratio: Decimal) -> Decimal:
     """How much equity is missing to bring the client back under a line (margin ≥ ratio × balance, R1): the
     deposit that makes margin < ratio × equity, to the fen, rounded up; 0 when already under it."""
     needed = margin / ratio - balance
     if needed < 0 or (needed == 0 and margin == 0):
         return Decimal("0.00")
-    return (needed + Decimal("0.01") if needed == needed.quantize(Decimal("0.01")) else needed).quantize(
-        Decimal("0.01"), rounding=ROUND_UP)
+    rounded = needed.quantize(CENT, rounding=ROUND_UP)
+    return rounded + CENT if rounded == needed else rounded  # exactly on the line is still a margin call (以上)
 
 
 # R5, written once: an alert without an advisor, and an escalated one, goes to the branch's risk officer (the first

@@ -54,7 +54,7 @@ class _Row:
             self.fail(field, "invalid", f"{field} must be a string")
             return ""
         value = value.strip()
-        if "\x00" in value or not text_is_storable(value):
+        if not text_is_storable(value):
             self.fail(field, "invalid", f"{field} holds a NUL or an invalid character (a lone surrogate)")
             return ""
         if max_length and len(value) > max_length:

@@ -5,13 +5,13 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from tiering.services import tiers_recalculate_as_job as _month_job
+from tiering.services import tiers_recalculate_as_job
 
 
 @shared_task
 def recalculate_tiers_for_month(month: str) -> str:
     """Queued when a settlement day closes: the month of that day, provisional until all its days close (T9)."""
-    return _month_job(datetime.date.fromisoformat(month)).status
+    return tiers_recalculate_as_job(datetime.date.fromisoformat(month)).status
 
 
 @shared_task
@@ -20,4 +20,4 @@ def recalculate_tiers_nightly() -> list[str]:
     trading days are closed."""
     this_month = timezone.localdate().replace(day=1)
     previous_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
-    return [_month_job(month).status for month in (previous_month, this_month)]
+    return [tiers_recalculate_as_job(month).status for month in (previous_month, this_month)]
