@@ -1,14 +1,17 @@
 from contextvars import ContextVar
 
-from django.contrib import admin
-from django.shortcuts import render
-from django.urls import reverse
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
+from core.errors import DomainError
 from risk import services, sql
 from risk.models import (
     Alert,
@@ -54,9 +57,21 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["client", "assigned_to"]
     list_filter = ["kind", "severity", "status", "escalated", "trade_date", ("client__branch", ScopedRelatedFilter)]
     search_fields = ["client__account_no", "client__name"]
-    readonly_fields = [*(field.name for field in Alert._meta.fields), "situation", "log_contact"]
-    fields = ["situation", "log_contact", "client", "trade_date", "kind", "severity", "status", "assigned_to",
-              "raised_at", "due_at", "escalated", "resolution_note", "thresholds", "client_thresholds"]
+    readonly_fields = [*(field.name for field in Alert._meta.fields), "situation", "raised_display",
+                       "due_at_display"]
+    fieldsets = [
+        (None, {"fields": ["situation"]}),  # the steps (R5) follow it: templates/admin/risk/alert/change_form.html
+        (_("the alert"), {"fields": [("kind", "severity", "status"), ("trade_date", "raised_display",
+                                                                      "due_at_display"),
+                                     ("assigned_to", "escalated"), "resolution_note",
+                                     ("thresholds", "client_thresholds")]}),
+    ]
+    change_form_template = "admin/risk/alert/change_form.html"
+    step_done = {services.Step.ACKNOWLEDGE: _("Acknowledged: now call the client and log the contact."),
+                 services.Step.RESOLVE: _("Resolved."),
+                 services.Step.ESCALATE: _("Escalated to the branch risk officer.")}
+    step_refused = {"note_required": _("Write what was done before resolving the alert."),
+                    "forbidden_transition": _("The alert was moved on meanwhile: the page shows where it is now.")}
 
     class Media:
         js = ["futcrm/pii_reveal.js"]
@@ -104,6 +119,10 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
         # Whether the viewer may reveal the phone, for `situation` while this request renders; a ContextVar, not an
         # attribute of the shared ModelAdmin, so concurrent requests never see each other's permission.
         token = _may_reveal_phone.set(request.user.has_perm("clients.reveal_phone"))
+        alert = self.get_object(request, object_id)
+        extra_context = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+                         "show_delete": False, **(self.step_context(request, alert) if alert is not None else {}),
+                         **(extra_context or {})}
         try:
             response = super().change_view(request, object_id, form_url, extra_context)
             if hasattr(response, "render") and not response.is_rendered:
@@ -115,14 +134,59 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # raised by the evaluation only
 
-    @admin.display(description=_("contact"))
-    def log_contact(self, alert):
-        """S1 from the alert: a new contact record for its client, already linked to it (R5)."""
-        if not alert.pk:
-            return "-"
-        url = reverse("admin:service_log_contactrecord_add") + "?" + urlencode(
-            {"client": alert.client_id, "alert": alert.pk, "category": "risk_notice"})
-        return format_html('<a class="button" href="{}">{}</a>', url, _("Log a contact for this alert"))
+    @admin.display(description=_("raised at"), ordering="raised_at")
+    def raised_display(self, alert):
+        return timezone.localtime(alert.raised_at).strftime("%Y-%m-%d %H:%M") if alert.raised_at else "-"
+
+    @admin.display(description=_("contact due by"), ordering="due_at")
+    def due_at_display(self, alert):
+        return self.due_display(alert) if alert.due_at else "-"
+
+    # R5 on the page: one button per allowed step (issue 14 item 4) ------------------------------------------------
+
+    def get_urls(self):
+        return [path("<path:object_id>/step/", self.admin_site.admin_view(self.step_view), name="risk_alert_step"),
+                *super().get_urls()]
+
+    def step_context(self, request, alert) -> dict:
+        """What the steps panel shows; service_log's alert desk adds the contact form."""
+        return {"alert_steps": services.alert_steps_open_to(request.user, alert),
+                "alert_step_url": reverse("admin:risk_alert_step", args=[alert.pk])}
+
+    def take_step(self, request, alert, step: str):
+        """One R5 step through risk.services (which checks scope, role and state again). Returns the message to
+        show, or an HttpResponse to send instead (a form to correct)."""
+        if step == services.Step.ACKNOWLEDGE:
+            services.alert_acknowledge(user=request.user, alert_id=alert.pk)
+        elif step == services.Step.RESOLVE:
+            services.alert_resolve(user=request.user, alert_id=alert.pk, note=request.POST.get("note", ""))
+        elif step == services.Step.ESCALATE:
+            services.alert_escalate(user=request.user, alert_id=alert.pk, note=request.POST.get("note", "").strip())
+        else:
+            raise Http404
+        return self.step_done[step]
+
+    def step_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        alert = self.get_object(request, object_id)  # scoped (O): another branch's alert is not found
+        if alert is None or not self.has_view_permission(request, alert):
+            raise Http404
+        step = request.POST.get("step", "")
+        if step not in services.alert_steps_open_to(request.user, alert):
+            messages.error(request, self.step_refused["forbidden_transition"])
+        else:
+            try:
+                outcome = self.take_step(request, alert, step)
+            except PermissionDenied:
+                messages.error(request, _("Your role does not work risk alerts."))
+            except DomainError as error:
+                messages.error(request, self.step_refused.get(error.code, error.message))
+            else:
+                if isinstance(outcome, HttpResponseBase):
+                    return outcome
+                messages.success(request, outcome)
+        return redirect(reverse("admin:risk_alert_change", args=[alert.pk]))
 
     @admin.display(description=_("contact due by"), ordering="due_at")
     def due_display(self, alert):

@@ -69,6 +69,32 @@ def _move(alert: Alert, *, expected: set[str], to: str, user, note: str = "") ->
     return alert
 
 
+class Step:
+    """R5's steps as the alert page offers them (issue 14 item 4), in the workflow's order."""
+    ACKNOWLEDGE, CONTACT, RESOLVE, ESCALATE = "acknowledge", "contact", "resolve", "escalate"
+
+
+def alert_steps_open_to(user, alert: Alert) -> list[str]:
+    """R5: the steps `user` may take on `alert` now. Acknowledge an open alert; log a contact on an open or
+    acknowledged one (an open one is acknowledged in the same step, service_log.services); resolve a contacted one
+    with a note; escalate any unfinished one not escalated yet. Only the roles that work alerts (ACTING_ROLES, head
+    office) take steps, and a contact needs the right to log contacts (S1)."""
+    profile = staff_profile_of(user)
+    if not (sees_everything(user) or (profile is not None and profile.role in ACTING_ROLES)):
+        return []
+    steps = []
+    if alert.status == Alert.Status.OPEN:
+        steps.append(Step.ACKNOWLEDGE)
+    if alert.status in {Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED} and user.has_perm(
+            "service_log.add_contactrecord"):
+        steps.append(Step.CONTACT)
+    if alert.status == Alert.Status.CONTACTED:
+        steps.append(Step.RESOLVE)
+    if alert.status not in {Alert.Status.RESOLVED, Alert.Status.WITHDRAWN} and not alert.escalated:
+        steps.append(Step.ESCALATE)
+    return steps
+
+
 @transaction.atomic
 def alert_acknowledge(*, user, alert_id: int) -> Alert:
     return _move(_alert_for(user, alert_id), expected={Alert.Status.OPEN}, to=Alert.Status.ACKNOWLEDGED, user=user)

@@ -1,12 +1,20 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import StaffProfile
+from clients.roles import Role
 from clients.scoping import sees_everything, staff_profile_of
 from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
 from core.errors import DomainError
+from risk.admin import AlertAdmin
+from risk.models import Alert
+from risk.services import Step
 from service_log import services
 from service_log.models import (
     Broadcast,
@@ -19,6 +27,57 @@ from service_log.models import (
     SurveyResponse,
 )
 from service_log.services import broadcast_create, survey_response_record
+
+CONTACTING_ROLES = [Role.ADVISOR, Role.SERVICE_STAFF, Role.RISK_OFFICER, Role.BRANCH_MANAGER, Role.HEAD_OFFICE]
+
+
+class AlertContactForm(forms.Form):
+    """S1 from the alert page (R5): the call that answers the alert. The staff member defaults to the user and is
+    one the user may act for (O: an advisor only themself, branch roles their branch's staff)."""
+
+    channel = forms.ChoiceField(label=_("channel"), choices=ContactRecord.Channel.choices,
+                                initial=ContactRecord.Channel.PHONE)
+    summary = forms.CharField(label=_("summary"), widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.CharField(label=_("outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    next_follow_up = forms.DateField(label=_("next follow-up"), required=False,
+                                     widget=forms.DateInput(attrs={"type": "date"}))
+    staff = forms.ModelChoiceField(label=_("staff member"), queryset=StaffProfile.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, prefix="contact", **kwargs)
+        self.fields["staff"].queryset = (StaffProfile.objects.visible_to(user).filter(role__in=CONTACTING_ROLES)
+                                         .order_by("full_name"))
+        self.fields["staff"].initial = staff_profile_of(user)
+
+
+admin.site.unregister(Alert)
+
+
+@admin.register(Alert)
+class AlertDeskAdmin(AlertAdmin):
+    """The alert page with R5's contact step on it: the contact is logged through the same service as everywhere
+    else (S1), and answers the alert, acknowledging an open one in the same step."""
+
+    def step_context(self, request, alert) -> dict:
+        return {**super().step_context(request, alert), "contact_form": AlertContactForm(user=request.user)}
+
+    def take_step(self, request, alert, step: str):
+        if step != Step.CONTACT:
+            return super().take_step(request, alert, step)
+        form = AlertContactForm(request.POST, user=request.user)
+        if not form.is_valid():  # the page again, with what was typed and what is missing
+            request.method = "GET"
+            return self.change_view(request, str(alert.pk), extra_context={"contact_form": form})
+        values = form.cleaned_data
+        contact = services.contact_record_create(
+            user=request.user, client_id=alert.client_id, staff_id=values["staff"].pk, alert_id=alert.pk,
+            contacted_at=timezone.now(), channel=values["channel"], direction=ContactRecord.Direction.OUTBOUND,
+            category=ContactRecord.Category.RISK_NOTICE, summary=values["summary"], outcome=values["outcome"],
+            next_follow_up=values["next_follow_up"])
+        if contact.alert_not_answered:
+            messages.warning(request, contact.alert_not_answered)
+            return redirect(reverse("admin:risk_alert_change", args=[alert.pk]))
+        return _("Contact logged; the alert is contacted. Resolve it with a note once the client has acted.")
 
 
 @admin.register(ContactRecord)

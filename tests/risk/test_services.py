@@ -131,13 +131,3 @@ def test_the_admin_takes_an_alert_the_whole_way(world, alert, login):
                               "resolution_note": "client added margin"})
     resolved = Alert.objects.get(pk=alert.pk)
     assert (resolved.status, resolved.resolution_note) == ("resolved", "client added margin")
-
-
-def test_the_alert_page_offers_a_prefilled_contact(world, alert, login):
-
-    browser = login(world["staff"][Role.ADVISOR])
-    page = browser.get(reverse("admin:risk_alert_change", args=[alert.pk])).content.decode()
-    assert f"client={alert.client_id}&amp;alert={alert.pk}" in page
-    form = browser.get(reverse("admin:service_log_contactrecord_add"),
-                       {"client": alert.client_id, "alert": alert.pk}).context["adminform"].form
-    assert form.initial["client"] == str(alert.client_id) and form.initial["alert"] == str(alert.pk)
