@@ -1,8 +1,10 @@
 """The advisor workbench (今日工作台, issue 6 item 9): everything due today for the clients this user may see."""
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Avg, Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -10,7 +12,7 @@ from clients.models import Client, ClientArchive
 from risk.models import Alert, KeyMonitoring
 from service_log.models import Complaint, ContactPlanRule, ContactRecord, SurveyResponse
 from settlement.models import DailyStatement, TradingDay
-from tiering.models import VIP_TIERS, TierChange
+from tiering.models import VIP_TIERS, Tier, TierChange
 from tiering.selectors import in_current_tiers, with_current_tier
 
 ONBOARDING_EVERY_TRADING_DAYS = 3  # S3
@@ -40,23 +42,118 @@ def s2_contact_plans(clients, today: datetime.date):
     return planned, minimum_of
 
 
-def workbench(user, today: datetime.date | None = None) -> dict:
+OVERDUE, DUE = "overdue", "due"
+
+
+@dataclass
+class WorkGroup:
+    """One group of a workbench section: its clients, each once, most urgent first (a queryset or a list)."""
+
+    key: str  # OVERDUE (past its deadline) or DUE
+    clients: object
+
+
+@dataclass
+class WorkSection:
+    """One kind of work on the workbench: its groups, and how to fetch the items of the clients on a page (each
+    client once per section, with its items in `client.work`)."""
+
+    key: str
+    groups: list[WorkGroup]
+    attach: Callable[[list], None] = lambda clients: None
+
+    def all_clients(self) -> list:
+        """Every group's clients in the section's order (for small scopes and tests; the page pages them)."""
+        clients = [client for group in self.groups for client in group.clients]
+        self.attach(clients)
+        return clients
+
+    def all_items(self) -> list:
+        """Every client's items, client by client (sections with items only)."""
+        return [item for client in self.all_clients() for item in getattr(client, "work", [])]
+
+
+def _attach(queryset, key="client_id"):
+    """An `attach` giving each client on a page its own rows of `queryset`, in the queryset's order."""
+    def attach(clients):
+        by_client: dict[int, list] = {}
+        for row in queryset.filter(**{f"{key}__in": [client.pk for client in clients]}):
+            by_client.setdefault(getattr(row, key), []).append(row)
+        for client in clients:
+            client.work = by_client.get(client.pk, [])
+    return attach
+
+
+def _clients_by(clients, rows, field, *, latest_first=False, urgent_rows=None):
+    """The clients having `rows`, each once, ordered by `field` of their `urgent_rows` (by default the rows
+    themselves): the soonest first, or the latest first; clients with no urgent row come last."""
+    urgent_rows = rows if urgent_rows is None else urgent_rows
+    first = (urgent_rows.filter(client=OuterRef("pk")).order_by(f"-{field}" if latest_first else field)
+             .values(field)[:1])
+    order = F("urgency").desc(nulls_last=True) if latest_first else F("urgency").asc(nulls_last=True)
+    return clients.filter(pk__in=rows.values("client_id")).annotate(urgency=Subquery(first)).order_by(order, "pk")
+
+
+def workbench(user, today: datetime.date | None = None, *, branch=None, advisor=None) -> dict[str, WorkSection]:
+    """今日工作台 (issue 14 item 5): the work due for the open clients this user may see (O), narrowed to a branch
+    or an advisor when given, by kind. In each section a client appears once with its items; what is past its
+    deadline is a group of its own after them (the most recently missed first), the rest soonest due first, so
+    what can still be done in time leads; nothing is capped here, the page pages each group."""
     today = today or timezone.localdate()
     now = timezone.now()
-    clients = Client.objects.visible_to(user).open()
+    clients = Client.objects.visible_to(user).open().select_related("advisor")
+    if branch is not None:
+        clients = clients.filter(branch=branch)
+    if advisor is not None:
+        clients = clients.filter(advisor=advisor)
+    sections = {}
 
-    alerts = (Alert.objects.visible_to(user).unfinished()
-              .select_related("client").order_by("due_at"))
+    # R5/R6: unfinished alerts; overdue = not contacted by its deadline.
+    alerts = Alert.objects.unfinished().filter(client__in=clients)
+    to_contact = alerts.filter(status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED])
+    late = to_contact.filter(due_at__lt=now)
+    sections["alerts"] = WorkSection("alerts", [
+        # the soonest deadline first; clients whose alerts are all contacted (to resolve) after them
+        WorkGroup(DUE, _clients_by(clients.exclude(pk__in=late.values("client_id")), alerts, "due_at",
+                                   urgent_rows=to_contact)),
+        WorkGroup(OVERDUE, _clients_by(clients, late, "due_at", latest_first=True)),
+    ], _attach(alerts.order_by("due_at")))
 
-    # S2: clients below their weekly minimum of outbound contacts.
+    # S1 follow-ups due, unless the client was contacted since the follow-up was set.
+    later = ContactRecord.objects.filter(client=OuterRef("client"), contacted_at__gt=OuterRef("contacted_at"))
+    follow_ups = (ContactRecord.objects.filter(client__in=clients, next_follow_up__lte=today)
+                  .annotate(answered=Exists(later)).filter(answered=False))
+    missed = follow_ups.filter(next_follow_up__lt=today)
+    sections["follow_ups"] = WorkSection("follow_ups", [
+        WorkGroup(DUE, _clients_by(clients.exclude(pk__in=missed.values("client_id")), follow_ups,
+                                   "next_follow_up")),
+        WorkGroup(OVERDUE, _clients_by(clients, missed, "next_follow_up", latest_first=True)),
+    ], _attach(follow_ups.order_by("next_follow_up")))
+
+    # S7: complaints due within a day, or late; the deadline is acknowledgement until acknowledged, then resolution.
+    complaints = (Complaint.objects.filter(client__in=clients).exclude(status=Complaint.Status.RESOLVED)
+                  .annotate(deadline=Case(When(status=Complaint.Status.RECEIVED, then=F("acknowledge_by")),
+                                          default=F("resolve_by")))
+                  .filter(deadline__lt=now + datetime.timedelta(days=1)))
+    late_complaints = complaints.filter(deadline__lt=now)
+    sections["complaints"] = WorkSection("complaints", [
+        WorkGroup(DUE, _clients_by(clients.exclude(pk__in=late_complaints.values("client_id")), complaints,
+                                   "deadline")),
+        WorkGroup(OVERDUE, _clients_by(clients, late_complaints, "deadline", latest_first=True)),
+    ], _attach(complaints.order_by("deadline")))
+
+    # S2: clients below their weekly minimum of outbound contacts, the largest shortfall first.
     planned, minimum_of = s2_contact_plans(clients, today)
     plan_due = []
-    for client in planned.select_related("advisor"):
-        minimum = minimum_of(client.current_tier, client.on_key_monitoring)
-        if client.outbound_this_week < minimum:
-            plan_due.append({"client": client, "done": client.outbound_this_week, "minimum": minimum})
+    for client in planned:
+        client.minimum = minimum_of(client.current_tier, client.on_key_monitoring)
+        client.done = client.outbound_this_week
+        if client.done < client.minimum:
+            plan_due.append(client)
+    plan_due.sort(key=lambda client: (client.done - client.minimum, client.account_no))
+    sections["plan"] = WorkSection("plan", [WorkGroup(DUE, plan_due)])
 
-    # S3: opened, never traded, not contacted in the last 3 trading days.
+    # S3: opened, never traded, not contacted in the last 3 trading days; the longest waiting first.
     recent_days = list(TradingDay.objects.trading().filter(date__lte=today).order_by("-date")
                        .values_list("date", flat=True)[:ONBOARDING_EVERY_TRADING_DAYS])
     since = recent_days[-1] if recent_days else today
@@ -64,40 +161,29 @@ def workbench(user, today: datetime.date | None = None) -> dict:
     contacted = ContactRecord.objects.filter(client=OuterRef("pk"), contacted_at__date__gte=since)
     onboarding = (clients.filter(last_trade_date__isnull=True, opened_on__gte=today - ONBOARDING_WINDOW)
                   .annotate(traded=Exists(traded), recent=Exists(contacted))
-                  .filter(traded=False, recent=False).order_by("opened_on"))
-
-    # S1 follow-ups due, unless the client was contacted since the follow-up was set.
-    later = ContactRecord.objects.filter(client=OuterRef("client"), contacted_at__gt=OuterRef("contacted_at"))
-    follow_ups = (ContactRecord.objects.visible_to(user).filter(next_follow_up__lte=today)
-                  .annotate(answered=Exists(later)).filter(answered=False).select_related("client")
-                  .order_by("next_follow_up"))
+                  .filter(traded=False, recent=False).order_by("opened_on", "pk"))
+    sections["onboarding"] = WorkSection("onboarding", [WorkGroup(DUE, onboarding)])
 
     # S6: VIP clients whose service archive is missing or incomplete.
-    vips = with_current_tier(in_current_tiers(clients, VIP_TIERS, today), today)
+    vips = with_current_tier(in_current_tiers(clients, VIP_TIERS, today), today).order_by("account_no")
     archives = {archive.client_id: archive for archive in ClientArchive.objects.filter(client__in=vips)}
     incomplete = [client for client in vips if client.pk not in archives or archives[client.pk].completeness < 1]
+    for client in incomplete:
+        client.tier_label = Tier(client.current_tier).label if client.current_tier else "—"
+    sections["archives"] = WorkSection("archives", [WorkGroup(DUE, incomplete)])
 
     # S5: VIP birthdays today, a call for the advisor (the SMS goes only to those who opted in).
-    birthdays = list(in_current_tiers(clients, VIP_TIERS, today)
-                     .filter(birth_date__month=today.month, birth_date__day=today.day)[:200])
+    birthdays = (in_current_tiers(clients, VIP_TIERS, today)
+                 .filter(birth_date__month=today.month, birth_date__day=today.day).order_by("account_no"))
+    sections["birthdays"] = WorkSection("birthdays", [WorkGroup(DUE, birthdays)])
 
-    # T12: tier changes of this user's clients this month.
-    changes = (TierChange.objects.visible_to(user).filter(month__gte=today.replace(day=1) - datetime.timedelta(days=31))
-               .select_related("client").order_by("-month"))
-
-    # S7: complaints due within a day, or late.
-    complaints = (Complaint.objects.visible_to(user).exclude(status=Complaint.Status.RESOLVED)
-                  .filter(Q(status=Complaint.Status.RECEIVED, acknowledge_by__lt=now + datetime.timedelta(days=1))
-                          | Q(resolve_by__lt=now + datetime.timedelta(days=1)))
-                  .select_related("client").order_by("resolve_by"))
-
-    return {
-        "complaints": list(complaints[:200]),
-        "birthdays": birthdays,
-        "today": today, "now": now, "alerts": list(alerts[:200]), "plan_due": plan_due,
-        "onboarding": list(onboarding[:200]), "follow_ups": list(follow_ups[:200]),
-        "incomplete_archives": incomplete[:200], "tier_changes": list(changes[:200]),
-    }
+    # T12: tier changes of this user's clients since last month, the latest first.
+    changes = TierChange.objects.filter(client__in=clients,
+                                        month__gte=today.replace(day=1) - datetime.timedelta(days=31))
+    sections["tier_changes"] = WorkSection("tier_changes", [
+        WorkGroup(DUE, _clients_by(clients, changes, "month", latest_first=True)),
+    ], _attach(changes.order_by("-month")))
+    return sections
 
 
 def complaint_analysis(user, since: datetime.date) -> dict:

@@ -1,21 +1,92 @@
 import datetime
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from service_log.selectors import complaint_analysis, service_dashboard, survey_results, workbench
+from clients.models import Branch, StaffProfile
+from clients.roles import Role
+from clients.scoping import sees_everything, staff_profile_of
+from service_log.selectors import (
+    DUE,
+    OVERDUE,
+    complaint_analysis,
+    service_dashboard,
+    survey_results,
+    workbench,
+)
+
+WORK_KINDS = [
+    ("alerts", gettext_lazy("Risk alerts")), ("complaints", gettext_lazy("Complaints near their deadline")),
+    ("follow_ups", gettext_lazy("Follow-ups due")), ("plan", gettext_lazy("Contacts due this week")),
+    ("onboarding", gettext_lazy("Onboarding calls")), ("archives", gettext_lazy("VIP archives to complete")),
+    ("birthdays", gettext_lazy("VIP birthdays today")), ("tier_changes", gettext_lazy("Tier changes")),
+]
+GROUP_LABELS = {OVERDUE: gettext_lazy("Overdue"), DUE: gettext_lazy("Due, soonest first")}
+OVERVIEW_SIZE, PAGE_SIZE = 8, 50
+
+
+class WorkbenchFilter(forms.Form):
+    """Narrow the workbench (issue 14 item 5): a branch and an advisor among those the user may see (O), and one
+    kind of work, shown whole and paged. An advisor sees only their own clients and gets no branch or advisor
+    field; a branch role gets no branch field."""
+
+    branch = forms.ModelChoiceField(label=gettext_lazy("branch"), queryset=Branch.objects.none(), required=False,
+                                    empty_label=gettext_lazy("every branch"))
+    advisor = forms.ModelChoiceField(label=gettext_lazy("advisor"), queryset=StaffProfile.objects.none(),
+                                     required=False, empty_label=gettext_lazy("every advisor"))
+    kind = forms.ChoiceField(label=gettext_lazy("kind of work"), required=False,
+                             choices=[("", gettext_lazy("every kind")), *WORK_KINDS])
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        branches = Branch.objects.visible_to(user).order_by("code")
+        advisors = StaffProfile.objects.visible_to(user).filter(role=Role.ADVISOR).order_by("full_name")
+        self.fields["branch"].queryset, self.fields["advisor"].queryset = branches, advisors
+        profile = staff_profile_of(user)
+        if profile is not None and profile.role == Role.ADVISOR:
+            del self.fields["advisor"]
+        if not sees_everything(user):
+            del self.fields["branch"]
 
 
 @login_required
 @permission_required("clients.view_client", raise_exception=True)
 def workbench_view(request):
-    """今日工作台: today's alerts, contacts due, onboarding calls, follow-ups, archives to complete, tier changes;
-    each item links to the page where it is done."""
+    """今日工作台: the work due for the clients this user may see, by kind; in each kind a client once with its
+    items, overdue work in its own group with its true count, the rest soonest due first. The overview shows the
+    first clients of each group and says how many there are, linking to the kind shown whole and paged."""
+    form = WorkbenchFilter(request.GET, user=request.user)
+    chosen = form.cleaned_data if form.is_valid() else {}
+    kind = chosen.get("kind") or ""
+    sections = workbench(request.user, branch=chosen.get("branch"), advisor=chosen.get("advisor"))
+    narrowing = {name: chosen[name].pk for name in ("branch", "advisor") if chosen.get(name)}
+    shown = []
+    for key, title in WORK_KINDS:
+        if kind and key != kind:
+            continue
+        section = sections[key]
+        groups = []
+        for group in section.groups:
+            paginator = Paginator(group.clients, PAGE_SIZE if kind else OVERVIEW_SIZE)
+            page = paginator.get_page(request.GET.get(f"{group.key}_page") if kind else 1)
+            page.object_list = list(page.object_list)
+            section.attach(page.object_list)
+            groups.append({"key": group.key, "label": GROUP_LABELS[group.key], "page": page,
+                           "count": paginator.count, "pages": paginator,
+                           "page_query": urlencode({**narrowing, "kind": key}) + f"&{group.key}_page="})
+        shown.append({"key": key, "title": title, "groups": groups, "count": sum(g["count"] for g in groups),
+                      "has_overdue": len(groups) > 1,
+                      "whole": "?" + urlencode({**narrowing, "kind": key})})
     return render(request, "service_log/workbench.html", {
-        **admin.site.each_context(request), "title": _("Today's workbench"), "work": workbench(request.user),
+        **admin.site.each_context(request), "title": _("Today's workbench"), "sections": shown, "form": form,
+        "kind": kind, "now": timezone.now(), "overview": not kind,
     })
 
 

@@ -65,7 +65,7 @@ def test_late_complaints_escalate_to_the_branch_manager_once(world):
 def test_workbench_and_analysis(world, login):
     late = register(world, received_at=timezone.now() - datetime.timedelta(hours=23))  # due within the day
     register(world, name="other_branch", role=Role.HEAD_OFFICE)
-    assert workbench(world["staff"][Role.SERVICE_STAFF].user)["complaints"] == [late]
+    assert workbench(world["staff"][Role.SERVICE_STAFF].user)["complaints"].all_items() == [late]
     user = world["staff"][Role.SERVICE_STAFF].user
     services.complaint_acknowledge(user=user, complaint_id=late.pk)
     services.complaint_resolve(user=user, complaint_id=late.pk, root_cause="fee table", resolution="refund",

@@ -23,7 +23,7 @@ def test_a_score_of_two_or_less_creates_a_follow_up(world, score, follow_up):
     if follow_up:
         contact = ContactRecord.objects.get()
         assert (contact.staff, contact.category) == (world["advisors"][0], "survey")
-        assert contact in workbench(world["staff"][Role.ADVISOR].user, contact.next_follow_up)["follow_ups"]
+        assert contact in workbench(world["staff"][Role.ADVISOR].user, contact.next_follow_up)["follow_ups"].all_items()
 
 
 @pytest.mark.parametrize("score", [0, 6, "4", True])
