@@ -7,15 +7,18 @@ from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.db.models import Max
 from django.db.models.expressions import RawSQL
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from backoffice import client_page
 from backoffice.workflows import JOB_RUN_LABELS, OWED_WORK_LABELS
 from clients.admin import ClientAdmin, ClientArchiveInline
 from clients.models import Client
 from core.admin import JobRunAdmin
 from core.admin_tools import ReadOnlyAdminMixin
+from core.dates import parse_iso_date
 from core.models import JobRun, OwedWork
 from risk.admin import KeyMonitoringInline, RiskLevelInline
 from risk.models import Alert, KeyMonitoring, RiskLevel, r1_degree_as_read
@@ -111,8 +114,6 @@ class ClientContactInline(ContactRecordInline):
 
 admin.site.unregister(Client)
 
-RECENT_STATEMENTS = 20
-
 
 class ClientListWithFacts(ChangeList):
     """The client list's page, with what a call needs beside each client: current tier (T9/T11), the latest
@@ -150,7 +151,6 @@ class ClientPageAdmin(ClientAdmin):
     list_filter = [*ClientAdmin.list_filter[:3], TierFilter, KeyMonitoringFilter, RiskLevelFilter,
                    *ClientAdmin.list_filter[3:]]
     inlines = [ClientArchiveInline, TierAssignmentInline, KeyMonitoringInline, RiskLevelInline, ClientContactInline]
-    fieldsets = [*ClientAdmin.fieldsets, (_("Money: the latest trading days"), {"fields": ["recent_statements"]})]
     list_display = ["account_no", "name", "branch", "advisor", "tier_display", "equity_display", "degree_display",
                     "monitored_display", "last_contact_display", "follow_up_display", "phone_display",
                     "status_display"]
@@ -182,28 +182,43 @@ class ClientPageAdmin(ClientAdmin):
     def follow_up_display(self, client):
         return getattr(client, "facts", {}).get("follow_up", "—")
 
-    def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "recent_statements"]
+    change_form_template = "admin/clients/client/change_form.html"
 
-    @admin.display(description=_("daily statements"))
-    def recent_statements(self, client):
-        """The last trading days' statements (read only; the whole history is GET
-        /api/v1/clients/{account_no}/statements). Risk degree is R1 as risk/sql.py writes it."""
-        if not client.pk:
-            return "-"
-        rows = (DailyStatement.objects.filter(client=client).order_by("-trade_date")
-                .annotate(degree=RawSQL(r1_risk_degree("margin", "balance"), []))  # noqa: S611 - column names
-                [:RECENT_STATEMENTS])
-        if not rows:
-            return _("No statements yet.")
-        header = [_("trade date"), _("equity"), _("margin"), _("risk degree"), _("available funds"), _("deposit"),
-                  _("withdrawal"), _("commission"), _("open lots")]
-        body = format_html_join("", "<tr><td>{}</td>" + '<td class="num">{}</td>' * 8 + "</tr>", (
-            (row.trade_date.isoformat(), _money(row.balance), _money(row.margin), r1_degree_as_read(row.degree),
-             _money(row.available), _money(row.deposit), _money(row.withdrawal), _money(row.commission),
-             row.position_volume) for row in rows))
-        return format_html('<table class="statements"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',
-                           format_html_join("", "<th>{}</th>", ((title,) for title in header)), body)
+    class Media:
+        js = [*ClientAdmin.Media.js, "vendor/echarts-5.6.0/echarts.min.js", "futcrm/client_money.js"]
+
+    def get_urls(self):
+        export = self.admin_site.admin_view(self.statements_export_view)
+        return [path("<int:client_id>/statements.csv", export, name="clients_client_statements_export"),
+                *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """客户360 (issue 14 item 1): the header, the money (chart and statements), the timeline, above and below
+        the record and its inlines; only for a client the user may see (get_object is scoped, O)."""
+        client = self.get_object(request, object_id)
+        if client is not None:
+            extra_context = {**(extra_context or {}),
+                             "facts": client_page.header(client, request.user),
+                             "money_series": client_page.money_series(client),
+                             "money_labels": client_page.money_labels(),
+                             "statements": client_page.statements_page(client, request.GET.get("statements_page")),
+                             "timeline": client_page.timeline(client, request.user),
+                             "timeline_size": client_page.TIMELINE_SIZE}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def statements_export_view(self, request, client_id):
+        """The client's daily statements as CSV, from/to optional (YYYY-MM-DD); scoped like the page (O)."""
+        client = self.get_object(request, str(client_id))
+        if client is None or not self.has_view_permission(request, client):
+            raise Http404
+        try:
+            bounds = [parse_iso_date(request.GET[name]) if request.GET.get(name) else None for name in ("from", "to")]
+        except ValueError:
+            return HttpResponseBadRequest(_("Dates are written YYYY-MM-DD, e.g. 2026-11-20."))
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="statements-{client.account_no}.csv"'
+        client_page.statements_csv(client, response, *bounds)
+        return response
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not ContactRecord:
