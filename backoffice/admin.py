@@ -84,16 +84,31 @@ class RiskLevelFilter(admin.SimpleListFilter):
 
 
 class TierAssignmentInline(admin.TabularInline):
-    """The client's tier history (T9) on the client page, newest first."""
+    """The client's tier history (T9) on the client page, newest first, as people read it: months, amounts and
+    the criterion in words."""
 
     model = TierAssignment
-    fields = ["month", "tier", "avg_equity", "avg_commission", "trading_days", "criterion", "state", "policy"]
+    fields = ["month_display", "tier", "equity_display", "commission_display", "trading_days", "criterion", "state",
+              "policy"]
     readonly_fields = fields
     ordering = ["-month"]
     extra = 0
     max_num = 0
     can_delete = False
     verbose_name_plural = _("tier history")
+    template = "admin/edit_inline/tabular_readonly.html"
+
+    @admin.display(description=_("month"))
+    def month_display(self, assignment):
+        return f"{assignment.month:%Y-%m}"
+
+    @admin.display(description=_("average equity"))
+    def equity_display(self, assignment):
+        return _money(assignment.avg_equity)
+
+    @admin.display(description=_("average monthly commission"))
+    def commission_display(self, assignment):
+        return _money(assignment.avg_commission)
 
     @admin.display(description=_("decided by"))
     def criterion(self, assignment):

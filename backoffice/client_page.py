@@ -95,7 +95,7 @@ def money_series(client: Client, today: datetime.date | None = None) -> dict:
 def money_labels() -> dict:
     """The chart's words, in the user's language."""
     return {"title": _("Equity, margin and risk degree"), "equity": _("equity"), "margin": _("margin"),
-            "degree": _("risk degree"), "deposit": _("deposit"), "withdrawal": _("withdrawal"), "yuan": _("yuan")}
+            "degree": _("risk degree"), "deposit": _("deposit"), "withdrawal": _("withdrawal")}
 
 
 def statements_page(client: Client, number) -> object:

@@ -36,6 +36,7 @@ class AlertEventInline(admin.TabularInline):
     can_delete = False
     fields = readonly_fields = ["action", "actor", "at", "note"]
     verbose_name_plural = _("history")
+    template = "admin/edit_inline/tabular_readonly.html"
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -300,15 +301,31 @@ class KeyMonitoringInline(admin.TabularInline):
     max_num = 0
     can_delete = False
     verbose_name_plural = _("key monitoring (R3)")
+    template = "admin/edit_inline/tabular_readonly.html"
 
 
 class RiskLevelInline(admin.TabularInline):
+    """R4 by month, the degrees as percentages (R1 as people read it)."""
+
     model = RiskLevel
-    fields = ["month", "level", "margin_calls", "forced_liquidations", "average_risk_degree",
-              "firm_average_risk_degree"]
+    fields = ["month_display", "level", "margin_calls", "forced_liquidations", "average_degree_display",
+              "firm_average_degree_display"]
     readonly_fields = fields
     ordering = ["-month"]
     extra = 0
     max_num = 0
     can_delete = False
     verbose_name_plural = _("risk levels (R4)")
+    template = "admin/edit_inline/tabular_readonly.html"
+
+    @admin.display(description=_("month"))
+    def month_display(self, level):
+        return f"{level.month:%Y-%m}"
+
+    @admin.display(description=_("average risk degree"))
+    def average_degree_display(self, level):
+        return r1_degree_as_read(level.average_risk_degree)
+
+    @admin.display(description=_("firm-wide average"))
+    def firm_average_degree_display(self, level):
+        return r1_degree_as_read(level.firm_average_risk_degree)

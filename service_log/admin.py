@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -39,8 +40,7 @@ class AlertContactForm(forms.Form):
                                 initial=ContactRecord.Channel.PHONE)
     summary = forms.CharField(label=_("summary"), widget=forms.Textarea(attrs={"rows": 3}))
     outcome = forms.CharField(label=_("outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    next_follow_up = forms.DateField(label=_("next follow-up"), required=False,
-                                     widget=forms.DateInput(attrs={"type": "date"}))
+    next_follow_up = forms.DateField(label=_("next follow-up"), required=False, widget=AdminDateWidget)
     staff = forms.ModelChoiceField(label=_("staff member"), queryset=StaffProfile.objects.none())
 
     def __init__(self, *args, user, **kwargs):

@@ -80,6 +80,7 @@ def workbench_view(request):
             section.attach(page.object_list)
             groups.append({"key": group.key, "label": GROUP_LABELS[group.key], "page": page,
                            "count": paginator.count, "pages": paginator,
+                           "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=2)),
                            "page_query": urlencode({**narrowing, "kind": key}) + f"&{group.key}_page="})
         shown.append({"key": key, "title": title, "groups": groups, "count": sum(g["count"] for g in groups),
                       "has_overdue": len(groups) > 1,

@@ -25,10 +25,9 @@
         title: {text: words.title, left: 0, textStyle: {fontSize: 14}},
         tooltip: {trigger: "axis", valueFormatter: money},
         legend: {top: 0, right: 0},
-        grid: {left: 80, right: 60, top: 40, bottom: 30},
+        grid: {left: 80, right: 60, top: 48, bottom: 30},
         xAxis: {type: "category", data: pick("dates")},
-        yAxis: [{type: "value", name: words.yuan}, {type: "value", name: words.degree, axisLabel: {formatter: "{value}%"},
-                                                    splitLine: {show: false}}],
+        yAxis: [{type: "value"}, {type: "value", axisLabel: {formatter: "{value}%"}, splitLine: {show: false}}],
         series: [
           {name: words.equity, type: "line", data: pick("equity"), showSymbol: false},
           {name: words.margin, type: "line", data: pick("margin"), showSymbol: false},
