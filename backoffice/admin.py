@@ -3,9 +3,8 @@ client's record from clients/, with its tier history (T9), key monitoring (R3), 
 (S1). It composes four apps, so it lives here on the top floor; clients/admin.py keeps what is the record's alone."""
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
 from django.db import models
-from django.db.models import Max
+from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.urls import path
@@ -26,9 +25,10 @@ from risk.sql import r1_risk_degree
 from service_log import services as service_log_services
 from service_log.admin import ContactRecordInline
 from service_log.models import ContactRecord
+from service_log.selectors import next_follow_up_of
 from settlement.models import DailyStatement
 from tiering.models import Tier, TierAssignment
-from tiering.selectors import with_current_tier
+from tiering.selectors import in_current_tiers, with_current_tier
 
 
 def _money(amount) -> str:
@@ -45,8 +45,8 @@ class TierFilter(admin.SimpleListFilter):
         return Tier.choices
 
     def queryset(self, request, queryset):
-        if self.value():
-            return with_current_tier(queryset).filter(current_tier=self.value())
+        if self.value() in Tier.values:
+            return in_current_tiers(queryset, [self.value()])  # semi-joins, not a subquery per client
         return queryset
 
 
@@ -130,37 +130,6 @@ class ClientContactInline(ContactRecordInline):
 admin.site.unregister(Client)
 
 
-class ClientListWithFacts(ChangeList):
-    """The client list's page, with what a call needs beside each client: current tier (T9/T11), the latest
-    statement's equity and risk degree (R1), key monitoring (R3), the last contact and the next follow-up (S1).
-    Read for the page's clients only, a few queries a page whatever the number of clients."""
-
-    def get_results(self, request):
-        super().get_results(request)
-        clients = list(self.result_list)
-        ids = [client.pk for client in clients]
-        tiers = dict(with_current_tier(Client.objects.filter(pk__in=ids)).values_list("pk", "current_tier"))
-        latest = {row.client_id: row for row in DailyStatement.objects.filter(client_id__in=ids)
-                  .order_by("client_id", "-trade_date").distinct("client_id")
-                  .annotate(degree=RawSQL(r1_risk_degree("margin", "balance"), []))}  # noqa: S611 - column names
-        monitored = set(KeyMonitoring.objects.filter(client_id__in=ids, ended_on__isnull=True)
-                        .values_list("client_id", flat=True))
-        contacts = {row["client_id"]: row for row in ContactRecord.objects.filter(client_id__in=ids)
-                    .values("client_id").annotate(last=Max("contacted_at"), follow_up=Max("next_follow_up"))}
-        labels = dict(Tier.choices)
-        for client in clients:
-            statement, contact = latest.get(client.pk), contacts.get(client.pk, {})
-            client.facts = {
-                "tier": labels.get(tiers.get(client.pk), "—"),
-                "equity": _money(statement.balance) if statement else "—",
-                "degree": r1_degree_as_read(statement.degree) if statement else "—",
-                "monitored": client.pk in monitored,
-                "last_contact": timezone.localtime(contact["last"]).strftime("%Y-%m-%d") if contact.get("last")
-                else "—",
-                "follow_up": contact["follow_up"].isoformat() if contact.get("follow_up") else "—",
-            }
-
-
 @admin.register(Client)
 class ClientPageAdmin(ClientAdmin):
     list_filter = [*ClientAdmin.list_filter[:3], TierFilter, KeyMonitoringFilter, RiskLevelFilter,
@@ -170,32 +139,51 @@ class ClientPageAdmin(ClientAdmin):
                     "monitored_display", "last_contact_display", "follow_up_display", "phone_display",
                     "status_display"]
 
-    def get_changelist(self, request, **kwargs):
-        return ClientListWithFacts
+    def get_queryset(self, request):
+        """The client list with what a call needs beside each client, each column sortable (issue 14 item 3):
+        current tier (T9/T11), the latest statement's equity and risk degree (R1), key monitoring (R3), the last
+        contact and the next follow-up (S1). Subqueries of the selected clients, so PostgreSQL evaluates them
+        for the page's rows only, unless the page is sorted by one of them."""
+        queryset = super().get_queryset(request)
+        if getattr(request.resolver_match, "url_name", None) != "clients_client_changelist":
+            return queryset
+        latest = DailyStatement.objects.filter(client=OuterRef("pk")).order_by("-trade_date")
+        return with_current_tier(queryset).annotate(
+            latest_equity=Subquery(latest.values("balance")[:1]),
+            latest_degree=Subquery(latest.annotate(
+                degree=RawSQL(r1_risk_degree("margin", "balance"), [])).values("degree")[:1]),  # noqa: S611
+            on_key_monitoring=Exists(KeyMonitoring.objects.filter(client=OuterRef("pk"), ended_on__isnull=True)),
+            last_contacted_at=Subquery(ContactRecord.objects.filter(client=OuterRef("pk"))
+                                       .order_by("-contacted_at").values("contacted_at")[:1]),
+            next_follow_up=Subquery(next_follow_up_of(OuterRef("pk"))),
+        )
 
-    @admin.display(description=_("current tier"))
+    @admin.display(description=_("current tier"), ordering="current_tier")
     def tier_display(self, client):
-        return getattr(client, "facts", {}).get("tier", "—")
+        return Tier(client.current_tier).label if getattr(client, "current_tier", None) else "—"
 
-    @admin.display(description=_("latest equity"))
+    @admin.display(description=_("latest equity"), ordering="latest_equity")
     def equity_display(self, client):
-        return getattr(client, "facts", {}).get("equity", "—")
+        return _money(getattr(client, "latest_equity", None))
 
-    @admin.display(description=_("risk degree"))
+    @admin.display(description=_("risk degree"), ordering="latest_degree")
     def degree_display(self, client):
-        return getattr(client, "facts", {}).get("degree", "—")
+        return r1_degree_as_read(client.latest_degree) if getattr(client, "latest_equity", None) is not None \
+            else "—"
 
-    @admin.display(description=_("key monitoring"), boolean=True)
+    @admin.display(description=_("key monitoring"), boolean=True, ordering="on_key_monitoring")
     def monitored_display(self, client):
-        return getattr(client, "facts", {}).get("monitored", False)
+        return getattr(client, "on_key_monitoring", False)
 
-    @admin.display(description=_("last contact"))
+    @admin.display(description=_("last contact"), ordering="last_contacted_at")
     def last_contact_display(self, client):
-        return getattr(client, "facts", {}).get("last_contact", "—")
+        last = getattr(client, "last_contacted_at", None)
+        return timezone.localtime(last).strftime("%Y-%m-%d") if last else "—"
 
-    @admin.display(description=_("next follow-up"))
+    @admin.display(description=_("next follow-up"), ordering="next_follow_up")
     def follow_up_display(self, client):
-        return getattr(client, "facts", {}).get("follow_up", "—")
+        follow_up = getattr(client, "next_follow_up", None)
+        return follow_up.isoformat() if follow_up else "—"
 
     change_form_template = "admin/clients/client/change_form.html"
 

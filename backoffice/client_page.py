@@ -20,6 +20,7 @@ from core.dates import add_months
 from risk.models import Alert, AlertEvent, KeyMonitoring, RiskLevel, r1_degree_as_read
 from risk.sql import r1_risk_degree
 from service_log.models import Complaint, ContactRecord, SmsDelivery, SurveyResponse
+from service_log.selectors import next_follow_up_of
 from settlement.models import DailyStatement
 from tiering.models import Tier, TierChange, TierOverride
 from tiering.selectors import with_current_tier
@@ -51,8 +52,7 @@ def header(client: Client, user) -> dict:
     monitoring = KeyMonitoring.objects.filter(client=client, ended_on__isnull=True).order_by("-started_on").first()
     level = RiskLevel.objects.filter(client=client).order_by("-month").first()
     contacts = ContactRecord.objects.filter(client=client).aggregate(last=Max("contacted_at"))
-    follow_up = (ContactRecord.objects.filter(client=client, next_follow_up__gte=today).order_by("next_follow_up")
-                 .values_list("next_follow_up", flat=True).first())
+    follow_up = next_follow_up_of(client).first()
     return {
         "computed_tier": Tier(tiers["computed_tier"]).label if tiers["computed_tier"] else "—",
         "override": override and {"tier": override.get_tier_display(), "until": f"{override.last_month:%Y-%m}",
@@ -68,7 +68,7 @@ def header(client: Client, user) -> dict:
         "open_complaints": Complaint.objects.visible_to(user).filter(client=client).exclude(
             status=Complaint.Status.RESOLVED).count(),
         "last_contact": local(contacts["last"]),
-        "next_follow_up": follow_up.isoformat() if follow_up else "—",
+        "next_follow_up": follow_up["next_follow_up"].isoformat() if follow_up else "—",
         "advisor": str(client.advisor) if client.advisor_id else "—",
         "marketer": str(client.marketer) if client.marketer_id else "—",
     }

@@ -20,6 +20,13 @@ ONBOARDING_EVERY_TRADING_DAYS = 3  # S3
 ONBOARDING_WINDOW = datetime.timedelta(days=90)
 
 
+def next_follow_up_of(client):
+    """S1: a client's next follow-up, the date the latest contact that set one asked for (past: overdue), as a
+    subquery for `client` (a pk or an OuterRef)."""
+    return (ContactRecord.objects.filter(client=client, next_follow_up__isnull=False).order_by("-contacted_at")
+            .values("next_follow_up")[:1])
+
+
 def s2_contact_plans(clients, today: datetime.date):
     """S2, written once for the workbench and the service dashboard: the clients a weekly contact plan covers (a
     tier with a minimum, or key monitoring, R3) annotated with current_tier, on_key_monitoring and this week's

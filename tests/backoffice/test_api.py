@@ -4,14 +4,10 @@
 import json
 
 import pytest
-from django.urls import reverse
 
 from clients.roles import Role
-from risk.models import KeyMonitoring
-from service_log.models import ContactRecord
 from tests.clients.test_scoping import ROLES
 from tests.conftest import VISIBLE
-from tests.risk.test_sql import DAY, statement
 from tests.settlement_helpers import token_for
 
 
@@ -41,21 +37,3 @@ def test_a_whole_number_in_the_url_is_refused(world, client):
 def test_the_settlement_token_cannot_search(world, client):
     token = token_for(world["staff"][Role.SETTLEMENT_SYSTEM].user, "settlement:write")
     assert search(client, token, search="13800002001").status_code == 403
-
-
-def test_the_client_list_shows_what_a_call_needs_and_offers_only_advisors(world, login):
-    """Issue 14 item 3 (in part): tier in Chinese, latest equity and risk degree, key monitoring, last contact and
-    next follow-up beside each client; the advisor filter lists advisors the viewer may see, nobody else."""
-    own = world["clients"]["own"]
-    statement(own, margin="85000.00")
-    KeyMonitoring.objects.create(client=own, reason="large_loss", started_on=DAY, last_trigger_on=DAY)
-    ContactRecord.objects.create(client=own, staff=world["staff"][Role.ADVISOR], category="risk_notice",
-                                 summary="called", next_follow_up=DAY)
-    page = login(world["staff"][Role.BRANCH_MANAGER]).get(reverse("admin:clients_client_changelist"))
-    facts = {client.account_no: client.facts for client in page.context["cl"].result_list}
-    assert facts["1001"]["equity"] == "100,000.00" and facts["1001"]["degree"] == "85.00%"
-    assert facts["1001"]["monitored"] is True and facts["1001"]["follow_up"] == DAY.isoformat()
-    assert facts["1002"]["equity"] == "—" and facts["1002"]["monitored"] is False
-    advisor_filter = next(spec for spec in page.context["cl"].filter_specs if spec.title == "投资顾问")
-    offered = {label for _pk, label in advisor_filter.lookup_choices}
-    assert offered == {str(world["advisors"][0]), str(world["advisors"][1])}  # not the manager, risk, staff, HQ
