@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, StaffProfile
@@ -52,7 +53,7 @@ class RiskThresholdSet(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"v{self.version}"
+        return gettext("version %(version)s") % {"version": self.version}
 
 
 class ClientRiskThresholds(models.Model):
@@ -88,7 +89,7 @@ class ClientRiskThresholds(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client_id} v{self.version}"
+        return gettext("version %(version)s") % {"version": self.version}
 
 
 def r1_degree_as_read(degree) -> str:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
@@ -108,7 +109,8 @@ class TierPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"v{self.version}{'' if self.approved_at else ' (draft)'}"
+        version = gettext("version %(version)s") % {"version": self.version}
+        return version if self.approved_at else gettext("%(version)s (draft)") % {"version": version}
 
 
 class TierAssignment(models.Model):
