@@ -183,3 +183,11 @@ def test_the_overdue_count_is_the_true_count(world, login):
     alerts = sections[0]
     assert alerts["key"] == "alerts" and alerts["count"] == 3
     assert [(group["key"], group["count"]) for group in alerts["groups"]] == [("due", 0), ("overdue", 3)]
+
+
+def test_a_client_with_many_alerts_shows_the_first_four_and_links_the_rest(world, login):
+    own = world["clients"]["own"]
+    for back in range(6):
+        alert_for(own, trade_date=TODAY - datetime.timedelta(days=back), due_in=datetime.timedelta(minutes=30 + back))
+    page = login(world["staff"][Role.ADVISOR]).get(reverse("workbench")).content.decode()
+    assert "等另外 2 条" in page and f"?q={own.account_no}" in page
