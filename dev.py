@@ -10,6 +10,7 @@ With no DATABASE_URL / REDIS_URL set, an embedded PostgreSQL and Redis start und
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -42,8 +43,26 @@ def install() -> None:
     STAMP.write_text(wanted)
 
 
+def supervise(*command) -> int:
+    """Run `command` until it ends; a SIGTERM sent to this process is passed on to it once, so stopping dev.py stops
+    the whole stack (devstack stops web, worker, beat, PostgreSQL and Redis on SIGTERM). Ctrl-C reaches the child
+    from the terminal by itself; this process only waits for it."""
+    print("+", " ".join(str(part) for part in command), flush=True)
+    child = subprocess.Popen([str(part) for part in command], cwd=ROOT)  # noqa: S603
+    passed_on = []
+
+    def pass_on(signum, frame):
+        if not passed_on and child.poll() is None:
+            passed_on.append(signum)
+            child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, pass_on)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return child.wait()
+
+
 def start() -> None:
-    run(PYTHON, "manage.py", "devstack", *sys.argv[2:])
+    sys.exit(supervise(PYTHON, "manage.py", "devstack", *sys.argv[2:]))
 
 
 def test() -> None:

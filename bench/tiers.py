@@ -45,7 +45,7 @@ from clients.services import staff_profile_save
 from core.dates import add_months
 from settlement.models import SettlementDay, TradingDay
 from settlement.services import statement_month_totals
-from tiering.services import tiers_recalculate
+from tiering.services import tier_summaries_rebuild, tiers_recalculate
 
 MONTH = datetime.date(2026, 10, 1)
 MONTH_END = datetime.date(2026, 10, 31)
@@ -220,6 +220,8 @@ def dashboard_median(clients: int, role: str) -> float:
                 FROM tiering_tierassignment a CROSS JOIN generate_series(1, 11) AS m
                 WHERE a.month = %s ON CONFLICT DO NOTHING""", [MONTH, MONTH])
             cursor.execute("VACUUM ANALYZE tiering_tierassignment")
+        # The dashboard reads the summary the recalculation keeps; the generated months get theirs here.
+        tier_summaries_rebuild([add_months(MONTH, -offset) for offset in range(12)])
 
     user, created = get_user_model().objects.get_or_create(username=f"bench-{role}")
     if created:

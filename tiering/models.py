@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from clients.scoping import ClientScopedQuerySet
+from clients.scoping import ClientScopedQuerySet, ScopedQuerySet
 from core.approvals import VersionedQuerySet
 
 
@@ -164,6 +164,40 @@ class TierAssignment(models.Model):
     def decided_by_display(self) -> str:
         """The criterion that decided the tier (T9) in words: `equity>=1000.00` → 月均权益 ≥ 1,000.00 元."""
         return criterion_in_words(self.decided_by)
+
+
+class TierSummaryQuerySet(ScopedQuerySet):
+    branch_path = "branch"
+    advisor_path = "advisor"
+
+
+class TierSummary(models.Model):
+    """The tier dashboard's figures (issue 15): clients and summed averages per (month, branch, advisor, tier,
+    previous tier), kept by the writes that change them, so a dashboard at a million clients reads a few thousand
+    rows instead of every assignment. The tier recalculation rebuilds a month it changed (tiering/sql.py,
+    REBUILD_SUMMARY); a trigger on clients_client moves a client's months at once when its branch or advisor
+    changes, whoever changes it (migration 0011). Scoped like the clients it counts (O)."""
+
+    month = models.DateField(_("month"))
+    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    advisor = models.ForeignKey("clients.StaffProfile", on_delete=models.DO_NOTHING, db_constraint=False,
+                                null=True, related_name="+")
+    tier = models.CharField(_("tier"), max_length=12, choices=Tier.choices)
+    previous_tier = models.CharField(_("previous month's tier"), max_length=12, choices=Tier.choices, null=True)
+    clients = models.IntegerField(_("clients"))
+    equity = models.DecimalField(_("summed average equity"), max_digits=24, decimal_places=2)
+    commission = models.DecimalField(_("summed average commission"), max_digits=24, decimal_places=2)
+
+    objects = TierSummaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tier summary")
+        verbose_name_plural = _("tier summaries")
+        constraints = [models.UniqueConstraint(fields=["month", "branch", "advisor", "tier", "previous_tier"],
+                                               nulls_distinct=False, name="tier_summary_one_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.get_tier_display()} {self.clients}"
 
 
 class TierChange(models.Model):

@@ -4,12 +4,12 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from clients.models import Branch, StaffProfile
 from core.dates import add_months
-from tiering.models import Tier, TierAssignment, TierOverride
+from tiering.models import Tier, TierAssignment, TierOverride, TierSummary
 
 TIER_CODES = list(Tier.values)
 
@@ -65,16 +65,18 @@ def _folded(rows, key: str) -> dict:
 
 
 def tier_dashboard(user, month: datetime.date, *, branch_id: int | None = None) -> TierDashboard:
-    visible = TierAssignment.objects.visible_to(user)
+    """The managers' tier dashboard, read from the summary the recalculation and reassignments keep (TierSummary:
+    a few rows per advisor and month, whatever the number of clients), scoped like the clients it counts (O)."""
+    visible = TierSummary.objects.visible_to(user)
     if branch_id:
-        visible = visible.filter(client__branch_id=branch_id)
+        visible = visible.filter(branch_id=branch_id)
     current = visible.filter(month=month)
     dashboard = TierDashboard(month=month)
 
-    # One scan of the month gives the tiers, branches, advisors and the migration matrix (rows grouped by all four;
-    # at most tiers² × advisors of them).
-    rows = list(current.values("tier", "previous_tier", "client__branch", "client__advisor").annotate(
-        clients=Count("id"), equity=Sum("avg_equity"), commission=Sum("avg_commission")).order_by())
+    # The month's summary rows give the tiers, branches, advisors and the migration matrix (at most tiers² ×
+    # advisors of them).
+    rows = list(current.values("tier", "previous_tier", "branch", "advisor").annotate(
+        clients=Sum("clients"), equity=Sum("equity"), commission=Sum("commission")).order_by())
 
     dashboard.per_tier = [{"tier": code, "label": str(Tier(code).label), "clients": 0, "equity": 0, "commission": 0}
                           for code in TIER_CODES]
@@ -89,14 +91,14 @@ def tier_dashboard(user, month: datetime.date, *, branch_id: int | None = None) 
         "commission": sum(row["commission"] for row in dashboard.per_tier),
     }
 
-    branches = _folded(rows, "client__branch")
+    branches = _folded(rows, "branch")
     names = {branch.pk: str(branch) for branch in Branch.objects.filter(pk__in=list(branches))}
     dashboard.by_branch = [
         {"id": key, "name": names.get(key, "-"), "counts": [counts[code] for code in TIER_CODES],
          "total": sum(counts.values())}
         for key, counts in sorted(branches.items(), key=lambda item: names.get(item[0], ""))
     ]
-    advisors = _folded(rows, "client__advisor")
+    advisors = _folded(rows, "advisor")
     advisor_names = {staff.pk: str(staff) for staff in StaffProfile.objects.filter(pk__in=[k for k in advisors if k])}
     dashboard.by_advisor = [
         {"id": key, "name": advisor_names.get(key, "—"), "counts": [counts[code] for code in TIER_CODES],
@@ -112,11 +114,10 @@ def tier_dashboard(user, month: datetime.date, *, branch_id: int | None = None) 
                 matrix[TIER_CODES.index(source)][TIER_CODES.index(target)] = clients
     dashboard.migration = matrix
 
-    # The 12-month trend: this month from the scan above, the eleven before in one query, counted from the
-    # (month, tier, client) index alone (COUNT(*), not COUNT(id): id is not in it).
+    # The 12-month trend: this month from the rows above, the eleven before from their summaries in one query.
     first = add_months(month, -11)
     trend_rows = (visible.filter(month__gte=first, month__lt=month).values("month", "tier")
-                  .annotate(clients=Count("*")).order_by())
+                  .annotate(clients=Sum("clients")).order_by())
     months = [add_months(first, offset) for offset in range(12)]
     dashboard.trend_months = [f"{m:%Y-%m}" for m in months]
     dashboard.trend = {code: [0] * 11 + [figures["clients"]]

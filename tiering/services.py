@@ -17,7 +17,7 @@ from core.models import JobRun
 from settlement import sql as settlement_sql
 from settlement.models import DailyStatement, SettlementDay, TradingDay
 from tiering import sql
-from tiering.models import Tier, TierAssignment, TierOverride, TierPolicy
+from tiering.models import Tier, TierAssignment, TierOverride, TierPolicy, TierSummary
 
 
 def policy_in_force() -> TierPolicy:
@@ -121,13 +121,33 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
             cursor.execute(sql.SYNC_NEXT_MONTH, parameters)
             cursor.execute(sql.CLEAR_NEXT_CHANGES, parameters)
             cursor.execute(sql.RECORD_NEXT_CHANGES, parameters)
+        step("summary")
+        if changed or removed:  # the dashboard's summary of this month, and of the next (its previous_tier moved)
+            _summaries_rebuild(cursor, [month_start, parameters["next_month"]])
+        elif not TierSummary.objects.filter(month=month_start).exists():
+            _summaries_rebuild(cursor, [month_start])
     return {"month": f"{month_start:%Y-%m}", "assigned": assigned, "changed": changed, "state": parameters["state"],
             "trading_days": len(used_days), "last_day": last_day.isoformat(), "policy_version": policy.version}
 
 
+def _summaries_rebuild(cursor, months) -> None:
+    cursor.execute(sql.LOCK_SUMMARY)
+    for month in months:
+        cursor.execute(sql.CLEAR_SUMMARY, {"summary_month": month})
+        cursor.execute(sql.REBUILD_SUMMARY, {"summary_month": month})
+
+
+@transaction.atomic
+def tier_summaries_rebuild(months) -> None:
+    """The dashboard's summary of `months` rebuilt from their assignments (for assignments written outside the
+    recalculation: the benchmarks' generated history)."""
+    with connection.cursor() as cursor:
+        _summaries_rebuild(cursor, months)
+
+
 def tiers_recalculate_as_job(month: datetime.date) -> JobRun:
     """T1–T9 for a month under a job record with progress; never two runs of one month at once (core.jobs)."""
-    steps = {"assign": 20, "clean up": 80, "tier changes": 90}
+    steps = {"assign": 20, "clean up": 80, "tier changes": 90, "summary": 95}
 
     def work(progress):
         result = tiers_recalculate(month, progress=lambda step: progress(step, steps.get(step, 50)))

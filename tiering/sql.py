@@ -205,3 +205,21 @@ FROM tiering_tierassignment AS next JOIN tier_results AS result ON result.client
 WHERE next.month = %(next_month)s AND next.state = 'final' AND result.state = 'final'
   AND next.previous_tier <> next.tier
 """
+
+
+# The dashboard's summary (TierSummary) of one month, rebuilt from the month's assignments and the clients' branch
+# and advisor now. The recalculation takes the summary's lock first, so a reassignment (the trigger of migration
+# 0011) either committed before the rebuild reads the clients, or moves the rebuilt rows after it commits.
+LOCK_SUMMARY = "LOCK TABLE tiering_tiersummary IN SHARE ROW EXCLUSIVE MODE"
+CLEAR_SUMMARY = "DELETE FROM tiering_tiersummary WHERE month = %(summary_month)s"
+REBUILD_SUMMARY = """
+INSERT INTO tiering_tiersummary (month, branch_id, advisor_id, tier, previous_tier, clients, equity, commission)
+SELECT assignment.month, client.branch_id, client.advisor_id, assignment.tier, assignment.previous_tier, count(*),
+       sum(assignment.avg_equity), sum(assignment.avg_commission)
+FROM tiering_tierassignment assignment JOIN clients_client client ON client.id = assignment.client_id
+WHERE assignment.month = %(summary_month)s
+GROUP BY assignment.month, client.branch_id, client.advisor_id, assignment.tier, assignment.previous_tier
+"""
+
+# A client's months move with it when its branch or advisor changes: the trigger tiering_summary_move_client,
+# written in migration 0011_tier_summary.

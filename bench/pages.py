@@ -1,0 +1,171 @@
+#!/usr/bin/env python
+"""Benchmark (issue 15 item 1): the pages managers and advisors read, at growing client counts, median of 20
+requests after one that warms caches, each beside its target (< 300 ms) and its ratio to a baseline page measured
+in the same run (the admin's index: the same stack, login, session and menu, no data).
+
+The database is built once per size in SQL: 40 branches, one of them (BIG) holding a fifth of the clients, ten
+advisors a branch; 12 months of tier assignments with their summary (tiering.TierSummary, as the recalculation
+writes it); one day of statements. Head office and BIG's manager read each page.
+
+    .venv/bin/python bench/pages.py [--sizes 100000 1000000] [--smoke]
+
+Each size gets a fresh database on the benchmark's own embedded PostgreSQL (.data/bench)."""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("FUTCRM_DATA_DIR", str(ROOT / ".data" / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "futcrm.settings")
+os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+import datetime  # noqa: E402
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client as Browser  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from bench.tiers import use_database  # noqa: E402
+from clients.models import Branch, Client, StaffProfile  # noqa: E402
+from clients.roles import Role  # noqa: E402
+from clients.services import staff_profile_save  # noqa: E402
+from core.dates import add_months  # noqa: E402
+from tiering.services import tier_summaries_rebuild  # noqa: E402
+
+MONTH = datetime.date(2026, 10, 1)
+DAY = datetime.date(2026, 10, 30)
+TARGET = 0.300
+BRANCHES, ADVISORS_PER_BRANCH = 40, 10
+TIERS = "ARRAY['diamond','platinum','gold','quality','effective','dormant','ordinary']"
+# A client's tier in a month, the same expression for the month and for its previous month: a skewed spread.
+TIER_OF = f"({TIERS})[1 + floor(power(abs(hashtext(c.id::text || '-' || %s)) / 2147483648.0, 0.3) * 7)::int]"
+
+
+def build(clients: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("""INSERT INTO clients_branch (code, name, address, phone)
+                          SELECT CASE WHEN n = 1 THEN 'BIG' ELSE 'B' || n END, '营业部' || n, '', ''
+                          FROM generate_series(1, %s) AS n""", [BRANCHES])
+        for branch in Branch.objects.all():
+            for number in range(ADVISORS_PER_BRANCH):
+                user = get_user_model().objects.create(username=f"adv-{branch.code}-{number}")
+                staff_profile_save(StaffProfile(user=user, role=Role.ADVISOR, branch=branch,
+                                                staff_code=f"{branch.code}-{number}", full_name=f"顾问{number}"))
+        # BIG holds a fifth of the clients; the rest are spread over the other branches. Advisors round robin.
+        cursor.execute("""
+            CREATE TEMPORARY TABLE bench_placing AS
+            SELECT n, CASE WHEN n %% 5 = 0 THEN (SELECT id FROM clients_branch WHERE code = 'BIG')
+                          ELSE (SELECT id FROM clients_branch WHERE code = 'B' || (2 + n %% %(others)s)) END AS branch
+            FROM generate_series(1, %(clients)s) AS n""", {"clients": clients, "others": BRANCHES - 1})
+        cursor.execute("""
+            INSERT INTO clients_client (account_no, name, client_type, branch_id, advisor_id, opened_on, id_type,
+                id_number_ciphertext, id_number_hash, phone_ciphertext, phone_hash, phone_last4, email, address,
+                home_region, investor_category, risk_tolerance, marketing_opt_in, created_at, updated_at)
+            SELECT 'P' || lpad(p.n::text, 8, '0'), '客户' || p.n, 'individual', p.branch,
+                   (SELECT s.id FROM clients_staffprofile s WHERE s.branch_id = p.branch
+                    ORDER BY s.id OFFSET (p.n / 7) %% %(advisors)s LIMIT 1),
+                   date '2015-01-01' + (p.n %% 4000), '', '', '', '', '', lpad((p.n %% 10000)::text, 4, '0'), '',
+                   '', '', 'ordinary', '', false, now(), now()
+            FROM bench_placing p""", {"advisors": ADVISORS_PER_BRANCH})
+        policy = "(SELECT id FROM tiering_tierpolicy ORDER BY version LIMIT 1)"
+        months = [add_months(MONTH, -offset) for offset in range(12)]
+        for month in months:
+            cursor.execute(f"""
+                INSERT INTO tiering_tierassignment (client_id, month, tier, previous_tier, avg_equity, avg_commission,
+                    trading_days, decided_by, policy_id, state, computed_at)
+                SELECT c.id, %s, {TIER_OF}, {TIER_OF}, (c.id %% 5000) * 1000.00, (c.id %% 300) * 1.00, 21,
+                       'equity>=1000.00', {policy}, 'final', now()
+                FROM clients_client c""", [month, month.isoformat(), add_months(month, -1).isoformat()])
+        cursor.execute("SELECT futcrm_ensure_statement_partition(%s)", [DAY])
+        cursor.execute("""
+            INSERT INTO settlement_dailystatement (trade_date, client_id, pre_balance, deposit, withdrawal,
+                close_profit, position_profit, commission, other_adjustments, balance, margin, exchange_margin,
+                available, trade_volume, position_volume, margin_call, forced_liquidation)
+            SELECT %s, c.id, b.balance, 0, 0, 0, 0, 0, 0, b.balance, round(b.balance * 0.6, 2), 0,
+                   b.balance - round(b.balance * 0.6, 2), 1, 1, false, false
+            FROM clients_client c CROSS JOIN LATERAL (SELECT (c.id %% 5000) * 1000.00 + 100 AS balance) b""", [DAY])
+    tier_summaries_rebuild(months)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def reader(role: str) -> Browser:
+    user, created = get_user_model().objects.get_or_create(username=f"bench-{role}")
+    if created:
+        branch = None if role == Role.HEAD_OFFICE else Branch.objects.get(code="BIG")
+        staff_profile_save(StaffProfile(user=user, role=role, branch=branch, staff_code=f"BENCH-{role}",
+                                        full_name="压测"))
+    browser = Browser()
+    browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return browser
+
+
+def median_of(browser: Browser, url: str, requests: int) -> float:
+    timings = []
+    for _ in range(requests + 1):
+        started = time.perf_counter()
+        response = browser.get(url)
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(timings[1:])  # the first request warms caches
+
+
+def pages() -> dict[str, str]:
+    client = Client.objects.filter(branch__code="BIG").order_by("pk").first()
+    clients = reverse("admin:clients_client_changelist")
+    return {
+        "tier dashboard": reverse("tier-dashboard") + f"?month={MONTH:%Y-%m}",
+        "client list, first page": clients,
+        "client list, tier filter": clients + "?tier=gold",
+        "client list, name search": clients + "?q=客户12345",
+        "client list, last 4 phone digits": clients + "?q=4321",
+        "client page": reverse("admin:clients_client_change", args=[client.pk]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--smoke", action="store_true", help="a size that runs in seconds (the test suite runs it)")
+    arguments = parser.parse_args()
+    requests = 20
+    if arguments.smoke:
+        arguments.sizes, requests = [1_000], 2
+    results: dict[tuple, float] = {}
+    for clients in arguments.sizes:
+        use_database(f"futcrm_bench_pages_{clients}")
+        started = time.perf_counter()
+        build(clients)
+        print(f"{clients:,} clients: database built in {time.perf_counter() - started:.0f} s "
+              f"(12 months of tiers and their summary, one day of statements)")
+        for role in (Role.HEAD_OFFICE, Role.BRANCH_MANAGER):
+            browser = reader(role)
+            baseline = median_of(browser, reverse("admin:index"), requests)
+            scope = "every client" if role == Role.HEAD_OFFICE else f"BIG's {clients // 5:,} clients"
+            print(f"  {role} ({scope}); baseline, the admin index: {baseline * 1000:.0f} ms")
+            for name, url in pages().items():
+                seconds = median_of(browser, url, requests)
+                results[(clients, role, name)] = seconds
+                verdict = "ok" if seconds < TARGET else "OVER"
+                print(f"    {name:<34} {seconds * 1000:7.0f} ms   target < {TARGET * 1000:.0f} ms  {verdict:<4}"
+                      f"  ratio to baseline {seconds / baseline:5.1f}")
+    if len(arguments.sizes) > 1:
+        small, large = arguments.sizes[0], arguments.sizes[-1]
+        print(f"growth from {small:,} to {large:,} clients (× {large / small:.0f}):")
+        for (clients, role, name), seconds in results.items():
+            if clients == large:
+                print(f"  {role:<15} {name:<34} × {seconds / results[(small, role, name)]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
