@@ -73,10 +73,13 @@ def tier_dashboard(user, month: datetime.date, *, branch_id: int | None = None) 
     current = visible.filter(month=month)
     dashboard = TierDashboard(month=month)
 
-    # The month's summary rows give the tiers, branches, advisors and the migration matrix (at most tiers² ×
-    # advisors of them).
-    rows = list(current.values("tier", "previous_tier", "branch", "advisor").annotate(
+    # The month's summary rows, folded by PostgreSQL four ways: per tier, per branch, per advisor, from → to.
+    rows = list(current.values("tier").annotate(
         clients=Sum("clients"), equity=Sum("equity"), commission=Sum("commission")).order_by())
+    by_branch = list(current.values("branch", "tier").annotate(clients=Sum("clients")).order_by())
+    by_advisor = list(current.values("advisor", "tier").annotate(clients=Sum("clients")).order_by())
+    by_move = list(current.filter(previous_tier__isnull=False).values("previous_tier", "tier")
+                   .annotate(clients=Sum("clients")).order_by())
 
     dashboard.per_tier = [{"tier": code, "label": str(Tier(code).label), "clients": 0, "equity": 0, "commission": 0}
                           for code in TIER_CODES]
@@ -91,14 +94,14 @@ def tier_dashboard(user, month: datetime.date, *, branch_id: int | None = None) 
         "commission": sum(row["commission"] for row in dashboard.per_tier),
     }
 
-    branches = _folded(rows, "branch")
+    branches = _folded(by_branch, "branch")
     names = {branch.pk: str(branch) for branch in Branch.objects.filter(pk__in=list(branches))}
     dashboard.by_branch = [
         {"id": key, "name": names.get(key, "-"), "counts": [counts[code] for code in TIER_CODES],
          "total": sum(counts.values())}
         for key, counts in sorted(branches.items(), key=lambda item: names.get(item[0], ""))
     ]
-    advisors = _folded(rows, "advisor")
+    advisors = _folded(by_advisor, "advisor")
     advisor_names = {staff.pk: str(staff) for staff in StaffProfile.objects.filter(pk__in=[k for k in advisors if k])}
     dashboard.by_advisor = [
         {"id": key, "name": advisor_names.get(key, "—"), "counts": [counts[code] for code in TIER_CODES],
@@ -108,10 +111,9 @@ def tier_dashboard(user, month: datetime.date, *, branch_id: int | None = None) 
 
     # T12 month over month: each client's tier last month against this month (clients new this month have none).
     matrix = [[0] * len(TIER_CODES) for _ in TIER_CODES]
-    for source, counts in _folded(rows, "previous_tier").items():
-        if source is not None:
-            for target, clients in counts.items():
-                matrix[TIER_CODES.index(source)][TIER_CODES.index(target)] = clients
+    for source, counts in _folded(by_move, "previous_tier").items():
+        for target, clients in counts.items():
+            matrix[TIER_CODES.index(source)][TIER_CODES.index(target)] = clients
     dashboard.migration = matrix
 
     # The 12-month trend: this month from the rows above, the eleven before from their summaries in one query.

@@ -6,6 +6,7 @@ import io
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,6 +19,8 @@ from clients.models import Branch
 from core.dates import add_months, parse_month
 from tiering.models import Tier, TierAssignment
 from tiering.selectors import TIER_CODES, tier_dashboard
+
+ADVISORS_PER_PAGE = 50  # the per-advisor table of the dashboard, a page at a time
 
 
 def _selected(request):
@@ -50,7 +53,8 @@ def tier_dashboard_view(request):
     for row in dashboard.by_branch:
         row["cells"] = [(count, _drill(month, tier=code, client__branch__id__exact=row["id"]))
                         for code, count in zip(TIER_CODES, row["counts"], strict=True)]
-    for row in dashboard.by_advisor:
+    advisors = Paginator(dashboard.by_advisor, ADVISORS_PER_PAGE).get_page(request.GET.get("advisor_page"))
+    for row in advisors.object_list:
         row["cells"] = [(count, _drill(month, tier=code, client__advisor__id__exact=row["id"], **branch_filter))
                         for code, count in zip(TIER_CODES, row["counts"], strict=True)]
     matrix = [{"from": label, "cells": [(count, _drill(month, previous_tier=TIER_CODES[i], tier=TIER_CODES[j],
@@ -70,7 +74,7 @@ def tier_dashboard_view(request):
         "title": _("Tier dashboard"), "dashboard": dashboard, "matrix": matrix, "tier_labels": list(Tier.labels),
         "chart_data": chart_data, "month_value": f"{month:%Y-%m}", "branch_id": branch_id,
         "branches": Branch.objects.visible_to(request.user), "query": query,
-        "previous_month": f"{add_months(month, -1):%Y-%m}",
+        "previous_month": f"{add_months(month, -1):%Y-%m}", "advisors": advisors,
     })  # fmt: skip
 
 

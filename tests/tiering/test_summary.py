@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Count, Sum
+from django.urls import reverse
 
 from clients.models import Client
 from clients.roles import Role
@@ -111,3 +112,15 @@ def test_the_dashboard_reads_the_summary_not_the_rows(graded):
     assert per_tier(head_office)["gold"] == 3
     TierSummary.objects.filter(month=OCTOBER, tier="gold").update(clients=0)
     assert "gold" not in per_tier(head_office)
+
+
+def test_the_per_advisor_table_comes_a_page_at_a_time(graded, login, monkeypatch):
+    monkeypatch.setattr("tiering.views.ADVISORS_PER_PAGE", 2)
+    browser = login(graded["staff"][Role.HEAD_OFFICE])
+    url = reverse("tier-dashboard")
+    first = browser.get(url, {"month": "2026-10"})
+    second = browser.get(url, {"month": "2026-10", "advisor_page": 2})
+    names = [row["name"] for row in first.context["advisors"].object_list + second.context["advisors"].object_list]
+    assert len(first.context["advisors"].object_list) == 2 and len(names) == 3
+    assert sorted(names) == sorted(str(advisor) for advisor in graded["advisors"])
+    assert "共 3 位投资顾问" in first.content.decode()
