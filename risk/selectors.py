@@ -5,6 +5,7 @@ import datetime
 from django.db import connection
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from core.models import OwedWork
@@ -13,8 +14,9 @@ from risk.models import Alert, AlertEvent, RiskThresholdSet
 from settlement.models import SettlementDay
 from settlement.services import RISK_EVALUATION
 
-AGE_BUCKETS = [("< 1h", datetime.timedelta(hours=1)), ("1–24h", datetime.timedelta(days=1)),
-               ("1–3d", datetime.timedelta(days=3)), ("> 3d", None)]  # fmt: skip
+# How long open alerts have waited since they were raised, as people read it.
+AGE_BUCKETS = [(_("under 1 hour"), datetime.timedelta(hours=1)), (_("1 to 24 hours"), datetime.timedelta(days=1)),
+               (_("1 to 3 days"), datetime.timedelta(days=3)), (_("over 3 days"), None)]  # fmt: skip
 
 
 def alerts_raised_on(trade_date: datetime.date) -> int:
@@ -33,7 +35,7 @@ def risk_dashboard(user, *, days: int = 30, branch_id: int | None = None) -> dic
     by_kind = {kind: dict.fromkeys(severities, 0) for kind in kinds}
     for row in open_alerts.values("kind", "severity").annotate(n=Count("id")).order_by():
         by_kind[row["kind"]][row["severity"]] = row["n"]
-    by_branch = list(open_alerts.values("client__branch__code", "client__branch__name")
+    by_branch = list(open_alerts.values("client__branch__id", "client__branch__code", "client__branch__name")
                      .annotate(total=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now, status__in=[
                          Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED])))
                      .order_by("client__branch__code"))

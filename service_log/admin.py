@@ -133,8 +133,8 @@ class ContactRecordInline(admin.StackedInline):
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "marketing"]
-    search_fields = ["code", "name"]
+    list_display = ["name", "marketing"]  # the code is the template's key for the code, not for people
+    search_fields = ["name"]
 
 
 @admin.register(SmsDelivery)

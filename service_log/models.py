@@ -5,10 +5,12 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, StaffProfile
 from clients.scoping import ClientScopedQuerySet
+from tiering.models import Tier
 
 
 class ContactRecord(models.Model):
@@ -80,7 +82,7 @@ class MessageTemplate(models.Model):
         verbose_name_plural = _("message templates")
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return self.name
 
 
 class SmsDelivery(models.Model):
@@ -141,8 +143,9 @@ class ContactPlanRule(models.Model):
     none otherwise."""
 
     KEY_MONITORING = "key_monitoring"
+    SEGMENTS = [*Tier.choices, (KEY_MONITORING, _("key monitoring"))]
 
-    segment = models.CharField(_("tier or list"), max_length=20, unique=True)
+    segment = models.CharField(_("tier or list"), max_length=20, unique=True, choices=SEGMENTS)
     weekly_minimum = models.PositiveSmallIntegerField(_("outbound contacts per week, at least"))
 
     class Meta:
@@ -151,7 +154,8 @@ class ContactPlanRule(models.Model):
         ordering = ["segment"]
 
     def __str__(self) -> str:
-        return f"{self.segment}: {self.weekly_minimum}/week"
+        return gettext("%(segment)s: %(minimum)s a week") % {"segment": self.get_segment_display(),
+                                                               "minimum": self.weekly_minimum}
 
 
 class Complaint(models.Model):

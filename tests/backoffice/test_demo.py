@@ -2,14 +2,22 @@
 
 import datetime
 import hashlib
+import io
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
 
+from backoffice.demo_history import DemoHistory
+from backoffice.management.commands.devstack import Command as DevstackCommand
 from clients.models import Client, StaffProfile
 from clients.roles import Role
+from risk.models import Alert
+from risk.selectors import risk_dashboard
+from service_log.models import Complaint, ContactRecord, SmsDelivery, SurveyResponse
 
 END = datetime.date(2026, 11, 20)
 
@@ -83,3 +91,34 @@ def test_refuses_a_database_that_already_has_clients():
     seed(clients=5)
     with pytest.raises(CommandError, match="already holds clients"):
         seed(clients=5)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the evaluation's job records commit as they go
+def test_the_demo_looks_like_a_working_day():
+    """Issue 15 item 5: after the days are graded and evaluated (as devstack does), the service centre's past."""
+    call_command("seed_demo", clients=400, months=1, seed=3, password="demo-password-1", verbosity=0)
+    stack = DevstackCommand(stdout=io.StringIO())
+    stack._recalculate_tiers(1)
+    stack._evaluate_risk()
+    counts = DemoHistory(seed=3).run()
+
+    latest = Alert.objects.aggregate(day=Max("trade_date"))["day"]
+    past = Alert.objects.filter(trade_date__lt=latest)
+    assert past.filter(status="resolved").exists() and past.filter(status="open").exists()
+    assert counts["alerts"]["late"] > 0 and counts["alerts"]["in time"] > counts["alerts"]["late"]
+    assert not Alert.objects.filter(trade_date=latest).exclude(status="open").exists()  # today's work
+    for alert in past.filter(status="resolved")[:50]:
+        steps = list(alert.events.order_by("at").values_list("action", "at", "note"))
+        actions = [action for action, _at, _note in steps if action != "escalated"]
+        assert actions == ["acknowledged", "contacted", "resolved"], steps
+        assert timezone.localtime(alert.raised_at).time() == datetime.time(17, 30)
+        contact = ContactRecord.objects.get(alert=alert)
+        assert f"contact record {contact.pk}" in [note for action, _at, note in steps if action == "contacted"]
+        assert alert.raised_at < contact.contacted_at <= steps[-1][1]
+        assert (contact.contacted_at > alert.due_at) == alert.escalated  # late ones escalated at their deadline
+    ages = risk_dashboard(StaffProfile.objects.filter(role=Role.HEAD_OFFICE).first().user)["ages"]
+    assert sum(1 for bucket in ages if bucket["count"]) >= 2  # not every alert "raised within the hour"
+    assert set(Complaint.objects.values_list("status", flat=True)) == set(Complaint.Status.values)
+    assert SurveyResponse.objects.count() == counts["surveys"] > 0
+    assert SmsDelivery.objects.filter(broadcast__isnull=False).count() == counts["broadcast SMS"] > 0
+    assert ContactRecord.objects.filter(alert__isnull=True).count() == counts["contacts"] > 0

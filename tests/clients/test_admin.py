@@ -138,3 +138,13 @@ def test_service_card_is_printable_and_scoped(world, login, target):
         assert client.decrypted_phone() not in html
     else:
         assert response.status_code == 404
+
+
+def test_a_name_is_found_by_its_start(world):
+    """Client.objects.search: names match from their start (王 finds 王芳), which an index answers at a million
+    clients; a word inside a name does not match."""
+    own = world["clients"]["own"]
+    Client.objects.filter(pk=own.pk).update(name="汇金贸易有限公司")
+    assert list(Client.objects.search("汇金")) == [own]
+    assert list(Client.objects.search("汇金贸易有限公司")) == [own]
+    assert not Client.objects.search("贸易").exists()

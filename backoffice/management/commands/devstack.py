@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from backoffice.demo_history import DemoHistory
 from backoffice.workflows import key_monitoring_run, risk_evaluation_run, risk_levels_run
 from clients.models import Client
 from core.env import database_url
@@ -75,6 +76,8 @@ class Command(BaseCommand):
             call_command("seed_demo", clients=clients, months=months, seed=1, password=password)
             self._recalculate_tiers(months)
             self._evaluate_risk()
+            history = DemoHistory(seed=1).run()
+            self.stdout.write(f"  the service centre's past: {history}")
         admin, _created = get_user_model().objects.get_or_create(
             username="admin", defaults={"is_staff": True, "is_superuser": True}
         )

@@ -1,0 +1,194 @@
+"""A demo that looks like a working day (issue 15 item 5): once the seeded days are closed, graded and evaluated,
+the service centre's past is written in their place. Alerts of past days are raised the evening of their trade day
+and worked by their advisors (acknowledged, contacted, resolved; a few late, escalated, some still open), contact
+records follow the weekly plans with some clients behind, complaints are in every state, survey answers and
+broadcasts with their deliveries fill the months. Today's alerts stay open. Deterministic for a seed."""
+
+import datetime
+import random
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from clients.models import Client, StaffProfile
+from clients.roles import Role
+from risk.models import Alert, AlertEvent
+from service_log.models import Broadcast, Complaint, ContactRecord, MessageTemplate, SmsDelivery, SurveyResponse
+from settlement.models import TradingDay
+from tiering.models import VIP_TIERS
+from tiering.selectors import in_current_tiers
+
+URGENT = {Alert.Kind.MARGIN_CALL, Alert.Kind.NEGATIVE_EQUITY, Alert.Kind.FORCED_LIQUIDATION}  # R6: 60 minutes
+RAISED_AT = datetime.time(17, 30)  # the close's evaluation, the evening of the trade day
+CONTACT_SUMMARIES = ["电话沟通近期行情与持仓风险", "提醒关注保证金变化", "介绍交易软件新功能", "了解客户近期交易计划",
+                     "节前风险提示", "回访开户后交易情况", "解答银期转账问题"]
+ALERT_SUMMARIES = {Alert.Kind.MARGIN_CALL: "电话通知追加保证金，客户表示当日入金",
+                   Alert.Kind.RISK_WARNING: "提醒风险度偏高，客户将适当减仓",
+                   Alert.Kind.LARGE_LOSS: "了解大额亏损情况，提示止损纪律",
+                   Alert.Kind.LARGE_FUND_MOVEMENT: "核实大额出入金为本人操作"}
+RESOLUTIONS = ["客户已入金，风险度回落到正常水平", "客户减仓后风险度回落", "已核实，无异常", "客户已知悉风险，继续关注"]
+COMPLAINT_TEXTS = [("service", "热线等待时间过长"), ("fees", "对手续费标准有疑问"),
+                   ("trading_system", "交易软件登录缓慢"), ("account", "银期转账到账延迟")]
+SURVEY = "2026年第四季度满意度回访"
+
+
+def _local(day: datetime.date, time: datetime.time) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, time))
+
+
+class DemoHistory:
+    def __init__(self, *, seed: int, today: datetime.date | None = None):
+        self.rng = random.Random(seed * 7919 + 1)
+        self.today = today or timezone.localdate()
+        self.trading_days = list(TradingDay.objects.trading().filter(date__lte=self.today).order_by("date")
+                                 .values_list("date", flat=True))
+        self.head_office = StaffProfile.objects.filter(role=Role.HEAD_OFFICE).select_related("user").first()
+
+    def _next_trading_day(self, day: datetime.date) -> datetime.date:
+        later = [other for other in self.trading_days if other > day]
+        return later[0] if later else day + datetime.timedelta(days=1)
+
+    def alerts(self) -> dict:
+        """R5/R6 as a working desk leaves them: past days' alerts raised that evening, most answered in time, a few
+        late (escalated at their deadline), some still open; the latest day's alerts are today's work."""
+        latest = Alert.objects.aggregate(day=Max("trade_date"))["day"]
+        past = list(Alert.objects.filter(trade_date__lt=latest).select_related("client", "assigned_to")
+                    .order_by("pk"))
+        events, worked, counts = [], [], {"in time": 0, "late": 0, "still open": 0}
+        for alert in past:
+            alert.raised_at = _local(alert.trade_date, RAISED_AT)
+            alert.due_at = (alert.raised_at + datetime.timedelta(minutes=60) if alert.kind in URGENT
+                            else _local(self._next_trading_day(alert.trade_date), datetime.time(23, 59)))
+            staff = alert.assigned_to or alert.client.advisor
+            draw = self.rng.random()
+            if staff is None or draw > 0.95:
+                counts["still open"] += 1
+                alert.status, alert.escalated = Alert.Status.OPEN, alert.due_at < timezone.now()
+                if alert.escalated:
+                    events.append((alert.pk, AlertEvent.Action.ESCALATED, None, alert.due_at, "overdue (R6)"))
+                continue
+            late = draw > 0.88
+            window = (alert.due_at - alert.raised_at).total_seconds()
+            acknowledged = alert.raised_at + datetime.timedelta(seconds=window * self.rng.uniform(0.05, 0.3))
+            contacted = (alert.due_at + datetime.timedelta(minutes=self.rng.randint(10, 240)) if late
+                         else acknowledged + datetime.timedelta(seconds=window * self.rng.uniform(0.05, 0.5)))
+            resolved = contacted + datetime.timedelta(hours=self.rng.uniform(0.5, 20))
+            alert.status, alert.resolution_note, alert.escalated = (Alert.Status.RESOLVED,
+                                                                    self.rng.choice(RESOLUTIONS), late)
+            contact = ContactRecord(client=alert.client, staff=staff, alert=alert, contacted_at=contacted,
+                                    channel="phone", direction="outbound", category="risk_notice",
+                                    summary=ALERT_SUMMARIES.get(alert.kind, "电话告知风险情况"))
+            worked.append((alert, staff, acknowledged, contact, resolved, late))
+            counts["late" if late else "in time"] += 1
+        Alert.objects.bulk_update(past, ["raised_at", "due_at", "status", "resolution_note", "escalated"],
+                                  batch_size=1000)
+        ContactRecord.objects.bulk_create([contact for _a, _s, _t, contact, _r, _l in worked], batch_size=1000)
+        for alert, staff, acknowledged, contact, resolved, late in worked:  # R5's steps, with who and when
+            events.append((alert.pk, AlertEvent.Action.ACKNOWLEDGED, staff.user_id, acknowledged, ""))
+            if late:
+                events.append((alert.pk, AlertEvent.Action.ESCALATED, None, alert.due_at, "overdue (R6)"))
+            events.append((alert.pk, AlertEvent.Action.CONTACTED, staff.user_id, contact.contacted_at,
+                           f"contact record {contact.pk}"))
+            events.append((alert.pk, AlertEvent.Action.RESOLVED, staff.user_id, resolved, alert.resolution_note))
+        with connection.cursor() as cursor:
+            cursor.executemany("INSERT INTO risk_alertevent (alert_id, action, actor_id, at, note) "
+                               "VALUES (%s, %s, %s, %s, %s)", events)
+        today = Alert.objects.filter(trade_date=latest)
+        for alert in today:  # raised this evening's close, or this morning when the day closed late
+            alert.raised_at = min(_local(latest, RAISED_AT), timezone.now())
+        Alert.objects.bulk_update(list(today), ["raised_at"], batch_size=1000)
+        return counts
+
+    def contact_plans(self) -> int:
+        """S2 as it goes: VIP clients called about three times a week by their advisor, a few of them behind; a
+        follow-up date on some calls, some of them due by now."""
+        vips = list(in_current_tiers(Client.objects.open(), VIP_TIERS).filter(advisor__isnull=False)
+                    .select_related("advisor").order_by("pk"))
+        monday = self.today - datetime.timedelta(days=self.today.weekday())
+        contacts = []
+        for client in vips:
+            behind = self.rng.random() < 0.25
+            for weeks_back in range(12, -1, -1):
+                week = monday - datetime.timedelta(weeks=weeks_back)
+                calls = self.rng.randint(0, 2) if behind else self.rng.randint(2, 4)
+                for _ in range(calls):
+                    day = week + datetime.timedelta(days=self.rng.randint(0, 4))
+                    if day > self.today:
+                        continue
+                    at = _local(day, datetime.time(self.rng.randint(9, 16), self.rng.randint(0, 59)))
+                    if at > timezone.now():
+                        continue
+                    follow_up = (day + datetime.timedelta(days=self.rng.randint(3, 14))
+                                 if self.rng.random() < 0.1 else None)
+                    contacts.append(ContactRecord(
+                        client=client, staff=client.advisor, contacted_at=at, channel=self.rng.choice(
+                            ["phone", "phone", "wechat"]), direction="outbound",
+                        category=self.rng.choice(["guidance", "account_service", "greeting"]),
+                        summary=self.rng.choice(CONTACT_SUMMARIES), next_follow_up=follow_up))
+        ContactRecord.objects.bulk_create(contacts, batch_size=2000)
+        return len(contacts)
+
+    def complaints(self) -> int:
+        """S7 in every state: received (one late), acknowledged, resolved with root cause and compensation."""
+        clients = list(Client.objects.open().order_by("pk")[:400])
+        staff = StaffProfile.objects.filter(role=Role.SERVICE_STAFF).first()
+        rows = []
+        for number in range(12):
+            client = self.rng.choice(clients)
+            category, text = self.rng.choice(COMPLAINT_TEXTS)
+            received = timezone.now() - datetime.timedelta(hours=[3, 30, 50, 120, 200, 300, 400, 500, 600, 700,
+                                                                   800, 900][number])
+            complaint = Complaint(client=client, channel="phone", category=category, description=text,
+                                  severity=self.rng.choice(["low", "medium", "high"]), received_at=received,
+                                  acknowledge_by=received + Complaint.ACKNOWLEDGE_WITHIN,
+                                  resolve_by=received + Complaint.RESOLVE_WITHIN, handled_by=staff)
+            if number % 3 == 1:
+                complaint.status, complaint.acknowledged_at = Complaint.Status.ACKNOWLEDGED, received + \
+                    datetime.timedelta(hours=4)
+            elif number % 3 == 2:
+                complaint.status = Complaint.Status.RESOLVED
+                complaint.acknowledged_at = received + datetime.timedelta(hours=2)
+                complaint.resolved_at = received + datetime.timedelta(days=self.rng.randint(1, 10))
+                complaint.root_cause, complaint.resolution = "流程说明不清", "已向客户解释并改进话术"
+                complaint.compensation = self.rng.choice([0, 0, 50])
+            rows.append(complaint)
+        Complaint.objects.bulk_create(rows)
+        return len(rows)
+
+    def surveys(self) -> int:
+        """S8: answers over the last two months, mostly satisfied."""
+        clients = list(Client.objects.open().filter(advisor__isnull=False).order_by("pk")[:600])
+        rows = []
+        for client in self.rng.sample(clients, min(150, len(clients))):
+            score = self.rng.choices([5, 4, 3, 2, 1], weights=[50, 30, 12, 5, 3])[0]
+            rows.append(SurveyResponse(client=client, survey=SURVEY, score=score, advisor=client.advisor,
+                                       answered_at=timezone.now() - datetime.timedelta(
+                                           days=self.rng.randint(1, 60), hours=self.rng.randint(0, 8))))
+        SurveyResponse.objects.bulk_create(rows)
+        return len(rows)
+
+    def broadcasts(self) -> int:
+        """S4: the day's information sent to opted-in clients on a few recent trading days, with deliveries."""
+        template = MessageTemplate.objects.filter(code="daily_info").first()
+        author = self.head_office.user if self.head_office else get_user_model().objects.filter(
+            is_superuser=True).first()
+        if template is None or author is None:
+            return 0
+        opted_in = list(Client.objects.open().filter(marketing_opt_in=True).order_by("pk")[:300])
+        sent = 0
+        for day in self.trading_days[-4:-1]:
+            text = f"{day:%m月%d日}早间资讯：关注宏观数据公布对股指期货的影响，注意控制仓位风险。"
+            broadcast = Broadcast.objects.create(text=text, created_by=author, trade_date=day,
+                                                 recipients=len(opted_in), delivered=len(opted_in))
+            SmsDelivery.objects.bulk_create([SmsDelivery(
+                client=client, template=template, broadcast=broadcast, sent_on=day, status=SmsDelivery.Status.SENT,
+                text=f"【期货公司】{text}", gateway_id=f"demo-{broadcast.pk}-{client.pk}") for client in opted_in])
+            sent += len(opted_in)
+        return sent
+
+    @transaction.atomic
+    def run(self) -> dict:
+        return {"alerts": self.alerts(), "contacts": self.contact_plans(), "complaints": self.complaints(),
+                "surveys": self.surveys(), "broadcast SMS": self.broadcasts()}

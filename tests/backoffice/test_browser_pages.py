@@ -1,0 +1,84 @@
+"""Browser tests that see what a person sees (issue 15 item 6): Debian's Chromium opens each page an advisor and
+head office read, in Chinese at 1440×900 and at 1366×768. A page fails on a horizontal scroll bar, an error in the
+console or the page, or a chart drawn with no data and no empty state; each one is saved as a screenshot under
+.artifacts/screens/ (ignored by git), which CI keeps."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import sync_playwright
+
+from clients.roles import Role
+from tests.factories import PASSWORD
+from tests.tiering.test_services import OCTOBER
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENS = Path(__file__).resolve().parents[2] / ".artifacts" / "screens"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+                       reason="Debian's chromium is not installed (apt-get install chromium)"),
+]
+SIZES = [(1440, 900), (1366, 768)]
+
+
+def pages(data) -> dict[str, str]:
+    return {
+        "workbench": reverse("workbench"),
+        "client-page": reverse("admin:clients_client_change", args=[data["alert"].client_id]),
+        "alert-page": reverse("admin:risk_alert_change", args=[data["alert"].pk]),
+        "client-list": reverse("admin:clients_client_changelist"),
+        "tier-dashboard": reverse("tier-dashboard") + f"?month={OCTOBER:%Y-%m}",
+        "risk-dashboard": reverse("risk-dashboard"),
+        "service-dashboard": reverse("service-dashboard"),
+    }
+
+
+CHARTS = """() => Object.entries(window.futcrmCharts || {}).map(([name, chart]) => ({
+    name, canvas: !!chart.getDom().querySelector('canvas'),
+    points: chart.getOption().series.reduce((sum, s) => sum + (s.data || []).filter(v => v !== null).length, 0)}))"""
+
+
+@pytest.mark.parametrize("role", [Role.ADVISOR, Role.HEAD_OFFICE])
+def test_each_page_fits_draws_and_says_nothing_in_the_console(busy_client, live_server, monkeypatch, role):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop shares this thread with the ORM
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    user = busy_client["world"]["staff"][role].user
+    problems = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])  # fmt: skip
+        for width, height in SIZES:
+            page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN",
+                                    timezone_id="Asia/Shanghai")
+            errors = []
+            page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
+            page.on("console", lambda message, errors=errors: errors.append(message.text)
+                    if message.type == "error" else None)
+            page.goto(f"{live_server.url}/admin/login/")
+            page.fill("#id_username", user.username)
+            page.fill("#id_password", PASSWORD)
+            page.click("input[type=submit]")
+            for name, path in pages(busy_client).items():
+                errors.clear()
+                page.goto(live_server.url + path)
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=str(SCREENS / f"{name}-{role}-{width}x{height}.png"), full_page=True)
+                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                if overflow > 0:
+                    problems.append(f"{name} at {width}×{height}: {overflow} px wider than the window")
+                if errors:
+                    problems.append(f"{name} at {width}×{height}: {errors}")
+                for chart in page.evaluate(CHARTS):
+                    if not chart["canvas"]:
+                        problems.append(f"{name}: chart {chart['name']} has no canvas")
+                    elif not chart["points"] and "暂无数据" not in page.inner_text("body"):
+                        problems.append(f"{name}: chart {chart['name']} is empty without saying 暂无数据")
+            page.close()
+        browser.close()
+    assert problems == []
