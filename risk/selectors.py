@@ -11,7 +11,7 @@ from clients.models import Client
 from core.models import OwedWork
 from risk import sql
 from risk.models import Alert, AlertEvent, RiskThresholdSet
-from settlement.models import SettlementDay
+from settlement.models import SettlementDay, TradingDay
 from settlement.services import RISK_EVALUATION
 
 # How long open alerts have waited since they were raised, as people read it.
@@ -54,11 +54,14 @@ def risk_dashboard(user, *, days: int = 30, branch_id: int | None = None) -> dic
     compliance = {"due": due, "in_time": contacted_in_time.values("alert").distinct().count()}
     compliance["rate"] = round(100 * compliance["in_time"] / due, 1) if due else None
 
-    trend_rows = recent.values("trade_date", "kind").annotate(n=Count("id")).order_by()
-    dates = [since + datetime.timedelta(days=offset) for offset in range(days)]
-    trend = {kind: [0] * days for kind in kinds}
+    # The trend by trading day: weekends and holidays are skipped (a day with alerts is never dropped).
+    trend_rows = list(recent.values("trade_date", "kind").annotate(n=Count("id")).order_by())
+    dates = sorted(set(TradingDay.objects.trading().filter(date__range=(since, timezone.localdate()))
+                       .values_list("date", flat=True)) | {row["trade_date"] for row in trend_rows})
+    position = {day: index for index, day in enumerate(dates)}
+    trend = {kind: [0] * len(dates) for kind in kinds}
     for row in trend_rows:
-        trend[row["kind"]][(row["trade_date"] - since).days] = row["n"]
+        trend[row["kind"]][position[row["trade_date"]]] = row["n"]
 
     thresholds = RiskThresholdSet.objects.in_force()
     last_closed = (SettlementDay.objects.filter(status=SettlementDay.Status.CLOSED).order_by("-trade_date")

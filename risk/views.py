@@ -33,6 +33,8 @@ def risk_dashboard_view(request):
         "open": [sum(data["by_kind"][kind].values()) for kind in data["kinds"]],
         "trendDates": data["trend_dates"],
         "trend": [{"name": str(Alert.Kind(kind).label), "data": data["trend"][kind]} for kind in data["kinds"]],
+        "words": {"open": _("Open alerts by kind"), "trend": _("Alerts raised by trading day"),
+                  "alerts": _("alerts"), "empty": _("No data yet")},
     }
     return render(request, "risk/dashboard.html", {
         **admin.site.each_context(request),

@@ -123,6 +123,8 @@ def service_dashboard_view(request):
         "stateCounts": [count for _state, _label, count in data["complaints_by_state"]],
         "months": [row["month"] for row in data["satisfaction"]],
         "averages": [float(row["average"]) for row in data["satisfaction"]],
+        "words": {"complaints": _("Complaints by state"), "satisfaction": _("Satisfaction by month (1–5)"),
+                  "count": _("complaints"), "average": _("average score"), "empty": _("No data yet")},
     }
     return render(request, "service_log/dashboard.html", {
         **admin.site.each_context(request), "title": _("Service dashboard"), "data": data, "chart_data": chart,

@@ -67,6 +67,8 @@ def tier_dashboard_view(request):
         "trendMonths": dashboard.trend_months,
         "trend": [{"name": str(Tier(code).label), "data": dashboard.trend[code]} for code in TIER_CODES],
         "migration": [[j, i, count] for i, row in enumerate(dashboard.migration) for j, count in enumerate(row)],
+        "words": {"tiers": _("Clients by tier"), "trend": _("Clients by tier, the last 12 months"),
+                  "migration": _("Tier moves from last month"), "clients": _("clients"), "empty": _("No data yet")},
     }
     query = urlencode({"month": f"{month:%Y-%m}", **({"branch": branch_id} if branch_id else {})})
     return render(request, "tiering/dashboard.html", {

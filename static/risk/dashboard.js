@@ -1,16 +1,19 @@
 // Risk dashboard charts (ECharts from our own static files); the figures come from the page's JSON.
 (function () {
   const data = JSON.parse(document.getElementById("chart-data").textContent);
+  const words = data.words;
   const charts = {};
   charts.open = echarts.init(document.getElementById("chart-open"));
   charts.open.setOption({
+    ...futcrmFrame(words.open, words.empty, data.open), grid: {top: 48},
     tooltip: {}, xAxis: {type: "category", data: data.kinds, axisLabel: {interval: 0, rotate: 20}},
-    yAxis: {type: "value"}, series: [{type: "bar", name: "open", data: data.open}],
+    yAxis: {type: "value", minInterval: 1}, series: [{type: "bar", name: words.alerts, data: data.open}],
   });
   charts.trend = echarts.init(document.getElementById("chart-trend"));
   charts.trend.setOption({
-    tooltip: {trigger: "axis"}, legend: {top: 0}, xAxis: {type: "category", data: data.trendDates},
-    yAxis: {type: "value"}, series: data.trend.map(s => ({type: "line", stack: "alerts", name: s.name, data: s.data})),
+    ...futcrmFrame(words.trend, words.empty, data.trend.map(s => s.data)), grid: {top: 64},
+    tooltip: {trigger: "axis"}, legend: {top: 28}, xAxis: {type: "category", data: data.trendDates},
+    yAxis: {type: "value", minInterval: 1}, series: data.trend.map(s => ({type: "line", stack: "alerts", name: s.name, data: s.data})),
   });
   window.futcrmCharts = charts;
   window.addEventListener("resize", () => Object.values(charts).forEach(chart => chart.resize()));

@@ -38,9 +38,13 @@ def pages(data) -> dict[str, str]:
     }
 
 
-CHARTS = """() => Object.entries(window.futcrmCharts || {}).map(([name, chart]) => ({
-    name, canvas: !!chart.getDom().querySelector('canvas'),
-    points: chart.getOption().series.reduce((sum, s) => sum + (s.data || []).filter(v => v !== null).length, 0)}))"""
+CHARTS = """() => Object.entries(window.futcrmCharts || {}).map(([name, chart]) => {
+    const option = chart.getOption();
+    const drawnText = (option.graphic || []).flatMap(g => g.elements || []).map(e => (e.style || {}).text);
+    return {name, canvas: !!chart.getDom().querySelector('canvas'), title: ((option.title || [])[0] || {}).text,
+            says: drawnText, points: option.series.reduce((sum, s) => sum + (s.data || []).filter(
+                v => v !== null && v !== 0 && !(Array.isArray(v) && v[2] === 0)).length, 0)};
+})"""
 
 
 @pytest.mark.parametrize("role", [Role.ADVISOR, Role.HEAD_OFFICE])
@@ -77,7 +81,9 @@ def test_each_page_fits_draws_and_says_nothing_in_the_console(busy_client, live_
                 for chart in page.evaluate(CHARTS):
                     if not chart["canvas"]:
                         problems.append(f"{name}: chart {chart['name']} has no canvas")
-                    elif not chart["points"] and "暂无数据" not in page.inner_text("body"):
+                    if not chart["title"]:
+                        problems.append(f"{name}: chart {chart['name']} has no title")
+                    if not chart["points"] and "暂无数据" not in chart["says"]:
                         problems.append(f"{name}: chart {chart['name']} is empty without saying 暂无数据")
             page.close()
         browser.close()
