@@ -31,6 +31,7 @@ django.setup()
 import datetime  # noqa: E402
 
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client as Browser  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -99,6 +100,23 @@ def build(clients: int) -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
+def reusable(name: str, clients: int) -> bool:
+    """Whether an earlier run's database of this size is there; if so it is migrated and used as it is."""
+    connection.close()
+    connection.settings_dict["NAME"] = "postgres"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        exists = cursor.fetchone() is not None
+    connection.close()
+    if not exists:
+        return False
+    connection.settings_dict["NAME"] = name
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE clients_client")
+    return Client.objects.count() == clients
+
+
 def reader(role: str) -> Browser:
     user, created = get_user_model().objects.get_or_create(username=f"bench-{role}")
     if created:
@@ -137,17 +155,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--smoke", action="store_true", help="a size that runs in seconds (the test suite runs it)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep a database built by an earlier run of the same size (migrated to the current code)")
     arguments = parser.parse_args()
     requests = 20
     if arguments.smoke:
         arguments.sizes, requests = [1_000], 2
     results: dict[tuple, float] = {}
     for clients in arguments.sizes:
-        use_database(f"futcrm_bench_pages_{clients}")
-        started = time.perf_counter()
-        build(clients)
-        print(f"{clients:,} clients: database built in {time.perf_counter() - started:.0f} s "
-              f"(12 months of tiers and their summary, one day of statements)")
+        name = f"futcrm_bench_pages_{clients}"
+        if arguments.reuse and reusable(name, clients):
+            print(f"{clients:,} clients: the database of an earlier run, migrated to this code")
+        else:
+            use_database(name)
+            started = time.perf_counter()
+            build(clients)
+            print(f"{clients:,} clients: database built in {time.perf_counter() - started:.0f} s "
+                  f"(12 months of tiers and their summary, one day of statements)")
         for role in (Role.HEAD_OFFICE, Role.BRANCH_MANAGER):
             browser = reader(role)
             baseline = median_of(browser, reverse("admin:index"), requests)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from clients.models import Branch, StaffProfile
 from core.dates import add_months
+from settlement.models import SettlementDay, TradingDay
 from tiering.models import Tier, TierAssignment, TierOverride, TierSummary
 
 TIER_CODES = list(Tier.values)
@@ -53,6 +54,9 @@ class TierDashboard:
     trend_months: list[str] = field(default_factory=list)
     trend: dict[str, list[int]] = field(default_factory=dict)  # tier → counts per month
     totals: dict = field(default_factory=dict)
+    provisional: bool = False  # T9: the month is graded from the days closed so far
+    days_closed: int = 0
+    days_in_month: int = 0
 
 
 def _folded(rows, key: str) -> dict:
@@ -115,6 +119,14 @@ def tier_dashboard(user, month: datetime.date, *, branch_id: int | None = None) 
         for target, clients in counts.items():
             matrix[TIER_CODES.index(source)][TIER_CODES.index(target)] = clients
     dashboard.migration = matrix
+
+    # T9: a month is final only when every one of its trading days is closed; until then the page says it is
+    # provisional, with the trading days settled so far (two counts of the calendar, whatever the clients).
+    month_days = TradingDay.objects.between(month, add_months(month, 1) - datetime.timedelta(days=1))
+    dashboard.days_in_month = month_days.count()
+    dashboard.days_closed = SettlementDay.objects.filter(
+        trade_date__in=month_days.values("date"), status=SettlementDay.Status.CLOSED).count()
+    dashboard.provisional = bool(rows) and dashboard.days_closed < dashboard.days_in_month
 
     # The 12-month trend: this month from the rows above, the eleven before from their summaries in one query.
     first = add_months(month, -11)

@@ -55,8 +55,8 @@ def test_each_page_fits_draws_and_says_nothing_in_the_console(busy_client, live_
     problems = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])  # fmt: skip
+            "--no-sandbox", "--lang=zh-CN", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"])  # fmt: skip
         for width, height in SIZES:
             page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN",
                                     timezone_id="Asia/Shanghai")

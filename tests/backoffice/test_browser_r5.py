@@ -56,8 +56,8 @@ def test_an_advisor_answers_a_margin_call_by_clicking(world, live_server, monkey
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])  # fmt: skip
+            "--no-sandbox", "--lang=zh-CN", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"])  # fmt: skip
         page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai")
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))

@@ -33,8 +33,8 @@ def open_dashboard(live_server, user, path: str) -> dict:
     """Log in through the real login page, open `path`, wait for the charts; return what the browser saw."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])  # fmt: skip
+            "--no-sandbox", "--lang=zh-CN", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"])  # fmt: skip
         page = browser.new_page()
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))

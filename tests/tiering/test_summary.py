@@ -11,7 +11,7 @@ from django.urls import reverse
 from clients.models import Client
 from clients.roles import Role
 from clients.services import client_assign_advisor
-from tests.tiering.test_services import OCTOBER, SEPTEMBER, close, statements
+from tests.tiering.test_services import OCTOBER, SEPTEMBER, close, close_day, days_of, statements
 from tiering.models import TierAssignment, TierSummary
 from tiering.selectors import tier_dashboard
 from tiering.services import tier_summaries_rebuild, tiers_recalculate
@@ -124,3 +124,20 @@ def test_the_per_advisor_table_comes_a_page_at_a_time(graded, login, monkeypatch
     assert len(first.context["advisors"].object_list) == 2 and len(names) == 3
     assert sorted(names) == sorted(str(advisor) for advisor in graded["advisors"])
     assert "共 3 位投资顾问" in first.content.decode()
+
+
+def test_a_provisional_month_says_so_with_the_days_it_used(world, login):
+    """T9 on the dashboard (issue 15 item 3): a month with days still to close is marked 暂定 with the trading days
+    settled so far; a final month is not."""
+    own = world["clients"]["own"]
+    statements(own, OCTOBER, "1000000.00")
+    days = days_of(OCTOBER)
+    for day in days[:5]:
+        close_day(day)
+    tiers_recalculate(OCTOBER)
+    browser = login(world["staff"][Role.HEAD_OFFICE])
+    page = browser.get(reverse("tier-dashboard"), {"month": "2026-10"}).content.decode()
+    assert f"暂定：已结算 5 / {len(days)} 个交易日" in page
+    close(OCTOBER)
+    tiers_recalculate(OCTOBER)
+    assert "暂定" not in browser.get(reverse("tier-dashboard"), {"month": "2026-10"}).content.decode()
