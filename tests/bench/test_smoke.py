@@ -57,3 +57,8 @@ def test_the_tier_benchmark_runs(bench_env):
 def test_the_service_benchmark_runs(bench_env):
     output = run_bench("service", bench_env)
     assert "1,000 clients" in output and "workbench, an advisor" in output
+
+
+def test_the_pages_benchmark_runs(bench_env):
+    output = run_bench("pages", bench_env)
+    assert "1,000 clients: database built" in output and "tier dashboard" in output and "ratio to baseline" in output
