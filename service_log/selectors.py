@@ -4,7 +4,20 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Avg, Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, When
+from django.db.models import (
+    Avg,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    TextField,
+    When,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -91,6 +104,31 @@ def _attach(queryset, key="client_id"):
     return attach
 
 
+class ClientsInOrder:
+    """Clients known by their keys in the order they are to be shown: counted without a query, and fetched a page at a
+    time (what Paginator slices)."""
+
+    def __init__(self, keys: list[int]):
+        self.keys = keys
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __iter__(self):
+        return iter(self[0:len(self.keys)])
+
+    def __getitem__(self, index):
+        keys = self.keys[index] if isinstance(index, slice) else [self.keys[index]]
+        found = Client.objects.select_related("advisor").in_bulk(keys)
+        clients = [found[key] for key in keys if key in found]
+        return clients if isinstance(index, slice) else clients[0]
+
+
+def _tier_labels(clients):
+    for client in clients:
+        client.tier_label = Tier(client.current_tier).label if client.current_tier else "—"
+
+
 def _clients_by(clients, rows, field, *, latest_first=False, urgent_rows=None):
     """The clients having `rows`, each once, ordered by `field` of their `urgent_rows` (by default the rows
     themselves): the soonest first, or the latest first; clients with no urgent row come last."""
@@ -126,15 +164,20 @@ def workbench(user, today: datetime.date | None = None, *, branch=None, advisor=
         WorkGroup(OVERDUE, _clients_by(clients, late, "due_at", latest_first=True)),
     ], _attach(alerts.order_by("due_at")))
 
-    # S1 follow-ups due, unless the client was contacted since the follow-up was set.
+    # S1 follow-ups due, unless the client was contacted since the follow-up was set. Few rows whatever the scope
+    # (contacts that set a follow-up, not answered since): read once, grouped here, the page's clients fetched.
     later = ContactRecord.objects.filter(client=OuterRef("client"), contacted_at__gt=OuterRef("contacted_at"))
     follow_ups = (ContactRecord.objects.filter(client__in=clients, next_follow_up__lte=today)
                   .annotate(answered=Exists(later)).filter(answered=False))
-    missed = follow_ups.filter(next_follow_up__lt=today)
+    soonest, latest_missed = {}, {}
+    for client_id, day in follow_ups.values_list("client_id", "next_follow_up"):
+        soonest[client_id] = min(day, soonest.get(client_id, day))
+        if day < today:
+            latest_missed[client_id] = max(day, latest_missed.get(client_id, day))
     sections["follow_ups"] = WorkSection("follow_ups", [
-        WorkGroup(DUE, _clients_by(clients.exclude(pk__in=missed.values("client_id")), follow_ups,
-                                   "next_follow_up")),
-        WorkGroup(OVERDUE, _clients_by(clients, missed, "next_follow_up", latest_first=True)),
+        WorkGroup(DUE, ClientsInOrder(sorted((pk for pk in soonest if pk not in latest_missed),
+                                             key=lambda pk: (soonest[pk], pk)))),
+        WorkGroup(OVERDUE, ClientsInOrder(sorted(latest_missed, key=lambda pk: (-latest_missed[pk].toordinal(), pk)))),
     ], _attach(follow_ups.order_by("next_follow_up")))
 
     # S7: complaints due within a day, or late; the deadline is acknowledgement until acknowledged, then resolution.
@@ -171,13 +214,15 @@ def workbench(user, today: datetime.date | None = None, *, branch=None, advisor=
                   .filter(traded=False, recent=False).order_by("opened_on", "pk"))
     sections["onboarding"] = WorkSection("onboarding", [WorkGroup(DUE, onboarding)])
 
-    # S6: VIP clients whose service archive is missing or incomplete.
-    vips = with_current_tier(in_current_tiers(clients, VIP_TIERS, today), today).order_by("account_no")
-    archives = {archive.client_id: archive for archive in ClientArchive.objects.filter(client__in=vips)}
-    incomplete = [client for client in vips if client.pk not in archives or archives[client.pk].completeness < 1]
-    for client in incomplete:
-        client.tier_label = Tier(client.current_tier).label if client.current_tier else "—"
-    sections["archives"] = WorkSection("archives", [WorkGroup(DUE, incomplete)])
+    # S6: VIP clients whose service archive is missing or incomplete (any of its COMPLETENESS_FIELDS empty).
+    missing = Q(archive__isnull=True)
+    for name in ClientArchive.COMPLETENESS_FIELDS:
+        missing |= Q(**{f"archive__{name}__isnull": True})
+        if isinstance(ClientArchive._meta.get_field(name), CharField | TextField):
+            missing |= Q(**{f"archive__{name}": ""})
+    incomplete = (with_current_tier(in_current_tiers(clients, VIP_TIERS, today), today).filter(missing)
+                  .order_by("account_no"))
+    sections["archives"] = WorkSection("archives", [WorkGroup(DUE, incomplete)], _tier_labels)
 
     # S5: VIP birthdays today, a call for the advisor (the SMS goes only to those who opted in).
     birthdays = (in_current_tiers(clients, VIP_TIERS, today)

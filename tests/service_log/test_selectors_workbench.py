@@ -191,3 +191,21 @@ def test_a_client_with_many_alerts_shows_the_first_four_and_links_the_rest(world
         alert_for(own, trade_date=TODAY - datetime.timedelta(days=back), due_in=datetime.timedelta(minutes=30 + back))
     page = login(world["staff"][Role.ADVISOR]).get(reverse("workbench")).content.decode()
     assert "等另外 2 条" in page and f"?q={own.account_no}" in page
+
+
+def test_follow_ups_due_today_lead_and_the_missed_follow_the_latest_first(world):
+    own, colleague, advisor = world["clients"]["own"], world["clients"]["colleague"], world["staff"][Role.ADVISOR]
+    called = timezone.make_aware(datetime.datetime(2026, 11, 2, 9))
+    for client, day in ((own, TODAY), (colleague, TODAY - datetime.timedelta(days=1))):
+        ContactRecord.objects.create(client=client, staff=advisor, category="guidance", summary="call back",
+                                     contacted_at=called, next_follow_up=day)
+    other = ClientFactory(branch=world["branches"][0], advisor=world["advisors"][1], account_no="3999")
+    ContactRecord.objects.create(client=other, staff=advisor, category="guidance", summary="call back",
+                                 contacted_at=called, next_follow_up=TODAY - datetime.timedelta(days=9))
+    groups = {group.key: list(group.clients) for group in
+              workbench(world["staff"][Role.SERVICE_STAFF].user, TODAY)["follow_ups"].groups}
+    assert groups == {"due": [own], "overdue": [colleague, other]}  # missed yesterday, then nine days ago
+    ContactRecord.objects.create(client=colleague, staff=advisor, category="guidance", summary="called back",
+                                 contacted_at=timezone.make_aware(datetime.datetime(2026, 11, 24, 9)))
+    answered = workbench(world["staff"][Role.SERVICE_STAFF].user, TODAY)["follow_ups"]
+    assert [list(group.clients) for group in answered.groups] == [[own], [other]]  # answered since: gone
