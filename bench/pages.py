@@ -96,7 +96,32 @@ def build(clients: int) -> None:
                    b.balance - round(b.balance * 0.6, 2), 1, 1, false, false
             FROM clients_client c CROSS JOIN LATERAL (SELECT (c.id %% 5000) * 1000.00 + 100 AS balance) b""", [DAY])
     tier_summaries_rebuild(months)
+    service_history()
+
+
+def service_history() -> None:
+    """The risk and service pages' rows: the day's alerts for 2 % of the clients (a third of them overdue), and
+    half a contact a client over the last quarter, a tenth of them setting a follow-up."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM risk_alert")
+        if cursor.fetchone()[0]:
+            return
+        cursor.execute("""
+            INSERT INTO risk_alert (client_id, trade_date, kind, severity, status, risk_degree, raised_at, due_at,
+                escalated, resolution_note, thresholds_id, assigned_to_id)
+            SELECT c.id, %(day)s, CASE WHEN c.id %% 3 = 0 THEN 'margin_call' ELSE 'risk_warning' END,
+                   CASE WHEN c.id %% 3 = 0 THEN 'high' ELSE 'low' END, 'open', 1.0500,
+                   now() - make_interval(hours => (c.id %% 48)::int),
+                   now() + make_interval(hours => 24 - (c.id %% 36)::int),
+                   false, '', (SELECT id FROM risk_riskthresholdset ORDER BY version DESC LIMIT 1), c.advisor_id
+            FROM clients_client c WHERE c.id %% 50 = 0""", {"day": DAY})
+        cursor.execute("""
+            INSERT INTO service_log_contactrecord (client_id, staff_id, contacted_at, channel, direction, category,
+                summary, outcome, next_follow_up, alert_id)
+            SELECT c.id, c.advisor_id, now() - make_interval(days => (c.id %% 90)::int), 'phone', 'outbound',
+                   'guidance', '电话沟通', '',
+                   CASE WHEN c.id %% 20 = 0 THEN current_date + (c.id %% 14)::int - 7 END, NULL
+            FROM clients_client c WHERE c.id %% 2 = 0 AND c.advisor_id IS NOT NULL""", [])
         cursor.execute("VACUUM ANALYZE")
 
 
@@ -112,9 +137,10 @@ def reusable(name: str, clients: int) -> bool:
         return False
     connection.settings_dict["NAME"] = name
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE clients_client")
-    return Client.objects.count() == clients
+    if Client.objects.count() != clients:
+        return False
+    service_history()  # a database built before the risk and service pages were measured gets their rows
+    return True
 
 
 def reader(role: str) -> Browser:
@@ -148,6 +174,9 @@ def pages() -> dict[str, str]:
         "client list, name search": clients + "?q=客户12345",
         "client list, last 4 phone digits": clients + "?q=4321",
         "client page": reverse("admin:clients_client_change", args=[client.pk]),
+        "risk dashboard": reverse("risk-dashboard"),
+        "service dashboard": reverse("service-dashboard"),
+        "workbench": reverse("workbench"),
     }
 
 
