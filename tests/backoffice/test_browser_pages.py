@@ -3,8 +3,6 @@ head office read, in Chinese at 1440×900 and at 1366×768. A page fails on a ho
 console or the page, or a chart drawn with no data and no empty state; each one is saved as a screenshot under
 .artifacts/screens/ (ignored by git), which CI keeps."""
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,17 +10,11 @@ from django.urls import reverse
 from playwright.sync_api import sync_playwright
 
 from clients.roles import Role
-from tests.factories import PASSWORD
+from tests.browser import BROWSER_TESTS, launch, log_in
 from tests.tiering.test_services import OCTOBER
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENS = Path(__file__).resolve().parents[2] / ".artifacts" / "screens"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                       reason="Debian's chromium is not installed (apt-get install chromium)"),
-]
+pytestmark = BROWSER_TESTS
 SIZES = [(1440, 900), (1366, 768)]
 
 
@@ -54,9 +46,7 @@ def test_each_page_fits_draws_and_says_nothing_in_the_console(busy_client, live_
     user = busy_client["world"]["staff"][role].user
     problems = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--lang=zh-CN", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync"])  # fmt: skip
+        browser = launch(playwright)
         for width, height in SIZES:
             page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN",
                                     timezone_id="Asia/Shanghai")
@@ -64,10 +54,7 @@ def test_each_page_fits_draws_and_says_nothing_in_the_console(busy_client, live_
             page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
             page.on("console", lambda message, errors=errors: errors.append(message.text)
                     if message.type == "error" else None)
-            page.goto(f"{live_server.url}/admin/login/")
-            page.fill("#id_username", user.username)
-            page.fill("#id_password", PASSWORD)
-            page.click("input[type=submit]")
+            log_in(page, live_server, user)
             for name, path in pages(busy_client).items():
                 errors.clear()
                 page.goto(live_server.url + path)

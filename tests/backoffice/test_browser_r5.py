@@ -3,11 +3,8 @@ the alert, reveal the phone, log the contact, resolve; then the client page with
 database's statements."""
 
 import datetime
-import os
-import shutil
 from decimal import Decimal
 
-import pytest
 from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import sync_playwright
@@ -16,15 +13,9 @@ from clients.roles import Role
 from risk.models import Alert, AlertEvent, RiskThresholdSet
 from service_log.models import ContactRecord
 from settlement.models import DailyStatement
-from tests.factories import PASSWORD
+from tests.browser import BROWSER_TESTS, launch, log_in
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                       reason="Debian's chromium is not installed (apt-get install chromium)"),
-]
+pytestmark = BROWSER_TESTS
 
 
 def recent_statements(client, days: int = 5) -> list[DailyStatement]:
@@ -55,16 +46,11 @@ def test_an_advisor_answers_a_margin_call_by_clicking(world, live_server, monkey
                                  due_at=now + datetime.timedelta(minutes=60), assigned_to=advisor)
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--lang=zh-CN", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync"])  # fmt: skip
+        browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai")
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", advisor.user.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
+        log_in(page, live_server, advisor.user)
 
         page.click("text=今日工作台")
         page.click("#alerts a:has-text('追加保证金')")

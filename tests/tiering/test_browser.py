@@ -2,10 +2,7 @@
 their numbers and the tables' numbers are the database's."""
 
 import datetime
-import os
-import shutil
 
-import pytest
 from django.db.models import Count
 from django.utils import timezone
 from playwright.sync_api import sync_playwright
@@ -13,35 +10,23 @@ from playwright.sync_api import sync_playwright
 from clients.roles import Role
 from risk.models import Alert, RiskThresholdSet
 from service_log.services import complaint_register, survey_response_record
-from tests.factories import PASSWORD
+from tests.browser import BROWSER_TESTS, launch, log_in
 from tests.tiering.test_services import OCTOBER, SEPTEMBER, close, statements
 from tiering.models import TierAssignment
 from tiering.selectors import TIER_CODES
 from tiering.services import tiers_recalculate
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    # CI installs Chromium (.ci/run), so there the test must run; elsewhere it says why it did not.
-    pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-                       reason="Debian's chromium is not installed (apt-get install chromium)"),
-]
+pytestmark = BROWSER_TESTS
 
 
 def open_dashboard(live_server, user, path: str) -> dict:
     """Log in through the real login page, open `path`, wait for the charts; return what the browser saw."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--lang=zh-CN", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync"])  # fmt: skip
+        browser = launch(playwright)
         page = browser.new_page()
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{live_server.url}/admin/login/?next={path}")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
+        log_in(page, live_server, user, path)
         page.wait_for_function("window.futcrmCharts !== undefined")
         seen = {
             "errors": errors,
