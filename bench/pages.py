@@ -186,6 +186,8 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a size that runs in seconds (the test suite runs it)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep a database built by an earlier run of the same size (migrated to the current code)")
+    parser.add_argument("--pages", nargs="*", metavar="WORD",
+                        help="only the pages whose name holds one of these words (none: build the databases only)")
     arguments = parser.parse_args()
     requests = 20
     if arguments.smoke:
@@ -207,6 +209,8 @@ def main() -> None:
             scope = "every client" if role == Role.HEAD_OFFICE else f"BIG's {clients // 5:,} clients"
             print(f"  {role} ({scope}); baseline, the admin index: {baseline * 1000:.0f} ms")
             for name, url in pages().items():
+                if arguments.pages is not None and not any(word in name for word in arguments.pages):
+                    continue
                 seconds = median_of(browser, url, requests)
                 results[(clients, role, name)] = seconds
                 verdict = "ok" if seconds < TARGET else "OVER"
@@ -216,7 +220,7 @@ def main() -> None:
         small, large = arguments.sizes[0], arguments.sizes[-1]
         print(f"growth from {small:,} to {large:,} clients (× {large / small:.0f}):")
         for (clients, role, name), seconds in results.items():
-            if clients == large:
+            if clients == large and (small, role, name) in results:
                 print(f"  {role:<15} {name:<34} × {seconds / results[(small, role, name)]:.1f}")
 
 

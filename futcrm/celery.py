@@ -16,7 +16,6 @@ app.conf.beat_schedule = {
     "heartbeat": {"task": "core.tasks.heartbeat", "schedule": 300.0},
     # Whatever a close or a push owes and the queue did not deliver (Redis down at the commit, a dead worker).
     "owed-work-sweep": {"task": "core.tasks.run_owed_work", "schedule": 60.0},
-    # T1–T9: the current month provisionally and the previous month until final, every night (Asia/Shanghai).
     # R6: overdue alerts escalate to the branch risk officer.
     "alerts-escalate-overdue": {"task": "risk.tasks.escalate_overdue_alerts", "schedule": 300.0},
     # S7: late complaints escalate to the branch manager.
@@ -24,5 +23,9 @@ app.conf.beat_schedule = {
     # S5: birthday greetings for VIP clients, every morning at 09:00.
     "birthday-greetings": {"task": "service_log.tasks.send_birthday_greetings",
                            "schedule": crontab(hour=9, minute=0)},
+    # T1–T9: the current month provisionally and the previous month until final, every night (Asia/Shanghai).
     "tiers-nightly": {"task": "tiering.tasks.recalculate_tiers_nightly", "schedule": crontab(hour=2, minute=0)},
+    # S2: the week's contact plans built again from their sources, after the tiers.
+    "contact-plan-week": {"task": "service_log.tasks.rebuild_contact_plan_week",
+                          "schedule": crontab(hour=2, minute=30)},
 }

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, StaffProfile
-from clients.scoping import ClientScopedQuerySet
+from clients.scoping import ClientScopedQuerySet, ScopedQuerySet
 from tiering.models import Tier
 
 
@@ -285,3 +285,52 @@ class Broadcast(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trade_date} {self.text[:30]}"
+
+
+class ContactPlanWeekQuerySet(ScopedQuerySet):
+    branch_path = "branch"
+    advisor_path = "advisor"
+
+
+class ContactPlanWeek(models.Model):
+    """S2 for one planned client in one week (issue 15 item 2): its weekly minimum and the outbound contacts so far,
+    kept by the writes that change them (service_log/sql.py, migration 0021), so the service dashboard and the
+    workbench read a week's rows instead of every assignment, list entry and contact. Scoped like its client (O)
+    through the branch and advisor copied onto the row."""
+
+    week_start = models.DateField(_("week of"))
+    client = models.ForeignKey(Client, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+                               verbose_name=_("client"))
+    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    advisor = models.ForeignKey(StaffProfile, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                                related_name="+")
+    tier = models.CharField(_("tier"), max_length=12, choices=Tier.choices, null=True)
+    key_monitoring = models.BooleanField(_("key monitoring"))
+    weekly_minimum = models.PositiveSmallIntegerField(_("outbound contacts per week, at least"))
+    outbound = models.IntegerField(_("outbound contacts this week"))
+
+    objects = ContactPlanWeekQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("weekly contact plan")
+        verbose_name_plural = _("weekly contact plans")
+        constraints = [models.UniqueConstraint(fields=["week_start", "client"], name="contact_plan_one_per_week")]
+        indexes = [models.Index(fields=["week_start", "branch", "advisor"], name="contact_plan_week_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.week_start} {self.client_id}: {self.outbound}/{self.weekly_minimum}"
+
+
+class ContactPlanWeekBuilt(models.Model):
+    """A week whose ContactPlanWeek rows have been built (on first read, or by beat); from then on the writes keep
+    them."""
+
+    week_start = models.DateField(primary_key=True)
+    built_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("weekly contact plan built")
+        verbose_name_plural = _("weekly contact plans built")
+
+    def __str__(self) -> str:
+        return f"{self.week_start}"

@@ -22,8 +22,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from clients.models import Client, ClientArchive
-from risk.models import Alert, KeyMonitoring
-from service_log.models import Complaint, ContactPlanRule, ContactRecord, SurveyResponse
+from risk.models import Alert
+from service_log.models import Complaint, ContactPlanWeek, ContactRecord, SurveyResponse
+from service_log.services import contact_plan_week_ensure
 from settlement.models import DailyStatement, TradingDay
 from tiering.models import VIP_TIERS, Tier, TierChange
 from tiering.selectors import in_current_tiers, with_current_tier
@@ -40,26 +41,11 @@ def next_follow_up_of(client):
             .values("next_follow_up")[:1])
 
 
-def s2_contact_plans(clients, today: datetime.date):
-    """S2, written once for the workbench and the service dashboard: the clients a weekly contact plan covers (a
-    tier with a minimum, or key monitoring, R3) annotated with current_tier, on_key_monitoring and this week's
-    outbound contacts, and the function that gives a client's weekly minimum (the larger of the two plans)."""
-    week_start = today - datetime.timedelta(days=today.weekday())
-    rules = dict(ContactPlanRule.objects.values_list("segment", "weekly_minimum"))
-    open_entries = KeyMonitoring.objects.filter(client=OuterRef("pk"), ended_on__isnull=True)
-    tiers_with_plans = [segment for segment in rules if segment != ContactPlanRule.KEY_MONITORING]
-    candidates = clients.filter(Q(pk__in=in_current_tiers(clients, tiers_with_plans, today).values("pk"))
-                                | Q(pk__in=KeyMonitoring.objects.filter(ended_on__isnull=True).values("client_id")))
-    planned = with_current_tier(candidates, today).annotate(
-        on_key_monitoring=Exists(open_entries),
-        outbound_this_week=Count("contacts", filter=Q(contacts__direction="outbound",
-                                                      contacts__contacted_at__date__gte=week_start)))
-
-    def minimum_of(current_tier: str | None, on_key_monitoring: bool) -> int:
-        return max(rules.get(current_tier, 0),
-                   rules.get(ContactPlanRule.KEY_MONITORING, 0) if on_key_monitoring else 0)
-
-    return planned, minimum_of
+def s2_plan_weeks(user, today: datetime.date):
+    """S2, written once for the workbench and the service dashboard: this week's ContactPlanWeek rows this user may
+    see (O), one per planned client with its weekly minimum and outbound contacts so far (service_log/sql.py keeps
+    them as the contacts, tiers, lists and assignments change)."""
+    return ContactPlanWeek.objects.visible_to(user).filter(week_start=contact_plan_week_ensure(today))
 
 
 OVERDUE, DUE = "overdue", "due"
@@ -102,6 +88,34 @@ def _attach(queryset, key="client_id"):
         for client in clients:
             client.work = by_client.get(client.pk, [])
     return attach
+
+
+class ClientsOfRows:
+    """The clients named by `rows` (each with a client_id), in the rows' order: counted by the database and fetched
+    a page at a time (what Paginator slices); `decorate(client, row)` puts a row's figures on its client."""
+
+    def __init__(self, rows, decorate: Callable):
+        self.rows, self.decorate = rows, decorate
+
+    def __len__(self) -> int:
+        return self.rows.count()
+
+    def __iter__(self):
+        return iter(self[0:len(self)])
+
+    def __getitem__(self, index):
+        rows = list(self.rows[index]) if isinstance(index, slice) else [self.rows[index]]
+        found = Client.objects.select_related("advisor").in_bulk([row.client_id for row in rows])
+        clients = []
+        for row in rows:
+            client = found[row.client_id]
+            self.decorate(client, row)
+            clients.append(client)
+        return clients if isinstance(index, slice) else clients[0]
+
+
+def _plan_figures(client, row) -> None:
+    client.minimum, client.done = row.weekly_minimum, row.outbound
 
 
 class ClientsInOrder:
@@ -193,15 +207,13 @@ def workbench(user, today: datetime.date | None = None, *, branch=None, advisor=
     ], _attach(complaints.order_by("deadline")))
 
     # S2: clients below their weekly minimum of outbound contacts, the largest shortfall first.
-    planned, minimum_of = s2_contact_plans(clients, today)
-    plan_due = []
-    for client in planned:
-        client.minimum = minimum_of(client.current_tier, client.on_key_monitoring)
-        client.done = client.outbound_this_week
-        if client.done < client.minimum:
-            plan_due.append(client)
-    plan_due.sort(key=lambda client: (client.done - client.minimum, client.account_no))
-    sections["plan"] = WorkSection("plan", [WorkGroup(DUE, plan_due)])
+    behind = s2_plan_weeks(user, today).filter(outbound__lt=F("weekly_minimum"))
+    if branch is not None:
+        behind = behind.filter(branch=branch)
+    if advisor is not None:
+        behind = behind.filter(advisor=advisor)
+    behind = behind.annotate(shortfall=F("outbound") - F("weekly_minimum")).order_by("shortfall", "client_id")
+    sections["plan"] = WorkSection("plan", [WorkGroup(DUE, ClientsOfRows(behind, _plan_figures))])
 
     # S3: opened, never traded, not contacted in the last 3 trading days; the longest waiting first.
     recent_days = list(TradingDay.objects.trading().filter(date__lte=today).order_by("-date")
@@ -282,20 +294,18 @@ def service_dashboard(user, today: datetime.date | None = None) -> dict:
     complaints by state and cause (S7), satisfaction trend by month (S8). Scoped (O)."""
     today = today or timezone.localdate()
     week_start = today - datetime.timedelta(days=today.weekday())
-    open_clients = Client.objects.visible_to(user).open()
-    planned, minimum_of = s2_contact_plans(open_clients, today)
-    planned = planned.values("pk", "current_tier", "on_key_monitoring", "outbound_this_week", "branch__code",
-                             "advisor__full_name")
-    compliance: dict[str, dict] = {"branch": {}, "advisor": {}}
-    for row in planned:
-        minimum = minimum_of(row["current_tier"], row["on_key_monitoring"])
-        for group, key in (("branch", row["branch__code"]), ("advisor", row["advisor__full_name"] or "—")):
-            entry = compliance[group].setdefault(key, {"planned": 0, "met": 0})
-            entry["planned"] += 1
-            entry["met"] += row["outbound_this_week"] >= minimum
-    for group in compliance.values():
-        for entry in group.values():
-            entry["rate"] = round(100 * entry["met"] / entry["planned"], 1) if entry["planned"] else None
+    plans = s2_plan_weeks(user, today)
+    met = Count("pk", filter=Q(outbound__gte=F("weekly_minimum")))
+    compliance = {
+        "branch": [(row["branch__code"], row) for row in plans.values("branch__code").annotate(
+            planned=Count("pk"), met=met).order_by("branch__code")],
+        "advisor": [(row["advisor__full_name"] or "—", row) for row in plans.values(
+            "advisor", "advisor__full_name").annotate(planned=Count("pk"), met=met).order_by("advisor__full_name",
+                                                                                             "advisor")],
+    }
+    for rows in compliance.values():
+        for _key, row in rows:
+            row["rate"] = round(100 * row["met"] / row["planned"], 1) if row["planned"] else None
 
     complaints = Complaint.objects.visible_to(user)
     by_state = dict(complaints.values_list("status").annotate(n=Count("id")).order_by())
@@ -305,8 +315,8 @@ def service_dashboard(user, today: datetime.date | None = None) -> dict:
                  .annotate(month=TruncMonth("answered_at")).values("month")
                  .annotate(average=Avg("score"), answers=Count("id")).order_by("month"))
     return {
-        "compliance_by_branch": sorted(compliance["branch"].items()),
-        "compliance_by_advisor": sorted(compliance["advisor"].items()),
+        "compliance_by_branch": compliance["branch"],
+        "compliance_by_advisor": compliance["advisor"],
         "complaints_by_state": [(state, label, by_state.get(state, 0)) for state, label in Complaint.Status.choices],
         "complaints_by_cause": [(Complaint.Category(row["category"]).label, row["n"]) for row in by_cause],
         "satisfaction": [{"month": f"{row['month']:%Y-%m}", "average": round(row["average"], 2),

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from core.sms import SmsError, SmsMessage, get_backend
 from core.tasks import run_owed_work
 from risk.models import Alert
 from risk.services import alert_acknowledge, alert_record_contact
+from service_log import sql
 from service_log.models import (
     Broadcast,
     Complaint,
@@ -342,3 +343,28 @@ def margin_call_notices_send(trade_date) -> dict:
                 send_mail("追加保证金预警", text, None, [staff.email], fail_silently=True)
             counts["staff_notified"] += 1
     return counts
+
+
+def week_of(day: datetime.date) -> datetime.date:
+    """The Monday of `day`'s week (S2 counts a week from Monday, local time)."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def contact_plan_week_ensure(today: datetime.date) -> datetime.date:
+    """S2: `today`'s week of ContactPlanWeek rows, built by the first reader (one build, whoever comes second waits
+    for it); from then on the writes keep it (service_log/sql.py). Returns the week's Monday."""
+    week = week_of(today)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql.CLAIM_WEEK, [week])
+        if cursor.fetchone():
+            cursor.execute(sql.REBUILD_WEEK, [week])
+    return week
+
+
+def contact_plan_week_rebuild(today: datetime.date | None = None) -> datetime.date:
+    """S2, every night from beat: the current week built again from its sources, which also takes in what only
+    the passing of time changes (an account closed with a date ahead, the month an override starts)."""
+    week = contact_plan_week_ensure(today or timezone.localdate())
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql.REBUILD_WEEK, [week])
+    return week

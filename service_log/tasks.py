@@ -4,6 +4,7 @@ from service_log.services import (
     birthday_greetings_send,
     broadcast_send,
     complaints_escalate_late,
+    contact_plan_week_rebuild,
     holiday_greetings_send,
     welcome_messages_send,
 )
@@ -31,3 +32,9 @@ def send_birthday_greetings() -> int:
 def escalate_late_complaints() -> int:
     """S7, every 15 minutes from beat."""
     return complaints_escalate_late()
+
+
+@shared_task
+def rebuild_contact_plan_week() -> str:
+    """S2, every night: the current week's contact plans built again from their sources (service_log/sql.py)."""
+    return contact_plan_week_rebuild().isoformat()
