@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from django.db.models import (
     Avg,
     Case,
-    CharField,
     Count,
     Exists,
     F,
+    Max,
+    Min,
     OuterRef,
     Q,
     Subquery,
     Sum,
-    TextField,
     When,
 )
 from django.db.models.functions import TruncMonth
@@ -27,7 +27,7 @@ from service_log.models import Complaint, ContactPlanWeek, ContactRecord, Survey
 from service_log.services import contact_plan_week_ensure
 from settlement.models import DailyStatement, TradingDay
 from tiering.models import VIP_TIERS, Tier, TierChange
-from tiering.selectors import in_current_tiers, with_current_tier
+from tiering.selectors import current_tier_rows, in_current_tiers, with_current_tier
 
 ONBOARDING_EVERY_TRADING_DAYS = 3  # S3
 # S3 is for new accounts: one opened longer ago and still never traded is a dormancy question (T7), not onboarding.
@@ -94,7 +94,7 @@ class ClientsOfRows:
     """The clients named by `rows` (each with a client_id), in the rows' order: counted by the database and fetched
     a page at a time (what Paginator slices); `decorate(client, row)` puts a row's figures on its client."""
 
-    def __init__(self, rows, decorate: Callable):
+    def __init__(self, rows, decorate: Callable = lambda client, row: None):
         self.rows, self.decorate = rows, decorate
 
     def __len__(self) -> int:
@@ -105,10 +105,11 @@ class ClientsOfRows:
 
     def __getitem__(self, index):
         rows = list(self.rows[index]) if isinstance(index, slice) else [self.rows[index]]
-        found = Client.objects.select_related("advisor").in_bulk([row.client_id for row in rows])
+        keys = [row["client_id"] if isinstance(row, dict) else row.client_id for row in rows]
+        found = Client.objects.select_related("advisor").in_bulk(keys)
         clients = []
-        for row in rows:
-            client = found[row.client_id]
+        for key, row in zip(keys, rows, strict=True):
+            client = found[key]
             self.decorate(client, row)
             clients.append(client)
         return clients if isinstance(index, slice) else clients[0]
@@ -118,39 +119,33 @@ def _plan_figures(client, row) -> None:
     client.minimum, client.done = row.weekly_minimum, row.outbound
 
 
-class ClientsInOrder:
-    """Clients known by their keys in the order they are to be shown: counted without a query, and fetched a page at a
-    time (what Paginator slices)."""
-
-    def __init__(self, keys: list[int]):
-        self.keys = keys
-
-    def __len__(self) -> int:
-        return len(self.keys)
-
-    def __iter__(self):
-        return iter(self[0:len(self.keys)])
-
-    def __getitem__(self, index):
-        keys = self.keys[index] if isinstance(index, slice) else [self.keys[index]]
-        found = Client.objects.select_related("advisor").in_bulk(keys)
-        clients = [found[key] for key in keys if key in found]
-        return clients if isinstance(index, slice) else clients[0]
+def _tier_label(client, row) -> None:
+    client.tier_label = Tier(row["tier"]).label
 
 
-def _tier_labels(clients):
-    for client in clients:
-        client.tier_label = Tier(client.current_tier).label if client.current_tier else "—"
+def _due_and_overdue(rows, field: str, late: Q, *, urgent: Q | None = None) -> list[WorkGroup]:
+    """The clients having `rows`, each once, grouped and ordered in the database: those with a `late` row are
+    OVERDUE, the most recently missed `field` first; the others DUE, the soonest `field` of their `urgent` rows
+    (by default all) first, clients with no urgent row last."""
+    per_client = rows.values("client_id").annotate(soonest=Min(field, filter=urgent),
+                                                   missed=Max(field, filter=late)).order_by()
+    return [
+        WorkGroup(DUE, ClientsOfRows(per_client.filter(missed__isnull=True)
+                                     .order_by(F("soonest").asc(nulls_last=True), "client_id"))),
+        WorkGroup(OVERDUE, ClientsOfRows(per_client.filter(missed__isnull=False).order_by("-missed", "client_id"))),
+    ]
 
 
-def _clients_by(clients, rows, field, *, latest_first=False, urgent_rows=None):
-    """The clients having `rows`, each once, ordered by `field` of their `urgent_rows` (by default the rows
-    themselves): the soonest first, or the latest first; clients with no urgent row come last."""
-    urgent_rows = rows if urgent_rows is None else urgent_rows
-    first = (urgent_rows.filter(client=OuterRef("pk")).order_by(f"-{field}" if latest_first else field)
-             .values(field)[:1])
-    order = F("urgency").desc(nulls_last=True) if latest_first else F("urgency").asc(nulls_last=True)
-    return clients.filter(pk__in=rows.values("client_id")).annotate(urgency=Subquery(first)).order_by(order, "pk")
+def _of_open_clients(rows, user, today: datetime.date, branch, advisor):
+    """`rows` (of a model that belongs to a client) of the open clients this user may see (O), narrowed to a branch
+    or an advisor: filtered from the rows' side, so a scope of a million clients costs what its rows cost (the closed
+    accounts are left out through their index, clients.Client's client_closed)."""
+    rows = rows.visible_to(user).exclude(client_id__in=Client.objects.closed(today).values("pk"))
+    if branch is not None:
+        rows = rows.filter(client__branch=branch)
+    if advisor is not None:
+        rows = rows.filter(client__advisor=advisor)
+    return rows
 
 
 def workbench(user, today: datetime.date | None = None, *, branch=None, advisor=None) -> dict[str, WorkSection]:
@@ -167,44 +162,31 @@ def workbench(user, today: datetime.date | None = None, *, branch=None, advisor=
         clients = clients.filter(advisor=advisor)
     sections = {}
 
-    # R5/R6: unfinished alerts; overdue = not contacted by its deadline.
-    alerts = Alert.objects.unfinished().filter(client__in=clients)
-    to_contact = alerts.filter(status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED])
-    late = to_contact.filter(due_at__lt=now)
-    sections["alerts"] = WorkSection("alerts", [
-        # the soonest deadline first; clients whose alerts are all contacted (to resolve) after them
-        WorkGroup(DUE, _clients_by(clients.exclude(pk__in=late.values("client_id")), alerts, "due_at",
-                                   urgent_rows=to_contact)),
-        WorkGroup(OVERDUE, _clients_by(clients, late, "due_at", latest_first=True)),
-    ], _attach(alerts.order_by("due_at")))
+    # R5/R6: unfinished alerts; overdue = not contacted by its deadline. The clients whose alerts are all contacted
+    # (to resolve) come after those still to call.
+    alerts = _of_open_clients(Alert.objects.unfinished(), user, today, branch, advisor)
+    to_contact = Q(status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED])
+    sections["alerts"] = WorkSection("alerts", _due_and_overdue(alerts, "due_at", to_contact & Q(due_at__lt=now),
+                                                                urgent=to_contact),
+                                     _attach(alerts.order_by("due_at")))
 
-    # S1 follow-ups due, unless the client was contacted since the follow-up was set. Few rows whatever the scope
-    # (contacts that set a follow-up, not answered since): read once, grouped here, the page's clients fetched.
+    # S1 follow-ups due, unless the client was contacted since the follow-up was set (contacts that set one, not
+    # answered since: the partial index contact_follow_up_set).
     later = ContactRecord.objects.filter(client=OuterRef("client"), contacted_at__gt=OuterRef("contacted_at"))
-    follow_ups = (ContactRecord.objects.filter(client__in=clients, next_follow_up__lte=today)
-                  .annotate(answered=Exists(later)).filter(answered=False))
-    soonest, latest_missed = {}, {}
-    for client_id, day in follow_ups.values_list("client_id", "next_follow_up"):
-        soonest[client_id] = min(day, soonest.get(client_id, day))
-        if day < today:
-            latest_missed[client_id] = max(day, latest_missed.get(client_id, day))
-    sections["follow_ups"] = WorkSection("follow_ups", [
-        WorkGroup(DUE, ClientsInOrder(sorted((pk for pk in soonest if pk not in latest_missed),
-                                             key=lambda pk: (soonest[pk], pk)))),
-        WorkGroup(OVERDUE, ClientsInOrder(sorted(latest_missed, key=lambda pk: (-latest_missed[pk].toordinal(), pk)))),
-    ], _attach(follow_ups.order_by("next_follow_up")))
+    follow_ups = (_of_open_clients(ContactRecord.objects.filter(next_follow_up__lte=today), user, today, branch,
+                                   advisor).annotate(answered=Exists(later)).filter(answered=False))
+    sections["follow_ups"] = WorkSection("follow_ups", _due_and_overdue(follow_ups, "next_follow_up",
+                                                                        Q(next_follow_up__lt=today)),
+                                         _attach(follow_ups.order_by("next_follow_up")))
 
     # S7: complaints due within a day, or late; the deadline is acknowledgement until acknowledged, then resolution.
-    complaints = (Complaint.objects.filter(client__in=clients).exclude(status=Complaint.Status.RESOLVED)
+    complaints = (_of_open_clients(Complaint.objects.exclude(status=Complaint.Status.RESOLVED), user, today, branch,
+                                   advisor)
                   .annotate(deadline=Case(When(status=Complaint.Status.RECEIVED, then=F("acknowledge_by")),
                                           default=F("resolve_by")))
                   .filter(deadline__lt=now + datetime.timedelta(days=1)))
-    late_complaints = complaints.filter(deadline__lt=now)
-    sections["complaints"] = WorkSection("complaints", [
-        WorkGroup(DUE, _clients_by(clients.exclude(pk__in=late_complaints.values("client_id")), complaints,
-                                   "deadline")),
-        WorkGroup(OVERDUE, _clients_by(clients, late_complaints, "deadline", latest_first=True)),
-    ], _attach(complaints.order_by("deadline")))
+    sections["complaints"] = WorkSection("complaints", _due_and_overdue(complaints, "deadline", Q(deadline__lt=now)),
+                                         _attach(complaints.order_by("deadline")))
 
     # S2: clients below their weekly minimum of outbound contacts, the largest shortfall first.
     behind = s2_plan_weeks(user, today).filter(outbound__lt=F("weekly_minimum"))
@@ -226,15 +208,14 @@ def workbench(user, today: datetime.date | None = None, *, branch=None, advisor=
                   .filter(traded=False, recent=False).order_by("opened_on", "pk"))
     sections["onboarding"] = WorkSection("onboarding", [WorkGroup(DUE, onboarding)])
 
-    # S6: VIP clients whose service archive is missing or incomplete (any of its COMPLETENESS_FIELDS empty).
-    missing = Q(archive__isnull=True)
-    for name in ClientArchive.COMPLETENESS_FIELDS:
-        missing |= Q(**{f"archive__{name}__isnull": True})
-        if isinstance(ClientArchive._meta.get_field(name), CharField | TextField):
-            missing |= Q(**{f"archive__{name}": ""})
-    incomplete = (with_current_tier(in_current_tiers(clients, VIP_TIERS, today), today).filter(missing)
-                  .order_by("account_no"))
-    sections["archives"] = WorkSection("archives", [WorkGroup(DUE, incomplete)], _tier_labels)
+    # S6: VIP clients whose service archive is missing or incomplete (any of its COMPLETENESS_FIELDS empty), from
+    # the current tiers' rows (T9/T11): what a million clients cost is the VIP rows, not the clients.
+    complete = ClientArchive.objects.filter(ClientArchive.complete()).values("client_id")
+    computed, overridden = current_tier_rows(VIP_TIERS, today)
+    vip_incomplete = [_of_open_clients(rows, user, today, branch, advisor).exclude(client_id__in=complete)
+                      .values("client_id", "tier") for rows in (computed, overridden)]
+    sections["archives"] = WorkSection("archives", [WorkGroup(DUE, ClientsOfRows(
+        vip_incomplete[0].union(vip_incomplete[1]).order_by("client_id"), _tier_label))])
 
     # S5: VIP birthdays today, a call for the advisor (the SMS goes only to those who opted in).
     birthdays = (in_current_tiers(clients, VIP_TIERS, today)
@@ -242,11 +223,11 @@ def workbench(user, today: datetime.date | None = None, *, branch=None, advisor=
     sections["birthdays"] = WorkSection("birthdays", [WorkGroup(DUE, birthdays)])
 
     # T12: tier changes of this user's clients since last month, the latest first.
-    changes = TierChange.objects.filter(client__in=clients,
-                                        month__gte=today.replace(day=1) - datetime.timedelta(days=31))
-    sections["tier_changes"] = WorkSection("tier_changes", [
-        WorkGroup(DUE, _clients_by(clients, changes, "month", latest_first=True)),
-    ], _attach(changes.order_by("-month")))
+    changes = _of_open_clients(TierChange.objects.filter(
+        month__gte=today.replace(day=1) - datetime.timedelta(days=31)), user, today, branch, advisor)
+    sections["tier_changes"] = WorkSection("tier_changes", [WorkGroup(DUE, ClientsOfRows(
+        changes.values("client_id").annotate(latest=Max("month")).order_by("-latest", "client_id")))],
+        _attach(changes.order_by("-month")))
     return sections
 
 

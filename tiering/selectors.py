@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from clients.models import Branch, StaffProfile
@@ -30,18 +30,24 @@ def with_current_tier(clients, today: datetime.date | None = None):
                                                                    models.Subquery(latest_final)))
 
 
-def in_current_tiers(clients, tiers, today: datetime.date | None = None):
-    """Clients whose current tier (T9/T11, as in with_current_tier) is one of `tiers`, as hash semi-joins: the
-    latest final month's assignments and the overrides in force, never a lookup per client."""
+def current_tier_rows(tiers, today: datetime.date | None = None):
+    """T9/T11 from the rows' side: the latest final month's assignments in `tiers` of clients with no override in
+    force, and the overrides in force in `tiers`; two querysets of rows that belong to a client (each scoped with
+    visible_to), with client_id and tier."""
     month = (today or timezone.localdate()).replace(day=1)
-    overrides = TierOverride.objects.in_force(month)
+    overrides = TierOverride.objects.in_force(month).order_by()
     latest = (TierAssignment.objects.filter(state="final").order_by("-month").values_list("month", flat=True)
               .first())
-    computed = TierAssignment.objects.filter(month=latest, tier__in=tiers).values("client_id")
-    return clients.filter(
-        Q(pk__in=overrides.filter(tier__in=tiers).values("client_id"))
-        | (Q(pk__in=computed) & ~Q(pk__in=overrides.values("client_id")))
-    )
+    computed = (TierAssignment.objects.filter(month=latest, tier__in=tiers)
+                .exclude(client_id__in=overrides.values("client_id")).order_by())
+    return computed, overrides.filter(tier__in=tiers)
+
+
+def in_current_tiers(clients, tiers, today: datetime.date | None = None):
+    """Clients whose current tier (T9/T11, as in with_current_tier) is one of `tiers`: one semi-join on the union of
+    current_tier_rows, never a lookup per client (an OR of the two would scan every client)."""
+    computed, overridden = current_tier_rows(tiers, today)
+    return clients.filter(pk__in=computed.values("client_id").union(overridden.values("client_id")))
 
 
 @dataclass
