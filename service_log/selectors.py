@@ -115,25 +115,46 @@ class ClientsOfRows:
         return clients if isinstance(index, slice) else clients[0]
 
 
+class ClientsInOrder:
+    """Clients known by their keys in the order they are to be shown: counted without a query, and fetched a page at a
+    time (what Paginator slices)."""
+
+    def __init__(self, keys: list[int]):
+        self.keys = keys
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __iter__(self):
+        return iter(self[0:len(self.keys)])
+
+    def __getitem__(self, index):
+        keys = self.keys[index] if isinstance(index, slice) else [self.keys[index]]
+        found = Client.objects.select_related("advisor").in_bulk(keys)
+        clients = [found[key] for key in keys if key in found]
+        return clients if isinstance(index, slice) else clients[0]
+
+
 def _plan_figures(client, row) -> None:
     client.minimum, client.done = row.weekly_minimum, row.outbound
 
 
-def _tier_label(client, row) -> None:
-    client.tier_label = Tier(row["tier"]).label
-
-
 def _due_and_overdue(rows, field: str, late: Q, *, urgent: Q | None = None) -> list[WorkGroup]:
-    """The clients having `rows`, each once, grouped and ordered in the database: those with a `late` row are
-    OVERDUE, the most recently missed `field` first; the others DUE, the soonest `field` of their `urgent` rows
-    (by default all) first, clients with no urgent row last."""
-    per_client = rows.values("client_id").annotate(soonest=Min(field, filter=urgent),
-                                                   missed=Max(field, filter=late)).order_by()
-    return [
-        WorkGroup(DUE, ClientsOfRows(per_client.filter(missed__isnull=True)
-                                     .order_by(F("soonest").asc(nulls_last=True), "client_id"))),
-        WorkGroup(OVERDUE, ClientsOfRows(per_client.filter(missed__isnull=False).order_by("-missed", "client_id"))),
-    ]
+    """The clients having `rows`, each once: those with a `late` row are OVERDUE, the most recently missed `field`
+    first; the others DUE, the soonest `field` of their `urgent` rows (by default all) first, clients with no
+    urgent row last. One grouped read (a row per client), ordered here; the page's clients are fetched by key."""
+    per_client = list(rows.values("client_id").annotate(soonest=Min(field, filter=urgent),
+                                                        missed=Max(field, filter=late))
+                      .order_by("client_id").values_list("client_id", "soonest", "missed"))
+    timed = sorted(((client_id, soonest) for client_id, soonest, missed in per_client
+                    if missed is None and soonest is not None), key=lambda entry: (entry[1], entry[0]))
+    untimed = [(client_id, None) for client_id, soonest, missed in per_client if missed is None and soonest is None]
+    due = timed + untimed
+    # the most recently missed first; a stable sort keeps ties in client order (reverse keeps it stable too)
+    overdue = sorted(((client_id, missed) for client_id, _, missed in per_client if missed is not None),
+                     key=lambda entry: entry[1], reverse=True)
+    return [WorkGroup(DUE, ClientsInOrder([client_id for client_id, _ in due])),
+            WorkGroup(OVERDUE, ClientsInOrder([client_id for client_id, _ in overdue]))]
 
 
 def _of_open_clients(rows, user, today: datetime.date, branch, advisor):
@@ -214,8 +235,13 @@ def workbench(user, today: datetime.date | None = None, *, branch=None, advisor=
     computed, overridden = current_tier_rows(VIP_TIERS, today)
     vip_incomplete = [_of_open_clients(rows, user, today, branch, advisor).exclude(client_id__in=complete)
                       .values("client_id", "tier") for rows in (computed, overridden)]
-    sections["archives"] = WorkSection("archives", [WorkGroup(DUE, ClientsOfRows(
-        vip_incomplete[0].union(vip_incomplete[1]).order_by("client_id"), _tier_label))])
+    tiers = dict(vip_incomplete[0].union(vip_incomplete[1]).values_list("client_id", "tier"))
+
+    def tier_labels(clients):
+        for client in clients:
+            client.tier_label = Tier(tiers[client.pk]).label
+
+    sections["archives"] = WorkSection("archives", [WorkGroup(DUE, ClientsInOrder(sorted(tiers)))], tier_labels)
 
     # S5: VIP birthdays today, a call for the advisor (the SMS goes only to those who opted in).
     birthdays = (in_current_tiers(clients, VIP_TIERS, today)
