@@ -16,6 +16,7 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Value,
     When,
 )
 from django.db.models.functions import TruncMonth
@@ -142,19 +143,17 @@ def _plan_figures(client, row) -> None:
 def _due_and_overdue(rows, field: str, late: Q, *, urgent: Q | None = None) -> list[WorkGroup]:
     """The clients having `rows`, each once: those with a `late` row are OVERDUE, the most recently missed `field`
     first; the others DUE, the soonest `field` of their `urgent` rows (by default all) first, clients with no
-    urgent row last. One grouped read (a row per client), ordered here; the page's clients are fetched by key."""
-    per_client = list(rows.values("client_id").annotate(soonest=Min(field, filter=urgent),
-                                                        missed=Max(field, filter=late))
-                      .order_by("client_id").values_list("client_id", "soonest", "missed"))
-    timed = sorted(((client_id, soonest) for client_id, soonest, missed in per_client
-                    if missed is None and soonest is not None), key=lambda entry: (entry[1], entry[0]))
-    untimed = [(client_id, None) for client_id, soonest, missed in per_client if missed is None and soonest is None]
-    due = timed + untimed
-    # the most recently missed first; a stable sort keeps ties in client order (reverse keeps it stable too)
-    overdue = sorted(((client_id, missed) for client_id, _, missed in per_client if missed is not None),
-                     key=lambda entry: entry[1], reverse=True)
-    return [WorkGroup(DUE, ClientsInOrder([client_id for client_id, _ in due])),
-            WorkGroup(OVERDUE, ClientsInOrder([client_id for client_id, _ in overdue]))]
+    urgent row last. Grouped and ordered in the database in one read that returns only keys (a row per client);
+    the page's clients are fetched by key."""
+    per_client = (rows.values("client_id")
+                  .annotate(soonest=Min(field, filter=urgent), missed=Max(field, filter=late))
+                  .annotate(overdue=Case(When(missed__isnull=False, then=Value(True)), default=Value(False)))
+                  .order_by(F("missed").desc(nulls_last=True),
+                            Case(When(missed__isnull=True, then=F("soonest"))).asc(nulls_last=True), "client_id"))
+    due, overdue = [], []
+    for client_id, is_overdue in per_client.values_list("client_id", "overdue"):
+        (overdue if is_overdue else due).append(client_id)
+    return [WorkGroup(DUE, ClientsInOrder(due)), WorkGroup(OVERDUE, ClientsInOrder(overdue))]
 
 
 def _of_open_clients(rows, user, today: datetime.date, branch, advisor):
@@ -234,14 +233,17 @@ def workbench(user, today: datetime.date | None = None, *, branch=None, advisor=
     complete = ClientArchive.objects.filter(ClientArchive.complete()).values("client_id")
     computed, overridden = current_tier_rows(VIP_TIERS, today)
     vip_incomplete = [_of_open_clients(rows, user, today, branch, advisor).exclude(client_id__in=complete)
-                      .values("client_id", "tier") for rows in (computed, overridden)]
-    tiers = dict(vip_incomplete[0].union(vip_incomplete[1]).values_list("client_id", "tier"))
+                      .values("client_id") for rows in (computed, overridden)]
+    keys = list(vip_incomplete[0].union(vip_incomplete[1], all=True).order_by("client_id")
+                .values_list("client_id", flat=True))
 
     def tier_labels(clients):
+        tiers = dict(with_current_tier(Client.objects.filter(pk__in=[client.pk for client in clients]), today)
+                     .values_list("pk", "current_tier"))
         for client in clients:
-            client.tier_label = Tier(tiers[client.pk]).label
+            client.tier_label = Tier(tiers[client.pk]).label if tiers.get(client.pk) else "—"
 
-    sections["archives"] = WorkSection("archives", [WorkGroup(DUE, ClientsInOrder(sorted(tiers)))], tier_labels)
+    sections["archives"] = WorkSection("archives", [WorkGroup(DUE, ClientsInOrder(keys))], tier_labels)
 
     # S5: VIP birthdays today, a call for the advisor (the SMS goes only to those who opted in).
     birthdays = (in_current_tiers(clients, VIP_TIERS, today)

@@ -35,7 +35,9 @@ OVERVIEW_SIZE, PAGE_SIZE = 8, 50
 class WorkbenchFilter(forms.Form):
     """Narrow the workbench (issue 14 item 5): a branch and an advisor among those the user may see (O), and one
     kind of work, shown whole and paged. An advisor sees only their own clients and gets no branch or advisor
-    field; a branch role gets no branch field."""
+    field; a branch role gets no branch field. Head office picks an advisor among the chosen branch's (the
+    advisor field shows once a branch is chosen, or an advisor was given): hundreds of names in one list help
+    nobody."""
 
     branch = forms.ModelChoiceField(label=gettext_lazy("branch"), queryset=Branch.objects.none(), required=False,
                                     empty_label=gettext_lazy("every branch"))
@@ -54,6 +56,15 @@ class WorkbenchFilter(forms.Form):
             del self.fields["advisor"]
         if not sees_everything(user):
             del self.fields["branch"]
+        elif "advisor" in self.fields:
+            chosen = {name: data.get(name) for name in ("branch", "advisor")} if data else {}
+            if str(chosen.get("branch") or "").isdigit():
+                self.fields["advisor"].queryset = advisors.filter(branch_id=chosen["branch"])
+            elif str(chosen.get("advisor") or "").isdigit():
+                self.fields["advisor"].queryset = advisors.filter(branch_id__in=StaffProfile.objects.filter(
+                    pk=chosen["advisor"]).values("branch_id"))
+            else:
+                del self.fields["advisor"]
 
 
 @login_required

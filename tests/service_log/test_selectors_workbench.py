@@ -160,6 +160,15 @@ def test_head_office_filters_by_branch_and_advisor(world, login):
         world["clients"]["colleague"]]
 
 
+def test_head_office_picks_an_advisor_among_the_chosen_branchs(world, login):
+    browser = login(world["staff"][Role.HEAD_OFFICE])
+    assert "advisor" not in browser.get(reverse("workbench")).context["form"].fields
+    branch_a = browser.get(reverse("workbench"), {"branch": world["branches"][0].pk}).context["form"]
+    assert set(branch_a.fields["advisor"].queryset) == {world["advisors"][0], world["advisors"][1]}
+    given = browser.get(reverse("workbench"), {"advisor": world["advisors"][2].pk}).context["form"]
+    assert set(given.fields["advisor"].queryset) == {world["advisors"][2]}
+
+
 def test_branch_roles_pick_among_their_branchs_advisors_and_advisors_pick_nothing(world, login):
     for client in world["clients"].values():
         alert_for(client)
