@@ -51,6 +51,9 @@ class ContactRecord(models.Model):
     summary = models.TextField(_("summary"))
     outcome = models.TextField(_("outcome"), blank=True)
     next_follow_up = models.DateField(_("next follow-up"), null=True, blank=True)
+    # S1: a follow-up is open while no later contact with the client exists; kept by a trigger on this table
+    # (service_log/sql.py, FOLLOW_UP_OPEN), whoever writes the contacts.
+    follow_up_open = models.BooleanField(default=False, editable=False)
     alert = models.ForeignKey("risk.Alert", on_delete=models.PROTECT, null=True, blank=True,
                               related_name="contacts", verbose_name=_("risk alert"))
 
@@ -61,10 +64,9 @@ class ContactRecord(models.Model):
         verbose_name_plural = _("contact records")
         ordering = ["-contacted_at"]
         indexes = [models.Index(fields=["client", "-contacted_at"], name="contact_client_recent"),
-                   # The workbench's follow-ups (S1) read only contacts that set one: 2 % of a year's contacts in
-                   # bench/service.py, found by this index instead of a scan of all of them.
-                   models.Index(fields=["next_follow_up", "client"], condition=models.Q(next_follow_up__isnull=False),
-                                name="contact_follow_up_set")]
+                   # The workbench's follow-ups (S1) read only the open ones (follow_up_open), from this index alone.
+                   models.Index(fields=["next_follow_up", "client"], condition=models.Q(follow_up_open=True),
+                                name="contact_follow_up_open")]
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.contacted_at):%Y-%m-%d %H:%M} {self.get_channel_display()}"

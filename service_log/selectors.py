@@ -190,11 +190,10 @@ def workbench(user, today: datetime.date | None = None, *, branch=None, advisor=
                                                                 urgent=to_contact),
                                      _attach(alerts.order_by("due_at")))
 
-    # S1 follow-ups due, unless the client was contacted since the follow-up was set (contacts that set one, not
-    # answered since: the partial index contact_follow_up_set).
-    later = ContactRecord.objects.filter(client=OuterRef("client"), contacted_at__gt=OuterRef("contacted_at"))
-    follow_ups = (_of_open_clients(ContactRecord.objects.filter(next_follow_up__lte=today), user, today, branch,
-                                   advisor).annotate(answered=Exists(later)).filter(answered=False))
+    # S1 follow-ups due, unless the client was contacted since the follow-up was set (follow_up_open, kept by a
+    # trigger; read from its partial index).
+    follow_ups = _of_open_clients(ContactRecord.objects.filter(follow_up_open=True, next_follow_up__lte=today), user,
+                                  today, branch, advisor)
     sections["follow_ups"] = WorkSection("follow_ups", _due_and_overdue(follow_ups, "next_follow_up",
                                                                         Q(next_follow_up__lt=today)),
                                          _attach(follow_ups.order_by("next_follow_up")))

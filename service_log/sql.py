@@ -208,3 +208,38 @@ DROP FUNCTION IF EXISTS service_log_contact_plan_count(), service_log_contact_pl
 CLAIM_WEEK = """INSERT INTO service_log_contactplanweekbuilt (week_start, built_at) VALUES (%s, now())
                 ON CONFLICT (week_start) DO NOTHING RETURNING week_start"""
 REBUILD_WEEK = "SELECT service_log_contact_plan_refresh(%s, NULL)"
+
+# S1: a contact's follow-up is open while no later contact with the client exists (the workbench's follow-ups),
+# recomputed for the client(s) a contact write touches. The flag's own updates do not fire it again.
+FOLLOW_UP_OPEN = """
+CREATE OR REPLACE FUNCTION service_log_follow_up_open() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    touched bigint;
+BEGIN
+    FOR touched IN SELECT DISTINCT id FROM unnest(ARRAY[
+            CASE WHEN TG_OP <> 'INSERT' THEN OLD.client_id END, CASE WHEN TG_OP <> 'DELETE' THEN NEW.client_id END
+        ]) AS ids(id) WHERE id IS NOT NULL LOOP
+        UPDATE service_log_contactrecord AS contact
+        SET follow_up_open = contact.next_follow_up IS NOT NULL AND contact.contacted_at = latest.contacted_at
+        FROM (SELECT max(contacted_at) AS contacted_at FROM service_log_contactrecord WHERE client_id = touched)
+             AS latest
+        WHERE contact.client_id = touched
+          AND contact.follow_up_open IS DISTINCT FROM
+              (contact.next_follow_up IS NOT NULL AND contact.contacted_at = latest.contacted_at);
+    END LOOP;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER service_log_follow_up_open
+AFTER INSERT OR DELETE OR UPDATE OF client_id, contacted_at, next_follow_up ON service_log_contactrecord
+FOR EACH ROW EXECUTE FUNCTION service_log_follow_up_open();
+"""
+FOLLOW_UP_OPEN_BACKFILL = """
+UPDATE service_log_contactrecord AS contact SET follow_up_open = true
+FROM (SELECT client_id, max(contacted_at) AS contacted_at FROM service_log_contactrecord GROUP BY client_id) AS latest
+WHERE latest.client_id = contact.client_id AND contact.contacted_at = latest.contacted_at
+  AND contact.next_follow_up IS NOT NULL
+"""
+FOLLOW_UP_OPEN_UNINSTALL = """
+DROP TRIGGER IF EXISTS service_log_follow_up_open ON service_log_contactrecord;
+DROP FUNCTION IF EXISTS service_log_follow_up_open();
+"""
