@@ -53,7 +53,7 @@ class ContactRecord(models.Model):
     next_follow_up = models.DateField(_("next follow-up"), null=True, blank=True)
     # S1: a follow-up is open while no later contact with the client exists; kept by a trigger on this table
     # (service_log/sql.py, FOLLOW_UP_OPEN), whoever writes the contacts.
-    follow_up_open = models.BooleanField(default=False, editable=False)
+    follow_up_open = models.BooleanField(default=False, db_default=False, editable=False)
     alert = models.ForeignKey("risk.Alert", on_delete=models.PROTECT, null=True, blank=True,
                               related_name="contacts", verbose_name=_("risk alert"))
 
