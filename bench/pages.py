@@ -176,7 +176,8 @@ def pages() -> dict[str, str]:
         "client list, name search": clients + "?q=客户12345",
         "client list, last 4 phone digits": clients + "?q=4321",
         "client page": reverse("admin:clients_client_change", args=[client.pk]),
-        "tier dashboard, export (CSV)": reverse("tier-dashboard-export", kwargs={"fmt": "csv"}) + f"?month={MONTH:%Y-%m}",
+        "tier dashboard, export (CSV)": reverse("tier-dashboard-export", kwargs={"fmt": "csv"})
+                                        + f"?month={MONTH:%Y-%m}",
         "risk dashboard": reverse("risk-dashboard"),
         "risk drill-down, the alert list": reverse("admin:risk_alert_changelist"),
         "service dashboard": reverse("service-dashboard"),
