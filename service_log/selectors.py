@@ -25,7 +25,7 @@ from django.utils import timezone
 from clients.models import Client, ClientArchive
 from risk.models import Alert
 from service_log.models import Complaint, ContactPlanWeek, ContactRecord, SurveyResponse
-from service_log.services import contact_plan_week_ensure
+from service_log.services import contact_plan_week_ensure, week_of
 from settlement.models import DailyStatement, TradingDay
 from tiering.models import VIP_TIERS, Tier, TierChange
 from tiering.selectors import current_tier_rows, in_current_tiers, with_current_tier
@@ -301,7 +301,7 @@ def service_dashboard(user, today: datetime.date | None = None) -> dict:
     """Managers' service dashboard (issue 6 item 10): contact-plan compliance this week by branch and advisor (S2),
     complaints by state and cause (S7), satisfaction trend by month (S8). Scoped (O)."""
     today = today or timezone.localdate()
-    week_start = today - datetime.timedelta(days=today.weekday())
+    week_start = week_of(today)
     plans = s2_plan_weeks(user, today)
     met = Count("pk", filter=Q(outbound__gte=F("weekly_minimum")))
     compliance = {

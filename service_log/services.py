@@ -26,6 +26,7 @@ from service_log import sql
 from service_log.models import (
     Broadcast,
     Complaint,
+    ContactPlanWeekBuilt,
     ContactRecord,
     MessageTemplate,
     Notification,
@@ -354,17 +355,19 @@ def contact_plan_week_ensure(today: datetime.date) -> datetime.date:
     """S2: `today`'s week of ContactPlanWeek rows, built by the first reader (one build, whoever comes second waits
     for it); from then on the writes keep it (service_log/sql.py). Returns the week's Monday."""
     week = week_of(today)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql.CLAIM_WEEK, [week])
-        if cursor.fetchone():
-            cursor.execute(sql.REBUILD_WEEK, [week])
+    if not ContactPlanWeekBuilt.objects.filter(week_start=week).exists():  # a read on every page; a write once
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql.CLAIM_WEEK, [week])
+            if cursor.fetchone():
+                cursor.execute(sql.REBUILD_WEEK, [week])
     return week
 
 
 def contact_plan_week_rebuild(today: datetime.date | None = None) -> datetime.date:
     """S2, every night from beat: the current week built again from its sources, which also takes in what only
     the passing of time changes (an account closed with a date ahead, the month an override starts)."""
-    week = contact_plan_week_ensure(today or timezone.localdate())
+    week = week_of(today or timezone.localdate())
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql.CLAIM_WEEK, [week])  # marks the week built if nobody read it yet; built once either way
         cursor.execute(sql.REBUILD_WEEK, [week])
     return week
