@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, StaffProfile
-from clients.scoping import ClientScopedQuerySet
+from clients.scoping import ClientScopedQuerySet, ScopedQuerySet
 from core.approvals import VersionedQuerySet
 
 # R1 degrees as stored: the contract allows margin up to 10^15 on a balance of 0.01, a degree just under 10^17, so
@@ -98,10 +98,13 @@ def r1_degree_as_read(degree) -> str:
     return f"{degree:.2%}" if degree is not None else str(_("no equity"))
 
 
+FINISHED = ["resolved", "withdrawn"]  # Alert.Status.RESOLVED, Alert.Status.WITHDRAWN
+
+
 class AlertQuerySet(ClientScopedQuerySet):
     def unfinished(self):
-        """Alerts still to be worked (R5): neither resolved nor withdrawn."""
-        return self.exclude(status__in=[Alert.Status.RESOLVED, Alert.Status.WITHDRAWN])
+        """Alerts still to be worked (R5): neither resolved nor withdrawn (read from the index alert_unfinished)."""
+        return self.exclude(status__in=FINISHED)
 
 
 class Alert(models.Model):
@@ -151,6 +154,8 @@ class Alert(models.Model):
     # R5/R6 workflow: who and when is in AlertEvent; these fields say where the alert stands.
     escalated = models.BooleanField(_("escalated"), default=False)
     resolution_note = models.TextField(_("resolution note"), blank=True)
+    # R6: when it was first contacted (its first `contacted` event, set by a trigger on the events, risk/sql.py).
+    contacted_at = models.DateTimeField(_("contacted at"), null=True, blank=True, editable=False)
 
     objects = AlertQuerySet.as_manager()
 
@@ -162,7 +167,11 @@ class Alert(models.Model):
             models.UniqueConstraint(fields=["client", "trade_date", "kind"], name="alert_one_per_client_day_kind"),
         ]
         indexes = [models.Index(fields=["trade_date", "kind"], name="alert_date_kind"),
-                   models.Index(fields=["assigned_to", "status"], name="alert_assignee_status")]
+                   models.Index(fields=["assigned_to", "status"], name="alert_assignee_status"),
+                   # The work still to do, whatever the history grows to (the dashboard, the workbench).
+                   models.Index(fields=["client"], name="alert_unfinished", condition=~models.Q(status__in=FINISHED),
+                                include=["kind", "severity", "status", "due_at", "raised_at", "trade_date",
+                                         "contacted_at"])]
 
     def __str__(self) -> str:
         return f"{self.trade_date} {self.get_kind_display()}"
@@ -171,6 +180,38 @@ class Alert(models.Model):
     def is_overdue(self) -> bool:
 
         return self.status in (self.Status.OPEN, self.Status.ACKNOWLEDGED) and self.due_at < timezone.now()
+
+
+class AlertSummaryQuerySet(ScopedQuerySet):
+    branch_path = "branch"
+    advisor_path = "advisor"
+
+
+class AlertSummary(models.Model):
+    """The risk dashboard's history (issue 15 item 2): per (trade date, branch, advisor, kind), the alerts raised
+    (R2; withdrawn ones do not count), those contacted and those contacted by their deadline (R6), kept by triggers
+    on risk_alert and clients_client (risk/sql.py, SUMMARY), so a month of trend and compliance reads a few thousand
+    rows instead of every alert. Scoped like the clients it counts (O)."""
+
+    trade_date = models.DateField(_("trade date"))
+    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    advisor = models.ForeignKey("clients.StaffProfile", on_delete=models.DO_NOTHING, db_constraint=False,
+                                null=True, related_name="+")
+    kind = models.CharField(_("kind"), max_length=24, choices=Alert.Kind.choices)
+    raised = models.IntegerField(_("raised"))
+    contacted = models.IntegerField(_("contacted"))
+    contacted_in_time = models.IntegerField(_("contacted in time"))
+
+    objects = AlertSummaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("alert summary")
+        verbose_name_plural = _("alert summaries")
+        constraints = [models.UniqueConstraint(fields=["trade_date", "branch", "advisor", "kind"],
+                                               nulls_distinct=False, name="alert_summary_one_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.trade_date} {self.get_kind_display()} {self.raised}"
 
 
 class AlertEvent(models.Model):

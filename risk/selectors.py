@@ -3,14 +3,14 @@
 import datetime
 
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from core.models import OwedWork
 from risk import sql
-from risk.models import Alert, AlertEvent, RiskThresholdSet
+from risk.models import Alert, AlertSummary, RiskThresholdSet
 from settlement.models import SettlementDay, TradingDay
 from settlement.services import RISK_EVALUATION
 
@@ -47,15 +47,21 @@ def risk_dashboard(user, *, days: int = 30, branch_id: int | None = None) -> dic
         ages.append({"label": label, "count": bucket.count()})
         lower = upper or lower
 
+    # The last `days` days' history from the summary the alert writes keep (issue 15 item 2): R6 compliance counts
+    # the alerts contacted (in time or late) and those past their deadline not contacted yet; withdrawn ones count
+    # for nothing (their condition no longer held), an alert raised again keeps its first contact.
     since = timezone.localdate() - datetime.timedelta(days=days - 1)
-    recent = alerts.filter(trade_date__gte=since)
-    contacted_in_time = AlertEvent.objects.filter(alert__in=recent, action="contacted", at__lte=F("alert__due_at"))
-    due = recent.filter(Q(due_at__lt=now) | Q(events__action="contacted")).distinct().count()
-    compliance = {"due": due, "in_time": contacted_in_time.values("alert").distinct().count()}
-    compliance["rate"] = round(100 * compliance["in_time"] / due, 1) if due else None
+    history = AlertSummary.objects.visible_to(user).filter(trade_date__gte=since)
+    if branch_id:
+        history = history.filter(branch_id=branch_id)
+    totals = history.aggregate(contacted=Sum("contacted", default=0), in_time=Sum("contacted_in_time", default=0))
+    missed = open_alerts.filter(trade_date__gte=since, contacted_at__isnull=True, due_at__lt=now).count()
+    due = totals["contacted"] + missed
+    compliance = {"due": due, "in_time": totals["in_time"], "rate": round(100 * totals["in_time"] / due, 1)
+                  if due else None}
 
     # The trend by trading day: weekends and holidays are skipped (a day with alerts is never dropped).
-    trend_rows = list(recent.values("trade_date", "kind").annotate(n=Count("id")).order_by())
+    trend_rows = list(history.values("trade_date", "kind").annotate(n=Sum("raised")).filter(n__gt=0).order_by())
     dates = sorted(set(TradingDay.objects.trading().filter(date__range=(since, timezone.localdate()))
                        .values_list("date", flat=True)) | {row["trade_date"] for row in trend_rows})
     position = {day: index for index, day in enumerate(dates)}
