@@ -97,6 +97,7 @@ def build(clients: int) -> None:
             FROM clients_client c CROSS JOIN LATERAL (SELECT (c.id %% 5000) * 1000.00 + 100 AS balance) b""", [DAY])
     tier_summaries_rebuild(months)
     service_history()
+    alert_history()
 
 
 def service_history() -> None:
@@ -125,6 +126,43 @@ def service_history() -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
+def alert_history() -> None:
+    """A month of the risk dashboard's history: the 22 weekdays before today, each with alerts for 2 % of the clients
+    (others each day), worked and resolved, one in ten contacted after its deadline; and the statements' day closed,
+    with the alerted clients above a line in it, so the dashboard counts those at or above each threshold among a
+    million statements."""
+    with connection.cursor() as cursor:
+        # The clients alerted on the statements' day stand above a line in them (85 %, every third one 105 %).
+        cursor.execute("""
+            UPDATE settlement_dailystatement s
+            SET margin = round(balance * CASE WHEN client_id %% 3 = 0 THEN 1.05 ELSE 0.85 END, 2),
+                available = balance - round(balance * CASE WHEN client_id %% 3 = 0 THEN 1.05 ELSE 0.85 END, 2)
+            WHERE trade_date = %s AND client_id %% 50 = 0 AND margin < balance * 0.85""", [DAY])
+        cursor.execute("SELECT 1 FROM risk_alert WHERE trade_date > %s LIMIT 1", [DAY])
+        if cursor.fetchone():
+            return
+        cursor.execute("""
+            INSERT INTO settlement_settlementday (trade_date, status, row_count, total_balance, total_commission,
+                closed_at, in_month_totals, alerts_raised)
+            SELECT %s, 'closed', count(*), sum(balance), sum(commission), now(), false, 0
+            FROM settlement_dailystatement WHERE trade_date = %s
+            ON CONFLICT (trade_date) DO NOTHING""", [DAY, DAY])
+        cursor.execute("""SELECT day::date FROM generate_series(current_date - 35, current_date - 1, interval '1 day')
+                          AS day WHERE extract(isodow FROM day) < 6 ORDER BY day DESC LIMIT 22""")
+        for index, (day,) in enumerate(cursor.fetchall()):
+            cursor.execute("""
+                INSERT INTO risk_alert (client_id, trade_date, kind, severity, status, risk_degree, raised_at, due_at,
+                    contacted_at, escalated, resolution_note, thresholds_id, assigned_to_id)
+                SELECT c.id, %(day)s, CASE WHEN c.id %% 3 = 0 THEN 'margin_call' ELSE 'risk_warning' END,
+                       CASE WHEN c.id %% 3 = 0 THEN 'high' ELSE 'low' END, 'resolved', 1.0500,
+                       %(day)s + time '16:00', %(day)s + time '17:00',
+                       %(day)s + time '16:00' + make_interval(mins => CASE WHEN c.id %% 10 = 1 THEN 90 ELSE 30 END),
+                       false, '已追保', (SELECT id FROM risk_riskthresholdset ORDER BY version DESC LIMIT 1),
+                       c.advisor_id
+                FROM clients_client c WHERE (c.id + %(index)s) %% 50 = 0""", {"day": day, "index": index + 1})
+        cursor.execute("VACUUM ANALYZE")
+
+
 def reusable(name: str, clients: int) -> bool:
     """Whether an earlier run's database of this size is there; if so it is migrated and used as it is."""
     connection.close()
@@ -140,6 +178,7 @@ def reusable(name: str, clients: int) -> bool:
     if Client.objects.count() != clients:
         return False
     service_history()  # a database built before the risk and service pages were measured gets their rows
+    alert_history()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # what the migrations just rewrote, as autovacuum would in time
     return True

@@ -3,11 +3,11 @@
 import datetime
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client
+from clients.models import Branch, Client
 from core.models import OwedWork
 from risk import sql
 from risk.models import Alert, AlertSummary, RiskThresholdSet
@@ -32,30 +32,45 @@ def risk_dashboard(user, *, days: int = 30, branch_id: int | None = None) -> dic
     open_alerts = alerts.unfinished()
     kinds, severities = list(Alert.Kind.values), list(Alert.Severity.values)
 
-    by_kind = {kind: dict.fromkeys(severities, 0) for kind in kinds}
-    for row in open_alerts.values("kind", "severity").annotate(n=Count("id")).order_by():
-        by_kind[row["kind"]][row["severity"]] = row["n"]
-    by_branch = list(open_alerts.values("client__branch__id", "client__branch__code", "client__branch__name")
-                     .annotate(total=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now, status__in=[
-                         Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED])))
-                     .order_by("client__branch__code"))
-    ages, lower = [], datetime.timedelta(0)
-    for label, upper in AGE_BUCKETS:
-        bucket = open_alerts.filter(raised_at__lte=now - lower)
-        if upper is not None:
-            bucket = bucket.filter(raised_at__gt=now - upper)
-        ages.append({"label": label, "count": bucket.count()})
+    # The open alerts' figures in one pass over them (read from the index alert_unfinished): by kind and severity,
+    # by branch with the overdue (R6: not contacted by the deadline), by how long since each was raised, and the
+    # last `days` days' missed deadlines for the compliance below.
+    since = timezone.localdate() - datetime.timedelta(days=days - 1)
+    age, lower = [], datetime.timedelta(0)
+    for index, (_label, upper) in enumerate(AGE_BUCKETS):
+        age.append(When(Q(raised_at__lte=now - lower) & (Q() if upper is None else Q(raised_at__gt=now - upper)),
+                        then=Value(index)))
         lower = upper or lower
+    overdue = Q(due_at__lt=now, status__in=[Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED])
+    groups = list(open_alerts.annotate(
+        age=Case(*age, default=None), overdue=Case(When(overdue, then=Value(True)), default=Value(False)),
+        missed=Case(When(Q(trade_date__gte=since, contacted_at__isnull=True, due_at__lt=now), then=Value(True)),
+                    default=Value(False)))
+        .values("client__branch_id", "kind", "severity", "age", "overdue", "missed").annotate(n=Count("id"))
+        .order_by())
+    by_kind = {kind: dict.fromkeys(severities, 0) for kind in kinds}
+    counts = dict.fromkeys(range(len(AGE_BUCKETS)), 0)
+    branches: dict[int, dict] = {}
+    for row in groups:
+        by_kind[row["kind"]][row["severity"]] += row["n"]
+        if row["age"] is not None:
+            counts[row["age"]] += row["n"]
+        branch = branches.setdefault(row["client__branch_id"], {"total": 0, "overdue": 0})
+        branch["total"] += row["n"]
+        branch["overdue"] += row["n"] if row["overdue"] else 0
+    ages = [{"label": label, "count": counts[index]} for index, (label, _upper) in enumerate(AGE_BUCKETS)]
+    by_branch = [{"client__branch__id": branch.pk, "client__branch__code": branch.code,
+                  "client__branch__name": branch.name, **branches[branch.pk]}
+                 for branch in Branch.objects.filter(pk__in=branches).order_by("code")]
+    missed = sum(row["n"] for row in groups if row["missed"])
 
     # The last `days` days' history from the summary the alert writes keep (issue 15 item 2): R6 compliance counts
     # the alerts contacted (in time or late) and those past their deadline not contacted yet; withdrawn ones count
     # for nothing (their condition no longer held), an alert raised again keeps its first contact.
-    since = timezone.localdate() - datetime.timedelta(days=days - 1)
     history = AlertSummary.objects.visible_to(user).filter(trade_date__gte=since)
     if branch_id:
         history = history.filter(branch_id=branch_id)
     totals = history.aggregate(contacted=Sum("contacted", default=0), in_time=Sum("contacted_in_time", default=0))
-    missed = open_alerts.filter(trade_date__gte=since, contacted_at__isnull=True, due_at__lt=now).count()
     due = totals["contacted"] + missed
     compliance = {"due": due, "in_time": totals["in_time"], "rate": round(100 * totals["in_time"] / due, 1)
                   if due else None}
@@ -77,10 +92,12 @@ def risk_dashboard(user, *, days: int = 30, branch_id: int | None = None) -> dic
         clients = Client.objects.visible_to(user)
         if branch_id:
             clients = clients.filter(branch_id=branch_id)
-        clients_sql, clients_params = clients.values("pk").query.sql_with_params()
+        clients_sql, clients_params = clients.order_by().values("pk").query.sql_with_params()
         with connection.cursor() as cursor:
+            cursor.execute(sql.LOOSEST_RATIO, [thresholds.pk])
+            loosest = cursor.fetchone()[0]
             cursor.execute(sql.ABOVE_THRESHOLDS.format(clients=clients_sql),
-                           [thresholds.pk, last_closed, *clients_params])
+                           [thresholds.pk, last_closed, loosest, *clients_params])
             above["warning"], above["margin_call"], above["negative"] = cursor.fetchone()
     # A closed day whose evaluation is still owed (failed and waiting for its retry, or not run yet): its alerts may
     # be missing, and the dashboard says so rather than showing a quiet day (issue 13).
@@ -90,4 +107,4 @@ def risk_dashboard(user, *, days: int = 30, branch_id: int | None = None) -> dic
     return {"unevaluated": unevaluated, "by_kind": by_kind,
             "kinds": kinds, "severities": severities, "by_branch": by_branch, "ages": ages,
             "compliance": compliance, "trend_dates": [f"{day:%m-%d}" for day in dates], "trend": trend,
-            "above": above, "open_total": open_alerts.count(), "since": since}
+            "above": above, "open_total": sum(row["n"] for row in groups), "since": since}

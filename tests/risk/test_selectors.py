@@ -4,9 +4,12 @@ thresholds in force (R8): before issue 12 they compared every client with the fi
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from clients.roles import Role
+from risk import sql
+from risk.models import RiskThresholdSet
 from risk.services import client_risk_thresholds_approve, client_risk_thresholds_propose
 from settlement.models import SettlementDay
 from tests.risk.test_sql import DAY, statement
@@ -46,3 +49,31 @@ def test_equity_at_or_below_zero_with_margin_is_above_every_threshold(world, log
     SettlementDay.objects.create(trade_date=DAY, status="closed")
     figures = above(world, login)
     assert (figures["warning"], figures["margin_call"], figures["negative"]) == (1, 1, 1)
+
+
+@pytest.mark.parametrize(("margin", "warning"), [("50000.00", 1), ("49999.99", 0)])
+def test_a_clients_own_line_below_the_firms_is_still_read(world, login, margin, warning):
+    """Only statements at or above the lowest ratio in force anywhere are read (risk/sql.py LOOSEST_RATIO): a client's
+    own 50 % line, below the firm's 80 %, lowers that floor, exactly at the line and not one cent below it."""
+    own = world["clients"]["own"]
+    draft = client_risk_thresholds_propose(user=world["staff"][Role.RISK_OFFICER].user, client_id=own.pk,
+                                           reason="speculative account", warning_ratio=Decimal("0.5000"))
+    client_risk_thresholds_approve(user=world["staff"][Role.HEAD_OFFICE].user, thresholds=draft)
+    statement(own, margin=margin)
+    SettlementDay.objects.create(trade_date=DAY, status="closed")
+    assert above(world, login)["warning"] == warning
+
+
+def test_the_figures_are_read_through_the_margin_ratio_index(world):
+    """The dashboard's query writes the expression of the index statement_margin_ratio (settlement.models) as
+    risk/sql.py's MARGIN_RATIO, so the planner reads a day's statements at or above the floor from the index, not all
+    of them (issue 15): the planner matches the expression only if the two agree."""
+    statement(world["clients"]["own"], margin="90000.00")
+    assert sql.MARGIN_RATIO in sql.ABOVE_THRESHOLDS
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN SELECT 1 FROM settlement_dailystatement s WHERE s.trade_date = %s "
+                       f"AND {sql.MARGIN_RATIO} >= %s", [DAY, Decimal("0.8000")])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    conditions = [line for line in plan.splitlines() if "Index Cond" in line]
+    assert any("(margin / balance)" in line and ">= 0.8000" in line for line in conditions), plan
