@@ -56,3 +56,12 @@ class ClientScopedQuerySet(ScopedQuerySet):
 
     branch_path = "client__branch"
     advisor_path = "client__advisor"
+
+
+class ClientCopiesScopedQuerySet(ClientScopedQuerySet):
+    """For rows that carry a copy of their client's branch and advisor (clients/sql.py): the client's scope, read
+    from the copies and their indexes instead of a join to the clients."""
+
+    branch_path = "branch"
+    advisor_path = "advisor"
+

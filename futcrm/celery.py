@@ -28,4 +28,6 @@ app.conf.beat_schedule = {
     # S2: the week's contact plans built again from their sources, after the tiers.
     "contact-plan-week": {"task": "service_log.tasks.rebuild_contact_plan_week",
                           "schedule": crontab(hour=2, minute=30)},
+    # Domain O: the scope copies of alerts and contacts (clients/sql.py) set right where a race left them behind.
+    "scope-copies": {"task": "service_log.tasks.repair_scope_copies", "schedule": crontab(hour=3, minute=0)},
 }

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, StaffProfile
-from clients.scoping import ClientScopedQuerySet, ScopedQuerySet
+from clients.scoping import ClientCopiesScopedQuerySet, ClientScopedQuerySet, ScopedQuerySet
 from core.approvals import VersionedQuerySet
 
 # R1 degrees as stored: the contract allows margin up to 10^15 on a balance of 0.01, a degree just under 10^17, so
@@ -101,7 +101,7 @@ def r1_degree_as_read(degree) -> str:
 FINISHED = ["resolved", "withdrawn"]  # Alert.Status.RESOLVED, Alert.Status.WITHDRAWN
 
 
-class AlertQuerySet(ClientScopedQuerySet):
+class AlertQuerySet(ClientCopiesScopedQuerySet):
     def unfinished(self):
         """Alerts still to be worked (R5): neither resolved nor withdrawn (read from the index alert_unfinished)."""
         return self.exclude(status__in=FINISHED)
@@ -154,6 +154,11 @@ class Alert(models.Model):
     # R5/R6 workflow: who and when is in AlertEvent; these fields say where the alert stands.
     escalated = models.BooleanField(_("escalated"), default=False)
     resolution_note = models.TextField(_("resolution note"), blank=True)
+    # Domain O: the client's branch and advisor, copied and kept by triggers (clients/sql.py), for the scope.
+    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                               related_name="+", editable=False, db_index=False)
+    advisor = models.ForeignKey(StaffProfile, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                                related_name="+", editable=False, db_index=False)
     # R6: when it was first contacted (its first `contacted` event, set by a trigger on the events, risk/sql.py).
     contacted_at = models.DateTimeField(_("contacted at"), null=True, blank=True, editable=False)
 
@@ -169,7 +174,8 @@ class Alert(models.Model):
         indexes = [models.Index(fields=["trade_date", "kind"], name="alert_date_kind"),
                    models.Index(fields=["assigned_to", "status"], name="alert_assignee_status"),
                    # The work still to do, whatever the history grows to (the dashboard, the workbench).
-                   models.Index(fields=["client"], name="alert_unfinished", condition=~models.Q(status__in=FINISHED),
+                   models.Index(fields=["branch", "advisor", "client"], name="alert_unfinished",
+                                condition=~models.Q(status__in=FINISHED),
                                 include=["kind", "severity", "status", "due_at", "raised_at", "trade_date",
                                          "contacted_at"])]
 

@@ -28,7 +28,7 @@ def risk_dashboard(user, *, days: int = 30, branch_id: int | None = None) -> dic
     now = timezone.now()
     alerts = Alert.objects.visible_to(user)
     if branch_id:
-        alerts = alerts.filter(client__branch_id=branch_id)
+        alerts = alerts.filter(branch_id=branch_id)
     open_alerts = alerts.unfinished()
     kinds, severities = list(Alert.Kind.values), list(Alert.Severity.values)
 
@@ -46,7 +46,7 @@ def risk_dashboard(user, *, days: int = 30, branch_id: int | None = None) -> dic
         age=Case(*age, default=None), overdue=Case(When(overdue, then=Value(True)), default=Value(False)),
         missed=Case(When(Q(trade_date__gte=since, contacted_at__isnull=True, due_at__lt=now), then=Value(True)),
                     default=Value(False)))
-        .values("client__branch_id", "kind", "severity", "age", "overdue", "missed").annotate(n=Count("id"))
+        .values("branch_id", "kind", "severity", "age", "overdue", "missed").annotate(n=Count("id"))
         .order_by())
     by_kind = {kind: dict.fromkeys(severities, 0) for kind in kinds}
     counts = dict.fromkeys(range(len(AGE_BUCKETS)), 0)
@@ -55,7 +55,7 @@ def risk_dashboard(user, *, days: int = 30, branch_id: int | None = None) -> dic
         by_kind[row["kind"]][row["severity"]] += row["n"]
         if row["age"] is not None:
             counts[row["age"]] += row["n"]
-        branch = branches.setdefault(row["client__branch_id"], {"total": 0, "overdue": 0})
+        branch = branches.setdefault(row["branch_id"], {"total": 0, "overdue": 0})
         branch["total"] += row["n"]
         branch["overdue"] += row["n"] if row["overdue"] else 0
     ages = [{"label": label, "count": counts[index]} for index, (label, _upper) in enumerate(AGE_BUCKETS)]

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, StaffProfile
-from clients.scoping import ClientScopedQuerySet, ScopedQuerySet
+from clients.scoping import ClientCopiesScopedQuerySet, ClientScopedQuerySet, ScopedQuerySet
 from tiering.models import Tier
 
 
@@ -56,8 +56,13 @@ class ContactRecord(models.Model):
     follow_up_open = models.BooleanField(default=False, db_default=False, editable=False)
     alert = models.ForeignKey("risk.Alert", on_delete=models.PROTECT, null=True, blank=True,
                               related_name="contacts", verbose_name=_("risk alert"))
+    # Domain O: the client's branch and advisor, copied and kept by triggers (clients/sql.py), for the scope.
+    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                               related_name="+", editable=False, db_index=False)
+    advisor = models.ForeignKey(StaffProfile, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                                related_name="+", editable=False, db_index=False)
 
-    objects = ClientScopedQuerySet.as_manager()
+    objects = ClientCopiesScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contact record")
@@ -65,8 +70,8 @@ class ContactRecord(models.Model):
         ordering = ["-contacted_at"]
         indexes = [models.Index(fields=["client", "-contacted_at"], name="contact_client_recent"),
                    # The workbench's follow-ups (S1) read only the open ones (follow_up_open), from this index alone.
-                   models.Index(fields=["next_follow_up", "client"], condition=models.Q(follow_up_open=True),
-                                name="contact_follow_up_open")]
+                   models.Index(fields=["branch", "next_follow_up"], include=["client", "advisor"],
+                                condition=models.Q(follow_up_open=True), name="contact_follow_up_open")]
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.contacted_at):%Y-%m-%d %H:%M} {self.get_channel_display()}"

@@ -158,13 +158,14 @@ def _due_and_overdue(rows, field: str, late: Q, *, urgent: Q | None = None) -> l
 
 def _of_open_clients(rows, user, today: datetime.date, branch, advisor):
     """`rows` (of a model that belongs to a client) of the open clients this user may see (O), narrowed to a branch
-    or an advisor: filtered from the rows' side, so a scope of a million clients costs what its rows cost (the closed
-    accounts are left out through their index, clients.Client's client_closed)."""
+    or an advisor: filtered from the rows' side (through their copies of the client's branch and advisor where they
+    carry them, clients/sql.py), so a scope of a million clients costs what its rows cost (the closed accounts are
+    left out through their index, clients.Client's client_closed)."""
     rows = rows.visible_to(user).exclude(client_id__in=Client.objects.closed(today).values("pk"))
     if branch is not None:
-        rows = rows.filter(client__branch=branch)
+        rows = rows.filter(**{rows.branch_path: branch})
     if advisor is not None:
-        rows = rows.filter(client__advisor=advisor)
+        rows = rows.filter(**{rows.advisor_path: advisor})
     return rows
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from clients.models import Client, StaffProfile
 from clients.roles import Role
 from clients.scoping import staff_profile_of
+from clients.sql import scope_copies_repair_sql
 from core.errors import DomainError
 from core.owed import queue_after_commit, work_owe
 from core.sms import SmsError, SmsMessage, get_backend
@@ -371,3 +372,18 @@ def contact_plan_week_rebuild(today: datetime.date | None = None) -> datetime.da
         cursor.execute(sql.CLAIM_WEEK, [week])  # marks the week built if nobody read it yet; built once either way
         cursor.execute(sql.REBUILD_WEEK, [week])
     return week
+
+
+# Domain O: the tables whose rows carry a copy of their client's branch and advisor (clients/sql.py).
+TABLES_WITH_SCOPE_COPIES = ["risk_alert", "service_log_contactrecord"]
+
+
+def scope_copies_repair() -> int:
+    """Every night from beat: rows whose copies of their client's branch and advisor fell behind (a reassignment
+    committed while the row was being inserted, clients/sql.py) are set from their client. Returns how many."""
+    repaired = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in TABLES_WITH_SCOPE_COPIES:
+            cursor.execute(scope_copies_repair_sql(table))
+            repaired += cursor.rowcount
+    return repaired

@@ -6,6 +6,7 @@ from service_log.services import (
     complaints_escalate_late,
     contact_plan_week_rebuild,
     holiday_greetings_send,
+    scope_copies_repair,
     welcome_messages_send,
 )
 
@@ -38,3 +39,9 @@ def escalate_late_complaints() -> int:
 def rebuild_contact_plan_week() -> str:
     """S2, every night: the current week's contact plans built again from their sources (service_log/sql.py)."""
     return contact_plan_week_rebuild().isoformat()
+
+
+@shared_task
+def repair_scope_copies() -> int:
+    """Domain O, every night: rows' copies of their client's branch and advisor set right where a race left them."""
+    return scope_copies_repair()
