@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from clients.roles import Role
 from risk import sql
-from risk.models import RiskThresholdSet
 from risk.services import client_risk_thresholds_approve, client_risk_thresholds_propose
 from settlement.models import SettlementDay
 from tests.risk.test_sql import DAY, statement
