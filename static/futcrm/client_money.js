@@ -45,7 +45,7 @@
     document.querySelectorAll("#money .ranges button").forEach(button =>
       button.addEventListener("click", () => show(Number(button.dataset.months))));
     show(3);
-    window.addEventListener("resize", () => chart.resize());
+    new ResizeObserver(() => chart.resize()).observe(dom);  // follows its box (the sidebar opens after it)
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

@@ -16,5 +16,7 @@
     yAxis: {type: "value", minInterval: 1}, series: data.trend.map(s => ({type: "line", stack: "alerts", name: s.name, data: s.data})),
   });
   window.futcrmCharts = charts;
-  window.addEventListener("resize", () => Object.values(charts).forEach(chart => chart.resize()));
+  // A chart follows its box, not only the window: the admin's sidebar opens after the charts are drawn and
+  // narrows them (drawn at the wider width, they pushed the page 236 px past the window).
+  Object.values(charts).forEach(chart => new ResizeObserver(() => chart.resize()).observe(chart.getDom()));
 })();

@@ -15,5 +15,7 @@
     grid: {top: 48}, xAxis: {type: "category", data: data.months}, yAxis: {type: "value", min: 1, max: 5},
     series: [{type: "line", name: words.average, data: data.averages}]});
   window.futcrmCharts = charts;
-  window.addEventListener("resize", () => Object.values(charts).forEach(chart => chart.resize()));
+  // A chart follows its box, not only the window: the admin's sidebar opens after the charts are drawn and
+  // narrows them (drawn at the wider width, they pushed the page 236 px past the window).
+  Object.values(charts).forEach(chart => new ResizeObserver(() => chart.resize()).observe(chart.getDom()));
 })();

@@ -59,8 +59,10 @@ def test_each_page_fits_draws_and_says_nothing_in_the_console(busy_client, live_
                 errors.clear()
                 page.goto(live_server.url + path)
                 page.wait_for_load_state("networkidle")
-                page.screenshot(path=str(SCREENS / f"{name}-{role}-{width}x{height}.png"), full_page=True)
+                # Measured before the screenshot: a full-page screenshot resizes the page, which hid a chart drawn
+                # too wide (the charts now follow their boxes).
                 overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                page.screenshot(path=str(SCREENS / f"{name}-{role}-{width}x{height}.png"), full_page=True)
                 if overflow > 0:
                     problems.append(f"{name} at {width}×{height}: {overflow} px wider than the window")
                 if errors:
