@@ -1,7 +1,8 @@
 """The tier engine (T1–T9, T12): one set-based computation for all clients of a month (STYLE.md 3).
 
-Averages are compared unrounded (Σ equity ≥ threshold × trading days), so "exactly the threshold" counts and one
-cent below does not (以上 includes the number, Civil Code art. 1259); they are stored rounded to the cent.
+T2/T3: the averages are rounded to the cent half-up (四舍五入) once, and that figure is compared with the
+thresholds, stored, shown and exported (issue 16): a client shown 1,000,000.00 is gold. "Exactly the threshold"
+counts and one cent below does not (以上 includes the number, Civil Code art. 1259).
 
 SUMS adds up the window; RESULTS then decides every client's tier and, in the same pass, joins the previous
 month and what is stored for this one; the writes that follow only touch rows that changed (bench/tiers.py)."""
@@ -60,18 +61,15 @@ JOIN_PLAN = "enable_nestloop = off"
 def _active_before_window(volume: str) -> str:
     return f"""EXISTS (
             SELECT 1 FROM settlement_dailystatement AS s
-            WHERE s.client_id = client.id AND s.trade_date = ANY(%(lookback_days_from_statements)s)
+            WHERE s.client_id = client.client_id AND s.trade_date = ANY(%(lookback_days_from_statements)s)
               AND s.{volume} > 0)"""
 
 
 RESULTS = f"""
 CREATE TEMPORARY TABLE tier_results ON COMMIT DROP AS
-WITH policy AS MATERIALIZED (                  -- thresholds scaled once to sums over the window, not once per client
-    SELECT id, window_months, dormant_equity,
-           diamond_equity * %(days)s AS diamond_equity, diamond_commission * window_months AS diamond_commission,
-           platinum_equity * %(days)s AS platinum_equity, platinum_commission * window_months AS platinum_commission,
-           gold_equity * %(days)s AS gold_equity, gold_commission * window_months AS gold_commission,
-           quality_equity * %(days)s AS quality_equity, effective_equity * %(days)s AS effective_equity,
+WITH policy AS MATERIALIZED (
+    SELECT id, window_months, dormant_equity, diamond_equity, diamond_commission, platinum_equity,
+           platinum_commission, gold_equity, gold_commission, quality_equity, effective_equity,
            -- the decision number below indexes these two arrays
            ARRAY['diamond', 'diamond', 'platinum', 'platinum', 'gold', 'gold', 'quality', 'effective', 'effective',
                  'dormant', 'ordinary'] AS tiers,
@@ -90,43 +88,48 @@ WITH policy AS MATERIALIZED (                  -- thresholds scaled once to sums
     FROM settlement_statementmonth
     WHERE month >= %(lookback_month)s AND month < %(window_start)s AND traded_days | held_days <> 0
     GROUP BY client_id
+), averages AS (                              -- T2/T3, rounded half-up once (round() on numeric: half away from 0)
+    SELECT client.id AS client_id, client.last_trade_date, client.opened_on, sums.traded, sums.held,
+           round(coalesce(sums.equity_sum, 0) / %(days)s, 2) AS avg_equity,
+           round(coalesce(sums.commission_sum, 0) / p.window_months, 2) AS avg_commission
+    FROM clients_client AS client
+    LEFT JOIN tier_sums AS sums ON sums.client_id = client.id
+    CROSS JOIN policy AS p
+    -- T8: accounts closed before the window starts get no tier
+    WHERE (client.closed_on IS NULL OR client.closed_on >= %(window_start)s) AND client.opened_on <= %(last_day)s
 ), decided AS MATERIALIZED (                  -- once per client: inlined, the CASE would run per reference
-    SELECT client.id AS client_id, coalesce(sums.equity_sum, 0) AS equity_sum,
-           coalesce(sums.commission_sum, 0) AS commission_sum, CASE
-        -- T4: the highest level any criterion reaches; equity named first
-        WHEN coalesce(sums.equity_sum, 0) >= p.diamond_equity THEN 1
-        WHEN coalesce(sums.commission_sum, 0) >= p.diamond_commission THEN 2
-        WHEN coalesce(sums.equity_sum, 0) >= p.platinum_equity THEN 3
-        WHEN coalesce(sums.commission_sum, 0) >= p.platinum_commission THEN 4
-        WHEN coalesce(sums.equity_sum, 0) >= p.gold_equity THEN 5
-        WHEN coalesce(sums.commission_sum, 0) >= p.gold_commission THEN 6
-        WHEN coalesce(sums.equity_sum, 0) >= p.quality_equity THEN 7                                    -- T5
+    SELECT client.client_id, client.avg_equity, client.avg_commission, CASE
+        -- T4: the highest level any criterion reaches; equity named first. The rounded averages are compared.
+        WHEN client.avg_equity >= p.diamond_equity THEN 1
+        WHEN client.avg_commission >= p.diamond_commission THEN 2
+        WHEN client.avg_equity >= p.platinum_equity THEN 3
+        WHEN client.avg_commission >= p.platinum_commission THEN 4
+        WHEN client.avg_equity >= p.gold_equity THEN 5
+        WHEN client.avg_commission >= p.gold_commission THEN 6
+        WHEN client.avg_equity >= p.quality_equity THEN 7                                               -- T5
         -- T6: checked before T7, so equity of exactly 1,000 is effective even after two idle years
-        WHEN coalesce(sums.equity_sum, 0) >= p.effective_equity THEN 8
+        WHEN client.avg_equity >= p.effective_equity THEN 8
         -- T6 "traded within the year" and T7's conditions: the window's part was gathered with the sums; only
         -- the months of the year before the window are looked up, for the few clients still undecided here
-        WHEN sums.traded OR client.last_trade_date > %(year_before)s
+        WHEN client.traded OR client.last_trade_date > %(year_before)s
              OR coalesce(before_window.traded, false) OR {_active_before_window("trade_volume")}
             THEN 9
         -- T7: all four conditions (no trade in the year is implied by reaching this line; no statement on the
         -- last day = equity 0)
         WHEN client.opened_on < %(year_before)s AND coalesce(last_day.balance, 0) <= p.dormant_equity
-             AND NOT coalesce(sums.held, false) AND NOT coalesce(before_window.held, false)
+             AND NOT coalesce(client.held, false) AND NOT coalesce(before_window.held, false)
              AND NOT {_active_before_window("position_volume")}
             THEN 10
         ELSE 11                                                                             -- T8
     END AS decision
-    FROM clients_client AS client
-    LEFT JOIN tier_sums AS sums ON sums.client_id = client.id
-    LEFT JOIN before_window ON before_window.client_id = client.id
+    FROM averages AS client
+    LEFT JOIN before_window ON before_window.client_id = client.client_id
     LEFT JOIN settlement_dailystatement AS last_day ON last_day.trade_date = %(last_day)s            -- T7
-                                                   AND last_day.client_id = client.id
+                                                   AND last_day.client_id = client.client_id
     CROSS JOIN policy AS p
-    -- T8: accounts closed before the window starts get no tier
-    WHERE (client.closed_on IS NULL OR client.closed_on >= %(window_start)s) AND client.opened_on <= %(last_day)s
 ), result AS (
-    SELECT d.client_id, p.tiers[d.decision] AS tier, round(d.equity_sum / %(days)s, 2) AS avg_equity,
-           round(d.commission_sum / p.window_months, 2) AS avg_commission, %(days)s::smallint AS trading_days,
+    SELECT d.client_id, p.tiers[d.decision] AS tier, d.avg_equity, d.avg_commission,
+           %(days)s::smallint AS trading_days,
            p.criteria[d.decision] AS decided_by, p.id AS policy_id, %(state)s::text AS state,
            previous.tier AS previous_tier, previous.state AS previous_state
     FROM decided AS d CROSS JOIN policy AS p

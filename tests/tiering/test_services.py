@@ -248,7 +248,8 @@ def test_a_one_month_window_is_read_as_it_stands_in_the_totals_only_when_all_its
         used.extend(name for name in ("SUMS", "SUMS_ONE_MONTH") if statement == getattr(sql, name))
         return execute(statement, params, many, context)
 
-    # Σ equity is one cent short of 1,000,000 × days (T4: not gold by equity); commission is exactly 10,000 (gold)
+    # Σ equity is one cent short of 1,000,000 × days: the average rounds to 1,000,000.00, which is compared (T2,
+    # issue 16), so gold by equity (named first); commission is exactly 10,000 (gold too)
     expected = ("gold", Decimal("1000000.00"), Decimal("10000.00"))
     with connection.execute_wrapper(sums_used):
         tiers_recalculate(OCTOBER)
@@ -257,7 +258,7 @@ def test_a_one_month_window_is_read_as_it_stands_in_the_totals_only_when_all_its
         tiers_recalculate(OCTOBER)
     assert used == ["SUMS", "SUMS_ONE_MONTH"]
     assert (mixed.tier, mixed.avg_equity, mixed.avg_commission) == expected
-    assert mixed.decided_by.startswith("commission>=")
+    assert mixed.decided_by == "equity>=1000000.00"
     after = tier_of(client)
     assert (after.tier, after.avg_equity, after.avg_commission, after.decided_by) == (*expected, mixed.decided_by)
 
