@@ -20,7 +20,7 @@ RAISED_AGAIN_REASON = "当日结算数据已更正，预警条件再次成立（
 
 
 @transaction.atomic
-def alerts_evaluate(trade_date: datetime.date) -> int:
+def alerts_evaluate(trade_date: datetime.date, *, now: datetime.datetime | None = None) -> int:
     """R2: raise the alerts of one trade date in one set-based pass; re-running raises nothing new (the unique
     (client, trade date, kind) makes a repeat a no-op). A day evaluated before (reopened, its statements replaced)
     is brought in line with its statements: unresolved alerts whose condition no longer holds are withdrawn, with
@@ -29,7 +29,7 @@ def alerts_evaluate(trade_date: datetime.date) -> int:
     thresholds = RiskThresholdSet.objects.in_force()
     if thresholds is None:
         raise RuntimeError("No approved risk thresholds (R8): approve a version before evaluating risk.")
-    parameters = {"trade_date": trade_date, "thresholds_id": thresholds.pk, "now": timezone.now(),
+    parameters = {"trade_date": trade_date, "thresholds_id": thresholds.pk, "now": now or timezone.now(),
                   "reason": WITHDRAWN_REASON, "reason_again": RAISED_AGAIN_REASON}
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('futcrm:risk-evaluation'), hashtext(%s))",
@@ -160,10 +160,10 @@ SELECT id, 'escalated', NULL, %(now)s, 'overdue (R6)' FROM overdue
 """
 
 @transaction.atomic
-def alerts_escalate_overdue() -> int:
+def alerts_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
     """R6: alerts not contacted by their deadline escalate to the branch risk officer, in one statement."""
     with connection.cursor() as cursor:
-        cursor.execute(ESCALATE_OVERDUE, {"now": timezone.now()})
+        cursor.execute(ESCALATE_OVERDUE, {"now": now or timezone.now()})
         return cursor.rowcount
 
 

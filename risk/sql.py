@@ -51,8 +51,9 @@ CROSS JOIN LATERAL (SELECT coalesce(own.warning_ratio, firm.warning_ratio) AS wa
 
 # R1: risk degree (r1_risk_degree, r1_at_or_above above).
 # R2: the six kinds, with thresholds from risk_riskthresholdset (R8). 以上 includes, 超过 excludes.
-# R5: assigned to the client's advisor, else the branch's risk officer. R6: contact due within 60 minutes for
-# margin_call / negative_equity / forced_liquidation, otherwise by the end of the next trading day.
+# R5: assigned to the client's advisor, else the branch's risk officer. R6: contact due within 60 minutes of being
+# raised for margin_call / negative_equity / forced_liquidation, otherwise by the end of the next trading day after
+# the day it is raised (or after its trade date, if later): docs/rules-added.md, R6 (late alerts).
 # The rules of R2 applied to one day's statements, as CTEs and a FROM clause shared by the statement that raises
 # alerts and the one that withdraws those whose condition no longer holds after a reopened day's statements changed.
 _DAY_RULES_CTES = f"""
@@ -79,8 +80,12 @@ WITH firm AS (
            OR s.close_profit + s.position_profit - s.commission <= -loosest.large_loss)
 ), officers AS (                              -- R5 fallback: each branch's risk officer
     {R5_BRANCH_RISK_OFFICERS}
+), raised_on AS (                            -- R6: deadlines count from when the alert is raised, so a day
+    SELECT greatest(%(trade_date)s::date,     -- evaluated late (reopened, backfilled) is not born overdue
+                    (%(now)s::timestamptz AT TIME ZONE 'Asia/Shanghai')::date) AS date
 ), next_trading_day AS (
-    SELECT min(date) AS date FROM settlement_tradingday WHERE is_trading_day AND date > %(trade_date)s
+    SELECT min(date) AS date FROM settlement_tradingday
+    WHERE is_trading_day AND date > (SELECT date FROM raised_on)
 )
 """
 _DAY_RULES_FROM = f"""
@@ -111,7 +116,7 @@ SELECT day.client_id, %(trade_date)s, alert.kind, alert.severity, 'open', false,
        firm.id, own.id, %(now)s,
        CASE WHEN alert.kind IN ('margin_call', 'negative_equity', 'forced_liquidation')
             THEN %(now)s + interval '60 minutes'
-            ELSE (coalesce((SELECT date FROM next_trading_day), %(trade_date)s::date + 1) + 1)::timestamp
+            ELSE (coalesce((SELECT date FROM next_trading_day), (SELECT date FROM raised_on) + 1) + 1)::timestamp
                  AT TIME ZONE 'Asia/Shanghai' END
 {_DAY_RULES_FROM}
 ON CONFLICT (client_id, trade_date, kind) DO UPDATE  -- withdrawn, and its condition holds again: raised again

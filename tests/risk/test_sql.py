@@ -13,6 +13,7 @@ from clients.roles import Role
 from core.errors import DomainError
 from risk.models import Alert, RiskThresholdSet
 from risk.services import (
+    alerts_escalate_overdue,
     alerts_evaluate,
     client_risk_thresholds_approve,
     client_risk_thresholds_propose,
@@ -22,6 +23,7 @@ from settlement.models import DailyStatement, SettlementDay
 from tests.factories import BranchFactory, ClientFactory, make_staff
 
 DAY = datetime.date(2026, 11, 20)  # a Friday; the next trading day is Monday 23 November
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def statement(client, *, balance="100000.00", margin="0.00", deposit="0.00", withdrawal="0.00",
@@ -107,7 +109,7 @@ def test_assignment_and_deadlines(db):
     unadvised = ClientFactory(branch=branch)
     statement(advised, margin="100000.00")   # margin call: contact within 60 minutes (R6)
     statement(unadvised, margin="85000.00")  # risk warning: by the end of the next trading day
-    alerts_evaluate(DAY)
+    alerts_evaluate(DAY, now=datetime.datetime(2026, 11, 20, 17, 0, tzinfo=SHANGHAI))  # the evening of the day
     call = Alert.objects.get(client=advised)
     warning = Alert.objects.get(client=unadvised)
     assert call.assigned_to == advisor and warning.assigned_to == officer  # R5 fallback: branch risk officer
@@ -191,3 +193,33 @@ def test_alerts_carry_both_degrees(client_):
     alerts_evaluate(DAY)
     alert = Alert.objects.get(client=client_)
     assert (alert.risk_degree, alert.exchange_risk_degree) == (Decimal("0.9000"), Decimal("0.7200"))
+
+
+@pytest.mark.parametrize(("raised_at", "warning_due"), [
+    # evaluated the evening of its day: the end of the next trading day (Monday 23 November)
+    (datetime.datetime(2026, 11, 20, 17, 0), datetime.datetime(2026, 11, 24, 0, 0)),
+    # evaluated late, the day reopened on Wednesday 25th: the end of the next trading day after that, Thursday 26th
+    (datetime.datetime(2026, 11, 25, 10, 0), datetime.datetime(2026, 11, 27, 0, 0)),
+    # a minute before midnight on Wednesday, and a minute after it: the deadline moves by a trading day
+    (datetime.datetime(2026, 11, 25, 23, 59), datetime.datetime(2026, 11, 27, 0, 0)),
+    (datetime.datetime(2026, 11, 26, 0, 1), datetime.datetime(2026, 11, 28, 0, 0)),
+])  # fmt: skip
+def test_late_alerts_are_not_born_overdue(db, raised_at, warning_due):
+    """R6 (issue 16 item 3): deadlines count from when an alert is raised, not from its trade date: a non-urgent
+    alert by the end of the next trading day after the day it is raised, the 60-minute kinds 60 minutes after it.
+    Escalation (R6) follows the same deadline: nothing escalates before it, everything not contacted after it."""
+    branch = BranchFactory()
+    make_staff(Role.RISK_OFFICER, branch, "RISK")
+    advisor = make_staff(Role.ADVISOR, branch, "ADV")
+    warned, called = ClientFactory(branch=branch, advisor=advisor), ClientFactory(branch=branch, advisor=advisor)
+    statement(warned, margin="85000.00")
+    statement(called, margin="100000.00")
+    raised_at = raised_at.replace(tzinfo=SHANGHAI)
+    alerts_evaluate(DAY, now=raised_at)
+    warning, call = Alert.objects.get(client=warned), Alert.objects.get(client=called)
+    assert warning.due_at == warning_due.replace(tzinfo=SHANGHAI)
+    assert call.due_at == raised_at + datetime.timedelta(minutes=60)
+    assert alerts_escalate_overdue(now=raised_at + datetime.timedelta(minutes=60)) == 0  # exactly at: not overdue
+    assert alerts_escalate_overdue(now=raised_at + datetime.timedelta(minutes=60, microseconds=1)) == 1  # the call
+    assert alerts_escalate_overdue(now=warning.due_at) == 0
+    assert alerts_escalate_overdue(now=warning.due_at + datetime.timedelta(microseconds=1)) == 1  # the warning
