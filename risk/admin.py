@@ -269,7 +269,8 @@ class ClientRiskThresholdsAdmin(ApprovalAdminMixin, ScopedAdminMixin, admin.Mode
 
 @admin.register(KeyMonitoring)
 class KeyMonitoringAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """R3: the key-monitoring list; add by hand here, remove by hand with the action (a reason is asked)."""
+    """R3: the key-monitoring list; add by hand here, remove by hand with the button on an open entry's page (a
+    reason is asked)."""
     list_display = ["client", "reason", "started_on", "last_trigger_on", "ended_on", "end_reason"]
     list_select_related = ["client"]
     list_filter = ["reason", ("ended_on", admin.EmptyFieldListFilter), "end_reason"]
@@ -282,6 +283,36 @@ class KeyMonitoringAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
         today = timezone.localdate()
         return {"reason": KeyMonitoring.Reason.MANUAL, "started_on": today, "last_trigger_on": today}
+
+    # R3's manual exit (issue 16 item 5): a button on an open entry's page, with the reason it asks for.
+
+    def get_urls(self):
+        return [path("<path:object_id>/end/", self.admin_site.admin_view(self.end_view),
+                     name="risk_keymonitoring_end"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        entry = self.get_object(request, object_id)  # scoped (O)
+        can_end = (entry is not None and entry.ended_on is None
+                   and request.user.has_perm("risk.change_keymonitoring"))
+        extra_context = {**(extra_context or {}), "can_end": can_end,
+                         "end_url": reverse("admin:risk_keymonitoring_end", args=[object_id]) if can_end else ""}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def end_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        entry = self.get_object(request, object_id)  # scoped (O): another branch's entry is not found
+        if entry is None:
+            raise Http404
+        try:
+            services.key_monitoring_end(user=request.user, entry_id=entry.pk, note=request.POST.get("end_note", ""))
+        except PermissionDenied:
+            messages.error(request, _("Only an open entry can be removed, by a role that keeps the list."))
+        except DomainError:
+            messages.error(request, _("Removing a client from key monitoring needs a reason."))
+        else:
+            messages.success(request, _("Removed from key monitoring."))
+        return redirect(reverse("admin:risk_keymonitoring_change", args=[entry.pk]))
 
 
 @admin.register(RiskLevel)

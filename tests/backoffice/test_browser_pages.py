@@ -10,6 +10,7 @@ from django.urls import reverse
 from playwright.sync_api import sync_playwright
 
 from clients.roles import Role
+from risk.models import KeyMonitoring
 from tests.browser import BROWSER_TESTS, launch, log_in
 from tests.tiering.test_services import OCTOBER
 
@@ -27,6 +28,8 @@ def pages(data) -> dict[str, str]:
         "tier-dashboard": reverse("tier-dashboard") + f"?month={OCTOBER:%Y-%m}",
         "risk-dashboard": reverse("risk-dashboard"),
         "service-dashboard": reverse("service-dashboard"),
+        "key-monitoring-page": reverse("admin:risk_keymonitoring_change",
+                                       args=[KeyMonitoring.objects.get(client_id=data["alert"].client_id).pk]),
     }
 
 
