@@ -52,7 +52,8 @@ TIERS = "ARRAY['diamond','platinum','gold','quality','effective','dormant','ordi
 TIER_OF = f"({TIERS})[1 + floor(power(abs(hashtext(c.id::text || '-' || %s)) / 2147483648.0, 0.3) * 7)::int]"
 
 
-def build(clients: int) -> None:
+def build(clients: int, big_share: int = 5) -> None:
+    """`big_share`: BIG holds one client in that many (5: a fifth; 1: every client, the worst case of issue 15)."""
     with connection.cursor() as cursor:
         cursor.execute("""INSERT INTO clients_branch (code, name, address, phone)
                           SELECT CASE WHEN n = 1 THEN 'BIG' ELSE 'B' || n END, '营业部' || n, '', ''
@@ -65,9 +66,10 @@ def build(clients: int) -> None:
         # BIG holds a fifth of the clients; the rest are spread over the other branches. Advisors round robin.
         cursor.execute("""
             CREATE TEMPORARY TABLE bench_placing AS
-            SELECT n, CASE WHEN n %% 5 = 0 THEN (SELECT id FROM clients_branch WHERE code = 'BIG')
+            SELECT n, CASE WHEN n %% %(big_share)s = 0 THEN (SELECT id FROM clients_branch WHERE code = 'BIG')
                           ELSE (SELECT id FROM clients_branch WHERE code = 'B' || (2 + n %% %(others)s)) END AS branch
-            FROM generate_series(1, %(clients)s) AS n""", {"clients": clients, "others": BRANCHES - 1})
+            FROM generate_series(1, %(clients)s) AS n""", {"clients": clients, "others": BRANCHES - 1,
+                                                         "big_share": big_share})
         cursor.execute("""
             INSERT INTO clients_client (account_no, name, client_type, branch_id, advisor_id, opened_on, id_type,
                 id_number_ciphertext, id_number_hash, phone_ciphertext, phone_hash, phone_last4, email, address,
@@ -232,6 +234,8 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a size that runs in seconds (the test suite runs it)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep a database built by an earlier run of the same size (migrated to the current code)")
+    parser.add_argument("--all-in-big", action="store_true",
+                        help="BIG holds every client (the worst case for a branch manager); a database of its own")
     parser.add_argument("--pages", nargs="*", metavar="WORD",
                         help="only the pages whose name holds one of these words (none: build the databases only)")
     arguments = parser.parse_args()
@@ -240,19 +244,20 @@ def main() -> None:
         arguments.sizes, requests = [1_000], 2
     results: dict[tuple, float] = {}
     for clients in arguments.sizes:
-        name = f"futcrm_bench_pages_{clients}"
+        name = f"futcrm_bench_pages_{clients}" + ("_all_in_big" if arguments.all_in_big else "")
         if arguments.reuse and reusable(name, clients):
             print(f"{clients:,} clients: the database of an earlier run, migrated to this code")
         else:
             use_database(name)
             started = time.perf_counter()
-            build(clients)
+            build(clients, big_share=1 if arguments.all_in_big else 5)
             print(f"{clients:,} clients: database built in {time.perf_counter() - started:.0f} s "
                   f"(12 months of tiers and their summary, one day of statements)")
         for role in (Role.HEAD_OFFICE, Role.BRANCH_MANAGER):
             browser = reader(role)
             baseline = median_of(browser, reverse("admin:index"), requests)
-            scope = "every client" if role == Role.HEAD_OFFICE else f"BIG's {clients // 5:,} clients"
+            share = 1 if arguments.all_in_big else 5
+            scope = "every client" if role == Role.HEAD_OFFICE else f"BIG's {clients // share:,} clients"
             print(f"  {role} ({scope}); baseline, the admin index: {baseline * 1000:.0f} ms")
             for name, url in pages().items():
                 if arguments.pages is not None and not any(word in name for word in arguments.pages):
