@@ -58,10 +58,10 @@ class ClientScopedQuerySet(ScopedQuerySet):
     advisor_path = "client__advisor"
 
 
-class ClientCopiesScopedQuerySet(ClientScopedQuerySet):
-    """For rows that carry a copy of their client's branch and advisor (clients/sql.py): the client's scope, read
-    from the copies and their indexes instead of a join to the clients."""
+class BranchAdvisorScopedQuerySet(ScopedQuerySet):
+    """For rows that carry their own branch and advisor columns: copies of their client's kept by triggers
+    (clients/sql.py: alerts, contact records), or the key of a summary (tier and alert summaries, weekly contact
+    plans). The client's scope, read from those columns and their indexes instead of a join to the clients."""
 
     branch_path = "branch"
     advisor_path = "advisor"
-

@@ -7,7 +7,7 @@ the other's uncommitted write); `scope_copies_repair_sql` puts such rows right, 
 the tables that carry copies (service_log.tasks.repair_scope_copies).
 
 The models declare the copies as `branch` and `advisor`, and scope through them (clients.scoping,
-ClientCopiesScopedQuerySet)."""
+BranchAdvisorScopedQuerySet)."""
 
 _INSTALL = """
 CREATE OR REPLACE FUNCTION {table}_scope_copy() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, StaffProfile
-from clients.scoping import ClientCopiesScopedQuerySet, ClientScopedQuerySet, ScopedQuerySet
+from clients.scoping import BranchAdvisorScopedQuerySet, ClientScopedQuerySet
 from core.approvals import VersionedQuerySet
 
 # R1 degrees as stored: the contract allows margin up to 10^15 on a balance of 0.01, a degree just under 10^17, so
@@ -101,7 +101,7 @@ def r1_degree_as_read(degree) -> str:
 FINISHED = ["resolved", "withdrawn"]  # Alert.Status.RESOLVED, Alert.Status.WITHDRAWN
 
 
-class AlertQuerySet(ClientCopiesScopedQuerySet):
+class AlertQuerySet(BranchAdvisorScopedQuerySet):
     def unfinished(self):
         """Alerts still to be worked (R5): neither resolved nor withdrawn (read from the index alert_unfinished)."""
         return self.exclude(status__in=FINISHED)
@@ -188,11 +188,6 @@ class Alert(models.Model):
         return self.status in (self.Status.OPEN, self.Status.ACKNOWLEDGED) and self.due_at < timezone.now()
 
 
-class AlertSummaryQuerySet(ScopedQuerySet):
-    branch_path = "branch"
-    advisor_path = "advisor"
-
-
 class AlertSummary(models.Model):
     """The risk dashboard's history (issue 15 item 2): per (trade date, branch, advisor, kind), the alerts raised
     (R2; withdrawn ones do not count), those contacted and those contacted by their deadline (R6), kept by triggers
@@ -208,7 +203,7 @@ class AlertSummary(models.Model):
     contacted = models.IntegerField(_("contacted"))
     contacted_in_time = models.IntegerField(_("contacted in time"))
 
-    objects = AlertSummaryQuerySet.as_manager()
+    objects = BranchAdvisorScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("alert summary")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, StaffProfile
-from clients.scoping import ClientCopiesScopedQuerySet, ClientScopedQuerySet, ScopedQuerySet
+from clients.scoping import BranchAdvisorScopedQuerySet, ClientScopedQuerySet
 from tiering.models import Tier
 
 
@@ -62,7 +62,7 @@ class ContactRecord(models.Model):
     advisor = models.ForeignKey(StaffProfile, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
                                 related_name="+", editable=False, db_index=False)
 
-    objects = ClientCopiesScopedQuerySet.as_manager()
+    objects = BranchAdvisorScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contact record")
@@ -294,11 +294,6 @@ class Broadcast(models.Model):
         return f"{self.trade_date} {self.text[:30]}"
 
 
-class ContactPlanWeekQuerySet(ScopedQuerySet):
-    branch_path = "branch"
-    advisor_path = "advisor"
-
-
 class ContactPlanWeek(models.Model):
     """S2 for one planned client in one week (issue 15 item 2): its weekly minimum and the outbound contacts so far,
     kept by the writes that change them (service_log/sql.py, migration 0021), so the service dashboard and the
@@ -316,7 +311,7 @@ class ContactPlanWeek(models.Model):
     weekly_minimum = models.PositiveSmallIntegerField(_("outbound contacts per week, at least"))
     outbound = models.IntegerField(_("outbound contacts this week"))
 
-    objects = ContactPlanWeekQuerySet.as_manager()
+    objects = BranchAdvisorScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("weekly contact plan")

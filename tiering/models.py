@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
-from clients.scoping import ClientScopedQuerySet, ScopedQuerySet
+from clients.scoping import BranchAdvisorScopedQuerySet, ClientScopedQuerySet
 from core.approvals import VersionedQuerySet
 
 
@@ -166,11 +166,6 @@ class TierAssignment(models.Model):
         return criterion_in_words(self.decided_by)
 
 
-class TierSummaryQuerySet(ScopedQuerySet):
-    branch_path = "branch"
-    advisor_path = "advisor"
-
-
 class TierSummary(models.Model):
     """The tier dashboard's figures (issue 15): clients and summed averages per (month, branch, advisor, tier,
     previous tier), kept by the writes that change them, so a dashboard at a million clients reads a few thousand
@@ -188,7 +183,7 @@ class TierSummary(models.Model):
     equity = models.DecimalField(_("summed average equity"), max_digits=24, decimal_places=2)
     commission = models.DecimalField(_("summed average commission"), max_digits=24, decimal_places=2)
 
-    objects = TierSummaryQuerySet.as_manager()
+    objects = BranchAdvisorScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tier summary")
