@@ -89,6 +89,9 @@ def build(clients: int, big_share: int = 5) -> None:
                 SELECT c.id, %s, {TIER_OF}, {TIER_OF}, (c.id %% 5000) * 1000.00, (c.id %% 300) * 1.00, 21,
                        'equity>=1000.00', {policy}, 'final', now()
                 FROM clients_client c""", [month, month.isoformat(), add_months(month, -1).isoformat()])
+            cursor.execute(f"""
+                INSERT INTO tiering_tiermonth (month, policy_id, state, trading_days, last_day, clients, computed_at)
+                VALUES (%s, {policy}, 'final', 21, NULL, (SELECT count(*) FROM clients_client), now())""", [month])
         cursor.execute("SELECT futcrm_ensure_statement_partition(%s)", [DAY])
         cursor.execute("""
             INSERT INTO settlement_dailystatement (trade_date, client_id, pre_balance, deposit, withdrawal,

@@ -15,12 +15,17 @@ from tiering.services import (
 
 @admin.register(TierPolicy)
 class TierPolicyAdmin(admin.ModelAdmin):
-    """T10: a new version is a draft; another head-office manager approves it with the action."""
+    """T10: a new version is a draft naming the month it takes effect from; another head-office manager approves
+    it with the action."""
 
-    list_display = ["version", "window_months", "diamond_equity", "gold_equity", "quality_equity", "author",
-                    "approved_by", "approved_at"]
+    list_display = ["version", "effective_from_month", "window_months", "diamond_equity", "gold_equity",
+                    "quality_equity", "author", "approved_by", "approved_at"]
     readonly_fields = ["author", "approved_by", "approved_at", "created_at"]
     actions = ["approve"]
+
+    @admin.display(description=_("takes effect from month"), ordering="effective_from")
+    def effective_from_month(self, policy):
+        return f"{policy.effective_from:%Y-%m}"
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.approved_at is not None:

@@ -1,11 +1,14 @@
 """Monthly client tiers (domain T): the versioned policy (T10), one assignment per client and month (T9), and the
 tier changes between consecutive final months (T12)."""
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -63,11 +66,27 @@ def criterion_in_words(decided_by: str) -> str:
     return "；".join(str(word) for word in words)
 
 
+class TierPolicyQuerySet(VersionedQuerySet):
+    def for_month(self, month: datetime.date):
+        """T10: the version that grades `month`: of the approved versions that take effect by then, the highest
+        number (a later version, or an approved re-grading, supersedes the ones before it from its month on)."""
+        return self.approved().filter(effective_from__lte=month.replace(day=1)).order_by("-version").first()
+
+
 class TierPolicy(models.Model):
     """T10: thresholds and window W, versioned. A new version is a draft until a head-office manager other than its
-    author approves it; the approved version with the highest number is in force."""
+    author approves it; it grades the months from the one it names (effective_from) on, never a month before it
+    unless it is a head-office re-grading approved with a reason (regrade_reason)."""
 
     version = models.PositiveIntegerField(_("version"), unique=True)
+    effective_from = models.DateField(
+        _("takes effect from month"),
+        help_text=_("the first tier month it grades (its first day); not before the current month unless it is a "
+                    "re-grading with a reason"))
+    regrade_reason = models.TextField(
+        _("re-grading reason"), blank=True,
+        help_text=_("required when it takes effect before the current month: the months from then on are graded "
+                    "again once it is approved"))
     window_months = models.PositiveSmallIntegerField(_("window (months)"), default=1)
     diamond_equity = models.DecimalField(_("diamond: average equity from"), default=Decimal("10000000"), **MONEY)
     diamond_commission = models.DecimalField(_("diamond: monthly commission from"), default=Decimal("100000"),
@@ -87,7 +106,7 @@ class TierPolicy(models.Model):
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    objects = VersionedQuerySet.as_manager()
+    objects = TierPolicyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tier policy")
@@ -106,11 +125,25 @@ class TierPolicy(models.Model):
             ),
             models.CheckConstraint(name="tier_policy_approver_is_not_author",
                                    condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("author"))),
+            models.CheckConstraint(name="tier_policy_effective_from_first_day",
+                                   condition=Q(effective_from__day=1)),
         ]
 
     def __str__(self) -> str:
         version = gettext("version %(version)s") % {"version": self.version}
         return version if self.approved_at else gettext("%(version)s (draft)") % {"version": version}
+
+    @property
+    def is_regrading(self) -> bool:
+        """T10: it takes effect before the current month (a re-grading of months graded already)."""
+        return self.effective_from < timezone.localdate().replace(day=1)
+
+    def clean(self):
+        if self.effective_from:
+            self.effective_from = self.effective_from.replace(day=1)
+            if self.is_regrading and not self.regrade_reason.strip():
+                raise ValidationError({"regrade_reason": gettext(
+                    "It takes effect before the current month: a re-grading needs a reason.")})
 
 
 class TierAssignment(models.Model):
@@ -164,6 +197,28 @@ class TierAssignment(models.Model):
     def decided_by_display(self) -> str:
         """The criterion that decided the tier (T9) in words: `equity>=1000.00` → 月均权益 ≥ 1,000.00 元."""
         return criterion_in_words(self.decided_by)
+
+
+class TierMonth(models.Model):
+    """T9/T10: how a month was last graded: the policy version, the state and the trading days used, one row per
+    month written by the recalculation with its assignments (every assignment of a month carries this version).
+    The dashboard and the calendar read it: which version graded a month, and whether a month is graded at all."""
+
+    month = models.DateField(_("month"), primary_key=True)
+    policy = models.ForeignKey(TierPolicy, on_delete=models.PROTECT, related_name="+", verbose_name=_("policy"))
+    state = models.CharField(_("state"), max_length=12, choices=TierAssignment.State.choices)
+    trading_days = models.PositiveSmallIntegerField(_("trading days used"))
+    last_day = models.DateField(_("last trading day used"), null=True)  # unknown for months graded before it
+    clients = models.PositiveIntegerField(_("clients graded"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("graded month")
+        verbose_name_plural = _("graded months")
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.policy}"
 
 
 class TierSummary(models.Model):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from clients.models import Branch, StaffProfile
 from core.dates import add_months
 from settlement.models import SettlementDay, TradingDay
-from tiering.models import Tier, TierAssignment, TierOverride, TierSummary
+from tiering.models import Tier, TierAssignment, TierMonth, TierOverride, TierPolicy, TierSummary
 
 TIER_CODES = list(Tier.values)
 
@@ -64,6 +64,24 @@ class TierDashboard:
     provisional: bool = False  # T9: the month is graded from the days closed so far
     days_closed: int = 0
     days_in_month: int = 0
+    graded_by: object = None  # T10: the TierPolicy that graded the month (None: not graded yet)
+    regrading_with: object = None  # T10: an approved version that grades the month now, its recalculation owed
+    policy_spans: list[dict] = field(default_factory=list)  # T10 over the trend: first, last month, policy
+
+
+def _policy_spans(months, graded: dict) -> list[dict]:
+    """Consecutive graded months of one version as one span: 2026-01 – 2026-11 第 1 版, 2026-12 第 2 版."""
+    spans: list[dict] = []
+    for month in months:
+        policy = graded.get(month)
+        if policy is None:
+            continue
+        if spans and spans[-1]["policy"] == policy and spans[-1]["next"] == month:
+            spans[-1].update(last=month, next=add_months(month, 1))
+        else:
+            spans.append({"policy": policy, "first": month, "last": month, "next": add_months(month, 1)})
+    return [{"policy": span["policy"], "months": f"{span['first']:%Y-%m}" if span["first"] == span["last"]
+             else f"{span['first']:%Y-%m} – {span['last']:%Y-%m}"} for span in spans]
 
 
 def _folded(rows, key: str) -> dict:
@@ -145,4 +163,13 @@ def tier_dashboard(user, month: datetime.date, *, branch_id: int | None = None) 
                        for code, figures in zip(TIER_CODES, dashboard.per_tier, strict=True)}
     for row in trend_rows:
         dashboard.trend[row["tier"]][months.index(row["month"])] = row["clients"]
+
+    # T10: the version that graded each month (one row per month), and a re-grading approved but not yet run.
+    graded = {row.month: row.policy for row in TierMonth.objects.filter(month__gte=first, month__lte=month)
+              .select_related("policy")}
+    dashboard.graded_by = graded.get(month)
+    dashboard.policy_spans = _policy_spans(months, graded)
+    in_force = TierPolicy.objects.for_month(month)
+    if dashboard.graded_by is not None and in_force is not None and in_force.pk != dashboard.graded_by.pk:
+        dashboard.regrading_with = in_force
     return dashboard

@@ -14,16 +14,20 @@ from core.dates import add_months
 from core.errors import DomainError
 from core.jobs import job_run
 from core.models import JobRun
+from core.owed import queue_after_commit, work_owe
+from core.tasks import run_owed_work
 from settlement import sql as settlement_sql
 from settlement.models import DailyStatement, SettlementDay, TradingDay
+from settlement.services import DAY_CLOSE_TIERS
 from tiering import sql
-from tiering.models import Tier, TierAssignment, TierOverride, TierPolicy, TierSummary
+from tiering.models import Tier, TierAssignment, TierMonth, TierOverride, TierPolicy, TierSummary
 
 
-def policy_in_force() -> TierPolicy:
-    policy = TierPolicy.objects.in_force()
+def policy_for_month(month: datetime.date) -> TierPolicy:
+    """T10: the approved version that grades `month` (TierPolicyQuerySet.for_month)."""
+    policy = TierPolicy.objects.for_month(month)
     if policy is None:
-        raise DomainError("No approved tier policy (T10).", code="no_policy")
+        raise DomainError(f"No approved tier policy takes effect by {month:%Y-%m} (T10).", code="no_policy")
     return policy
 
 
@@ -42,8 +46,8 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
     """T1–T9 for every client for the tier month containing `month`, in one set-based statement; T12 changes when
     the month is final. Re-running gives the same rows; two runs of one month never overlap (advisory lock)."""
     step = progress or (lambda label: None)
-    policy = policy_in_force()
     month_start = month.replace(day=1)
+    policy = policy_for_month(month_start)  # T10: the month's own version, whenever and why ever it is recalculated
     window_start = add_months(month_start, -(policy.window_months - 1))
     window_end = add_months(month_start, 1) - datetime.timedelta(days=1)
     window_days = list(TradingDay.objects.between(window_start, window_end).values_list("date", flat=True))
@@ -126,6 +130,9 @@ def tiers_recalculate(month: datetime.date, *, progress=None) -> dict:
             _summaries_rebuild(cursor, [month_start, parameters["next_month"]])
         elif not TierSummary.objects.filter(month=month_start).exists():
             _summaries_rebuild(cursor, [month_start])
+        TierMonth.objects.update_or_create(month=month_start, defaults={
+            "policy": policy, "state": parameters["state"], "trading_days": len(used_days), "last_day": last_day,
+            "clients": assigned, "computed_at": parameters["now"]})
     return {"month": f"{month_start:%Y-%m}", "assigned": assigned, "changed": changed, "state": parameters["state"],
             "trading_days": len(used_days), "last_day": last_day.isoformat(), "policy_version": policy.version}
 
@@ -165,9 +172,45 @@ def tier_policy_draft_save(*, user, policy: TierPolicy) -> TierPolicy:
 
 @transaction.atomic
 def tier_policy_approve(*, policy: TierPolicy, user) -> TierPolicy:
-    """T10: a head-office manager other than the draft's author approves it; from then on it is in force."""
-    return second_person_approve(TierPolicy.objects.select_for_update().get(pk=policy.pk), user=user,
-                                 approver_is_head_office=sees_everything(user), permission="tiering.change_tierpolicy")
+    """T10: a head-office manager other than the draft's author approves it; it grades the months from its
+    effective_from on. A re-grading (effective before the current month, with its reason) owes, in the approval's
+    transaction, the recalculation of every month graded from then on (tiers_months_owe)."""
+    policy = TierPolicy.objects.select_for_update().get(pk=policy.pk)
+    if policy.is_regrading and not policy.regrade_reason.strip():
+        raise DomainError(f"{policy} takes effect from {policy.effective_from:%Y-%m}, before the current month: a "
+                          "re-grading needs a reason.", field="regrade_reason", code="regrade_reason_missing")
+    approved = second_person_approve(policy, user=user, approver_is_head_office=sees_everything(user),
+                                     permission="tiering.change_tierpolicy")
+    graded = TierMonth.objects.filter(month__gte=approved.effective_from).values_list("month", flat=True)
+    tiers_months_owe(list(graded), cause=f"policy-v{approved.version}")
+    return approved
+
+
+def tiers_months_owe(months, *, cause: str) -> list:
+    """Owe the recalculation of `months` (T1–T9, each with the version in force for it, T10), in the caller's
+    transaction, queued once it commits: a change that regrades a month (an approved re-grading, a calendar day
+    changed) loses nothing if the queue is down (core/owed.py; backoffice.workflows runs it)."""
+    owed = [work_owe(DAY_CLOSE_TIERS, f"{cause}:{month:%Y-%m}", arguments={"month": month.isoformat()})
+            for month in sorted(set(months))]
+    if owed:
+        queue_after_commit(lambda: run_owed_work.delay([step.pk for step in owed]),
+                           f"the recalculation of {len(owed)} months")
+    return owed
+
+
+@transaction.atomic
+def tiers_owe_after_calendar_change(days, *, cause: str) -> list:
+    """Issue 16 item 4: a calendar day changed (a trading day closed or opened) changes the averages of every
+    graded month whose window holds it (T2; W from the version that grades the month, T10); those months are owed
+    again. Months not graded yet are graded by the nightly run as usual."""
+    months = []
+    for graded in TierMonth.objects.all():
+        window_months = policy_for_month(graded.month).window_months
+        window_start = add_months(graded.month, -(window_months - 1))
+        window_end = add_months(graded.month, 1) - datetime.timedelta(days=1)
+        if any(window_start <= day <= window_end for day in days):
+            months.append(graded.month)
+    return tiers_months_owe(months, cause=cause)
 
 
 MANAGER_ROLES = {Role.BRANCH_MANAGER, Role.HEAD_OFFICE}

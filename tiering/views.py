@@ -91,6 +91,8 @@ def _export_rows(dashboard) -> dict[str, list[list]]:
         + [[row["name"], *row["counts"], row["total"]] for row in dashboard.by_advisor],
         _("Migration"): [[_("from \\ to"), *labels]]
         + [[label, *row] for label, row in zip(labels, dashboard.migration, strict=True)],
+        _("Policy by month"): [[_("months"), _("tier policy")]]
+        + [[span["months"], str(span["policy"])] for span in dashboard.policy_spans],
         _("Trend"): [[_("month"), *labels]]
         + [[month, *(dashboard.trend[code][index] for code in TIER_CODES)]
            for index, month in enumerate(dashboard.trend_months)],

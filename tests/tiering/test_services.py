@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError, connection
 from django.db import connection as main_connection
+from django.utils import timezone
 
 from clients.models import Client
 from clients.roles import Role
@@ -303,7 +304,8 @@ def test_a_close_waits_while_a_recalculation_runs():
 def test_window_of_three_months(branch, django_user_model):
     author = make_staff(Role.HEAD_OFFICE, None, "HQA").user
     approver = make_staff(Role.HEAD_OFFICE, None, "HQB").user
-    policy = TierPolicy.objects.create(version=2, window_months=3, author=author)
+    policy = TierPolicy.objects.create(version=2, window_months=3, author=author, effective_from=AUGUST,
+                                       regrade_reason="three-month window from August")
     tier_policy_approve(policy=policy, user=approver)
     client = new_client(branch)
     statements(client, AUGUST, "3000000.00")
@@ -442,7 +444,8 @@ def test_policy_needs_a_second_head_office_person(db):
     author = make_staff(Role.HEAD_OFFICE, None, "HQA").user
     other_head_office = make_staff(Role.HEAD_OFFICE, None, "HQB").user
     manager = make_staff(Role.BRANCH_MANAGER, BranchFactory(), "BM").user
-    draft = TierPolicy.objects.create(version=2, window_months=3, author=author)
+    draft = TierPolicy.objects.create(version=2, window_months=3, author=author,
+                                      effective_from=timezone.localdate().replace(day=1))
     with pytest.raises(DomainError, match="second person"):
         tier_policy_approve(policy=draft, user=author)
     with pytest.raises(PermissionDenied):

@@ -117,6 +117,40 @@ def test_csv_and_excel_exports_carry_the_figures_shown(tiered, login):
     workbook_response = browser.get(reverse("tier-dashboard-export", args=["xlsx"]), {"month": "2026-10"})
 
     workbook = load_workbook(io.BytesIO(workbook_response.content))
-    assert len(workbook.sheetnames) == 5
+    assert len(workbook.sheetnames) == 6
     sheet = workbook[workbook.sheetnames[0]]
     assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == [0, 0, 1, 0, 1, 0, 0]
+    policies = workbook[workbook.sheetnames[4]]  # T10: which version graded the months shown
+    assert list(policies.iter_rows(min_row=2, values_only=True)) == [("2026-09 – 2026-10", "第 1 版")]
+
+
+def test_the_dashboard_says_which_version_graded_each_month(tiered, login):
+    """T10: September and October graded by version 1; a re-grading of October approved and not yet run is said."""
+    from django.utils import timezone
+
+    from tiering.models import TierPolicy
+    from tiering.services import tier_policy_approve, tier_policy_draft_save
+
+    author, approver = tiered["staff"][Role.HEAD_OFFICE].user, _second_head_office()
+    browser = login(tiered["staff"][Role.HEAD_OFFICE])
+    page = browser.get(reverse("tier-dashboard"), {"month": "2026-10"})
+    assert page.context["dashboard"].graded_by.version == 1
+    assert "id=\"regrading\"" not in page.content.decode()
+    policy = tier_policy_draft_save(user=author, policy=TierPolicy(
+        version=2, effective_from=OCTOBER, window_months=1, regrade_reason="re-grading October"))
+    tier_policy_approve(policy=policy, user=approver)
+    assert timezone.localdate() > OCTOBER  # a re-grading: October is before the current month
+    page = browser.get(reverse("tier-dashboard"), {"month": "2026-10"})
+    assert page.context["dashboard"].regrading_with.version == 2
+    assert "id=\"regrading\"" in page.content.decode()
+    tiers_recalculate(OCTOBER)  # what the owed work runs
+    dashboard = browser.get(reverse("tier-dashboard"), {"month": "2026-10"}).context["dashboard"]
+    assert (dashboard.graded_by.version, dashboard.regrading_with) == (2, None)
+    assert [(span["months"], span["policy"].version) for span in dashboard.policy_spans] == [
+        ("2026-09", 1), ("2026-10", 2)]
+
+
+def _second_head_office():
+    from tests.factories import make_staff
+
+    return make_staff(Role.HEAD_OFFICE, None, "HQ2").user
