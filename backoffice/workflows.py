@@ -13,6 +13,9 @@ owes (settlement.services.DAY_CLOSE_CHAIN and DAY_CLOSE_TIERS); this module runs
 
 **Broadcasts.** A broadcast (S4) owes its sending.
 
+**Calendar changes.** A calendar day changed (settlement/calendar.py, C4) owes the graded months whose windows hold
+it; an approved re-grading (T10) owes the months from its own on. Both end in tier_recalculation steps.
+
 Each step is queued when its cause commits (the fast path) and found by the sweep every minute otherwise
 (core.tasks.run_owed_work, core/owed.py): Redis down at a close loses nothing, and two sweeps never run a step twice.
 """
@@ -26,10 +29,11 @@ from core.models import JobRun, OwedWork
 from risk.selectors import alerts_raised_on
 from risk.services import alerts_evaluate, key_monitoring_update, risk_levels_compute
 from service_log.services import BROADCAST_SEND, broadcast_send, margin_call_notices_send, welcome_messages_send
+from settlement.calendar import CALENDAR_CHANGED
 from settlement.clients_push import CLIENTS_ARRIVED
 from settlement.models import SettlementDay
 from settlement.services import DAY_CLOSE_CHAIN, DAY_CLOSE_TIERS
-from tiering.services import tiers_recalculate_as_job
+from tiering.services import tiers_owe_after_calendar_change, tiers_recalculate_as_job
 
 
 def _day(owed: OwedWork) -> datetime.date:
@@ -85,6 +89,17 @@ def welcome_run(client_ids: list[int], key: str) -> JobRun:
     return job_run("welcome_sms", f"welcome:{key}", work, atomic=False)
 
 
+def calendar_changed_run(owed: OwedWork) -> JobRun:
+    """C4: the calendar days changed owe the graded months whose windows hold them (each its own owed step)."""
+    days = [datetime.date.fromisoformat(day) for day in owed.arguments["days"]]
+
+    def work(progress):
+        progress("months", 10)
+        return {"rows": len(tiers_owe_after_calendar_change(days, cause=f"calendar-{owed.pk}"))}
+
+    return job_run("calendar_changed", f"calendar:{owed.key}", work)
+
+
 def broadcast_run(broadcast_id: int) -> JobRun:
     def work(progress):
         progress("sending", 10)
@@ -106,6 +121,7 @@ OWED_WORK_RUNNERS = {
     DAY_CLOSE_TIERS: lambda owed: tiers_recalculate_as_job(datetime.date.fromisoformat(owed.arguments["month"])),
     CLIENTS_ARRIVED: lambda owed: welcome_run(owed.arguments["client_ids"], owed.key),
     BROADCAST_SEND: lambda owed: broadcast_run(int(owed.key)),
+    CALENDAR_CHANGED: calendar_changed_run,
 }
 
 # What a person reads for each kind of owed work (the admin's list of owed work).
@@ -117,6 +133,7 @@ OWED_WORK_LABELS = {
     DAY_CLOSE_TIERS: _("tier recalculation (T1–T9)"),
     CLIENTS_ARRIVED: _("welcome SMS for new accounts (S3)"),
     BROADCAST_SEND: _("sending a broadcast (S4)"),
+    CALENDAR_CHANGED: _("graded months after a calendar change (C4)"),
 }
 
 
@@ -129,6 +146,7 @@ JOB_RUN_LABELS = {
     "risk_levels": _("risk levels (R4)"),
     "welcome_sms": _("welcome SMS for new accounts (S3)"),
     "broadcast": _("sending a broadcast (S4)"),
+    "calendar_changed": _("graded months after a calendar change (C4)"),
 }
 
 

@@ -64,6 +64,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.change_staffprofile",
         "settlement.view_tradingday",
         "settlement.change_tradingday",
+        "settlement.view_calendaryear",
+        "settlement.change_calendaryear",
         "settlement.view_settlementday",
         "settlement.view_apitoken",
         "settlement.change_apitoken",

@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, When
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,27 @@ class TradingDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'✓' if self.is_trading_day else '✗'}"
+
+
+class CalendarYear(models.Model):
+    """C1 (settlement/calendar.py): a year of the trading calendar confirmed by head office once the official
+    holiday notice (国务院办公厅 节假日安排通知, and the exchanges' closures) is in. A year without a confirmed row
+    is unconfirmed: from 1 November the next one is a warning on every page (C2)."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("confirmed by"))
+    notice = models.CharField(_("holiday notice"), max_length=200, blank=True,
+                              help_text=_("the notice the calendar follows, e.g. its number and date"))
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
 
 
 # margin ÷ equity where equity is positive, NULL otherwise: the expression of the index statement_margin_ratio, as

@@ -1,0 +1,67 @@
+"""Files people bring (a CSV saved from Excel, or the workbook itself) read as rows, each with the row number the
+person sees in their spreadsheet, for imports that name every bad row (issue 16: the holiday notice, the
+key-monitoring list)."""
+
+import csv
+import datetime
+import io
+
+from openpyxl import load_workbook
+
+from core.errors import DomainError
+
+MAX_ROWS = 100_000
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _csv_text(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in Chinese saves CSV as GBK (gb18030 is its superset)
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DomainError("The file is neither UTF-8 nor GBK text.", field="file", code="unreadable", status=400)
+
+
+def read_table(data: bytes, filename: str, *, columns: dict[str, tuple[str, ...]]) -> list[tuple[int, dict]]:
+    """[(row number, {column: text})] of the file's data rows. `columns` maps each column's name to the headers
+    that mean it (English and Chinese); a header not listed is ignored, a column missing from the header is a 400
+    naming it. Blank rows are skipped. Row numbers count the header as row 1, as a spreadsheet shows them."""
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
+            raise DomainError("The file is not an Excel workbook (.xlsx).", field="file", code="unreadable",
+                              status=400) from error
+        lines = [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    else:
+        lines = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(_csv_text(data)))]
+    if not lines:
+        raise DomainError("The file is empty.", field="file", code="empty", status=400)
+    header = [cell.strip().lower() for cell in lines[0]]
+    position = {}
+    for name, headers in columns.items():
+        found = [index for index, cell in enumerate(header) if cell in {h.lower() for h in headers}]
+        if not found:
+            raise DomainError(f"The header has no {name} column (one of: {', '.join(headers)}).", field=name,
+                              code="missing_column", status=400)
+        position[name] = found[0]
+    rows = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not any(line):
+            continue
+        rows.append((number, {name: line[index] if index < len(line) else "" for name, index in position.items()}))
+    if len(rows) > MAX_ROWS:
+        raise DomainError(f"At most {MAX_ROWS} rows per file.", field="file", code="too_many_rows", status=400)
+    return rows
