@@ -85,9 +85,9 @@ def build(clients: int, big_share: int = 5) -> None:
         for month in months:
             cursor.execute(f"""
                 INSERT INTO tiering_tierassignment (client_id, month, tier, previous_tier, avg_equity, avg_commission,
-                    trading_days, decided_by, policy_id, state, computed_at)
+                    trading_days, decided_by, policy_id, state, computed_at, branch_id, advisor_id)
                 SELECT c.id, %s, {TIER_OF}, {TIER_OF}, (c.id %% 5000) * 1000.00, (c.id %% 300) * 1.00, 21,
-                       'equity>=1000.00', {policy}, 'final', now()
+                       'equity>=1000.00', {policy}, 'final', now(), c.branch_id, c.advisor_id
                 FROM clients_client c""", [month, month.isoformat(), add_months(month, -1).isoformat()])
             cursor.execute(f"""
                 INSERT INTO tiering_tiermonth (month, policy_id, state, trading_days, last_day, clients, computed_at)

@@ -83,10 +83,10 @@ def populate(clients: int) -> dict:
         # Current tiers: a final month for everyone, a few percent VIP.
         cursor.execute("""
             INSERT INTO tiering_tierassignment (client_id, month, tier, avg_equity, avg_commission, trading_days,
-                decided_by, policy_id, state, computed_at)
+                decided_by, policy_id, state, computed_at, branch_id, advisor_id)
             SELECT id, date_trunc('month', current_date - 31)::date,
                    CASE WHEN random() < 0.03 THEN 'gold' WHEN random() < 0.1 THEN 'quality' ELSE 'effective' END,
-                   0, 0, 20, 'bench', 1, 'final', now() FROM clients_client""")
+                   0, 0, 20, 'bench', 1, 'final', now(), branch_id, advisor_id FROM clients_client""")
         cursor.execute("""
             INSERT INTO risk_keymonitoring (client_id, reason, started_on, last_trigger_on, end_reason, note)
             SELECT id, 'large_loss', current_date, current_date, '', '' FROM clients_client WHERE random() < 0.02""")

@@ -212,11 +212,12 @@ def dashboard_median(clients: int, role: str) -> float:
         if cursor.fetchone()[0] < 12:
             cursor.execute("""
                 INSERT INTO tiering_tierassignment (client_id, month, tier, avg_equity, avg_commission, trading_days,
-                    decided_by, policy_id, state, computed_at)
+                    decided_by, policy_id, state, computed_at, branch_id, advisor_id)
                 SELECT a.client_id, (date %s - make_interval(months => m))::date,
                        (ARRAY['diamond','platinum','gold','quality','effective','dormant','ordinary'])
                            [1 + floor(power(random(), 0.25) * 7)::int],
-                       a.avg_equity, a.avg_commission, a.trading_days, a.decided_by, a.policy_id, 'final', now()
+                       a.avg_equity, a.avg_commission, a.trading_days, a.decided_by, a.policy_id, 'final', now(),
+                       a.branch_id, a.advisor_id
                 FROM tiering_tierassignment a CROSS JOIN generate_series(1, 11) AS m
                 WHERE a.month = %s ON CONFLICT DO NOTHING""", [MONTH, MONTH])
             cursor.execute("VACUUM ANALYZE tiering_tierassignment")

@@ -9,7 +9,7 @@ the tables that carry copies (service_log.tasks.repair_scope_copies).
 The models declare the copies as `branch` and `advisor`, and scope through them (clients.scoping,
 BranchAdvisorScopedQuerySet)."""
 
-_INSTALL = """
+_INSTALL_ON_INSERT = """
 CREATE OR REPLACE FUNCTION {table}_scope_copy() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     SELECT branch_id, advisor_id INTO NEW.branch_id, NEW.advisor_id FROM clients_client WHERE id = NEW.client_id;
@@ -17,7 +17,8 @@ BEGIN
 END $$;
 CREATE TRIGGER {table}_scope_copy BEFORE INSERT OR UPDATE OF client_id, branch_id, advisor_id ON {table}
 FOR EACH ROW EXECUTE FUNCTION {table}_scope_copy();
-
+"""
+_INSTALL_ON_REASSIGNMENT = """
 CREATE OR REPLACE FUNCTION {table}_scope_client() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE {table} SET branch_id = NEW.branch_id, advisor_id = NEW.advisor_id
@@ -40,8 +41,11 @@ WHERE client.id = copy.client_id
   AND (copy.branch_id, copy.advisor_id) IS DISTINCT FROM (client.branch_id, client.advisor_id)
 """
 
-def scope_copies_install(table: str) -> str:
-    return _INSTALL.format(table=table)
+def scope_copies_install(table: str, *, on_insert: bool = True) -> str:
+    """The triggers that keep `table`'s copies. on_insert=False for a table whose only writer sets the copies in
+    its own set-based statements (tiering's recalculation: a row trigger would cost a lookup per row of a million):
+    only the reassignment trigger then, and the nightly repair for the rest."""
+    return (_INSTALL_ON_INSERT if on_insert else "").format(table=table) + _INSTALL_ON_REASSIGNMENT.format(table=table)
 
 
 def scope_copies_uninstall(table: str) -> str:

@@ -34,10 +34,12 @@ def _csv_text(data: bytes) -> str:
     raise DomainError("The file is neither UTF-8 nor GBK text.", field="file", code="unreadable", status=400)
 
 
-def read_table(data: bytes, filename: str, *, columns: dict[str, tuple[str, ...]]) -> list[tuple[int, dict]]:
+def read_table(data: bytes, filename: str, *, columns: dict[str, tuple[str, ...]],
+               optional: tuple[str, ...] = ()) -> list[tuple[int, dict]]:
     """[(row number, {column: text})] of the file's data rows. `columns` maps each column's name to the headers
     that mean it (English and Chinese); a header not listed is ignored, a column missing from the header is a 400
-    naming it. Blank rows are skipped. Row numbers count the header as row 1, as a spreadsheet shows them."""
+    naming it unless it is `optional` (every row then leaves it empty). Blank rows are skipped. Row numbers count
+    the header as row 1, as a spreadsheet shows them."""
     if filename.lower().endswith((".xlsx", ".xlsm")):
         try:
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
@@ -53,6 +55,8 @@ def read_table(data: bytes, filename: str, *, columns: dict[str, tuple[str, ...]
     position = {}
     for name, headers in columns.items():
         found = [index for index, cell in enumerate(header) if cell in {h.lower() for h in headers}]
+        if not found and name in optional:
+            continue
         if not found:
             raise DomainError(f"The header has no {name} column (one of: {', '.join(headers)}).", field=name,
                               code="missing_column", status=400)
@@ -61,7 +65,9 @@ def read_table(data: bytes, filename: str, *, columns: dict[str, tuple[str, ...]
     for number, line in enumerate(lines[1:], start=2):
         if not any(line):
             continue
-        rows.append((number, {name: line[index] if index < len(line) else "" for name, index in position.items()}))
+        values = dict.fromkeys(columns, "")
+        values.update({name: line[index] if index < len(line) else "" for name, index in position.items()})
+        rows.append((number, values))
     if len(rows) > MAX_ROWS:
         raise DomainError(f"At most {MAX_ROWS} rows per file.", field="file", code="too_many_rows", status=400)
     return rows

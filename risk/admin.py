@@ -1,10 +1,12 @@
 from contextvars import ContextVar
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -267,6 +269,10 @@ class ClientRiskThresholdsAdmin(ApprovalAdminMixin, ScopedAdminMixin, admin.Mode
         obj.pk, obj.version = created.pk, created.version
 
 
+class KeyMonitoringImportForm(forms.Form):
+    file = forms.FileField(label=_("list (CSV or Excel: account_no, reason, started_on, last_trigger_on, note)"))
+
+
 @admin.register(KeyMonitoring)
 class KeyMonitoringAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """R3: the key-monitoring list; add by hand here, remove by hand with the button on an open entry's page (a
@@ -288,7 +294,28 @@ class KeyMonitoringAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         return [path("<path:object_id>/end/", self.admin_site.admin_view(self.end_view),
-                     name="risk_keymonitoring_end"), *super().get_urls()]
+                     name="risk_keymonitoring_end"),
+                path("import/", self.admin_site.admin_view(self.import_view), name="risk_keymonitoring_import"),
+                *super().get_urls()]
+
+    def import_view(self, request):
+        """R3 (issue 16 item 5): the settlement department's list from before go-live, all or nothing."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = KeyMonitoringImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                entries = services.key_monitoring_import(user=request.user, data=upload.read(), filename=upload.name)
+            except DomainError as error:
+                form.add_error("file", error.message)
+            else:
+                messages.success(request, _("%(count)s clients added to the key-monitoring list.")
+                                 % {"count": len(entries)})
+                return redirect("admin:risk_keymonitoring_changelist")
+        return TemplateResponse(request, "admin/risk/keymonitoring/import.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+            "title": _("Import the key-monitoring list")})
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         entry = self.get_object(request, object_id)  # scoped (O)

@@ -170,13 +170,19 @@ class TierAssignment(models.Model):
     policy = models.ForeignKey(TierPolicy, on_delete=models.PROTECT, verbose_name=_("policy"), db_index=False,
                                db_constraint=False)
     state = models.CharField(_("state"), max_length=12, choices=State.choices)
+    # Scope copies of the client's branch and advisor (domain O, clients/sql.py): written by the recalculation's own
+    # statements (tiering/sql.py), moved by the reassignment trigger, repaired nightly; the querysets scope by them.
+    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                               null=True, related_name="+", editable=False)
+    advisor = models.ForeignKey("clients.StaffProfile", on_delete=models.DO_NOTHING, db_constraint=False,
+                                db_index=False, null=True, related_name="+", editable=False)
     # The client's tier the month before (any state; empty: none), kept in step by the engine in both directions,
     # so the dashboard's migration matrix reads one month instead of joining two.
     previous_tier = models.CharField(_("previous month's tier"), max_length=12, choices=Tier.choices, null=True,
                                      blank=True)
     computed_at = models.DateTimeField(_("computed at"))
 
-    objects = ClientScopedQuerySet.as_manager()
+    objects = BranchAdvisorScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tier assignment")
@@ -185,7 +191,9 @@ class TierAssignment(models.Model):
         constraints = [models.UniqueConstraint(fields=["client", "month"], name="tier_one_per_client_month")]
         # The dashboard's 12-month trend counts (month, tier) per visible client from this index alone (an
         # index-only scan: the client for scoping is included), without reading the half-full table.
-        indexes = [models.Index(fields=["month", "tier"], include=["client"], name="tier_month_tier_client")]
+        # The workbench's VIP rows (S6) of a branch or an advisor: the same index, with the scope copies included.
+        indexes = [models.Index(fields=["month", "tier"], include=["client", "branch", "advisor"],
+                                name="tier_month_tier_client")]
         # The table is stored half full (fillfactor 50, migration 0008): each nightly provisional run rewrites
         # every client's averages, and with room on the page PostgreSQL rewrites a row in place without touching
         # its indexes (a HOT update) whenever the tier stays. bench/tiers.py, 100,000 rows changed: 0.94 s → 0.18 s.

@@ -16,7 +16,7 @@ def _upgrade(from_tier: str, to_tier: str) -> str:
 
 
 _COLUMNS = ["tier", "avg_equity", "avg_commission", "trading_days", "decided_by", "policy_id", "state",
-            "previous_tier"]
+            "previous_tier", "branch_id", "advisor_id"]  # the last two: scope copies of the client's (domain O)
 
 # T2, T3: the window's sums, and whether the client traded / held a position in it (T6/T7). Closed days come added
 # up per client and month (settlement.StatementMonth, maintained as each day closes or reopens): 100,000 rows a
@@ -90,6 +90,7 @@ WITH policy AS MATERIALIZED (
     GROUP BY client_id
 ), averages AS (                              -- T2/T3, rounded half-up once (round() on numeric: half away from 0)
     SELECT client.id AS client_id, client.last_trade_date, client.opened_on, sums.traded, sums.held,
+           client.branch_id, client.advisor_id,
            round(coalesce(sums.equity_sum, 0) / %(days)s, 2) AS avg_equity,
            round(coalesce(sums.commission_sum, 0) / p.window_months, 2) AS avg_commission
     FROM clients_client AS client
@@ -98,7 +99,7 @@ WITH policy AS MATERIALIZED (
     -- T8: accounts closed before the window starts get no tier
     WHERE (client.closed_on IS NULL OR client.closed_on >= %(window_start)s) AND client.opened_on <= %(last_day)s
 ), decided AS MATERIALIZED (                  -- once per client: inlined, the CASE would run per reference
-    SELECT client.client_id, client.avg_equity, client.avg_commission, CASE
+    SELECT client.client_id, client.avg_equity, client.avg_commission, client.branch_id, client.advisor_id, CASE
         -- T4: the highest level any criterion reaches; equity named first. The rounded averages are compared.
         WHEN client.avg_equity >= p.diamond_equity THEN 1
         WHEN client.avg_commission >= p.diamond_commission THEN 2
@@ -131,7 +132,7 @@ WITH policy AS MATERIALIZED (
     SELECT d.client_id, p.tiers[d.decision] AS tier, d.avg_equity, d.avg_commission,
            %(days)s::smallint AS trading_days,
            p.criteria[d.decision] AS decided_by, p.id AS policy_id, %(state)s::text AS state,
-           previous.tier AS previous_tier, previous.state AS previous_state
+           previous.tier AS previous_tier, previous.state AS previous_state, d.branch_id, d.advisor_id
     FROM decided AS d CROSS JOIN policy AS p
     LEFT JOIN tiering_tierassignment AS previous ON previous.month = %(previous_month)s
                                                 AND previous.client_id = d.client_id

@@ -98,8 +98,9 @@ def test_a_three_month_commission_average_is_rounded_before_it_is_compared(branc
     from tiering.models import TierPolicy
     from tiering.services import tier_policy_approve
     author, approver = make_staff(Role.HEAD_OFFICE, None, "HQA").user, make_staff(Role.HEAD_OFFICE, None, "HQB").user
-    tier_policy_approve(policy=TierPolicy.objects.create(
-        version=2, window_months=3, author=author, effective_from=AUGUST, regrade_reason="W = 3 from August"), user=approver)
+    policy = TierPolicy.objects.create(version=2, window_months=3, author=author, effective_from=AUGUST,
+                                       regrade_reason="W = 3 from August")
+    tier_policy_approve(policy=policy, user=approver)
     client = new_client(branch)
     total = Decimal(threshold) * 3 - short_by
     for month, share in ((AUGUST, Decimal(threshold)), (SEPTEMBER, Decimal(threshold)),
