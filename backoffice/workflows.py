@@ -147,6 +147,7 @@ JOB_RUN_LABELS = {
     "welcome_sms": _("welcome SMS for new accounts (S3)"),
     "broadcast": _("sending a broadcast (S4)"),
     "calendar_changed": _("graded months after a calendar change (C4)"),
+    "contribution_cards": _("contribution cards (T13)"),
 }
 
 

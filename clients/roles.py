@@ -24,14 +24,15 @@ _CONTACTS = ["service_log.view_contactrecord", "service_log.add_contactrecord", 
              "service_log.view_notification", "service_log.view_complaint", "service_log.add_complaint",
              "service_log.change_complaint", "service_log.view_surveyresponse", "service_log.add_surveyresponse"]
 _RISK_LISTS = ["risk.view_keymonitoring", "risk.view_risklevel"]
-_READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tiering.view_tieroverride"]
+_READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tiering.view_tieroverride",
+               "tiering.view_contributioncard", "tiering.view_silvercard"]
 
 # Model permissions say *what* a role may do; scoping.py says *on which rows*.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, *_READ_TIERS,
                          *_CONTACTS],
     Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, "risk.change_alert",
-                   *_READ_TIERS, *_CONTACTS],
+                   *_READ_TIERS, "tiering.add_silvercard", *_CONTACTS],
     Role.RISK_OFFICER: [*_READ_CLIENTS, "clients.reveal_phone", "settlement.view_tradingday", "risk.view_alert",
                         *_RISK_LISTS, "risk.add_keymonitoring", "risk.change_keymonitoring",
                         "risk.view_clientriskthresholds", "risk.add_clientriskthresholds",
@@ -51,6 +52,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CONTACTS,
         "tiering.view_tierpolicy",
         "tiering.add_tieroverride",
+        "tiering.add_silvercard",
+        "tiering.change_silvercard",
+        "tiering.view_contributionpolicy",
     ],
     Role.HEAD_OFFICE: [
         *_WORK_CLIENTS,
@@ -82,6 +86,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tiering.change_tierpolicy",
         "tiering.add_tieroverride",
         "tiering.change_tieroverride",
+        "tiering.add_silvercard",
+        "tiering.change_silvercard",
+        "tiering.view_contributionpolicy",
+        "tiering.add_contributionpolicy",
+        "tiering.change_contributionpolicy",
         "core.view_jobrun",
         "core.view_owedwork",
         "risk.change_alert",

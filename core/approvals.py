@@ -1,9 +1,10 @@
 """The four-eyes rule shared by T10 (tier policy), T11 (tier overrides) and R8 (risk thresholds): a draft is in
 force only once a head-office manager other than its author approves it (seed: 参数调整 经总经理办公会批准)."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.errors import DomainError
 
@@ -17,6 +18,37 @@ class VersionedQuerySet(models.QuerySet):
     def in_force(self):
         """The version in force, or None while no version has been approved."""
         return self.approved().order_by("-version").first()
+
+
+class MonthVersionedQuerySet(VersionedQuerySet):
+    """T10 and the contribution cards' policy: each version names the first month it applies to."""
+
+    def for_month(self, month):
+        """The version that applies to `month`: of the approved versions taking effect by then, the highest number
+        (a later version, or an approved re-grading, supersedes the ones before it from its month on)."""
+        return self.approved().filter(effective_from__lte=month.replace(day=1)).order_by("-version").first()
+
+
+class TakesEffectFromMonth:
+    """For a versioned policy model with `effective_from` and `regrade_reason` (T10, T14): a version taking
+    effect before the current month is a re-grading and needs a reason."""
+
+    @property
+    def is_regrading(self) -> bool:
+        return self.effective_from < timezone.localdate().replace(day=1)
+
+    def clean(self):
+        if self.effective_from:
+            self.effective_from = self.effective_from.replace(day=1)
+            if self.is_regrading and not self.regrade_reason.strip():
+                raise ValidationError({"regrade_reason": gettext(
+                    "It takes effect before the current month: a re-grading needs a reason.")})
+
+    def refuse_unreasoned_regrading(self) -> None:
+        """At approval: the month may have passed since the draft was saved."""
+        if self.is_regrading and not self.regrade_reason.strip():
+            raise DomainError(f"{self} takes effect from {self.effective_from:%Y-%m}, before the current month: a "
+                              "re-grading needs a reason.", field="regrade_reason", code="regrade_reason_missing")
 
 
 def draft_save(record, *, user, permission: str, author_field: str = "author"):

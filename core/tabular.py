@@ -6,11 +6,29 @@ import csv
 import datetime
 import io
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from openpyxl import load_workbook
 
 from core.errors import DomainError
 
 MAX_ROWS = 100_000
+
+# The columns of the imports as a person's language names them in messages (资金账号 for account_no).
+COLUMN_WORDS = {
+    "account_no": pgettext_lazy("import column", "account_no"),
+    "reason": pgettext_lazy("import column", "reason"),
+    "started_on": pgettext_lazy("import column", "started_on"),
+    "last_trigger_on": pgettext_lazy("import column", "last_trigger_on"),
+    "note": pgettext_lazy("import column", "note"),
+    "holiday": pgettext_lazy("import column", "holiday"),
+    "first_day": pgettext_lazy("import column", "first_day"),
+    "last_day": pgettext_lazy("import column", "last_day"),
+}
+
+
+def column_word(name: str) -> str:
+    return str(COLUMN_WORDS.get(name, name))
 
 
 def _cell(value) -> str:
@@ -31,7 +49,7 @@ def _csv_text(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DomainError("The file is neither UTF-8 nor GBK text.", field="file", code="unreadable", status=400)
+    raise DomainError(_("The file is neither UTF-8 nor GBK text."), field="file", code="unreadable", status=400)
 
 
 def read_table(data: bytes, filename: str, *, columns: dict[str, tuple[str, ...]],
@@ -44,13 +62,13 @@ def read_table(data: bytes, filename: str, *, columns: dict[str, tuple[str, ...]
         try:
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
         except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
-            raise DomainError("The file is not an Excel workbook (.xlsx).", field="file", code="unreadable",
+            raise DomainError(_("The file is not an Excel workbook (.xlsx)."), field="file", code="unreadable",
                               status=400) from error
         lines = [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
     else:
         lines = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(_csv_text(data)))]
     if not lines:
-        raise DomainError("The file is empty.", field="file", code="empty", status=400)
+        raise DomainError(_("The file is empty."), field="file", code="empty", status=400)
     header = [cell.strip().lower() for cell in lines[0]]
     position = {}
     for name, headers in columns.items():
@@ -58,7 +76,8 @@ def read_table(data: bytes, filename: str, *, columns: dict[str, tuple[str, ...]
         if not found and name in optional:
             continue
         if not found:
-            raise DomainError(f"The header has no {name} column (one of: {', '.join(headers)}).", field=name,
+            raise DomainError(_("The header has no %(column)s column (one of: %(headers)s).")
+                              % {"column": column_word(name), "headers": ", ".join(headers)}, field=name,
                               code="missing_column", status=400)
         position[name] = found[0]
     rows = []
@@ -69,5 +88,6 @@ def read_table(data: bytes, filename: str, *, columns: dict[str, tuple[str, ...]
         values.update({name: line[index] if index < len(line) else "" for name, index in position.items()})
         rows.append((number, values))
     if len(rows) > MAX_ROWS:
-        raise DomainError(f"At most {MAX_ROWS} rows per file.", field="file", code="too_many_rows", status=400)
+        raise DomainError(_("At most %(rows)s rows per file.") % {"rows": MAX_ROWS}, field="file",
+                          code="too_many_rows", status=400)
     return rows

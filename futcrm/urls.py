@@ -12,7 +12,7 @@ from service_log.views import (
     survey_results_view,
     workbench_view,
 )
-from tiering.views import tier_dashboard_export, tier_dashboard_view
+from tiering.views import cards_dashboard_export, cards_dashboard_view, tier_dashboard_export, tier_dashboard_view
 
 admin.site.site_header = admin.site.site_title = "futcrm"
 
@@ -28,6 +28,8 @@ urlpatterns = [
     path("surveys/results/", survey_results_view, name="survey-results"),
     path("dashboard/service/", service_dashboard_view, name="service-dashboard"),
     re_path(r"^dashboard/tiers/export\.(?P<fmt>csv|xlsx)$", tier_dashboard_export, name="tier-dashboard-export"),
+    path("dashboard/cards/", cards_dashboard_view, name="cards-dashboard"),
+    re_path(r"^dashboard/cards/export\.(?P<fmt>csv|xlsx)$", cards_dashboard_export, name="cards-dashboard-export"),
     path("api/v1/", include("settlement.api.urls")),
     path("api/v1/", include("futcrm.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

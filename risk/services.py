@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from clients.models import Client, StaffProfile
 from clients.roles import Role
@@ -11,7 +12,7 @@ from clients.scoping import sees_everything, staff_profile_of
 from core.approvals import draft_save, second_person_approve
 from core.dates import add_months
 from core.errors import DomainError
-from core.tabular import read_table
+from core.tabular import column_word, read_table
 from risk import sql
 from risk.models import Alert, AlertEvent, ClientRiskThresholds, KeyMonitoring, RiskThresholdSet
 from settlement.models import TradingDay
@@ -242,22 +243,23 @@ def key_monitoring_import(*, user, data: bytes, filename: str) -> list[KeyMonito
     for number, values in rows:
         before = len(problems)
 
-        def problem(field, message, number=number):
-            problems.append(f"Row {number}: {field} {message}")
+        def problem(message, number=number, **values):
+            problems.append(message % {"row": number, **values})
 
         account = values["account_no"]
         client = clients.get(account)
         if not account:
-            problem("account_no", "is required")
+            problem(_("Row %(row)s: %(field)s is required."), field=column_word("account_no"))
         elif client is None:
-            problem("account_no", f"{account} is not a client you may see")
+            problem(_("Row %(row)s: account_no %(account)s is not a client you may see."), account=account)
         elif account in seen:
-            problem("account_no", f"{account} appears again (first in row {seen[account]})")
+            problem(_("Row %(row)s: account_no %(account)s appears again (first in row %(first)s)."),
+                    account=account, first=seen[account])
         elif account in listed:
-            problem("account_no", f"{account} is on the key-monitoring list already")
+            problem(_("Row %(row)s: account_no %(account)s is on the key-monitoring list already."), account=account)
         seen.setdefault(account, number)
         if not values["reason"]:
-            problem("reason", "is required")
+            problem(_("Row %(row)s: %(field)s is required."), field=column_word("reason"))
         dates = {}
         for field in ("started_on", "last_trigger_on"):
             if not values[field]:
@@ -265,15 +267,17 @@ def key_monitoring_import(*, user, data: bytes, filename: str) -> list[KeyMonito
             try:
                 dates[field] = datetime.date.fromisoformat(values[field].replace("/", "-"))
             except ValueError:
-                problem(field, f"{values[field]!r} is not a date (YYYY-MM-DD)")
+                problem(_("Row %(row)s: %(field)s %(value)s is not a date (YYYY-MM-DD)."), field=column_word(field),
+                        value=repr(values[field]))
                 continue
             if dates[field] > today:
-                problem(field, f"{dates[field]} is in the future")
+                problem(_("Row %(row)s: %(field)s %(value)s is in the future."), field=column_word(field),
+                        value=dates[field])
         if not values["started_on"]:
-            problem("started_on", "is required")
+            problem(_("Row %(row)s: %(field)s is required."), field=column_word("started_on"))
         started, last = dates.get("started_on"), dates.get("last_trigger_on", today)
         if started and "last_trigger_on" in dates and last < started:
-            problem("last_trigger_on", "is before started_on")
+            problem(_("Row %(row)s: last_trigger_on is before started_on."))
         if len(problems) > before:
             continue
         reason, words = _reason_of(values["reason"])
@@ -281,10 +285,10 @@ def key_monitoring_import(*, user, data: bytes, filename: str) -> list[KeyMonito
         entries.append(KeyMonitoring(client=client, reason=reason, started_on=started, last_trigger_on=last,
                                      note=note[:2000]))
     if problems:
-        raise DomainError(" ".join(problems[:50]) + (f" … ({len(problems)} problems)" if len(problems) > 50 else ""),
+        raise DomainError(" ".join(problems[:50]) + (f" … ({len(problems)})" if len(problems) > 50 else ""),
                           field="file", code="invalid_rows", status=400)
     if not entries:
-        raise DomainError("The file has no rows.", field="file", code="empty", status=400)
+        raise DomainError(_("The file has no rows."), field="file", code="empty", status=400)
     return KeyMonitoring.objects.bulk_create(entries)
 
 

@@ -375,7 +375,8 @@ def contact_plan_week_rebuild(today: datetime.date | None = None) -> datetime.da
 
 
 # Domain O: the tables whose rows carry a copy of their client's branch and advisor (clients/sql.py).
-TABLES_WITH_SCOPE_COPIES = ["risk_alert", "service_log_contactrecord", "tiering_tierassignment"]
+TABLES_WITH_SCOPE_COPIES = ["risk_alert", "service_log_contactrecord", "tiering_tierassignment",
+                            "tiering_contributioncard"]
 
 
 def scope_copies_repair() -> int:

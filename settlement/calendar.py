@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.owed import queue_after_commit, work_owe
-from core.tabular import read_table
+from core.tabular import column_word, read_table
 from core.tasks import run_owed_work
 from settlement.models import CalendarYear, SettlementDay, TradingDay
 
@@ -54,7 +55,8 @@ def _date(text: str, row: int, field: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(text.replace("/", "-"))
     except ValueError:
-        raise DomainError(f"Row {row}: {field} {text!r} is not a date (YYYY-MM-DD).", field=field,
+        raise DomainError(_("Row %(row)s: %(field)s %(value)s is not a date (YYYY-MM-DD).")
+                          % {"row": row, "field": column_word(field), "value": repr(text)}, field=field,
                           code="invalid", status=400) from None
 
 
@@ -66,27 +68,30 @@ def holiday_notice_read(data: bytes, filename: str) -> list[HolidayRange]:
         try:
             name = values["holiday"]
             if not name:
-                raise DomainError(f"Row {row}: holiday is required.", field="holiday", status=400)
+                raise DomainError(_("Row %(row)s: %(field)s is required.")
+                                  % {"row": row, "field": column_word("holiday")}, field="holiday", status=400)
             first, last = _date(values["first_day"], row, "first_day"), _date(values["last_day"], row, "last_day")
             if last < first:
-                raise DomainError(f"Row {row}: last_day is before first_day.", field="last_day", status=400)
-            if first.year != last.year or not EARLIEST_YEAR <= first.year <= LATEST_YEAR:
-                raise DomainError(f"Row {row}: a range lies within one year between {EARLIEST_YEAR} and "
-                                  f"{LATEST_YEAR}.", field="last_day", status=400)
-            if (last - first).days > 31:
-                raise DomainError(f"Row {row}: a closure of more than a month is not a holiday.", field="last_day",
+                raise DomainError(_("Row %(row)s: last_day is before first_day.") % {"row": row}, field="last_day",
                                   status=400)
+            if first.year != last.year or not EARLIEST_YEAR <= first.year <= LATEST_YEAR:
+                raise DomainError(_("Row %(row)s: a range lies within one year between %(earliest)s and %(latest)s.")
+                                  % {"row": row, "earliest": EARLIEST_YEAR, "latest": LATEST_YEAR},
+                                  field="last_day", status=400)
+            if (last - first).days > 31:
+                raise DomainError(_("Row %(row)s: a closure of more than a month is not a holiday.") % {"row": row},
+                                  field="last_day", status=400)
         except DomainError as error:
             problems.append(error)
             continue
         ranges.append(HolidayRange(row, name[:100], first, last))
     if not problems and not ranges:
-        problems.append(DomainError("The file has no closed ranges.", field="file", status=400))
+        problems.append(DomainError(_("The file has no closed ranges."), field="file", status=400))
     for index, one in enumerate(ranges):
         for other in ranges[index + 1:]:
             if one.first <= other.last and other.first <= one.last:
-                problems.append(DomainError(f"Row {other.row}: overlaps row {one.row}.", field="first_day",
-                                            status=400))
+                problems.append(DomainError(_("Row %(row)s: overlaps row %(other)s.")
+                                            % {"row": other.row, "other": one.row}, field="first_day", status=400))
     if problems:
         raise DomainError(" ".join(problem.message for problem in problems[:20]), field=problems[0].field,
                           code="invalid_rows", status=400)
@@ -125,8 +130,9 @@ def holiday_notice_apply(ranges: list[HolidayRange], *, user=None, confirm: bool
                   .values_list("trade_date", flat=True))
     if settled:
         listed = ", ".join(day.isoformat() for day in sorted(settled)[:10])
-        raise DomainError(f"Settlement data exists for {listed}: a day the settlement system settled is not "
-                          "closed by the notice. Check the dates.", field="first_day", code="settled", status=409)
+        raise DomainError(_("Settlement data exists for %(days)s: a day the settlement system settled is not "
+                            "closed by the notice. Check the dates.") % {"days": listed}, field="first_day",
+                          code="settled", status=409)
     for change in changes:
         TradingDay.objects.update_or_create(date=change.date, defaults={"is_trading_day": change.trading,
                                                                         "note": change.note})
@@ -141,8 +147,8 @@ def holiday_notice_apply(ranges: list[HolidayRange], *, user=None, confirm: bool
 def calendar_day_set(day: datetime.date, *, trading: bool, note: str = "") -> TradingDay:
     """An exchange-only closure (or a day opened again) edited by hand in the admin (C4: owes the months)."""
     if not trading and SettlementDay.objects.filter(trade_date=day).exists():
-        raise DomainError(f"{day} has settlement data: it was a trading day.", field="is_trading_day",
-                          code="settled", status=409)
+        raise DomainError(_("%(day)s has settlement data: it was a trading day.") % {"day": day},
+                          field="is_trading_day", code="settled", status=409)
     current = TradingDay.objects.select_for_update().filter(date=day).first()
     row, _created = TradingDay.objects.update_or_create(date=day, defaults={"is_trading_day": trading,
                                                                             "note": note})
@@ -165,8 +171,8 @@ def calendar_changed_owe(days: list[datetime.date]) -> None:
 def calendar_year_confirm(year: int, *, user=None, notice: str = "") -> CalendarYear:
     """C1: the year's calendar is confirmed (the caller checks that `user` is head office)."""
     if not TradingDay.objects.filter(date__year=year).exists():
-        raise DomainError(f"The calendar has no days of {year}: import its notice first.", field="year",
-                          code="no_days", status=400)
+        raise DomainError(_("The calendar has no days of %(year)s: import its notice first.") % {"year": year},
+                          field="year", code="no_days", status=400)
     record, _created = CalendarYear.objects.update_or_create(year=year, defaults={
         "confirmed_at": timezone.now(), "confirmed_by": user, "notice": notice[:200]})
     return record

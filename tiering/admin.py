@@ -4,7 +4,16 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_tools import ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
 from core.errors import DomainError
-from tiering.models import TierAssignment, TierChange, TierOverride, TierPolicy
+from tiering.cards import cards_policy_approve, cards_policy_draft_save, silver_card_approve, silver_card_request
+from tiering.models import (
+    ContributionCard,
+    ContributionPolicy,
+    SilverCard,
+    TierAssignment,
+    TierChange,
+    TierOverride,
+    TierPolicy,
+)
 from tiering.services import (
     tier_override_approve,
     tier_override_request,
@@ -103,3 +112,86 @@ class TierOverrideAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def approve(self, request, queryset):
         apply_to_each(self, request, queryset,
                       lambda override: tier_override_approve(user=request.user, override=override), _("approved"))
+
+
+# The contribution cards (issue 16 item 6, T13–T16) ---------------------------------------------------------------
+
+@admin.register(ContributionPolicy)
+class ContributionPolicyAdmin(admin.ModelAdmin):
+    """T14: the cards' bands, a draft until another head-office manager approves it (as T10)."""
+
+    list_display = ["version", "effective_from_month", "high_band", "low_band", "author", "approved_by",
+                    "approved_at"]
+    readonly_fields = ["author", "approved_by", "approved_at", "created_at"]
+    actions = ["approve"]
+
+    @admin.display(description=_("takes effect from month"), ordering="effective_from")
+    def effective_from_month(self, policy):
+        return f"{policy.effective_from:%Y-%m}"
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.approved_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        cards_policy_draft_save(user=request.user, policy=obj)
+
+    @admin.action(description=_("Approve selected draft policies"))
+    def approve(self, request, queryset):
+        apply_to_each(self, request, queryset,
+                      lambda policy: cards_policy_approve(policy=policy, user=request.user), _("approved"))
+
+
+@admin.register(ContributionCard)
+class ContributionCardAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """T13/T15: each client's card with the figures that decided it (the drill-down of the cards dashboard)."""
+
+    list_display = ["month", "client", "card", "equity_display", "commission_display", "margin_deviation",
+                    "commission_deviation", "stability", "stable"]
+    list_select_related = ["client"]
+    list_filter = ["card", "month", "stable", ("branch", ScopedRelatedFilter)]
+    search_fields = ["client__account_no", "client__name"]
+    readonly_fields = [field.name for field in ContributionCard._meta.fields]
+
+    @admin.display(description=_("period-end equity"), ordering="period_end_equity")
+    def equity_display(self, card):
+        return f"{card.period_end_equity:,.2f}"
+
+    @admin.display(description=_("commission in the month"), ordering="commission")
+    def commission_display(self, card):
+        return f"{card.commission:,.2f}"
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SilverCard)
+class SilverCardAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """T16: an advisor requests 银卡 for a new ordinary account; the branch manager (or head office) approves."""
+
+    list_display = ["client", "first_month", "last_month", "requested_by", "approved_by", "approved_at"]
+    list_select_related = ["client", "requested_by", "approved_by"]
+    search_fields = ["client__account_no", "client__name"]
+    autocomplete_fields = ["client"]
+    fields = ["client", "reason", "first_month", "last_month", "requested_by", "approved_by", "approved_at"]
+    readonly_fields = ["first_month", "last_month", "requested_by", "approved_by", "approved_at"]
+    actions = ["approve"]
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            created = silver_card_request(user=request.user, client_id=obj.client_id, reason=obj.reason)
+        except DomainError as error:
+            raise ValidationError(error.message) from error
+        obj.pk = created.pk
+
+    @admin.action(description=_("Approve selected silver cards"))
+    def approve(self, request, queryset):
+        apply_to_each(self, request, queryset,
+                      lambda card: silver_card_approve(user=request.user, card=card), _("approved"))

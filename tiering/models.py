@@ -1,20 +1,17 @@
 """Monthly client tiers (domain T): the versioned policy (T10), one assignment per client and month (T9), and the
 tier changes between consecutive final months (T12)."""
 
-import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from clients.scoping import BranchAdvisorScopedQuerySet, ClientScopedQuerySet
-from core.approvals import VersionedQuerySet
+from core.approvals import MonthVersionedQuerySet, TakesEffectFromMonth
 
 
 class Tier(models.TextChoices):
@@ -66,14 +63,7 @@ def criterion_in_words(decided_by: str) -> str:
     return "；".join(str(word) for word in words)
 
 
-class TierPolicyQuerySet(VersionedQuerySet):
-    def for_month(self, month: datetime.date):
-        """T10: the version that grades `month`: of the approved versions that take effect by then, the highest
-        number (a later version, or an approved re-grading, supersedes the ones before it from its month on)."""
-        return self.approved().filter(effective_from__lte=month.replace(day=1)).order_by("-version").first()
-
-
-class TierPolicy(models.Model):
+class TierPolicy(TakesEffectFromMonth, models.Model):
     """T10: thresholds and window W, versioned. A new version is a draft until a head-office manager other than its
     author approves it; it grades the months from the one it names (effective_from) on, never a month before it
     unless it is a head-office re-grading approved with a reason (regrade_reason)."""
@@ -106,7 +96,7 @@ class TierPolicy(models.Model):
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    objects = TierPolicyQuerySet.as_manager()
+    objects = MonthVersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tier policy")
@@ -132,18 +122,6 @@ class TierPolicy(models.Model):
     def __str__(self) -> str:
         version = gettext("version %(version)s") % {"version": self.version}
         return version if self.approved_at else gettext("%(version)s (draft)") % {"version": version}
-
-    @property
-    def is_regrading(self) -> bool:
-        """T10: it takes effect before the current month (a re-grading of months graded already)."""
-        return self.effective_from < timezone.localdate().replace(day=1)
-
-    def clean(self):
-        if self.effective_from:
-            self.effective_from = self.effective_from.replace(day=1)
-            if self.is_regrading and not self.regrade_reason.strip():
-                raise ValidationError({"regrade_reason": gettext(
-                    "It takes effect before the current month: a re-grading needs a reason.")})
 
 
 class TierAssignment(models.Model):
@@ -318,3 +296,151 @@ class TierOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_tier_display()} {self.first_month:%Y-%m}–{self.last_month:%Y-%m}"
+
+
+# The guide's contribution cards (客户服务指引 第二章, issue 16 item 6; docs/rules-added.md T13–T16) ---------------
+
+class Card(models.TextChoices):
+    DIAMOND = "diamond_card", _("diamond card")  # 钻石卡
+    BLACK_GOLD = "black_gold_card", _("black-gold card")  # 黑金卡
+    PLATINUM = "platinum_card", _("platinum card")  # 白金卡
+    GOLD = "gold_card", _("gold card")  # 金卡
+    SILVER = "silver_card", _("silver card")  # 银卡: set by an advisor, approved (T16)
+
+
+COMPUTED_CARDS = [Card.DIAMOND, Card.BLACK_GOLD, Card.PLATINUM, Card.GOLD]
+PERCENT = {"max_digits": 14, "decimal_places": 2}
+RATE = {"max_digits": 16, "decimal_places": 6}
+
+
+class ContributionPolicy(TakesEffectFromMonth, models.Model):
+    """T14: the bands of the contribution cards, versioned and approved like T10 (a draft until a second
+    head-office person approves it; each version names the month it takes effect from)."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    effective_from = models.DateField(_("takes effect from month"),
+                                      help_text=_("the first month it classifies (its first day)"))
+    regrade_reason = models.TextField(_("re-grading reason"), blank=True)
+    high_band = models.DecimalField(_("high band: deviation above (%)"), default=Decimal("30"), **PERCENT)
+    low_band = models.DecimalField(_("low band: deviation from (%)"), default=Decimal("-30"), **PERCENT)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("author"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("approved by"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = MonthVersionedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contribution card policy")
+        verbose_name_plural = _("contribution card policies")
+        ordering = ["-version"]
+        constraints = [
+            models.CheckConstraint(name="contribution_bands_ordered",
+                                   condition=Q(high_band__gt=models.F("low_band"))),
+            models.CheckConstraint(name="contribution_policy_first_day", condition=Q(effective_from__day=1)),
+            models.CheckConstraint(name="contribution_policy_approver_is_not_author",
+                                   condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("author"))),
+        ]
+
+    def __str__(self) -> str:
+        version = gettext("version %(version)s") % {"version": self.version}
+        return version if self.approved_at else gettext("%(version)s (draft)") % {"version": version}
+
+
+class ContributionMonth(models.Model):
+    """T13: the firm's figures of a month the cards were computed for (the averages each client is compared with)."""
+
+    month = models.DateField(_("month"), primary_key=True)
+    policy = models.ForeignKey(ContributionPolicy, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("policy"))
+    last_day = models.DateField(_("last trading day used"))
+    clients = models.PositiveIntegerField(_("clients"))
+    total_equity = models.DecimalField(_("the firm's period-end equity"), max_digits=24, decimal_places=2)
+    average_equity = models.DecimalField(_("average period-end equity"), max_digits=24, decimal_places=2)
+    average_commission = models.DecimalField(_("average commission"), max_digits=24, decimal_places=2)
+    average_stability = models.DecimalField(_("average profit-rate deviation"), null=True, **RATE)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("contribution month")
+        verbose_name_plural = _("contribution months")
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.policy}"
+
+
+class ContributionCard(models.Model):
+    """T13/T15: a client's contribution card for a month, with the figures that decided it. Computed rows, written
+    only by the set-based statement in tiering/sql.py (CARDS_*), with scope copies of the client's branch and
+    advisor (domain O, clients/sql.py) for the dashboard."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="contribution_cards",
+                               verbose_name=_("client"), db_index=False, db_constraint=False)
+    month = models.DateField(_("month"))
+    card = models.CharField(_("card"), max_length=16, choices=Card.choices)
+    period_end_equity = models.DecimalField(_("period-end equity"), **MONEY)
+    commission = models.DecimalField(_("commission in the month"), **MONEY)
+    margin_deviation = models.DecimalField(_("margin contribution deviation (%)"), null=True, **PERCENT)
+    commission_deviation = models.DecimalField(_("commission contribution deviation (%)"), null=True, **PERCENT)
+    stability = models.DecimalField(_("profit-rate standard deviation"), null=True, **RATE)
+    stable = models.BooleanField(_("at or below the firm's average deviation"))
+    policy = models.ForeignKey(ContributionPolicy, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("policy"), db_index=False, db_constraint=False)
+    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                               null=True, related_name="+", editable=False)
+    advisor = models.ForeignKey("clients.StaffProfile", on_delete=models.DO_NOTHING, db_constraint=False,
+                                db_index=False, null=True, related_name="+", editable=False)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = BranchAdvisorScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contribution card")
+        verbose_name_plural = _("contribution cards")
+        ordering = ["-month", "client_id"]
+        constraints = [models.UniqueConstraint(fields=["client", "month"], name="card_one_per_client_month")]
+        indexes = [models.Index(fields=["month", "card"], include=["branch", "advisor"], name="card_month_card")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.get_card_display()}"
+
+
+class SilverCardQuerySet(ClientScopedQuerySet):
+    def in_force(self, month):
+        return self.filter(approved_at__isnull=False, first_month__lte=month, last_month__gte=month)
+
+
+class SilverCard(models.Model):
+    """T16 银卡: an advisor sets it for an ordinary account opened within three months (开户三个月内的普通客户), with
+    the department head's approval (the branch manager, or head office; never the requester). It holds from the
+    request's month to the month the account's third month ends, and is shown instead of the computed card."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="silver_cards",
+                               verbose_name=_("client"))
+    first_month = models.DateField(_("from month"))
+    last_month = models.DateField(_("until month"))
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("approved by"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    objects = SilverCardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("silver card")
+        verbose_name_plural = _("silver cards")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(name="silver_card_reason_given", condition=~Q(reason="")),
+            models.CheckConstraint(name="silver_card_approver_is_not_requester",
+                                   condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("requested_by"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{gettext('silver card')} {self.first_month:%Y-%m}–{self.last_month:%Y-%m}"

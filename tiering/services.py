@@ -176,9 +176,7 @@ def tier_policy_approve(*, policy: TierPolicy, user) -> TierPolicy:
     effective_from on. A re-grading (effective before the current month, with its reason) owes, in the approval's
     transaction, the recalculation of every month graded from then on (tiers_months_owe)."""
     policy = TierPolicy.objects.select_for_update().get(pk=policy.pk)
-    if policy.is_regrading and not policy.regrade_reason.strip():
-        raise DomainError(f"{policy} takes effect from {policy.effective_from:%Y-%m}, before the current month: a "
-                          "re-grading needs a reason.", field="regrade_reason", code="regrade_reason_missing")
+    policy.refuse_unreasoned_regrading()
     approved = second_person_approve(policy, user=user, approver_is_head_office=sees_everything(user),
                                      permission="tiering.change_tierpolicy")
     graded = TierMonth.objects.filter(month__gte=approved.effective_from).values_list("month", flat=True)

@@ -227,3 +227,53 @@ GROUP BY assignment.month, client.branch_id, client.advisor_id, assignment.tier,
 
 # A client's months move with it when its branch or advisor changes: the trigger tiering_summary_move_client,
 # written in migration 0011_tier_summary.
+
+
+# The contribution cards (issue 16 item 6, T13–T15; tiering/cards.py) ---------------------------------------------
+# T13: per client with statements in the month, from them in one grouped pass: the commission of the month, the
+# period-end equity (the statement of the last day used; none that day: 0) and the standard deviation of the daily
+# profit rate (close + position profit) ÷ previous equity over the days with positive previous equity, rounded to
+# six places once (the figure shown is the figure compared, as T2).
+CARDS_FIGURES = """
+CREATE TEMPORARY TABLE card_figures ON COMMIT DROP AS
+SELECT s.client_id, sum(s.commission) AS commission,
+       round(stddev_samp((s.close_profit + s.position_profit) / s.pre_balance) FILTER (WHERE s.pre_balance > 0), 6)
+           AS stability,
+       coalesce(sum(s.balance) FILTER (WHERE s.trade_date = %(last_day)s), 0) AS period_end_equity
+FROM settlement_dailystatement AS s
+WHERE s.trade_date BETWEEN %(first_day)s AND %(last_day)s
+GROUP BY s.client_id
+"""
+
+# T13: the firm's figures: the clients, Σ period-end equity and Σ commission, and the average of the deviations.
+CARDS_FIRM = """
+SELECT count(*), coalesce(sum(period_end_equity), 0), coalesce(sum(commission), 0), round(avg(stability), 6)
+FROM card_figures
+"""
+
+CARDS_CLEAR = "DELETE FROM tiering_contributioncard WHERE month = %(month)s"
+
+# T13/T15: each contribution as its deviation from the firm's average contribution, (client − average) ÷ average ×
+# 100, rounded to the cent of a percent once: with the average contribution 1/N, (x·N − Σx) ÷ Σx × 100. The larger
+# of the two deviations against the bands, and the stability against the firm's average (no figure: not stable).
+CARDS_WRITE = """
+INSERT INTO tiering_contributioncard (client_id, month, card, period_end_equity, commission, margin_deviation,
+                                      commission_deviation, stability, stable, policy_id, branch_id, advisor_id,
+                                      computed_at)
+SELECT f.client_id, %(month)s,
+       CASE WHEN greatest(d.margin, d.commission) > %(high)s AND d.stable THEN 'diamond_card'
+            WHEN greatest(d.margin, d.commission) > %(high)s THEN 'black_gold_card'
+            WHEN greatest(d.margin, d.commission) >= %(low)s AND d.stable THEN 'platinum_card'
+            ELSE 'gold_card' END,
+       f.period_end_equity, f.commission, d.margin, d.commission, f.stability, d.stable, %(policy_id)s,
+       c.branch_id, c.advisor_id, %(now)s
+FROM card_figures AS f
+JOIN clients_client AS c ON c.id = f.client_id
+CROSS JOIN LATERAL (SELECT
+    CASE WHEN %(total_equity)s > 0
+         THEN round((f.period_end_equity * %(clients)s - %(total_equity)s) / %(total_equity)s * 100, 2) END AS margin,
+    CASE WHEN %(total_commission)s > 0
+         THEN round((f.commission * %(clients)s - %(total_commission)s) / %(total_commission)s * 100, 2)
+    END AS commission,
+    coalesce(f.stability <= %(average_stability)s, false) AS stable) AS d
+"""

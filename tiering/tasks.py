@@ -5,6 +5,7 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from tiering.cards import cards_compute_as_job
 from tiering.services import tiers_recalculate_as_job
 
 
@@ -17,7 +18,9 @@ def recalculate_tiers_for_month(month: str) -> str:
 @shared_task
 def recalculate_tiers_nightly() -> list[str]:
     """Beat, every night: the current month (provisional) and the previous one, which becomes final once all its
-    trading days are closed."""
+    trading days are closed; then the same months' contribution cards (T13, issue 16 item 6)."""
     this_month = timezone.localdate().replace(day=1)
     previous_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
-    return [tiers_recalculate_as_job(month).status for month in (previous_month, this_month)]
+    months = (previous_month, this_month)
+    return ([tiers_recalculate_as_job(month).status for month in months]
+            + [cards_compute_as_job(month).status for month in months])

@@ -17,7 +17,8 @@ from openpyxl import Workbook
 
 from clients.models import Branch
 from core.dates import add_months, parse_month
-from tiering.models import Tier, TierAssignment
+from tiering.cards import cards_dashboard
+from tiering.models import Card, ContributionMonth, Tier, TierAssignment
 from tiering.selectors import TIER_CODES, tier_dashboard
 
 ADVISORS_PER_PAGE = 50  # the per-advisor table of the dashboard, a page at a time
@@ -25,6 +26,11 @@ ADVISORS_PER_PAGE = 50  # the per-advisor table of the dashboard, a page at a ti
 
 def _selected(request):
     latest = TierAssignment.objects.visible_to(request.user).order_by("-month").values_list("month", flat=True).first()
+    return _month_and_branch(request, latest)
+
+
+def _month_and_branch(request, latest):
+    """The month asked for (else `latest`, else this month) and a branch the user may see (else none)."""
     month = latest or timezone.localdate().replace(day=1)
     if request.GET.get("month"):
         with contextlib.suppress(ValueError):  # an unreadable month shows the latest one
@@ -105,7 +111,11 @@ def tier_dashboard_export(request, fmt):
     """What the dashboard shows, for the same month, branch and user scope, as CSV or Excel."""
     month, branch_id = _selected(request)
     sections = _export_rows(tier_dashboard(request.user, month, branch_id=branch_id))
-    filename = f"tiers-{month:%Y-%m}"
+    return _sections_response(sections, f"tiers-{month:%Y-%m}", fmt)
+
+
+def _sections_response(sections: dict[str, list[list]], filename: str, fmt: str) -> HttpResponse:
+    """Titled sections of rows as one CSV (a UTF-8 BOM for Excel) or one workbook with a sheet per section."""
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -128,3 +138,56 @@ def tier_dashboard_export(request, fmt):
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
+
+
+# The contribution cards (issue 16 item 6, T13–T16) -----------------------------------------------------------------
+
+def _cards_selected(request):
+    return _month_and_branch(request, ContributionMonth.objects.order_by("-month").values_list("month", flat=True)
+                             .first())
+
+
+@login_required
+@permission_required("tiering.view_contributioncard", raise_exception=True)
+def cards_dashboard_view(request):
+    month, branch_id = _cards_selected(request)
+    dashboard = cards_dashboard(request.user, month, branch_id=branch_id)
+    listing = reverse("admin:tiering_contributioncard_changelist")
+    for row in dashboard.per_card:
+        if row["computed"]:
+            row["url"] = listing + "?" + urlencode({"month": month.isoformat(), "card": row["card"],
+                                                    **({"branch__id__exact": branch_id} if branch_id else {})})
+    query = urlencode({"month": f"{month:%Y-%m}", **({"branch": branch_id} if branch_id else {})})
+    return render(request, "tiering/cards.html", {
+        **admin.site.each_context(request), "title": _("Contribution cards"), "dashboard": dashboard,
+        "card_labels": [str(label) for label in Card.labels], "month_value": f"{month:%Y-%m}",
+        "branch_id": branch_id, "branches": Branch.objects.visible_to(request.user), "query": query,
+        "chart_data": {"cards": [row["label"] for row in dashboard.per_card],
+                       "clients": [row["clients"] for row in dashboard.per_card],
+                       "words": {"title": _("Clients by contribution card"), "empty": _("No data yet")}},
+    })  # fmt: skip
+
+
+def _cards_export_rows(dashboard) -> dict[str, list[list]]:
+    labels = [str(label) for label in Card.labels]
+    firm = dashboard.firm
+    return {
+        _("Per card"): [[_("card"), _("clients")]] + [[row["label"], row["clients"]] for row in dashboard.per_card],
+        _("By branch"): [[_("branch"), *labels, _("total")]]
+        + [[row["name"], *row["counts"], row["total"]] for row in dashboard.by_branch],
+        _("Firm figures"): [[_("figure"), _("value")]] + ([
+            [_("policy"), str(firm.policy)], [_("last trading day used"), firm.last_day.isoformat()],
+            [_("clients"), firm.clients], [_("the firm's period-end equity"), firm.total_equity],
+            [_("average period-end equity"), firm.average_equity],
+            [_("average commission"), firm.average_commission],
+            [_("average profit-rate deviation"), firm.average_stability]] if firm else []),
+    }
+
+
+@login_required
+@permission_required("tiering.view_contributioncard", raise_exception=True)
+def cards_dashboard_export(request, fmt):
+    """What the cards dashboard shows, for the same month, branch and scope, as CSV or Excel."""
+    month, branch_id = _cards_selected(request)
+    return _sections_response(_cards_export_rows(cards_dashboard(request.user, month, branch_id=branch_id)),
+                              f"cards-{month:%Y-%m}", fmt)

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from backoffice.workflows import OWED_WORK_RUNNERS
 from clients.roles import Role
@@ -32,6 +32,14 @@ from tests.factories import make_staff
 
 NEW_YEAR_2027 = datetime.date(2027, 1, 1)
 NOTICE_2027 = "holiday,first_day,last_day\n元旦,2027-01-01,2027-01-03\n春节,2027-02-06,2027-02-14\n"
+
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The services' messages read here in English (the admin's tests below read them in Chinese, as staff do)."""
+    with translation.override("en"):
+        yield
 
 
 def notice(text: str = NOTICE_2027) -> list:
@@ -189,7 +197,7 @@ def test_a_bad_upload_is_named_on_the_form(head_office, login):
     upload = io.BytesIO("holiday,first_day,last_day\n元旦,2027-13-01,2027-01-03\n".encode())
     upload.name = "2027.csv"
     page = login(head_office).post(reverse("admin:settlement_tradingday_import"), {"file": upload})
-    assert page.status_code == 200 and "Row 2: first_day" in page.content.decode()
+    assert page.status_code == 200 and "第 2 行：“起”" in page.content.decode()  # in the staff's language
 
 
 @pytest.mark.parametrize("role", [Role.ADVISOR, Role.SERVICE_STAFF, Role.RISK_OFFICER, Role.BRANCH_MANAGER])
