@@ -10,6 +10,7 @@ from risk.models import Alert, KeyMonitoring, RiskThresholdSet
 from risk.services import alert_acknowledge
 from service_log.models import Complaint, ContactRecord
 from tests.tiering.test_services import OCTOBER, SEPTEMBER, close, statements
+from tiering.cards import cards_compute
 from tiering.services import tiers_recalculate
 
 
@@ -26,6 +27,7 @@ def busy_client(world):
     close(OCTOBER)
     tiers_recalculate(SEPTEMBER)
     tiers_recalculate(OCTOBER)
+    cards_compute(OCTOBER)
     now = timezone.now()
     alert = Alert.objects.create(client=own, trade_date=OCTOBER, kind="margin_call", severity="high",
                                  thresholds=RiskThresholdSet.objects.get(), raised_at=now, risk_degree="1.0500",
