@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, StaffProfile
 from clients.scoping import BranchAdvisorScopedQuerySet, ClientScopedQuerySet
-from tiering.models import Tier
+from tiering.models import Card, Tier
 
 
 class ContactRecord(models.Model):
@@ -154,7 +154,8 @@ class ContactPlanRule(models.Model):
     none otherwise."""
 
     KEY_MONITORING = "key_monitoring"
-    SEGMENTS = [*Tier.choices, (KEY_MONITORING, _("key monitoring"))]
+    # T by default; the contribution cards when their policy says the plans follow them (T14, S2).
+    SEGMENTS = [*Tier.choices, *Card.choices, (KEY_MONITORING, _("key monitoring"))]
 
     segment = models.CharField(_("tier or list"), max_length=20, unique=True, choices=SEGMENTS)
     weekly_minimum = models.PositiveSmallIntegerField(_("outbound contacts per week, at least"))
@@ -306,7 +307,7 @@ class ContactPlanWeek(models.Model):
     branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     advisor = models.ForeignKey(StaffProfile, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
                                 related_name="+")
-    tier = models.CharField(_("tier"), max_length=12, choices=Tier.choices, null=True)
+    tier = models.CharField(_("tier or card"), max_length=16, choices=[*Tier.choices, *Card.choices], null=True)
     key_monitoring = models.BooleanField(_("key monitoring"))
     weekly_minimum = models.PositiveSmallIntegerField(_("outbound contacts per week, at least"))
     outbound = models.IntegerField(_("outbound contacts this week"))

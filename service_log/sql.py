@@ -29,6 +29,12 @@ DECLARE
     open_after date := least((now() AT TIME ZONE '{TIME_ZONE}')::date, p_week + 6);
     plan_month date := date_trunc('month', p_week)::date;
     latest_month date := (SELECT max(month) FROM tiering_tierassignment WHERE state = 'final');
+    -- T14: the plans follow the tiers, or the contribution cards, as the card policy in force that month says;
+    -- by cards: the latest month computed before the week's month, a silver card in force (T16) first.
+    plan_by text := coalesce((SELECT contact_plans_by FROM tiering_contributionpolicy
+                              WHERE approved_at IS NOT NULL AND effective_from <= plan_month
+                              ORDER BY version DESC LIMIT 1), 'tiers');
+    cards_month date := (SELECT max(month) FROM tiering_contributionmonth WHERE month < plan_month);
     planned_tiers text[] := ARRAY(SELECT segment FROM service_log_contactplanrule
                                   WHERE weekly_minimum > 0 AND segment <> 'key_monitoring');
     monitoring_minimum integer := coalesce((SELECT weekly_minimum FROM service_log_contactplanrule
@@ -40,17 +46,26 @@ BEGIN
                                              weekly_minimum, outbound)
     WITH overrides AS (
         SELECT DISTINCT ON (client_id) client_id, tier FROM tiering_tieroverride
-        WHERE approved_at IS NOT NULL AND first_month <= plan_month AND last_month >= plan_month
+        WHERE plan_by = 'tiers' AND approved_at IS NOT NULL AND first_month <= plan_month AND last_month >= plan_month
           AND (p_clients IS NULL OR client_id = ANY(p_clients))
         ORDER BY client_id, approved_at DESC
+    ), silver AS (
+        SELECT DISTINCT client_id, 'silver_card'::text AS card FROM tiering_silvercard
+        WHERE plan_by = 'cards' AND approved_at IS NOT NULL AND first_month <= plan_month AND last_month >= plan_month
+          AND (p_clients IS NULL OR client_id = ANY(p_clients))
     ), monitored AS (
         SELECT DISTINCT client_id FROM risk_keymonitoring
         WHERE monitoring_minimum > 0 AND started_on <= p_week + 6 AND (ended_on IS NULL OR ended_on >= p_week)
           AND (p_clients IS NULL OR client_id = ANY(p_clients))
     ), candidates AS (
         SELECT client_id FROM tiering_tierassignment
-        WHERE month = latest_month AND tier = ANY(planned_tiers) AND (p_clients IS NULL OR client_id = ANY(p_clients))
+        WHERE plan_by = 'tiers' AND month = latest_month AND tier = ANY(planned_tiers)
+          AND (p_clients IS NULL OR client_id = ANY(p_clients))
         UNION SELECT client_id FROM overrides WHERE tier = ANY(planned_tiers)
+        UNION SELECT client_id FROM tiering_contributioncard
+        WHERE plan_by = 'cards' AND month = cards_month AND card = ANY(planned_tiers)
+          AND (p_clients IS NULL OR client_id = ANY(p_clients))
+        UNION SELECT client_id FROM silver WHERE card = ANY(planned_tiers)
         UNION SELECT client_id FROM monitored
     ), contacts AS (
         SELECT client_id, count(*) AS outbound FROM service_log_contactrecord
@@ -58,12 +73,16 @@ BEGIN
           AND (p_clients IS NULL OR client_id = ANY(p_clients))
         GROUP BY client_id
     ), planned AS (
-        SELECT client.id AS client_id, client.branch_id, client.advisor_id, coalesce(o.tier, a.tier) AS tier,
-               m.client_id IS NOT NULL AS key_monitoring
+        SELECT client.id AS client_id, client.branch_id, client.advisor_id,
+               coalesce(o.tier, a.tier, s.card, c.card) AS tier, m.client_id IS NOT NULL AS key_monitoring
         FROM candidates
         JOIN clients_client AS client ON client.id = candidates.client_id
         LEFT JOIN overrides AS o ON o.client_id = client.id
-        LEFT JOIN tiering_tierassignment AS a ON a.month = latest_month AND a.client_id = client.id
+        LEFT JOIN tiering_tierassignment AS a ON plan_by = 'tiers' AND a.month = latest_month
+                                              AND a.client_id = client.id
+        LEFT JOIN silver AS s ON s.client_id = client.id
+        LEFT JOIN tiering_contributioncard AS c ON plan_by = 'cards' AND c.month = cards_month
+                                                AND c.client_id = client.id
         LEFT JOIN monitored AS m ON m.client_id = client.id
         WHERE client.closed_on IS NULL OR client.closed_on > open_after
     ), minimums AS (
@@ -147,6 +166,43 @@ FOR EACH ROW EXECUTE FUNCTION service_log_contact_plan_{name}();
 """
 KEY_MONITORING_CHANGE = _ROW_CHANGE.format(name="key_monitoring", table="risk_keymonitoring", since="started_on")
 OVERRIDE_CHANGE = _ROW_CHANGE.format(name="override", table="tiering_tieroverride", since="first_month")
+SILVER_CHANGE = _ROW_CHANGE.format(name="silver", table="tiering_silvercard", since="first_month")  # T16
+
+# T13/T14: a month's cards rewritten move the plans of the weeks from the month after it, when the plans follow
+# the cards then; a card policy approved (its setting, S2) moves the weeks from its first month.
+CARDS_CHANGE = """
+CREATE OR REPLACE FUNCTION service_log_contact_plan_cards() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    first_month date;
+BEGIN
+    SELECT min(month) INTO first_month FROM new_rows;
+    IF first_month IS NOT NULL AND coalesce((
+            SELECT contact_plans_by FROM tiering_contributionpolicy
+            WHERE approved_at IS NOT NULL AND effective_from <= (first_month + interval '1 month')::date
+            ORDER BY version DESC LIMIT 1), 'tiers') = 'cards' THEN
+        PERFORM service_log_contact_plan_refresh_from((first_month + interval '1 month')::date, NULL);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER service_log_contact_plan_cards AFTER INSERT ON tiering_contributioncard
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION service_log_contact_plan_cards();
+
+CREATE OR REPLACE FUNCTION service_log_contact_plan_card_policy() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM service_log_contact_plan_refresh_from(NEW.effective_from, NULL);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER service_log_contact_plan_card_policy AFTER UPDATE OF approved_at ON tiering_contributionpolicy
+FOR EACH ROW WHEN (OLD.approved_at IS NULL AND NEW.approved_at IS NOT NULL)
+EXECUTE FUNCTION service_log_contact_plan_card_policy();
+"""
+CARDS_UNINSTALL = """
+DROP TRIGGER IF EXISTS service_log_contact_plan_silver ON tiering_silvercard;
+DROP TRIGGER IF EXISTS service_log_contact_plan_cards ON tiering_contributioncard;
+DROP TRIGGER IF EXISTS service_log_contact_plan_card_policy ON tiering_contributionpolicy;
+DROP FUNCTION IF EXISTS service_log_contact_plan_silver(), service_log_contact_plan_cards(),
+    service_log_contact_plan_card_policy();
+"""
 
 # T9: a final month becomes the current tier from the month after it; the recalculation writes a month's
 # assignments in a few statements, so this runs per statement, for every client, and only when final rows moved.

@@ -323,6 +323,14 @@ class ContributionPolicy(TakesEffectFromMonth, models.Model):
     regrade_reason = models.TextField(_("re-grading reason"), blank=True)
     high_band = models.DecimalField(_("high band: deviation above (%)"), default=Decimal("30"), **PERCENT)
     low_band = models.DecimalField(_("low band: deviation from (%)"), default=Decimal("-30"), **PERCENT)
+
+    class PlansBy(models.TextChoices):
+        TIERS = "tiers", _("client tiers (T)")
+        CARDS = "cards", _("contribution cards")
+
+    # S2: which classification the weekly contact plans follow in the months this version is in force.
+    contact_plans_by = models.CharField(_("contact plans (S2) follow"), max_length=8, choices=PlansBy.choices,
+                                        default=PlansBy.TIERS)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                related_name="+", verbose_name=_("author"))
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
