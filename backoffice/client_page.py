@@ -22,7 +22,7 @@ from risk.sql import r1_risk_degree
 from service_log.models import Complaint, ContactRecord, SmsDelivery, SurveyResponse
 from service_log.selectors import next_follow_up_of
 from settlement.models import DailyStatement
-from tiering.models import Tier, TierChange, TierOverride
+from tiering.models import ContributionCard, SilverCard, Tier, TierChange, TierOverride
 from tiering.selectors import with_current_tier
 
 CHART_MONTHS = 12  # the chart offers the last 3, 6 and 12 months of these
@@ -53,7 +53,12 @@ def header(client: Client, user) -> dict:
     level = RiskLevel.objects.filter(client=client).order_by("-month").first()
     contacts = ContactRecord.objects.filter(client=client).aggregate(last=Max("contacted_at"))
     follow_up = next_follow_up_of(client).first()
+    silver = SilverCard.objects.in_force(today.replace(day=1)).filter(client=client).first()
+    card = ContributionCard.objects.filter(client=client).order_by("-month").first()
     return {
+        # T13/T16: an approved silver card in force, else the latest month's computed card, with its month
+        "card": (f"{silver.get_card_display()}" if silver else
+                 f"{card.get_card_display()}（{card.month:%Y-%m}）" if card else "—"),
         "computed_tier": Tier(tiers["computed_tier"]).label if tiers["computed_tier"] else "—",
         "override": override and {"tier": override.get_tier_display(), "until": f"{override.last_month:%Y-%m}",
                                   "reason": override.reason},

@@ -175,7 +175,11 @@ CREATE OR REPLACE FUNCTION service_log_contact_plan_cards() RETURNS trigger LANG
 DECLARE
     first_month date;
 BEGIN
-    SELECT min(month) INTO first_month FROM new_rows;
+    IF TG_OP = 'DELETE' THEN
+        SELECT min(month) INTO first_month FROM old_rows;
+    ELSE
+        SELECT min(month) INTO first_month FROM new_rows;
+    END IF;
     IF first_month IS NOT NULL AND coalesce((
             SELECT contact_plans_by FROM tiering_contributionpolicy
             WHERE approved_at IS NOT NULL AND effective_from <= (first_month + interval '1 month')::date
@@ -184,8 +188,12 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-CREATE TRIGGER service_log_contact_plan_cards AFTER INSERT ON tiering_contributioncard
+CREATE TRIGGER service_log_contact_plan_cards_insert AFTER INSERT ON tiering_contributioncard
 REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION service_log_contact_plan_cards();
+CREATE TRIGGER service_log_contact_plan_cards_update AFTER UPDATE ON tiering_contributioncard
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION service_log_contact_plan_cards();
+CREATE TRIGGER service_log_contact_plan_cards_delete AFTER DELETE ON tiering_contributioncard
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION service_log_contact_plan_cards();
 
 CREATE OR REPLACE FUNCTION service_log_contact_plan_card_policy() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -198,7 +206,9 @@ EXECUTE FUNCTION service_log_contact_plan_card_policy();
 """
 CARDS_UNINSTALL = """
 DROP TRIGGER IF EXISTS service_log_contact_plan_silver ON tiering_silvercard;
-DROP TRIGGER IF EXISTS service_log_contact_plan_cards ON tiering_contributioncard;
+DROP TRIGGER IF EXISTS service_log_contact_plan_cards_insert ON tiering_contributioncard;
+DROP TRIGGER IF EXISTS service_log_contact_plan_cards_update ON tiering_contributioncard;
+DROP TRIGGER IF EXISTS service_log_contact_plan_cards_delete ON tiering_contributioncard;
 DROP TRIGGER IF EXISTS service_log_contact_plan_card_policy ON tiering_contributionpolicy;
 DROP FUNCTION IF EXISTS service_log_contact_plan_silver(), service_log_contact_plan_cards(),
     service_log_contact_plan_card_policy();

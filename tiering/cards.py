@@ -53,7 +53,8 @@ def _last_day(first: datetime.date, last: datetime.date) -> datetime.date | None
 @transaction.atomic
 def cards_compute(month: datetime.date) -> dict:
     """T13/T15 for every client with statements in the month containing `month`, with the version in force for
-    it (T14), in three set-based statements; re-running gives the same cards. Never two runs of a month at once."""
+    it (T14), set-based: the figures, the firm's, the results; only the rows that changed are written (a rerun
+    with nothing changed writes nothing), as the tiers do. Never two runs of a month at once."""
     first = month.replace(day=1)
     policy = cards_policy_for_month(first)
     last_day = _last_day(first, add_months(first, 1) - datetime.timedelta(days=1))
@@ -70,9 +71,12 @@ def cards_compute(month: datetime.date) -> dict:
         clients, total_equity, total_commission, average_stability = cursor.fetchone()
         parameters.update(clients=clients, total_equity=total_equity, total_commission=total_commission,
                           average_stability=average_stability)
-        cursor.execute(sql.CARDS_CLEAR, parameters)
-        cursor.execute(sql.CARDS_WRITE, parameters)
+        cursor.execute("DROP TABLE IF EXISTS card_results")
+        cursor.execute(sql.CARDS_RESULTS, parameters)
         written = cursor.rowcount
+        cursor.execute(sql.CARDS_UPDATE, parameters)
+        cursor.execute(sql.CARDS_INSERT, parameters)
+        cursor.execute(sql.CARDS_REMOVE_STALE, parameters)
     ContributionMonth.objects.update_or_create(month=first, defaults={
         "policy": policy, "last_day": last_day, "clients": clients, "total_equity": total_equity,
         "average_equity": round(total_equity / clients, 2) if clients else 0,

@@ -451,4 +451,7 @@ class SilverCard(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{gettext('silver card')} {self.first_month:%Y-%m}–{self.last_month:%Y-%m}"
+        return f"{self.get_card_display()} {self.first_month:%Y-%m}–{self.last_month:%Y-%m}"
+
+    def get_card_display(self) -> str:
+        return str(Card.SILVER.label)

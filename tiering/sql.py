@@ -251,29 +251,59 @@ SELECT count(*), coalesce(sum(period_end_equity), 0), coalesce(sum(commission), 
 FROM card_figures
 """
 
-CARDS_CLEAR = "DELETE FROM tiering_contributioncard WHERE month = %(month)s"
+_CARD_COLUMNS = ["card", "period_end_equity", "commission", "margin_deviation", "commission_deviation", "stability",
+                 "stable", "policy_id", "branch_id", "advisor_id"]
 
 # T13/T15: each contribution as its deviation from the firm's average contribution, (client − average) ÷ average ×
 # 100, rounded to the cent of a percent once: with the average contribution 1/N, (x·N − Σx) ÷ Σx × 100. The larger
 # of the two deviations against the bands, and the stability against the firm's average (no figure: not stable).
-CARDS_WRITE = """
-INSERT INTO tiering_contributioncard (client_id, month, card, period_end_equity, commission, margin_deviation,
-                                      commission_deviation, stability, stable, policy_id, branch_id, advisor_id,
-                                      computed_at)
-SELECT f.client_id, %(month)s,
-       CASE WHEN greatest(d.margin, d.commission) > %(high)s AND d.stable THEN 'diamond_card'
-            WHEN greatest(d.margin, d.commission) > %(high)s THEN 'black_gold_card'
-            WHEN greatest(d.margin, d.commission) >= %(low)s AND d.stable THEN 'platinum_card'
-            ELSE 'gold_card' END,
-       f.period_end_equity, f.commission, d.margin, d.commission, f.stability, d.stable, %(policy_id)s,
-       c.branch_id, c.advisor_id, %(now)s
-FROM card_figures AS f
-JOIN clients_client AS c ON c.id = f.client_id
-CROSS JOIN LATERAL (SELECT
-    CASE WHEN %(total_equity)s > 0
-         THEN round((f.period_end_equity * %(clients)s - %(total_equity)s) / %(total_equity)s * 100, 2) END AS margin,
-    CASE WHEN %(total_commission)s > 0
-         THEN round((f.commission * %(clients)s - %(total_commission)s) / %(total_commission)s * 100, 2)
-    END AS commission,
-    coalesce(f.stability <= %(average_stability)s, false) AS stable) AS d
+# Then, as the tiers do, what the write must do with the stored row: a rerun with nothing changed writes nothing.
+CARDS_RESULTS = f"""
+CREATE TEMPORARY TABLE card_results ON COMMIT DROP AS
+WITH result AS (
+    SELECT f.client_id,
+           CASE WHEN greatest(d.margin, d.commission) > %(high)s AND d.stable THEN 'diamond_card'
+                WHEN greatest(d.margin, d.commission) > %(high)s THEN 'black_gold_card'
+                WHEN greatest(d.margin, d.commission) >= %(low)s AND d.stable THEN 'platinum_card'
+                ELSE 'gold_card' END::varchar AS card,
+           f.period_end_equity, f.commission, d.margin AS margin_deviation, d.commission AS commission_deviation,
+           f.stability, d.stable, %(policy_id)s::bigint AS policy_id, c.branch_id, c.advisor_id
+    FROM card_figures AS f
+    JOIN clients_client AS c ON c.id = f.client_id
+    CROSS JOIN LATERAL (SELECT
+        CASE WHEN %(total_equity)s > 0
+             THEN round((f.period_end_equity * %(clients)s - %(total_equity)s) / %(total_equity)s * 100, 2)
+        END AS margin,
+        CASE WHEN %(total_commission)s > 0
+             THEN round((f.commission * %(clients)s - %(total_commission)s) / %(total_commission)s * 100, 2)
+        END AS commission,
+        coalesce(f.stability <= %(average_stability)s, false) AS stable) AS d
+)
+SELECT result.*, CASE
+        WHEN stored.client_id IS NULL THEN 'new'
+        WHEN ({", ".join(f"stored.{column}" for column in _CARD_COLUMNS)})
+             IS DISTINCT FROM ({", ".join(f"result.{column}" for column in _CARD_COLUMNS)}) THEN 'changed'
+        ELSE 'same'
+    END AS write
+FROM result
+LEFT JOIN tiering_contributioncard AS stored ON stored.month = %(month)s AND stored.client_id = result.client_id
+"""
+
+CARDS_UPDATE = f"""
+UPDATE tiering_contributioncard AS stored SET
+    {", ".join(f"{column} = result.{column}" for column in _CARD_COLUMNS)}, computed_at = %(now)s
+FROM card_results AS result
+WHERE result.write = 'changed' AND stored.month = %(month)s AND stored.client_id = result.client_id
+"""
+
+CARDS_INSERT = f"""
+INSERT INTO tiering_contributioncard (client_id, month, {", ".join(_CARD_COLUMNS)}, computed_at)
+SELECT client_id, %(month)s, {", ".join(_CARD_COLUMNS)}, %(now)s FROM card_results WHERE write = 'new'
+"""
+
+# Clients with no statement in the month any more (a day reopened and its statements replaced) lose their card.
+CARDS_REMOVE_STALE = """
+DELETE FROM tiering_contributioncard AS stored
+WHERE stored.month = %(month)s
+  AND NOT EXISTS (SELECT 1 FROM card_results AS result WHERE result.client_id = stored.client_id)
 """

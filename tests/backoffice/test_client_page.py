@@ -73,6 +73,25 @@ def test_an_override_in_force_is_shown_beside_the_computed_tier(world, login):
     assert f"人工调整：钻石，至 {month:%Y-%m}" in page.content.decode()
 
 
+def test_the_contribution_card_is_shown_and_a_silver_card_in_force_first(world, login):
+    """T13/T16 on the client page: the latest month's card with its month; an approved silver card in force first."""
+    from tiering.cards import cards_compute
+    from tiering.models import SilverCard
+
+    own = world["clients"]["own"]
+    statements(own, OCTOBER, "1000000.00")
+    close(OCTOBER)
+    cards_compute(OCTOBER)
+    browser = login(world["staff"][Role.ADVISOR])
+    assert page_of(browser, own).context["facts"]["card"] == "白金卡（2026-10）"
+    month = timezone.localdate().replace(day=1)
+    SilverCard.objects.create(client=own, first_month=month, last_month=month, reason="新户",
+                              requested_by=world["staff"][Role.ADVISOR].user,
+                              approved_by=world["staff"][Role.BRANCH_MANAGER].user, approved_at=timezone.now())
+    page = page_of(browser, own)
+    assert page.context["facts"]["card"] == "银卡" and "贡献卡：银卡" in page.content.decode()
+
+
 def test_the_chart_has_the_last_twelve_months_of_money(world):
     own = world["clients"]["own"]
     statements(own, SEPTEMBER, "200000.00")

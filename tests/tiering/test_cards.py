@@ -185,3 +185,20 @@ def test_the_dashboard_and_its_export_show_what_the_role_may_see(carded, login, 
 
 def test_the_settlement_system_gets_no_cards_dashboard(carded, login):
     assert login(carded["staff"][Role.SETTLEMENT_SYSTEM]).get(reverse("cards-dashboard")).status_code == 403
+
+
+def test_a_rerun_writes_only_what_changed_and_a_client_without_statements_loses_its_card(branch):
+    first, second, third = firm_of(branch, ["1000.00", "1000.00", "1000.00"])
+    cards_compute(OCTOBER)
+    before = {card.client_id: card.computed_at for card in ContributionCard.objects.all()}
+    cards_compute(OCTOBER)
+    assert {card.client_id: card.computed_at for card in ContributionCard.objects.all()} == before
+    DailyStatement.objects.filter(client=third).delete()  # its statements replaced by a correction, say
+    last_equity(first, "3000.00")
+    cards_compute(OCTOBER)
+    after = {card.client_id: card for card in ContributionCard.objects.all()}
+    assert set(after) == {first.pk, second.pk}
+    assert after[first.pk].computed_at != before[first.pk] and after[first.pk].card == "diamond_card"
+    assert after[second.pk].card == "gold_card"  # (1,000 × 2 − 4,000) ÷ 4,000 = −50 %, below the low band
+    assert (after[first.pk].margin_deviation, after[second.pk].margin_deviation) == (Decimal("50.00"),
+                                                                                      Decimal("-50.00"))
