@@ -6,6 +6,7 @@ run on the same data; best of 2 each, with the ratio.
 
     .venv/bin/python bench/cards.py [--clients 1000000]
 
+The month's first run (every card written) and a run again (nothing changed, nothing written) are both shown.
 The data are bench/tiers.py's (one month of statements, a Pareto-like spread of equity, 30 % trading), in its
 database for the size on the benchmark's own embedded PostgreSQL (.data/bench), built once and reused."""
 
@@ -97,12 +98,22 @@ def main():
     parser.add_argument("--clients", type=int, default=1_000_000)
     arguments = parser.parse_args()
     use_or_build(arguments.clients)
-    ours, result = best_of(2, lambda: cards_compute(MONTH))
+    def first_run():
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE tiering_contributioncard")
+        return cards_compute(MONTH)
+
+    first, result = best_of(1, first_run)
+    ours, again = best_of(2, lambda: cards_compute(MONTH))
     baseline, counts = best_of(2, lambda: hand_written(result["last_day"]))
     written = dict(ContributionCard.objects.filter(month=MONTH).values_list("card").annotate(
         n=django.db.models.Count("*")).order_by())
-    print(f"  cards_compute ({result['cards']:,} cards written)  {ours:7.2f} s   target < {TARGET:.0f} s  "
-          f"{'ok' if ours < TARGET else 'OVER'}   ratio to the hand-written query {ours / baseline:.2f}")
+    print(f"  cards_compute, the month's first run ({result['changed']:,} of {result['cards']:,} cards written)"
+          f"  {first:7.2f} s   target < {TARGET:.0f} s  {'ok' if first < TARGET else 'OVER'}"
+          f"   ratio to the hand-written query {first / baseline:.2f}")
+    print(f"  cards_compute, run again ({again['changed']:,} written), best of 2"
+          f"  {ours:7.2f} s   target < {TARGET:.0f} s  {'ok' if ours < TARGET else 'OVER'}"
+          f"   ratio to the hand-written query {ours / baseline:.2f}")
     print(f"  hand-written query (reads only)        {baseline:7.2f} s")
     print(f"  the same cards both ways: {written == counts}  {written}" + ("" if written == counts else f" {counts}"))
 

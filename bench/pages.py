@@ -103,6 +103,7 @@ def build(clients: int, big_share: int = 5) -> None:
     tier_summaries_rebuild(months)
     service_history()
     alert_history()
+    card_history()
 
 
 def service_history() -> None:
@@ -129,6 +130,33 @@ def service_history() -> None:
                    CASE WHEN c.id %% 20 = 0 THEN current_date + (c.id %% 14)::int - 7 END, NULL
             FROM clients_client c WHERE c.id %% 2 = 0 AND c.advisor_id IS NOT NULL""", [])
         cursor.execute("VACUUM ANALYZE")
+
+
+def card_history() -> None:
+    """The month's contribution cards (T13) for every client, as the nightly job writes them (a spread like the
+    tiers': a few percent 钻石卡/黑金卡, a tenth 白金卡, the rest 金卡), with the month's firm figures."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM tiering_contributioncard WHERE month = %s LIMIT 1", [MONTH])
+        if cursor.fetchone():
+            return
+        policy = "(SELECT id FROM tiering_contributionpolicy ORDER BY version LIMIT 1)"
+        cursor.execute(f"""
+            INSERT INTO tiering_contributioncard (client_id, month, card, period_end_equity, commission,
+                margin_deviation, commission_deviation, stability, stable, policy_id, branch_id, advisor_id,
+                computed_at)
+            SELECT c.id, %s, CASE WHEN c.id %% 50 = 0 THEN 'diamond_card' WHEN c.id %% 50 = 1 THEN 'black_gold_card'
+                                  WHEN c.id %% 10 = 2 THEN 'platinum_card' ELSE 'gold_card' END,
+                   (c.id %% 5000) * 1000.00, (c.id %% 300) * 1.00, 0, 0, 0.001, c.id %% 2 = 0, {policy},
+                   c.branch_id, c.advisor_id, now()
+            FROM clients_client c""", [MONTH])
+        cursor.execute(f"""
+            INSERT INTO tiering_contributionmonth (month, policy_id, last_day, clients, total_equity, average_equity,
+                average_commission, average_stability, computed_at)
+            SELECT %s, {policy}, %s, count(*), sum(period_end_equity), round(avg(period_end_equity), 2),
+                   round(avg(commission), 2), 0.001, now()
+            FROM tiering_contributioncard WHERE month = %s
+            ON CONFLICT (month) DO NOTHING""", [MONTH, DAY, MONTH])
+        cursor.execute("VACUUM ANALYZE tiering_contributioncard")
 
 
 def alert_history() -> None:
@@ -184,6 +212,7 @@ def reusable(name: str, clients: int) -> bool:
         return False
     service_history()  # a database built before the risk and service pages were measured gets their rows
     alert_history()
+    card_history()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # what the migrations just rewrote, as autovacuum would in time
     return True
@@ -228,6 +257,9 @@ def pages() -> dict[str, str]:
         "service drill-down, the contact list": reverse("admin:service_log_contactrecord_changelist"),
         "service drill-down, complaint analysis": reverse("complaint-analysis"),
         "workbench": reverse("workbench"),
+        "contribution cards dashboard": reverse("cards-dashboard") + f"?month={MONTH:%Y-%m}",
+        "contribution cards, export (CSV)": reverse("cards-dashboard-export", kwargs={"fmt": "csv"})
+                                            + f"?month={MONTH:%Y-%m}",
     }
 
 

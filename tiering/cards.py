@@ -74,6 +74,8 @@ def cards_compute(month: datetime.date) -> dict:
         cursor.execute("DROP TABLE IF EXISTS card_results")
         cursor.execute(sql.CARDS_RESULTS, parameters)
         written = cursor.rowcount
+        cursor.execute("SELECT count(*) FROM card_results WHERE write <> 'same'")
+        changed = cursor.fetchone()[0]
         cursor.execute(sql.CARDS_UPDATE, parameters)
         cursor.execute(sql.CARDS_INSERT, parameters)
         cursor.execute(sql.CARDS_REMOVE_STALE, parameters)
@@ -82,7 +84,7 @@ def cards_compute(month: datetime.date) -> dict:
         "average_equity": round(total_equity / clients, 2) if clients else 0,
         "average_commission": round(total_commission / clients, 2) if clients else 0,
         "average_stability": average_stability, "computed_at": parameters["now"]})
-    return {"month": f"{first:%Y-%m}", "cards": written, "last_day": last_day.isoformat(),
+    return {"month": f"{first:%Y-%m}", "cards": written, "changed": changed, "last_day": last_day.isoformat(),
             "policy_version": policy.version}
 
 

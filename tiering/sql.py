@@ -260,24 +260,25 @@ _CARD_COLUMNS = ["card", "period_end_equity", "commission", "margin_deviation", 
 # Then, as the tiers do, what the write must do with the stored row: a rerun with nothing changed writes nothing.
 CARDS_RESULTS = f"""
 CREATE TEMPORARY TABLE card_results ON COMMIT DROP AS
-WITH result AS (
-    SELECT f.client_id,
-           CASE WHEN greatest(d.margin, d.commission) > %(high)s AND d.stable THEN 'diamond_card'
-                WHEN greatest(d.margin, d.commission) > %(high)s THEN 'black_gold_card'
-                WHEN greatest(d.margin, d.commission) >= %(low)s AND d.stable THEN 'platinum_card'
-                ELSE 'gold_card' END::varchar AS card,
-           f.period_end_equity, f.commission, d.margin AS margin_deviation, d.commission AS commission_deviation,
-           f.stability, d.stable, %(policy_id)s::bigint AS policy_id, c.branch_id, c.advisor_id
+WITH deviations AS MATERIALIZED (             -- once per client: inlined, each reference would compute them again
+    SELECT f.client_id, f.period_end_equity, f.commission, f.stability, c.branch_id, c.advisor_id,
+           CASE WHEN %(total_equity)s > 0
+                THEN round((f.period_end_equity * %(clients)s - %(total_equity)s) / %(total_equity)s * 100, 2)
+           END AS margin_deviation,
+           CASE WHEN %(total_commission)s > 0
+                THEN round((f.commission * %(clients)s - %(total_commission)s) / %(total_commission)s * 100, 2)
+           END AS commission_deviation,
+           coalesce(f.stability <= %(average_stability)s, false) AS stable
     FROM card_figures AS f
     JOIN clients_client AS c ON c.id = f.client_id
-    CROSS JOIN LATERAL (SELECT
-        CASE WHEN %(total_equity)s > 0
-             THEN round((f.period_end_equity * %(clients)s - %(total_equity)s) / %(total_equity)s * 100, 2)
-        END AS margin,
-        CASE WHEN %(total_commission)s > 0
-             THEN round((f.commission * %(clients)s - %(total_commission)s) / %(total_commission)s * 100, 2)
-        END AS commission,
-        coalesce(f.stability <= %(average_stability)s, false) AS stable) AS d
+), result AS MATERIALIZED (
+    SELECT d.client_id, CASE WHEN d.deviation > %(high)s AND d.stable THEN 'diamond_card'
+                             WHEN d.deviation > %(high)s THEN 'black_gold_card'
+                             WHEN d.deviation >= %(low)s AND d.stable THEN 'platinum_card'
+                             ELSE 'gold_card' END::varchar AS card,
+           d.period_end_equity, d.commission, d.margin_deviation, d.commission_deviation, d.stability, d.stable,
+           %(policy_id)s::bigint AS policy_id, d.branch_id, d.advisor_id
+    FROM (SELECT *, greatest(margin_deviation, commission_deviation) AS deviation FROM deviations) AS d
 )
 SELECT result.*, CASE
         WHEN stored.client_id IS NULL THEN 'new'

@@ -22,6 +22,7 @@ from backoffice.workflows import key_monitoring_run, risk_evaluation_run, risk_l
 from clients.models import Client
 from core.env import database_url
 from settlement.models import SettlementDay
+from tiering.cards import cards_compute
 from tiering.services import tiers_recalculate
 
 
@@ -52,7 +53,9 @@ class Command(BaseCommand):
             month = (month - datetime.timedelta(days=1)).replace(day=1)
         while month <= timezone.localdate():
             result = tiers_recalculate(month)
-            self.stdout.write(f"  tiers {result['month']}: {result['assigned']} clients, {result['state']}")
+            cards = cards_compute(month)  # the guide's contribution cards, as the nightly job computes them (T13)
+            self.stdout.write(f"  tiers {result['month']}: {result['assigned']} clients, {result['state']}; "
+                              f"{cards['cards']} contribution cards")
             month = (month + datetime.timedelta(days=32)).replace(day=1)
 
     def _evaluate_risk(self) -> None:
