@@ -43,6 +43,11 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
+def date_cell(text: str) -> datetime.date:
+    """A date as people type it in a sheet: YYYY-MM-DD or YYYY/MM/DD; ValueError otherwise."""
+    return datetime.date.fromisoformat(text.replace("/", "-"))
+
+
 def _csv_text(data: bytes) -> str:
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in Chinese saves CSV as GBK (gb18030 is its superset)
         try:

@@ -12,7 +12,7 @@ from clients.scoping import sees_everything, staff_profile_of
 from core.approvals import draft_save, second_person_approve
 from core.dates import add_months
 from core.errors import DomainError
-from core.tabular import column_word, read_table
+from core.tabular import column_word, date_cell, read_table
 from risk import sql
 from risk.models import Alert, AlertEvent, ClientRiskThresholds, KeyMonitoring, RiskThresholdSet
 from settlement.models import TradingDay
@@ -265,7 +265,7 @@ def key_monitoring_import(*, user, data: bytes, filename: str) -> list[KeyMonito
             if not values[field]:
                 continue
             try:
-                dates[field] = datetime.date.fromisoformat(values[field].replace("/", "-"))
+                dates[field] = date_cell(values[field])
             except ValueError:
                 problem(_("Row %(row)s: %(field)s %(value)s is not a date (YYYY-MM-DD)."), field=column_word(field),
                         value=repr(values[field]))

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.owed import queue_after_commit, work_owe
-from core.tabular import column_word, read_table
+from core.tabular import column_word, date_cell, read_table
 from core.tasks import run_owed_work
 from settlement.models import CalendarYear, SettlementDay, TradingDay
 
@@ -53,7 +53,7 @@ class DayChange:
 
 def _date(text: str, row: int, field: str) -> datetime.date:
     try:
-        return datetime.date.fromisoformat(text.replace("/", "-"))
+        return date_cell(text)
     except ValueError:
         raise DomainError(_("Row %(row)s: %(field)s %(value)s is not a date (YYYY-MM-DD).")
                           % {"row": row, "field": column_word(field), "value": repr(text)}, field=field,

@@ -22,15 +22,13 @@ from tiering.services import (
 )
 
 
-@admin.register(TierPolicy)
-class TierPolicyAdmin(admin.ModelAdmin):
-    """T10: a new version is a draft naming the month it takes effect from; another head-office manager approves
-    it with the action."""
+class MonthPolicyAdmin(admin.ModelAdmin):
+    """T10 and T14: a new version is a draft naming the month it takes effect from; another head-office manager
+    approves it with the action; an approved version is history. Subclasses name their two services."""
 
-    list_display = ["version", "effective_from_month", "window_months", "diamond_equity", "gold_equity",
-                    "quality_equity", "author", "approved_by", "approved_at"]
     readonly_fields = ["author", "approved_by", "approved_at", "created_at"]
     actions = ["approve"]
+    draft_service = approve_service = None  # staticmethods: (user=, policy=) → policy
 
     @admin.display(description=_("takes effect from month"), ordering="effective_from")
     def effective_from_month(self, policy):
@@ -45,12 +43,22 @@ class TierPolicyAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        tier_policy_draft_save(user=request.user, policy=obj)
+        self.draft_service(user=request.user, policy=obj)
 
     @admin.action(description=_("Approve selected draft policies"))
     def approve(self, request, queryset):
         apply_to_each(self, request, queryset,
-                      lambda policy: tier_policy_approve(policy=policy, user=request.user), _("approved"))
+                      lambda policy: self.approve_service(policy=policy, user=request.user), _("approved"))
+
+
+@admin.register(TierPolicy)
+class TierPolicyAdmin(MonthPolicyAdmin):
+    """T10: the tiers' thresholds and window."""
+
+    list_display = ["version", "effective_from_month", "window_months", "diamond_equity", "gold_equity",
+                    "quality_equity", "author", "approved_by", "approved_at"]
+    draft_service = staticmethod(tier_policy_draft_save)
+    approve_service = staticmethod(tier_policy_approve)
 
 
 @admin.register(TierAssignment)
@@ -117,33 +125,13 @@ class TierOverrideAdmin(ScopedAdminMixin, admin.ModelAdmin):
 # The contribution cards (issue 16 item 6, T13–T16) ---------------------------------------------------------------
 
 @admin.register(ContributionPolicy)
-class ContributionPolicyAdmin(admin.ModelAdmin):
-    """T14: the cards' bands, a draft until another head-office manager approves it (as T10)."""
+class ContributionPolicyAdmin(MonthPolicyAdmin):
+    """T14: the cards' bands and which classification S2's plans follow."""
 
     list_display = ["version", "effective_from_month", "high_band", "low_band", "author", "approved_by",
                     "approved_at"]
-    readonly_fields = ["author", "approved_by", "approved_at", "created_at"]
-    actions = ["approve"]
-
-    @admin.display(description=_("takes effect from month"), ordering="effective_from")
-    def effective_from_month(self, policy):
-        return f"{policy.effective_from:%Y-%m}"
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.approved_at is not None:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        cards_policy_draft_save(user=request.user, policy=obj)
-
-    @admin.action(description=_("Approve selected draft policies"))
-    def approve(self, request, queryset):
-        apply_to_each(self, request, queryset,
-                      lambda policy: cards_policy_approve(policy=policy, user=request.user), _("approved"))
+    draft_service = staticmethod(cards_policy_draft_save)
+    approve_service = staticmethod(cards_policy_approve)
 
 
 @admin.register(ContributionCard)

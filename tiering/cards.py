@@ -30,6 +30,7 @@ from tiering.models import (
     ContributionPolicy,
     SilverCard,
 )
+from tiering.selectors import with_current_tier
 
 SILVER_WITHIN_MONTHS = 3  # T16: 开户三个月内
 
@@ -118,8 +119,6 @@ def cards_policy_approve(*, policy: ContributionPolicy, user) -> ContributionPol
 def silver_card_request(*, user, client_id: int, reason: str, today: datetime.date | None = None) -> SilverCard:
     """T16: the client's advisor (or a branch role over it) proposes 银卡 for an ordinary account opened within the
     last three months; it holds from this month to the month its third month ends."""
-    from tiering.selectors import with_current_tier  # the dashboard's reads, same app
-
     today = today or timezone.localdate()
     profile = staff_profile_of(user)
     if profile is None or profile.role not in {Role.ADVISOR, Role.BRANCH_MANAGER, Role.HEAD_OFFICE}:

@@ -258,7 +258,9 @@ class TierChange(models.Model):
         return f"{self.month:%Y-%m} {self.get_from_tier_display()} → {self.get_to_tier_display()}"
 
 
-class TierOverrideQuerySet(ClientScopedQuerySet):
+class ApprovedPeriodQuerySet(ClientScopedQuerySet):
+    """T11 overrides and T16 silver cards: approved, for a period of months."""
+
     def in_force(self, month):
         return self.filter(approved_at__isnull=False, first_month__lte=month, last_month__gte=month)
 
@@ -280,7 +282,7 @@ class TierOverride(models.Model):
                                     related_name="+", verbose_name=_("approved by"))
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
-    objects = TierOverrideQuerySet.as_manager()
+    objects = ApprovedPeriodQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tier override")
@@ -416,11 +418,6 @@ class ContributionCard(models.Model):
         return f"{self.month:%Y-%m} {self.get_card_display()}"
 
 
-class SilverCardQuerySet(ClientScopedQuerySet):
-    def in_force(self, month):
-        return self.filter(approved_at__isnull=False, first_month__lte=month, last_month__gte=month)
-
-
 class SilverCard(models.Model):
     """T16 银卡: an advisor sets it for an ordinary account opened within three months (开户三个月内的普通客户), with
     the department head's approval (the branch manager, or head office; never the requester). It holds from the
@@ -438,7 +435,7 @@ class SilverCard(models.Model):
                                     related_name="+", verbose_name=_("approved by"))
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
-    objects = SilverCardQuerySet.as_manager()
+    objects = ApprovedPeriodQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("silver card")
