@@ -4,7 +4,7 @@ set-based computation (tiering.cards.cards_compute: figures, firm averages, ever
 hand-written query that computes the same cards with window functions and writes nothing, measured in the same
 run on the same data; best of 2 each, with the ratio.
 
-    .venv/bin/python bench/cards.py [--clients 1000000]
+    .venv/bin/python bench/cards.py [--clients 1000000] [--smoke]
 
 The month's first run (every card written) and a run again (nothing changed, nothing written) are both shown.
 The data are bench/tiers.py's (one month of statements, a Pareto-like spread of equity, 30 % trading), in its
@@ -96,7 +96,10 @@ def hand_written(last_day):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=1_000_000)
+    parser.add_argument("--smoke", action="store_true", help="a size that runs in seconds (the test suite runs it)")
     arguments = parser.parse_args()
+    if arguments.smoke:
+        arguments.clients = 1_000
     use_or_build(arguments.clients)
     def first_run():
         with connection.cursor() as cursor:

@@ -62,3 +62,9 @@ def test_the_service_benchmark_runs(bench_env):
 def test_the_pages_benchmark_runs(bench_env):
     output = run_bench("pages", bench_env)
     assert "1,000 clients: database built" in output and "tier dashboard" in output and "ratio to baseline" in output
+
+
+def test_the_cards_benchmark_runs(bench_env):
+    output = run_bench("cards", bench_env)
+    assert "1,000 clients" in output and "ratio to the hand-written query" in output
+    assert "the same cards both ways: True" in output
