@@ -28,6 +28,7 @@ from core.jobs import job_run
 from core.models import JobRun, OwedWork
 from risk.selectors import alerts_raised_on
 from risk.services import alerts_evaluate, key_monitoring_update, risk_levels_compute
+from service_desk.services import service_intervals_rebuild
 from service_log.services import BROADCAST_SEND, broadcast_send, margin_call_notices_send, welcome_messages_send
 from settlement.calendar import CALENDAR_CHANGED
 from settlement.clients_push import CLIENTS_ARRIVED
@@ -95,7 +96,10 @@ def calendar_changed_run(owed: OwedWork) -> JobRun:
 
     def work(progress):
         progress("months", 10)
-        return {"rows": len(tiers_owe_after_calendar_change(days, cause=f"calendar-{owed.pk}"))}
+        rows = len(tiers_owe_after_calendar_change(days, cause=f"calendar-{owed.pk}"))
+        progress("service hours", 60)
+        service_intervals_rebuild()  # S12: the tickets' clock and deadlines follow the calendar
+        return {"rows": rows}
 
     return job_run("calendar_changed", f"calendar:{owed.key}", work)
 

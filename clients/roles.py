@@ -23,6 +23,13 @@ _WORK_CLIENTS = [*_READ_CLIENTS, "clients.change_client", "clients.add_clientarc
 _CONTACTS = ["service_log.view_contactrecord", "service_log.add_contactrecord", "service_log.view_smsdelivery",
              "service_log.view_notification", "service_log.view_complaint", "service_log.add_complaint",
              "service_log.change_complaint", "service_log.view_surveyresponse", "service_log.add_surveyresponse"]
+# S11: every role that serves clients works tickets; head office also edits the desk's categories, SLAs and hours.
+_TICKETS = ["service_desk.view_ticket", "service_desk.add_ticket", "service_desk.change_ticket",
+            "service_desk.view_ticketcategory", "service_desk.view_team", "service_desk.view_ticketcall"]
+_DESK_SETUP = ["service_desk.add_ticketcategory", "service_desk.change_ticketcategory", "service_desk.view_slatarget",
+               "service_desk.add_slatarget", "service_desk.change_slatarget", "service_desk.view_servicewindow",
+               "service_desk.add_servicewindow", "service_desk.change_servicewindow", "service_desk.add_team",
+               "service_desk.change_team", "service_desk.reveal_caller_phone"]
 _RISK_LISTS = ["risk.view_keymonitoring", "risk.view_risklevel"]
 _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tiering.view_tieroverride",
                "tiering.view_contributioncard", "tiering.view_silvercard"]
@@ -30,13 +37,13 @@ _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tierin
 # Model permissions say *what* a role may do; scoping.py says *on which rows*.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, *_READ_TIERS,
-                         *_CONTACTS],
+                         *_CONTACTS, *_TICKETS],
     Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, "risk.change_alert",
-                   *_READ_TIERS, "tiering.add_silvercard", *_CONTACTS],
+                   *_READ_TIERS, "tiering.add_silvercard", *_CONTACTS, *_TICKETS],
     Role.RISK_OFFICER: [*_READ_CLIENTS, "clients.reveal_phone", "settlement.view_tradingday", "risk.view_alert",
                         *_RISK_LISTS, "risk.add_keymonitoring", "risk.change_keymonitoring",
                         "risk.view_clientriskthresholds", "risk.add_clientriskthresholds",
-                        "risk.view_riskthresholdset", "risk.change_alert", *_READ_TIERS, *_CONTACTS],
+                        "risk.view_riskthresholdset", "risk.change_alert", *_READ_TIERS, *_CONTACTS, *_TICKETS],
     Role.BRANCH_MANAGER: [
         *_WORK_CLIENTS,
         "clients.assign_advisor",
@@ -50,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "risk.change_keymonitoring",
         *_READ_TIERS,
         *_CONTACTS,
+        *_TICKETS,
         "tiering.view_tierpolicy",
         "tiering.add_tieroverride",
         "tiering.add_silvercard",
@@ -95,12 +103,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_owedwork",
         "risk.change_alert",
         *_CONTACTS,
+        *_TICKETS,
         "service_log.view_messagetemplate",
         "service_log.change_messagetemplate",
         "service_log.view_contactplanrule",
         "service_log.change_contactplanrule",
         "service_log.view_broadcast",
         "service_log.add_broadcast",
+        *_DESK_SETUP,
     ],
     Role.SETTLEMENT_SYSTEM: [],
 }

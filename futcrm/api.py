@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from backoffice.api.views import ClientViewSet
 from risk.api.views import AlertViewSet
+from service_desk.api.views import CallEventView
 from settlement.api.reads import ClientStatementList
 from tiering.api.views import TierAssignmentViewSet
 
@@ -14,6 +15,7 @@ router.register("tiers", TierAssignmentViewSet, basename="tier")
 router.register("alerts", AlertViewSet, basename="alert")
 
 urlpatterns = [
+    path("service/calls", CallEventView.as_view(), name="service-calls"),
     path("clients/<str:account_no>/statements", ClientStatementList.as_view(), name="client-statements"),
     *router.urls,
 ]

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "tiering",
     "risk",
     "service_log",
+    "service_desk",
     "backoffice",
 ]
 

@@ -8,6 +8,8 @@ from core.api import api_aware_error_handlers
 from risk.views import risk_dashboard_view
 from service_log.views import (
     complaint_analysis_view,
+    notice_open_view,
+    notices_view,
     service_dashboard_view,
     survey_results_view,
     workbench_view,
@@ -23,6 +25,8 @@ urlpatterns = [
     path("dashboard/tiers/", tier_dashboard_view, name="tier-dashboard"),
     path("dashboard/risk/", risk_dashboard_view, name="risk-dashboard"),
     path("workbench/", workbench_view, name="workbench"),
+    path("notices/", notices_view, name="notices"),
+    path("notices/<int:notice_id>/", notice_open_view, name="notice-open"),
     path("clients/<int:client_id>/service-card/", service_card_view, name="service-card"),
     path("complaints/analysis/", complaint_analysis_view, name="complaint-analysis"),
     path("surveys/results/", survey_results_view, name="survey-results"),

@@ -4,7 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from clients.models import Branch, StaffProfile
 from clients.roles import Role
 from clients.scoping import sees_everything, staff_profile_of
+from service_log.models import Notification
 from service_log.selectors import (
     DUE,
     OVERDUE,
@@ -140,3 +142,31 @@ def service_dashboard_view(request):
     return render(request, "service_log/dashboard.html", {
         **admin.site.each_context(request), "title": _("Service dashboard"), "data": data, "chart_data": chart,
     })
+
+
+NOTICE_RECENT = datetime.timedelta(minutes=2)
+
+
+@login_required
+def notices_view(request):
+    """The user's unread in-app notices newer than `after` (their id), for the pages' poll: a call answered (S13) or a
+    ticket escalated (S12) shows without a reload. Without `after`: those of the last two minutes."""
+    unread = Notification.objects.filter(recipient=request.user, read_at__isnull=True)
+    after = request.GET.get("after", "")
+    unread = (unread.filter(pk__gt=int(after)) if after.isdigit()
+              else unread.filter(created_at__gte=timezone.now() - NOTICE_RECENT))
+    notices = [{"id": notice.pk, "text": notice.text, "url": f"/notices/{notice.pk}/"}
+               for notice in unread.order_by("pk")[:10]]
+    latest = Notification.objects.filter(recipient=request.user).order_by("-pk").values_list("pk", flat=True).first()
+    return JsonResponse({"notices": notices, "latest": latest or 0})
+
+
+@login_required
+def notice_open_view(request, notice_id: int):
+    """A notice opened: marked read, then its page (only a link inside this site)."""
+    notice = Notification.objects.filter(recipient=request.user, pk=notice_id).first()
+    if notice is None:
+        raise Http404
+    if notice.read_at is None:
+        Notification.objects.filter(pk=notice.pk).update(read_at=timezone.now())
+    return redirect(notice.link if notice.link.startswith("/") and not notice.link.startswith("//") else "/admin/")

@@ -232,6 +232,7 @@ class ApiToken(models.Model):
     class Scope(models.TextChoices):
         SETTLEMENT_WRITE = "settlement:write", "settlement:write"
         CRM_READ = "crm:read", "crm:read"
+        SERVICE_CALLS = "service:calls", "service:calls"  # the call-centre system's call events (S13)
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)

@@ -1,0 +1,228 @@
+"""The service desk in the admin: the ticket queue and page (S11, S12), the calls (S13), and head office's setup of
+categories, SLA targets, service hours and teams. Every write goes through service_desk.services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import StaffProfile
+from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
+from core.errors import DomainError
+from service_desk import services
+from service_desk.models import ServiceWindow, SlaTarget, Team, Ticket, TicketCall, TicketCategory, TicketEvent
+from service_log.models import Complaint
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["at_display", "kind", "actor", "text", "from_state", "to_state"]
+    verbose_name_plural = _("history")
+    template = "admin/edit_inline/tabular_readonly.html"
+
+    @admin.display(description=_("at"))
+    def at_display(self, event):
+        return timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class TicketCallInline(TicketEventInline):
+    model = TicketCall
+    fields = readonly_fields = ["call_id", "at_display", "called_line", "staff", "recording_ref", "clients_matched"]
+    verbose_name_plural = _("calls")
+
+
+class TicketAddForm(forms.ModelForm):
+    caller_phone = forms.CharField(label=_("caller's phone number"), required=False, max_length=30,
+                                   help_text=_("for a caller not known yet; matched to a client later"))
+
+    class Meta:
+        model = Ticket
+        fields = ["client", "channel", "category", "priority", "subject", "description", "owner",
+                  "team"]
+
+
+def _local(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+@admin.register(Ticket)
+class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """工单队列: the tickets the user may see (O), unfinished first by their resolution deadline (S12); the page
+    shows the history and one form per step open now."""
+
+    list_display = ["number_display", "subject", "who", "category", "priority", "state", "owner", "team",
+                    "deadline_display", "opened_display"]
+    list_select_related = ["client", "owner", "team", "category"]
+    list_filter = ["state", "category", "priority", "team", "channel", ("branch", ScopedRelatedFilter)]
+    search_fields = ["subject", "client__account_no", "client__name"]
+    autocomplete_fields = ["client", "owner"]
+    inlines = [TicketEventInline, TicketCallInline]
+    ordering = ["resolution_due"]
+    change_form_template = "admin/service_desk/ticket/change_form.html"
+    form = TicketAddForm
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["number_display", "client", "who", "channel", "category", "priority", "state", "owner", "team",
+                "subject", "description", "opened_display", "first_response_display", "resolution_display",
+                "resolution", "reopened", "alert", "complaint"]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj) if obj else super().get_fields(request, obj)
+
+    @admin.display(description=_("number"), ordering="pk")
+    def number_display(self, ticket):
+        return ticket.number
+
+    @admin.display(description=_("client or caller"))
+    def who(self, ticket):
+        return str(ticket.client) if ticket.client_id else ticket.caller_masked
+
+    @admin.display(description=_("opened at"), ordering="opened_at")
+    def opened_display(self, ticket):
+        return _local(ticket.opened_at)
+
+    @admin.display(description=_("first response"))
+    def first_response_display(self, ticket):
+        return format_html("{} / {} {}", _local(ticket.first_response_at), _("due"), _local(ticket.first_response_due))
+
+    @admin.display(description=_("resolution"))
+    def resolution_display(self, ticket):
+        return format_html("{} / {} {}", _local(ticket.resolved_at), _("due"), _local(ticket.resolution_due))
+
+    @admin.display(description=_("resolution due"), ordering="resolution_due")
+    def deadline_display(self, ticket):
+        state = ticket.deadline_state()
+        if not state:
+            return "—"
+        if state == "paused":
+            return _("paused: waiting for the client")
+        colour = {"breached": "#ba2121", "warned": "#b35c00"}.get(state)
+        text = _local(ticket.resolution_due) if ticket.resolution_due else _("beyond the calendar")
+        return format_html('<strong style="color:{}">{} ⚠</strong>', colour, text) if colour else text
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            raise PermissionDenied  # the page's steps change a ticket, never the form
+        try:
+            ticket = services.ticket_open(
+                user=request.user, client_id=obj.client_id, caller_phone=form.cleaned_data.get("caller_phone", ""),
+                channel=obj.channel, category_id=obj.category_id, priority=obj.priority, subject=obj.subject,
+                description=obj.description, owner_id=obj.owner_id, team_id=obj.team_id)
+        except DomainError as error:
+            raise ValidationError(error.message) from error
+        obj.pk = ticket.pk
+
+    def get_urls(self):
+        act = self.admin_site.admin_view(self.act_view)
+        return [path("<path:object_id>/act/", act, name="service_desk_ticket_act"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        ticket = self.get_object(request, object_id)
+        context = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+                   "show_delete": False}
+        if ticket is not None:
+            context.update({
+                "ticket": ticket, "steps": services.ticket_steps_open(ticket),
+                "act_url": reverse("admin:service_desk_ticket_act", args=[ticket.pk]),
+                "candidates": services.ticket_clients_with_caller_number(ticket, request.user)
+                if ticket.client_id is None else [],
+                "staff": StaffProfile.objects.visible_to(request.user).order_by("full_name")[:200],
+                "teams": Team.objects.all(), "priorities": Ticket._meta.get_field("priority").choices,
+                "complaint_categories": Complaint.Category.choices, "severities": Complaint.Severity.choices,
+                "may_act": request.user.has_perm("service_desk.change_ticket"),
+            })
+        return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
+
+    def act_view(self, request, object_id):
+        """One step from the ticket's page, through the services (which check scope, role and state again)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        ticket = self.get_object(request, object_id)
+        if ticket is None:
+            raise Http404
+        action, data, user = request.POST.get("action", ""), request.POST, request.user
+        try:
+            if action in {"reply", "note"}:
+                services.ticket_reply(user=user, ticket_id=ticket.pk, text=data.get("text", ""),
+                                      internal=action == "note")
+            elif action in services.STEPS:
+                services.ticket_step(user=user, ticket_id=ticket.pk, step=action, text=data.get("text", ""))
+            elif action == "assign":
+                services.ticket_assign(user=user, ticket_id=ticket.pk, owner_id=_int(data.get("owner")),
+                                       team_id=_int(data.get("team")), priority=data.get("priority") or None)
+            elif action == "client":
+                services.ticket_client_set(user=user, ticket_id=ticket.pk, client_id=_int(data.get("client")) or 0)
+            elif action == "complaint":
+                services.ticket_to_complaint(user=user, ticket_id=ticket.pk, category=data.get("category", ""),
+                                             severity=data.get("severity", ""))
+            else:
+                raise Http404
+        except PermissionDenied:
+            messages.error(request, _("You may not do this on this ticket."))
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Done."))
+        return redirect(reverse("admin:service_desk_ticket_change", args=[ticket.pk]))
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+@admin.register(TicketCall)
+class TicketCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["call_id", "at", "ticket", "called_line", "staff", "clients_matched"]
+    list_select_related = ["ticket", "staff"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(ticket__in=Ticket.objects.visible_to(request.user))
+
+
+class SlaTargetInline(admin.TabularInline):
+    model = SlaTarget
+    extra = 0
+
+
+@admin.register(TicketCategory)
+class TicketCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "position", "active"]
+    inlines = [SlaTargetInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # tickets keep their category; retire one by taking it out of use
+
+
+@admin.register(ServiceWindow)
+class ServiceWindowAdmin(admin.ModelAdmin):
+    """S12's service hours; a change rebuilds the clock and moves every unfinished ticket's deadlines."""
+
+    list_display = ["name", "starts", "ends", "night_session", "active"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.service_intervals_rebuild()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "handles_exceptions"]
+    filter_horizontal = ["members"]

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceDeskConfig(AppConfig):
+    """The service desk (domain S11–S13, docs/rules-added.md): hotline tickets, their SLAs on the trading calendar's
+    service hours, and the call-centre's call events."""
+
+    name = "service_desk"
+    verbose_name = _("Service desk")

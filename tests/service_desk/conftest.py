@@ -1,0 +1,29 @@
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import translation
+
+from service_desk.models import SlaTarget, TicketCategory
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local(day: str, time: str) -> datetime.datetime:
+    """A moment as people in Shanghai read it, e.g. local("2026-09-30", "15:30")."""
+    return datetime.datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def category(db):
+    """银期转账 with targets of 30 service minutes to the first response and 60 to the resolution, warned 10 before."""
+    category = TicketCategory.objects.get(code="bank_transfer")
+    SlaTarget.objects.filter(category=category, priority="normal").update(
+        first_response_minutes=30, resolution_minutes=60, warn_minutes=10)
+    return category
