@@ -70,7 +70,8 @@ def test_waiting_for_the_client_pauses_the_resolution_across_a_holiday(world, ca
 def test_a_reopened_ticket_goes_on_from_its_resolution_and_counts_as_reopened(world, category):
     user = world["staff"][Role.SERVICE_STAFF].user
     ticket = open_ticket(world, category, local("2026-09-29", "09:00"))
-    services.ticket_step(user=user, ticket_id=ticket.pk, step="resolve", text="已到账", now=local("2026-09-29", "09:20"))
+    services.ticket_step(user=user, ticket_id=ticket.pk, step="resolve", text="已到账",
+                         now=local("2026-09-29", "09:20"))
     reopened = services.ticket_step(user=user, ticket_id=ticket.pk, step="reopen", text="客户称仍未到账",
                                     now=local("2026-09-29", "14:00"))
     assert reopened.state == Ticket.State.IN_PROGRESS and reopened.reopened == 1
@@ -79,7 +80,8 @@ def test_a_reopened_ticket_goes_on_from_its_resolution_and_counts_as_reopened(wo
     assert reopened.resolution_due == local("2026-09-29", "14:40")
     with pytest.raises(services.DomainError, match="in progress cannot take this step"):
         services.ticket_step(user=user, ticket_id=ticket.pk, step="reopen", text="再次")
-    services.ticket_step(user=user, ticket_id=ticket.pk, step="resolve", text="已到账", now=local("2026-09-29", "14:30"))
+    services.ticket_step(user=user, ticket_id=ticket.pk, step="resolve", text="已到账",
+                         now=local("2026-09-29", "14:30"))
     with pytest.raises(services.DomainError, match="why the ticket is reopened"):
         services.ticket_step(user=user, ticket_id=ticket.pk, step="reopen", text="  ")
 
