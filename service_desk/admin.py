@@ -201,7 +201,7 @@ class SlaTargetInline(admin.TabularInline):
 
 @admin.register(TicketCategory)
 class TicketCategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "position", "active"]
+    list_display = ["name", "position", "active"]  # the code is for the system (the calls API, the seed)
     inlines = [SlaTargetInline]
 
     def has_delete_permission(self, request, obj=None):
