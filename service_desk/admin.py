@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from clients import pii
 from clients.models import StaffProfile
 from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
 from core.errors import DomainError
@@ -52,6 +53,21 @@ class TicketAddForm(forms.ModelForm):
         model = Ticket
         fields = ["client", "channel", "category", "priority", "subject", "description", "owner",
                   "team"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "category" in self.fields:
+            self.fields["category"].queryset = TicketCategory.objects.filter(active=True).order_by("position")
+
+    def clean(self):
+        """What ticket_open refuses, said on the form next to the field (the service checks it again)."""
+        data = super().clean()
+        phone = pii.normalise_phone(data.get("caller_phone") or "")
+        if phone and not pii.is_valid_phone(phone):
+            self.add_error("caller_phone", _("Enter a mobile number or a landline with its area code."))
+        elif not data.get("client") and not phone:
+            self.add_error("client", _("Name the client, or the caller's phone number."))
+        return data
 
 
 def _local(moment):
