@@ -46,7 +46,7 @@ class TicketCallInline(TicketEventInline):
 
 
 class TicketAddForm(forms.ModelForm):
-    caller_phone = forms.CharField(label=_("caller's phone number"), required=False, max_length=30,
+    caller_number = forms.CharField(label=_("caller's phone number"), required=False, max_length=30,
                                    help_text=_("for a caller not known yet; matched to a client later"))
 
     class Meta:
@@ -62,9 +62,9 @@ class TicketAddForm(forms.ModelForm):
     def clean(self):
         """What ticket_open refuses, said on the form next to the field (the service checks it again)."""
         data = super().clean()
-        phone = pii.normalise_phone(data.get("caller_phone") or "")
+        phone = pii.normalise_phone(data.get("caller_number") or "")
         if phone and not pii.is_valid_phone(phone):
-            self.add_error("caller_phone", _("Enter a mobile number or a landline with its area code."))
+            self.add_error("caller_number", _("Enter a mobile number or a landline with its area code."))
         elif not data.get("client") and not phone:
             self.add_error("client", _("Name the client, or the caller's phone number."))
         return data
@@ -96,6 +96,9 @@ class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return ["number_display", "client", "who", "channel", "category", "priority", "state", "owner", "team",
                 "subject", "description", "opened_display", "first_response_display", "resolution_display",
                 "resolution", "reopened", "alert", "complaint"]
+
+    def get_inline_instances(self, request, obj=None):
+        return super().get_inline_instances(request, obj) if obj else []  # a new ticket has no history yet
 
     def get_fields(self, request, obj=None):
         return self.get_readonly_fields(request, obj) if obj else super().get_fields(request, obj)
@@ -136,7 +139,7 @@ class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
             raise PermissionDenied  # the page's steps change a ticket, never the form
         try:
             ticket = services.ticket_open(
-                user=request.user, client_id=obj.client_id, caller_phone=form.cleaned_data.get("caller_phone", ""),
+                user=request.user, client_id=obj.client_id, caller_phone=form.cleaned_data.get("caller_number", ""),
                 channel=obj.channel, category_id=obj.category_id, priority=obj.priority, subject=obj.subject,
                 description=obj.description, owner_id=obj.owner_id, team_id=obj.team_id)
         except DomainError as error:

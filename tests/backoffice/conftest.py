@@ -8,6 +8,8 @@ from django.utils import timezone
 from clients.roles import Role
 from risk.models import Alert, KeyMonitoring, RiskThresholdSet
 from risk.services import alert_acknowledge
+from service_desk.models import TicketCategory
+from service_desk.services import ticket_open, ticket_reply, ticket_step
 from service_log.models import Complaint, ContactRecord
 from tests.tiering.test_services import OCTOBER, SEPTEMBER, close, statements
 from tiering.cards import cards_compute
@@ -39,4 +41,8 @@ def busy_client(world):
     Complaint.objects.create(client=own, channel="phone", category="service", description="等待时间长",
                              received_at=now, acknowledge_by=now + datetime.timedelta(hours=2),
                              resolve_by=now + datetime.timedelta(days=15))
-    return {"world": world, "alert": alert}
+    ticket = ticket_open(user=advisor.user, category_id=TicketCategory.objects.get(code="margin_call").pk,
+                         subject="追保后如何出金", client_id=own.pk, alert_id=alert.pk)
+    ticket_reply(user=advisor.user, ticket_id=ticket.pk, text="已说明追保与出金规则")
+    ticket_step(user=advisor.user, ticket_id=ticket.pk, step="wait", text="请客户确认出金金额")
+    return {"world": world, "alert": alert, "ticket": ticket}

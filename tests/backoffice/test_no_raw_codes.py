@@ -94,6 +94,9 @@ PAGES = {
     "complaint analysis": lambda data: reverse("complaint-analysis"),
     "survey results": lambda data: reverse("survey-results"),
     "admin index": lambda data: reverse("admin:index"),
+    "ticket queue": lambda data: reverse("admin:service_desk_ticket_changelist"),
+    "ticket page": lambda data: reverse("admin:service_desk_ticket_change", args=[data["ticket"].pk]),
+    "new ticket": lambda data: reverse("admin:service_desk_ticket_add"),
 }
 EVERY_PAGE = {**PAGES, **admin_lists()}
 
