@@ -15,6 +15,8 @@ from django.utils import timezone
 from clients.models import Client, StaffProfile
 from clients.roles import Role
 from risk.models import Alert, AlertEvent
+from service_desk.models import Ticket, TicketCategory
+from service_desk.services import call_event_record, sla_sweep, ticket_deadlines_refresh, ticket_open, ticket_step
 from service_log.models import Broadcast, Complaint, ContactRecord, MessageTemplate, SmsDelivery, SurveyResponse
 from settlement.models import TradingDay
 from tiering.models import VIP_TIERS
@@ -32,6 +34,13 @@ RESOLUTIONS = ["客户已入金，风险度回落到正常水平", "客户减仓
 COMPLAINT_TEXTS = [("service", "热线等待时间过长"), ("fees", "对手续费标准有疑问"),
                    ("trading_system", "交易软件登录缓慢"), ("account", "银期转账到账延迟")]
 SURVEY = "2026年第四季度满意度回访"
+TICKET_TEXTS = [("trading_software", "交易软件登录提示密码错误", "已指导重置交易密码并成功登录"),
+                ("bank_transfer", "银期转账显示成功但资金未到账", "银行端延迟，已到账并告知客户"),
+                ("funds", "咨询出金时间与额度", "已说明出金时间与每日额度"),
+                ("margin_call", "收到追保通知，询问强平规则", "已说明追保时限与强平规则"),
+                ("account", "询问开通期权交易权限的条件", "已说明适当性要求并预约临柜办理"),
+                ("market_research", "希望获取螺纹钢研究报告", "已发送研究所周报"),
+                ("suggestion", "建议交易软件增加条件单", "已转交信息技术部评估")]
 
 
 def _local(day: datetime.date, time: datetime.time) -> datetime.datetime:
@@ -188,7 +197,52 @@ class DemoHistory:
             sent += len(opted_in)
         return sent
 
+    def tickets(self) -> int:
+        """S11–S13: the hotline's tickets of the last weeks through the desk's own services (opened by a call or at
+        the desk, answered, some waiting for the client, most resolved, a few reopened), and today's calls."""
+        desk = list(StaffProfile.objects.filter(role=Role.SERVICE_STAFF).select_related("user").order_by("pk"))
+        if not desk:
+            return 0
+        categories = {category.code: category for category in TicketCategory.objects.all()}
+        now, opened = timezone.now(), 0
+        for number in range(60):
+            staff = desk[number % len(desk)]
+            client = (Client.objects.open().filter(branch_id=staff.branch_id).order_by("pk")
+                      [self.rng.randint(0, 150):].first())
+            if client is None:
+                continue
+            code, subject, solution = self.rng.choice(TICKET_TEXTS)
+            day = self.trading_days[-1 - self.rng.randint(0, 15)] if number >= 8 else self.trading_days[-1]
+            at = min(_local(day, datetime.time(self.rng.randint(9, 14), self.rng.randint(0, 59))), now)
+            user = staff.user
+            if number % 3 == 0 and client.phone_ciphertext:
+                call, _created = call_event_record(call_id=f"DEMO-{number:05d}", called_line="95xxx 客服热线",
+                                                   caller_number=client.decrypted_phone(),
+                                                   staff_code=staff.staff_code, at=at,
+                                                   recording_ref=f"rec://demo/{day:%Y%m%d}/{number:05d}.wav")
+                ticket = call.ticket
+                Ticket.objects.filter(pk=ticket.pk).update(subject=subject, category=categories[code])
+            else:
+                ticket = ticket_open(user=user, category_id=categories[code].pk, subject=subject,
+                                     client_id=client.pk, channel=self.rng.choice(["hotline", "wechat", "web"]),
+                                     priority=self.rng.choice(["normal", "normal", "high", "low"]), opened_at=at)
+            opened += 1
+            if number < 4:
+                continue  # today's, still new
+            later = at + datetime.timedelta(minutes=self.rng.randint(5, 50))
+            if number % 7 == 0:
+                ticket_step(user=user, ticket_id=ticket.pk, step="wait", text="请客户提供银行流水截图",
+                            now=min(later, now))
+                continue
+            ticket_step(user=user, ticket_id=ticket.pk, step="resolve", text=solution,
+                        now=min(later + datetime.timedelta(hours=self.rng.randint(0, 30)), now))
+            if number % 11 == 0:
+                ticket_step(user=user, ticket_id=ticket.pk, step="reopen", text="客户再次来电，问题未解决", now=now)
+        ticket_deadlines_refresh(None)
+        sla_sweep(now)
+        return opened
+
     @transaction.atomic
     def run(self) -> dict:
         return {"alerts": self.alerts(), "contacts": self.contact_plans(), "complaints": self.complaints(),
-                "surveys": self.surveys(), "broadcast SMS": self.broadcasts()}
+                "surveys": self.surveys(), "broadcast SMS": self.broadcasts(), "tickets": self.tickets()}

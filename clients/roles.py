@@ -25,7 +25,12 @@ _CONTACTS = ["service_log.view_contactrecord", "service_log.add_contactrecord", 
              "service_log.change_complaint", "service_log.view_surveyresponse", "service_log.add_surveyresponse"]
 # S11: every role that serves clients works tickets; head office also edits the desk's categories, SLAs and hours.
 _TICKETS = ["service_desk.view_ticket", "service_desk.add_ticket", "service_desk.change_ticket",
-            "service_desk.view_ticketcategory", "service_desk.view_team", "service_desk.view_ticketcall"]
+            "service_desk.view_ticketcategory", "service_desk.view_team", "service_desk.view_ticketcall",
+            "service_desk.view_article", "service_desk.view_articleversion"]
+# S14: the service desk writes the knowledge base; the service centre's lead (head office) and the branch managers
+# read what is used and what is missing.
+_KB_WRITE = ["service_desk.add_article", "service_desk.change_article", "service_desk.add_articleversion"]
+_KB_REPORT = ["service_desk.view_knowledge_report"]
 _DESK_SETUP = ["service_desk.add_ticketcategory", "service_desk.change_ticketcategory", "service_desk.view_slatarget",
                "service_desk.add_slatarget", "service_desk.change_slatarget", "service_desk.view_servicewindow",
                "service_desk.add_servicewindow", "service_desk.change_servicewindow", "service_desk.add_team",
@@ -37,7 +42,7 @@ _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tierin
 # Model permissions say *what* a role may do; scoping.py says *on which rows*.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, *_READ_TIERS,
-                         *_CONTACTS, *_TICKETS],
+                         *_CONTACTS, *_TICKETS, *_KB_WRITE],
     Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, "risk.change_alert",
                    *_READ_TIERS, "tiering.add_silvercard", *_CONTACTS, *_TICKETS],
     Role.RISK_OFFICER: [*_READ_CLIENTS, "clients.reveal_phone", "settlement.view_tradingday", "risk.view_alert",
@@ -58,6 +63,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_READ_TIERS,
         *_CONTACTS,
         *_TICKETS,
+        *_KB_REPORT,
         "tiering.view_tierpolicy",
         "tiering.add_tieroverride",
         "tiering.add_silvercard",
@@ -111,6 +117,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "service_log.view_broadcast",
         "service_log.add_broadcast",
         *_DESK_SETUP,
+        *_KB_WRITE,
+        *_KB_REPORT,
     ],
     Role.SETTLEMENT_SYSTEM: [],
 }

@@ -4,6 +4,7 @@ categories, SLA targets, service hours and teams. Every write goes through servi
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -15,8 +16,18 @@ from clients import pii
 from clients.models import StaffProfile
 from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
 from core.errors import DomainError
-from service_desk import services
-from service_desk.models import ServiceWindow, SlaTarget, Team, Ticket, TicketCall, TicketCategory, TicketEvent
+from service_desk import search, services
+from service_desk.models import (
+    Article,
+    ArticleVersion,
+    ServiceWindow,
+    SlaTarget,
+    Team,
+    Ticket,
+    TicketCall,
+    TicketCategory,
+    TicketEvent,
+)
 from service_log.models import Complaint
 
 
@@ -164,6 +175,9 @@ class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 "teams": Team.objects.all(), "priorities": Ticket._meta.get_field("priority").choices,
                 "complaint_categories": Complaint.Category.choices, "severities": Complaint.Severity.choices,
                 "may_act": request.user.has_perm("service_desk.change_ticket"),
+                "kb_query": request.GET.get("kb", "").strip()[:100],
+                "articles": services.articles_find(request.GET.get("kb", "").strip()[:100] or ticket.subject,
+                                                   category_id=ticket.category_id, limit=6),
             })
         return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
 
@@ -178,7 +192,8 @@ class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
         try:
             if action in {"reply", "note"}:
                 services.ticket_reply(user=user, ticket_id=ticket.pk, text=data.get("text", ""),
-                                      internal=action == "note")
+                                      internal=action == "note",
+                                      article_id=_int(data.get("article")) if action == "reply" else None)
             elif action in services.STEPS:
                 services.ticket_step(user=user, ticket_id=ticket.pk, step=action, text=data.get("text", ""))
             elif action == "assign":
@@ -202,6 +217,86 @@ class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 def _int(value) -> int | None:
     return int(value) if value and str(value).isdigit() else None
+
+
+class ArticleForm(forms.ModelForm):
+    """S14: an article's title and text are its current version's; saving writes a new version when they change."""
+
+    title = forms.CharField(label=_("title"), max_length=120)
+    body = forms.CharField(label=_("text"), widget=forms.Textarea(attrs={"rows": 14, "cols": 100}))
+    keywords = forms.CharField(label=_("keywords"), max_length=200, required=False,
+                               help_text=_("the words clients use, e.g. 强平 爆仓 for forced liquidation"))
+
+    class Meta:
+        model = Article
+        fields = ["category", "title", "keywords", "body", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.current_id:
+            self.fields["title"].initial = self.instance.current.title
+            self.fields["body"].initial = self.instance.current.body
+            self.fields["keywords"].initial = self.instance.current.keywords
+
+
+class ArticleVersionInline(TicketEventInline):
+    model = ArticleVersion
+    fields = readonly_fields = ["number", "title", "written_by", "written_display"]
+    verbose_name_plural = _("versions")
+
+    @admin.display(description=_("written at"))
+    def written_display(self, version):
+        return _local(version.written_at)
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    """S14 知识库: searched the way the ticket page searches it (Chinese bigrams, service_desk/search.py)."""
+
+    form = ArticleForm
+    list_display = ["title_display", "category", "version_display", "uses", "active"]
+    list_filter = ["category", "active"]
+    list_select_related = ["current", "category"]
+    search_fields = ["current__title"]  # replaced by the ranked search below
+    inlines = [ArticleVersionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(uses=Count("versions__replies"))
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return search.ranked(queryset, search_term), False
+
+    @admin.display(description=_("title"), ordering="current__title")
+    def title_display(self, article):
+        return str(article)
+
+    @admin.display(description=_("version"))
+    def version_display(self, article):
+        return article.current.number if article.current_id else "—"
+
+    @admin.display(description=_("replies that gave it"), ordering="uses")
+    def uses(self, article):
+        return article.uses
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # replies name the version they gave; an article is taken out of use instead
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            article = services.article_write(user=request.user, article_id=obj.pk if change else None,
+                                             category_id=data["category"].pk, title=data["title"],
+                                             body=data["body"], keywords=data["keywords"],
+                                             active=data["active"])
+        except DomainError as error:
+            raise PermissionDenied(error.message) from error
+        obj.pk = article.pk
+        obj.current_id = article.current_id
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the versions are written by the service; there is nothing else to save
 
 
 @admin.register(TicketCall)

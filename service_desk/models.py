@@ -4,6 +4,8 @@ targets counted on the trading calendar's service hours, and the call-centre's c
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -297,6 +299,51 @@ class Ticket(models.Model):
         return "on_time"
 
 
+class Article(models.Model):
+    """S14 知识库: an answer the desk gives again and again (trading software, 银期转账, 追保, 强平 …), by category.
+    Its text is its versions; the current one is what a reply attaches and what the search reads."""
+
+    category = models.ForeignKey(TicketCategory, on_delete=models.PROTECT, related_name="articles",
+                                 verbose_name=_("category"))
+    current = models.ForeignKey("ArticleVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("current version"))
+    active = models.BooleanField(_("in use"), default=True)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("knowledge-base article")
+        verbose_name_plural = _("knowledge base")
+        permissions = [("view_knowledge_report", _("Can see which articles are used and which questions have none"))]
+        indexes = [GinIndex(fields=["search_vector"], name="article_search")]
+
+    def __str__(self) -> str:
+        return self.current.title if self.current_id else gettext("Article %(id)s") % {"id": self.pk}
+
+
+class ArticleVersion(models.Model):
+    """S14: one version of an article, never changed once written; a reply names the version it gave."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="versions",
+                                verbose_name=_("article"))
+    number = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"))
+    keywords = models.CharField(_("keywords"), max_length=200, blank=True,
+                                help_text=_("the words clients use, e.g. 强平 爆仓 for forced liquidation"))
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("written by"))
+    written_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("article version")
+        verbose_name_plural = _("article versions")
+        ordering = ["article", "-number"]
+        constraints = [models.UniqueConstraint(fields=["article", "number"], name="article_version_once")]
+
+    def __str__(self) -> str:
+        return gettext("%(title)s (version %(number)s)") % {"title": self.title, "number": self.number}
+
+
 class TicketEvent(models.Model):
     """A ticket's history: replies to the client, internal notes, moves between states, assignment, the call events,
     and the SLA sweep's warnings and escalations (S12)."""
@@ -321,6 +368,8 @@ class TicketEvent(models.Model):
     text = models.TextField(_("text"), blank=True)
     from_state = models.CharField(_("from"), max_length=12, choices=Ticket.State.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=12, choices=Ticket.State.choices, blank=True)
+    article = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="replies", verbose_name=_("knowledge-base article"))
 
     class Meta:
         verbose_name = _("ticket event")

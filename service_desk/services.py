@@ -6,6 +6,7 @@ import re
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.db.models import Case, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,8 +16,8 @@ from clients.models import Client, StaffProfile
 from clients.scoping import staff_profile_of
 from core.errors import DomainError, request_error
 from risk.models import Alert
-from service_desk import sql
-from service_desk.models import Priority, Team, Ticket, TicketCall, TicketCategory, TicketEvent
+from service_desk import search, sql
+from service_desk.models import Article, ArticleVersion, Priority, Team, Ticket, TicketCall, TicketCategory, TicketEvent
 from service_log.models import Complaint, ContactRecord
 from service_log.services import complaint_register, notification_create
 
@@ -162,16 +163,26 @@ def ticket_client_set(*, user, ticket_id: int, client_id: int) -> Ticket:
 
 
 @transaction.atomic
-def ticket_reply(*, user, ticket_id: int, text: str, internal: bool = False) -> TicketEvent:
+def ticket_reply(*, user, ticket_id: int, text: str, internal: bool = False,
+                 article_id: int | None = None) -> TicketEvent:
     """S11: a reply to the client (its first is the first response, S12) or an internal note. A new ticket answered
-    is in progress; a reply while waiting keeps it waiting (the client is asked again)."""
+    is in progress; a reply while waiting keeps it waiting (the client is asked again). S14: a reply may give a
+    knowledge-base article: its current version is kept with the reply, and its text is the reply when none is
+    written."""
     ticket = _ticket_for(user, ticket_id)
+    version = None
+    if article_id is not None:
+        article = Article.objects.filter(pk=article_id, active=True, current__isnull=False).first()
+        if article is None:
+            raise DomainError(_("Choose an article in use."), field="article")
+        version = article.current
+        text = text if (text or "").strip() else version.body
     text = _text(text, "text", _("Write the reply or the note."))
     if ticket.is_finished:
         raise DomainError(_("Reopen the ticket to write on it."), code="forbidden_transition", field="state")
     now = timezone.now()
-    event = _event(ticket, TicketEvent.Kind.NOTE if internal else TicketEvent.Kind.REPLY, user=user, text=text,
-                   at=now)
+    kind = TicketEvent.Kind.NOTE if internal else TicketEvent.Kind.REPLY
+    event = TicketEvent.objects.create(ticket=ticket, kind=kind, actor=user, text=text, at=now, article=version)
     if not internal:
         fields = []
         if ticket.first_response_at is None:
@@ -326,6 +337,49 @@ def ticket_to_complaint(*, user, ticket_id: int, category: str, severity: str = 
     ticket.save(update_fields=["complaint"])
     _event(ticket, TicketEvent.Kind.COMPLAINT, user=user, text=str(complaint))
     return complaint
+
+
+# S14 the knowledge base --------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def article_write(*, user, category_id: int, title: str, body: str, keywords: str = "",
+                  article_id: int | None = None, active: bool = True) -> Article:
+    """S14: a new article, or a new version of one when its title or text changed (versions are never edited); the
+    search reads the current version."""
+    if not user.has_perm("service_desk.add_articleversion"):
+        raise PermissionDenied
+    title = _text(title, "title", _("Give the article a title."))
+    body = _text(body, "body", _("Write the article's text."))
+    category = TicketCategory.objects.filter(pk=category_id).first()
+    if category is None:
+        raise DomainError(_("Choose a category."), field="category")
+    if article_id is None:
+        article = Article.objects.create(category=category, active=active)
+    else:
+        article = (Article.objects.select_for_update(of=("self",)).select_related("current")
+                   .filter(pk=article_id).first())
+        if article is None:
+            raise DomainError(_("Unknown article."), field="article")
+    article.category, article.active = category, active
+    current = article.current
+    keywords = " ".join((keywords or "").split())[:200]
+    if current is None or (current.title, current.body, current.keywords) != (title, body, keywords):
+        number = (current.number if current else 0) + 1
+        article.current = ArticleVersion.objects.create(article=article, number=number, title=title, body=body,
+                                                        keywords=keywords, written_by=user)
+    article.save(update_fields=["category", "active", "current"])
+    Article.objects.filter(pk=article.pk).update(search_vector=search.indexed(title, body, keywords))
+    return article
+
+
+def articles_find(text: str, *, category_id: int | None = None, limit: int = 8) -> list[Article]:
+    """S14: the articles in use that answer a question best (its category's first when there is one)."""
+    found = search.ranked(Article.objects.filter(active=True, current__isnull=False).select_related(
+        "current", "category"), text)
+    if category_id:
+        same = Case(When(category_id=category_id, then=1), default=0)
+        found = found.annotate(same=same).order_by("-same", "-rank", "pk")
+    return list(found[:limit])
 
 
 # S12 the sweep ------------------------------------------------------------------------------------------------------
