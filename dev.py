@@ -81,6 +81,7 @@ def test() -> None:
         "FUTCRM_SMS_GATEWAY_URL": "https://sms.example.com/send",
         "FUTCRM_SMS_GATEWAY_TOKEN": "ci-dummy-token",
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "FUTCRM_PUBLIC_URL": "https://crm.example.com",
     }
     run(PYTHON, "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=production)
     run(PYTHON, "-m", "pytest", *sys.argv[2:])

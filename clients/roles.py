@@ -26,11 +26,17 @@ _CONTACTS = ["service_log.view_contactrecord", "service_log.add_contactrecord", 
 # S11: every role that serves clients works tickets; head office also edits the desk's categories, SLAs and hours.
 _TICKETS = ["service_desk.view_ticket", "service_desk.add_ticket", "service_desk.change_ticket",
             "service_desk.view_ticketcategory", "service_desk.view_team", "service_desk.view_ticketcall",
-            "service_desk.view_article", "service_desk.view_articleversion"]
+            "service_desk.view_article", "service_desk.view_articleversion", "service_desk.view_surveyinvitation",
+            "service_desk.view_surveyanswer", "service_desk.view_questionnaire", "service_desk.view_question"]
 # S14: the service desk writes the knowledge base; the service centre's lead (head office) and the branch managers
 # read what is used and what is missing.
 _KB_WRITE = ["service_desk.add_article", "service_desk.change_article", "service_desk.add_articleversion"]
 _KB_REPORT = ["service_desk.view_knowledge_report"]
+# S15: staff see the invitations and answers of their scope (in _TICKETS); branch managers and head office invite;
+# head office writes the questionnaires.
+_SURVEYS_RUN = ["service_desk.add_surveyinvitation"]
+_SURVEYS_WRITE = ["service_desk.add_questionnaire", "service_desk.change_questionnaire",
+                  "service_desk.add_question", "service_desk.change_question", "service_desk.delete_question"]
 _DESK_SETUP = ["service_desk.add_ticketcategory", "service_desk.change_ticketcategory", "service_desk.view_slatarget",
                "service_desk.add_slatarget", "service_desk.change_slatarget", "service_desk.view_servicewindow",
                "service_desk.add_servicewindow", "service_desk.change_servicewindow", "service_desk.add_team",
@@ -64,6 +70,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CONTACTS,
         *_TICKETS,
         *_KB_REPORT,
+        *_SURVEYS_RUN,
         "tiering.view_tierpolicy",
         "tiering.add_tieroverride",
         "tiering.add_silvercard",
@@ -119,6 +126,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_DESK_SETUP,
         *_KB_WRITE,
         *_KB_REPORT,
+        *_SURVEYS_RUN,
+        *_SURVEYS_WRITE,
     ],
     Role.SETTLEMENT_SYSTEM: [],
 }

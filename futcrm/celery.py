@@ -22,6 +22,8 @@ app.conf.beat_schedule = {
     "complaints-escalate-late": {"task": "service_log.tasks.escalate_late_complaints", "schedule": 900.0},
     # S12: ticket deadlines near are warned, breached ones escalate to the exceptions team.
     "tickets-sla-sweep": {"task": "service_desk.tasks.sweep_sla", "schedule": 60.0},
+    # S15: survey invitations written but not sent yet (the broker was away when they were queued).
+    "survey-invitations-send": {"task": "service_desk.tasks.send_survey_invitations", "schedule": 60.0},
     # S5: birthday greetings for VIP clients, every morning at 09:00.
     "birthday-greetings": {"task": "service_log.tasks.send_birthday_greetings",
                            "schedule": crontab(hour=9, minute=0)},

@@ -244,6 +244,10 @@ LOGGING = {
 
 # futcrm ---------------------------------------------------------------------------------------------------------
 SERVICE_HOTLINE = env_str("FUTCRM_SERVICE_HOTLINE", "400-000-0000")
+# The address clients reach from an SMS link (S15 survey links): required in production, where it must be https.
+FUTCRM_PUBLIC_URL = env_str("FUTCRM_PUBLIC_URL", None if PRODUCTION else "http://localhost:8000", required=PRODUCTION)
+if PRODUCTION and not FUTCRM_PUBLIC_URL.startswith("https://"):
+    raise ImproperlyConfigured("FUTCRM_PUBLIC_URL must be an https:// address: clients open its links from an SMS.")
 # Margin-call notices (R7) must reach clients and advisors, never only a log: production names a real SMS gateway
 # and a real mail server, and refuses the development backends.
 DEVELOPMENT_SMS_BACKENDS = {"core.sms.ConsoleBackend", "core.sms.LocmemBackend"}

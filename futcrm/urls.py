@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from clients.views import service_card_view
 from core.api import api_aware_error_handlers
 from risk.views import risk_dashboard_view
-from service_desk.views import knowledge_report_view
+from service_desk.views import knowledge_report_view, suggestion_view, survey_answer_view, survey_report_view
 from service_log.views import (
     complaint_analysis_view,
     notice_open_view,
@@ -33,6 +33,9 @@ urlpatterns = [
     path("surveys/results/", survey_results_view, name="survey-results"),
     path("dashboard/service/", service_dashboard_view, name="service-dashboard"),
     path("service-desk/knowledge/", knowledge_report_view, name="knowledge-report"),
+    path("surveys/questionnaires/", survey_report_view, name="survey-report"),
+    path("s/<str:token>/", survey_answer_view, name="survey-answer"),
+    path("suggestions/", suggestion_view, name="suggestion-box"),
     re_path(r"^dashboard/tiers/export\.(?P<fmt>csv|xlsx)$", tier_dashboard_export, name="tier-dashboard-export"),
     path("dashboard/cards/", cards_dashboard_view, name="cards-dashboard"),
     re_path(r"^dashboard/cards/export\.(?P<fmt>csv|xlsx)$", cards_dashboard_export, name="cards-dashboard-export"),

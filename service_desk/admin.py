@@ -1,10 +1,11 @@
 """The service desk in the admin: the ticket queue and page (S11, S12), the calls (S13), and head office's setup of
-categories, SLA targets, service hours and teams. Every write goes through service_desk.services."""
+categories, SLA targets, service hours and teams; the knowledge base (S14); questionnaires and invitations (S15).
+Every write goes through service_desk.services and service_desk.surveys."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -13,15 +14,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from clients import pii
-from clients.models import StaffProfile
+from clients.models import Branch, Client, StaffProfile
 from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
 from core.errors import DomainError
-from service_desk import search, services
+from service_desk import search, services, surveys
 from service_desk.models import (
     Article,
     ArticleVersion,
+    Question,
+    Questionnaire,
     ServiceWindow,
     SlaTarget,
+    SurveyInvitation,
     Team,
     Ticket,
     TicketCall,
@@ -29,6 +33,8 @@ from service_desk.models import (
     TicketEvent,
 )
 from service_log.models import Complaint
+from tiering.models import Tier
+from tiering.selectors import in_current_tiers
 
 
 class TicketEventInline(admin.TabularInline):
@@ -340,3 +346,130 @@ class ServiceWindowAdmin(admin.ModelAdmin):
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "handles_exceptions"]
     filter_horizontal = ["members"]
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 1
+    fields = ["position", "kind", "text", "choices", "required"]
+
+
+class InviteForm(forms.Form):
+    """S15: whom to invite, within the user's scope: the clients of some tiers, of one branch, or both."""
+
+    tiers = forms.MultipleChoiceField(label=_("tiers"), choices=Tier.choices, required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+    branch = forms.ModelChoiceField(label=_("branch"), queryset=Branch.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = Branch.objects.visible_to(user).order_by("code")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("tiers") and not data.get("branch"):
+            raise ValidationError(_("Choose tiers, a branch, or both."))
+        return data
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(admin.ModelAdmin):
+    """S15 questionnaires (head office), and inviting clients to one (branch managers and head office)."""
+
+    list_display = ["title", "active", "valid_days", "questions_count", "invited", "answered", "report_link"]
+    inlines = [QuestionInline]
+    change_form_template = "admin/service_desk/questionnaire/change_form.html"
+
+    def get_queryset(self, request):
+        mine = SurveyInvitation.objects.visible_to(request.user)
+        return super().get_queryset(request).annotate(
+            questions_total=Count("questions", distinct=True),
+            invited_total=Count("invitations", filter=Q(invitations__in=mine), distinct=True),
+            answered_total=Count("invitations", filter=Q(invitations__in=mine, invitations__answered_at__isnull=False),
+                                 distinct=True))
+
+    @admin.display(description=_("questions"))
+    def questions_count(self, questionnaire):
+        return questionnaire.questions_total
+
+    @admin.display(description=_("invited"))
+    def invited(self, questionnaire):
+        return questionnaire.invited_total
+
+    @admin.display(description=_("answered"))
+    def answered(self, questionnaire):
+        return questionnaire.answered_total
+
+    @admin.display(description=_("results"))
+    def report_link(self, questionnaire):
+        return format_html('<a href="{}?questionnaire={}">{}</a>', reverse("survey-report"), questionnaire.pk,
+                           _("results"))
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # answers name their questions
+
+    def get_urls(self):
+        invite = self.admin_site.admin_view(self.invite_view)
+        return [path("<path:object_id>/invite/", invite, name="service_desk_questionnaire_invite"),
+                *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        context = {"may_invite": request.user.has_perm("service_desk.add_surveyinvitation"),
+                   "invite_form": InviteForm(user=request.user)}
+        return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
+
+    def invite_view(self, request, object_id):
+        """Invite the chosen clients; the SMS go out in the background (survey_invitations_send)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        questionnaire = self.get_object(request, object_id)
+        if questionnaire is None:
+            raise Http404
+        form = InviteForm(request.POST, user=request.user)
+        back = reverse("admin:service_desk_questionnaire_change", args=[questionnaire.pk])
+        if not form.is_valid():
+            messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+            return redirect(back)
+        chosen = Client.objects.all()
+        if form.cleaned_data["tiers"]:
+            chosen = in_current_tiers(chosen, form.cleaned_data["tiers"])
+        if form.cleaned_data["branch"]:
+            chosen = chosen.filter(branch=form.cleaned_data["branch"])
+        try:
+            count = surveys.survey_invite(user=request.user, questionnaire_id=questionnaire.pk, clients=chosen)
+        except PermissionDenied:
+            messages.error(request, _("You may not invite clients."))
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("%(count)s clients invited; the SMS are being sent.") % {"count": count})
+        return redirect(back)
+
+
+@admin.register(SurveyInvitation)
+class SurveyInvitationAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """S15: who was invited, sent, answered, in the user's scope (O)."""
+
+    list_display = ["questionnaire", "client", "ticket", "invited_display", "sms_status", "state_display"]
+    list_select_related = ["questionnaire", "client", "ticket", "sms"]
+    list_filter = ["questionnaire", ("client__branch", ScopedRelatedFilter)]
+    fields = readonly_fields = ["questionnaire", "client", "ticket", "invited_display", "created_by", "sms_status",
+                                "state_display"]
+    inlines = []
+
+    @admin.display(description=_("invited at"), ordering="created_at")
+    def invited_display(self, invitation):
+        return _local(invitation.created_at)
+
+    @admin.display(description=_("SMS"))
+    def sms_status(self, invitation):
+        if invitation.sent_at is None:
+            return _("to be sent")
+        return invitation.sms.get_status_display() if invitation.sms_id else _("not sent: no phone number")
+
+    @admin.display(description=_("state"))
+    def state_display(self, invitation):
+        state = surveys.invitation_state(invitation)
+        if state == "answered":
+            return format_html("{} {}", _("answered"), _local(invitation.answered_at))
+        return _("open until %(time)s") % {"time": _local(invitation.expires_at)} if state == "open" else _("expired")

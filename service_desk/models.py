@@ -16,7 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from clients import pii
 from clients.models import Branch, Client, StaffProfile
 from clients.roles import Role
-from clients.scoping import BRANCH_WIDE_ROLES, ScopedQuerySet, sees_everything, staff_profile_of
+from clients.scoping import (
+    BRANCH_WIDE_ROLES,
+    ClientScopedQuerySet,
+    ScopedQuerySet,
+    sees_everything,
+    staff_profile_of,
+)
 
 
 class TicketCategory(models.Model):
@@ -27,6 +33,10 @@ class TicketCategory(models.Model):
     name = models.CharField(_("name"), max_length=50, unique=True)
     position = models.PositiveSmallIntegerField(_("position in lists"), default=0)
     active = models.BooleanField(_("in use"), default=True)
+    survey = models.ForeignKey("Questionnaire", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("survey after resolution"),
+                               help_text=_("S15: the client is invited by SMS when a ticket of this category is "
+                                           "resolved; empty: no invitation"))
 
     class Meta:
         verbose_name = _("ticket category")
@@ -400,3 +410,115 @@ class TicketCall(models.Model):
 
     def __str__(self) -> str:
         return self.call_id
+
+
+class Questionnaire(models.Model):
+    """S15 满意度评测: a questionnaire clients answer themselves through a signed link. Its first 1–5 question is the
+    S8 score (results by advisor, branch and tier; 2 or less: a follow-up)."""
+
+    title = models.CharField(_("title"), max_length=100, unique=True,
+                             help_text=_("also the survey's name in the satisfaction results"))
+    intro = models.TextField(_("introduction"), blank=True)
+    active = models.BooleanField(_("in use"), default=True)
+    valid_days = models.PositiveSmallIntegerField(_("link valid for (days)"), default=7)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(name="questionnaire_valid_1_to_90",
+                                              condition=Q(valid_days__gte=1, valid_days__lte=90))]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SCALE = "scale", _("score 1–5")
+        CHOICE = "choice", _("one of the choices")
+        TEXT = "text", _("free text")
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="questions",
+                                      verbose_name=_("questionnaire"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SCALE)
+    text = models.CharField(_("question"), max_length=200)
+    choices = models.TextField(_("choices"), blank=True, help_text=_("one per line, for a question of choices"))
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["questionnaire", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def clean(self):
+        if self.kind == self.Kind.CHOICE and len(self.choice_list()) < 2:
+            raise ValidationError({"choices": gettext("A question of choices needs two choices or more.")})
+
+
+class SurveyInvitation(models.Model):
+    """S15: one client invited to answer one questionnaire, by SMS with a signed link (service_desk/surveys.py).
+    The row is written before anything is sent: the sender job finds what is owed by `sent_at` empty. The link
+    works until `expires_at` and once: `answered_at` is set by the answer that claims it."""
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="invitations",
+                                      verbose_name=_("questionnaire"))
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="survey_invitations",
+                               verbose_name=_("client"))
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="survey_invitations", verbose_name=_("ticket"))
+    nonce = models.CharField(max_length=32, unique=True, editable=False)
+    created_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("invited by"))
+    expires_at = models.DateTimeField(_("link expires at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sms = models.ForeignKey("service_log.SmsDelivery", on_delete=models.PROTECT, null=True, blank=True,
+                            related_name="+", verbose_name=_("SMS"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    objects = ClientScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["ticket"], condition=Q(ticket__isnull=False),
+                                               name="survey_invitation_once_per_ticket")]
+        indexes = [models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True),
+                                name="survey_invitation_owed")]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire} · {self.client}"
+
+
+class SurveyAnswer(models.Model):
+    """S15: one invitation's answer to one question."""
+
+    invitation = models.ForeignKey(SurveyInvitation, on_delete=models.PROTECT, related_name="answers",
+                                   verbose_name=_("survey invitation"))
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers",
+                                 verbose_name=_("question"))
+    score = models.PositiveSmallIntegerField(_("score (1–5)"), null=True, blank=True)
+    choice = models.CharField(_("choice"), max_length=200, blank=True)
+    text = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "question"], name="survey_answer_once"),
+            models.CheckConstraint(name="survey_answer_score_1_to_5",
+                                   condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question}: {self.score or self.choice or self.text[:40]}"

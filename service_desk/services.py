@@ -18,6 +18,7 @@ from core.errors import DomainError, request_error
 from risk.models import Alert
 from service_desk import search, sql
 from service_desk.models import Article, ArticleVersion, Priority, Team, Ticket, TicketCall, TicketCategory, TicketEvent
+from service_desk.surveys import survey_after_ticket
 from service_log.models import Complaint, ContactRecord
 from service_log.services import complaint_register, notification_create
 
@@ -261,6 +262,8 @@ def ticket_step(*, user, ticket_id: int, step: str, text: str = "", now: datetim
            text=text if step == Step.REOPEN else "", at=now)
     if previous == Ticket.State.WAITING or step == Step.REOPEN:
         ticket_deadlines_refresh([ticket.pk], now)
+    if step == Step.RESOLVE:
+        survey_after_ticket(ticket, now)  # S15
     ticket.refresh_from_db()
     return ticket
 
@@ -337,6 +340,44 @@ def ticket_to_complaint(*, user, ticket_id: int, category: str, severity: str = 
     ticket.save(update_fields=["complaint"])
     _event(ticket, TicketEvent.Kind.COMPLAINT, user=user, text=str(complaint))
     return complaint
+
+
+# S16 the suggestion box -----------------------------------------------------------------------------------------------
+
+SUGGESTION_LIMIT = 2000
+
+
+@transaction.atomic
+def suggestion_submit(*, text: str, name: str = "", phone: str = "", account_no: str = "",
+                      now: datetime.datetime | None = None) -> Ticket:
+    """S16 客户意见箱: a suggestion from the public form, answered as a ticket of the 建议 category by head office's
+    service centre (no branch until it is matched to a client). The writer is the client only when the account
+    number and the phone number given are the same client's (by the keyed hash): nobody files in another's name."""
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("Write your suggestion."), field="text")
+    if len(text) > SUGGESTION_LIMIT:
+        raise DomainError(_("At most %(limit)s characters, please.") % {"limit": SUGGESTION_LIMIT}, field="text")
+    phone = pii.normalise_phone(phone or "")
+    if phone and not pii.is_valid_phone(phone):
+        raise DomainError(_("Enter a mobile number or a landline with its area code."), field="phone")
+    name, account_no = (name or "").strip()[:50], (account_no or "").strip()[:20]
+    client = (Client.objects.filter(account_no=account_no, phone_hash=pii.lookup_hash(phone)).first()
+              if phone and account_no else None)
+    now = now or timezone.now()
+    category = TicketCategory.objects.filter(code="suggestion").first() or TicketCategory.objects.first()
+    description = "\n".join(part for part in [text, _("From: %(name)s") % {"name": name} if name else "",
+                                               _("Account given: %(account)s") % {"account": account_no}
+                                               if account_no and client is None else ""] if part)
+    ticket = Ticket(client=client, channel=Ticket.Channel.WEB, category=category, subject=text[:60],
+                    description=description, opened_at=now)
+    if phone:
+        ticket.set_caller_phone(phone)
+    ticket.save()
+    TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.OPENED, text=_("Suggestion box"),
+                               to_state=ticket.state, at=now)
+    ticket_deadlines_refresh([ticket.pk])
+    return ticket
 
 
 # S14 the knowledge base --------------------------------------------------------------------------------------------

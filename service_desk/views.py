@@ -1,14 +1,22 @@
-"""The service desk's pages outside the admin: the knowledge-base report for the service centre's lead (S14)."""
+"""The service desk's pages outside the admin: the knowledge-base report for the service centre's lead (S14), the
+survey results (S15), and the public survey and suggestion pages (S15, S16)."""
 
 import datetime
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
+from core.errors import DomainError
+from core.ratelimit import public_page_rate_limited
+from service_desk import surveys
+from service_desk.models import Questionnaire, Ticket
 from service_desk.selectors import knowledge_report
+from service_desk.services import suggestion_submit
 
 PERIODS = {"30": 30, "90": 90, "365": 365}
 
@@ -22,4 +30,84 @@ def knowledge_report_view(request):
     return render(request, "service_desk/knowledge_report.html", {
         **admin.site.each_context(request), "title": _("Knowledge base: use and gaps"),
         "report": knowledge_report(request.user, since), "days": days, "periods": list(PERIODS),
+    })
+
+
+# S15, S16: the public pages clients open from an SMS or the website (no login; rate-limited per address) ---------
+
+SCORES = ["1", "2", "3", "4", "5"]
+
+
+def _public(request, template: str, context: dict, status: int = 200):
+    return render(request, f"public/{template}", {"hotline": settings.SERVICE_HOTLINE, **context}, status=status)
+
+
+def _message(request, title: str, message: str, status: int):
+    return _public(request, "message.html", {"title": title, "message": message}, status=status)
+
+
+@public_page_rate_limited(limit=30, per_seconds=60)
+@require_http_methods(["GET", "POST"])
+def survey_answer_view(request, token: str):
+    """S15: the questionnaire behind a signed link, answered once, before the link expires."""
+    invitation = surveys.invitation_from_token(token)
+    if invitation is None:
+        return _message(request, _("Link not valid"), _("This link is not valid. Please check the SMS."), 404)
+    state = surveys.invitation_state(invitation)
+    if state == "answered":
+        return _message(request, _("Thank you"), _("This survey has been answered already. Thank you."), 410)
+    if state == "expired":
+        return _message(request, _("Link expired"), _("This link has expired."), 410)
+    questions = list(invitation.questionnaire.questions.all())
+    status = 200
+    if request.method == "POST":
+        try:
+            surveys.survey_answer(token=token, answers=request.POST)
+        except DomainError as error:
+            if error.status in {404, 410}:
+                return _message(request, _("Thank you"), error.message, error.status)
+            for question in questions:
+                question.value = request.POST.get(f"q{question.pk}", "")
+                question.error = error.message if error.field == f"q{question.pk}" else ""
+            status = 400
+        else:
+            return _message(request, _("Thank you"), _("Your answers have been received. Thank you for your time."),
+                            200)
+    ticket_number = Ticket.objects.get(pk=invitation.ticket_id).number if invitation.ticket_id else ""
+    return _public(request, "survey.html", {
+        "title": invitation.questionnaire.title, "questionnaire": invitation.questionnaire, "questions": questions,
+        "scores": SCORES, "ticket_number": ticket_number}, status=status)
+
+
+@public_page_rate_limited(limit=10, per_seconds=600)
+@require_http_methods(["GET", "POST"])
+def suggestion_view(request):
+    """S16 客户意见箱: a suggestion becomes a ticket for the service centre."""
+    title = _("Suggestion box")
+    values, errors = {}, {}
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "") for name in ("text", "name", "phone", "account_no")}
+        try:
+            ticket = suggestion_submit(**values)
+        except DomainError as error:
+            errors[error.field] = error.message
+        else:
+            return _message(request, _("Thank you"), _("Your suggestion has been received as %(number)s. The "
+                                                      "service centre will look at it.") % {"number": ticket.number},
+                            200)
+    return _public(request, "suggestion.html", {"title": title, "values": values, "errors": errors},
+                   status=400 if errors else 200)
+
+
+@login_required
+@permission_required("service_desk.view_surveyinvitation", raise_exception=True)
+def survey_report_view(request):
+    """S15: a questionnaire's response rate and results by question and ticket category, for the user's scope."""
+    questionnaires = list(Questionnaire.objects.order_by("-created_at"))
+    chosen = next((item for item in questionnaires if str(item.pk) == request.GET.get("questionnaire")),
+                  questionnaires[0] if questionnaires else None)
+    return render(request, "service_desk/survey_report.html", {
+        **admin.site.each_context(request), "title": _("Survey results by question"),
+        "questionnaires": questionnaires, "chosen": chosen,
+        "report": surveys.survey_report(request.user, chosen) if chosen else None,
     })

@@ -258,6 +258,9 @@ class SurveyResponse(models.Model):
     answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
     follow_up = models.ForeignKey(ContactRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                   verbose_name=_("follow-up"))
+    # S15: an answer through an invitation names it ("invitation 12"): a client answers a questionnaire sent after
+    # each ticket once per invitation. Typed in by staff: empty, once per client and survey.
+    reference = models.CharField(_("reference"), max_length=40, blank=True, default="", editable=False)
 
     objects = ClientScopedQuerySet.as_manager()
 
@@ -267,7 +270,7 @@ class SurveyResponse(models.Model):
         ordering = ["-answered_at"]
         constraints = [
             models.CheckConstraint(name="survey_score_1_to_5", condition=models.Q(score__gte=1, score__lte=5)),
-            models.UniqueConstraint(fields=["client", "survey"], name="survey_one_answer_per_client"),
+            models.UniqueConstraint(fields=["client", "survey", "reference"], name="survey_one_answer_per_client"),
         ]
 
     def __str__(self) -> str:

@@ -244,8 +244,7 @@ LOW_SCORE = 2  # S8: a score ≤ 2 creates a follow-up
 
 
 def survey_response_record(*, user, client_id: int, survey: str, score: int, comment: str = ""):
-    """Record an answer (1–5) for a client the user may see; a low score creates a follow-up contact for the
-    client's advisor, due the next day, on the workbench."""
+    """Record an answer (1–5) typed in by staff for a client the user may see (once per client and survey)."""
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
         raise DomainError("A score is a whole number from 1 to 5.", field="score")
     if not survey.strip():
@@ -253,18 +252,28 @@ def survey_response_record(*, user, client_id: int, survey: str, score: int, com
     client = Client.objects.visible_to(user).filter(pk=client_id).first()
     if client is None or not user.has_perm("service_log.add_surveyresponse"):
         raise PermissionDenied
-    with transaction.atomic():
-        if SurveyResponse.objects.filter(client=client, survey=survey.strip()).exists():
-            raise DomainError(f"{client} has answered {survey} already.", code="duplicate", field="survey")
-        response = SurveyResponse.objects.create(client=client, survey=survey.strip(), score=score,
-                                                 comment=comment.strip(), advisor=client.advisor)
-        if score <= LOW_SCORE:
-            response.follow_up = ContactRecord.objects.create(
-                client=client, staff=client.advisor or staff_profile_of(user), category=ContactRecord.Category.SURVEY,
-                summary=f"满意度回访：{survey} 评分 {score}。{comment}".strip(), outcome="",
-                next_follow_up=timezone.localdate() + datetime.timedelta(days=1),
-            )  # fmt: skip
-            response.save(update_fields=["follow_up"])
+    return survey_response_write(client=client, survey=survey, score=score, comment=comment,
+                                 follow_up_staff=staff_profile_of(user))
+
+
+@transaction.atomic
+def survey_response_write(*, client: Client, survey: str, score: int, comment: str = "", reference: str = "",
+                          follow_up_staff=None) -> SurveyResponse:
+    """S8: an answer, typed in by staff or given by the client through an invitation (S15, `reference`). A low
+    score creates a follow-up contact for the client's advisor (else `follow_up_staff`), due the next day, on the
+    workbench."""
+    if SurveyResponse.objects.filter(client=client, survey=survey.strip(), reference=reference).exists():
+        raise DomainError(f"{client} has answered {survey} already.", code="duplicate", field="survey")
+    response = SurveyResponse.objects.create(client=client, survey=survey.strip(), score=score,
+                                             comment=comment.strip(), advisor=client.advisor, reference=reference)
+    staff = client.advisor or follow_up_staff
+    if score <= LOW_SCORE and staff is not None:
+        response.follow_up = ContactRecord.objects.create(
+            client=client, staff=staff, category=ContactRecord.Category.SURVEY,
+            summary=f"满意度回访：{survey} 评分 {score}。{comment}".strip(), outcome="",
+            next_follow_up=timezone.localdate() + datetime.timedelta(days=1),
+        )  # fmt: skip
+        response.save(update_fields=["follow_up"])
     return response
 
 

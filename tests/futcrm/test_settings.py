@@ -21,6 +21,7 @@ PRODUCTION = {
     "FUTCRM_SMS_GATEWAY_URL": "https://sms.example.com/send",
     "FUTCRM_SMS_GATEWAY_TOKEN": "ci-dummy-token",
     "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "FUTCRM_PUBLIC_URL": "https://crm.example.com",
 }
 
 
@@ -68,7 +69,7 @@ def test_check_deploy_is_clean_with_production_settings():
 
 
 @pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "FUTCRM_PII_KEY", "DATABASE_URL", "REDIS_URL",
-                                     "FUTCRM_SMS_BACKEND", "DJANGO_EMAIL_BACKEND"])
+                                     "FUTCRM_SMS_BACKEND", "DJANGO_EMAIL_BACKEND", "FUTCRM_PUBLIC_URL"])
 def test_production_refuses_to_start_without_a_secret_or_server(missing):
     env = {key: value for key, value in PRODUCTION.items() if key != missing}
     result = manage("check", env=env)
