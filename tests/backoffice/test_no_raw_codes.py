@@ -97,8 +97,13 @@ PAGES = {
     "ticket queue": lambda data: reverse("admin:service_desk_ticket_changelist"),
     "ticket page": lambda data: reverse("admin:service_desk_ticket_change", args=[data["ticket"].pk]),
     "new ticket": lambda data: reverse("admin:service_desk_ticket_add"),
+    "knowledge report": lambda data: reverse("knowledge-report"),
+    "survey report": lambda data: reverse("survey-report"),
+    "suggestion box": lambda data: reverse("suggestion-box"),
 }
 EVERY_PAGE = {**PAGES, **admin_lists()}
+# Pages of PAGES a role may not open (403, proven in the pages' own tests), so not read as that role here.
+NOT_FOR = {"knowledge report": {Role.ADVISOR}}
 
 
 def test_the_codes_are_found_where_they_are():
@@ -112,8 +117,8 @@ def test_the_codes_are_found_where_they_are():
 @pytest.mark.parametrize("role", [Role.ADVISOR, Role.HEAD_OFFICE])
 def test_no_raw_code_and_no_english_in_what_people_read(busy_client, login, page, role):
     response = login(busy_client["world"]["staff"][role]).get(EVERY_PAGE[page](busy_client))
-    if response.status_code == 403 and page not in PAGES:
-        pytest.skip(f"{role} may not open {page}")  # an admin list outside the role's permissions
+    if response.status_code == 403 and (page not in PAGES or role in NOT_FOR.get(page, ())):
+        pytest.skip(f"{role} may not open {page}")  # outside the role's permissions
     assert response.status_code == 200
     text = visible_text(response.content.decode())
     raw = set(re.findall(r"\b[a-z][a-z_]{2,}\b", text)) & choice_codes()

@@ -77,7 +77,7 @@ def test_an_answer_is_kept_once_with_the_s8_score_and_a_low_score_is_followed_up
     _count, invitation = invite_one(world, questionnaire)
     answers = {f"q{score.pk}": "2", f"q{channel.pk}": "微信", f"q{words.pk}": "回电太慢"}
     response = client.post(link_path(invitation), answers)
-    assert response.status_code == 200 and "Thank you" in response.content.decode()
+    assert response.status_code == 200 and "感谢" in response.content.decode()
     assert SurveyAnswer.objects.filter(invitation=invitation).count() == 3
     s8 = SurveyResponse.objects.get(client=world["clients"]["own"])
     assert (s8.survey, s8.score, s8.comment) == (questionnaire.title, 2, "回电太慢")
@@ -114,7 +114,7 @@ def test_an_expired_link_says_so_and_writes_nothing(world, quarterly, client):
     _count, invitation = invite_one(world, questionnaire, now=timezone.now() - datetime.timedelta(days=8))
     assert client.get(link_path(invitation)).status_code == 410
     response = client.post(link_path(invitation), {f"q{score.pk}": "5", f"q{channel.pk}": "电话"})
-    assert response.status_code == 410 and "expired" in response.content.decode()
+    assert response.status_code == 410 and "过期" in response.content.decode()
     assert not SurveyAnswer.objects.exists()
     assert surveys.survey_invitations_send() == {"sent": 0, "failed": 0}  # an expired invitation is not sent
 
