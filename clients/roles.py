@@ -26,6 +26,7 @@ _CONTACTS = ["service_log.view_contactrecord", "service_log.add_contactrecord", 
 # S11: every role that serves clients works tickets; head office also edits the desk's categories, SLAs and hours.
 _TICKETS = ["service_desk.view_ticket", "service_desk.add_ticket", "service_desk.change_ticket",
             "service_desk.view_ticketcategory", "service_desk.view_team", "service_desk.view_ticketcall",
+            "service_desk.view_ticketevent",
             "service_desk.view_article", "service_desk.view_articleversion", "service_desk.view_surveyinvitation",
             "service_desk.view_surveyanswer", "service_desk.view_questionnaire", "service_desk.view_question"]
 # S14: the service desk writes the knowledge base; the service centre's lead (head office) and the branch managers

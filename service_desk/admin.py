@@ -91,6 +91,23 @@ def _local(moment):
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
+class QueueFilter(admin.SimpleListFilter):
+    """The queue's views: the user's unfinished tickets (the header's link), everyone's unfinished, or all."""
+
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("mine", _("mine, unfinished")), ("open", _("unfinished"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.unfinished().filter(owner__user=request.user)
+        if self.value() == "open":
+            return queryset.unfinished()
+        return queryset
+
+
 @admin.register(Ticket)
 class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """工单队列: the tickets the user may see (O), unfinished first by their resolution deadline (S12); the page
@@ -99,7 +116,7 @@ class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["number_display", "subject", "who", "category", "priority", "state", "owner", "team",
                     "deadline_display", "opened_display"]
     list_select_related = ["client", "owner", "team", "category"]
-    list_filter = ["state", "category", "priority", "team", "channel", ("branch", ScopedRelatedFilter)]
+    list_filter = [QueueFilter, "state", "category", "priority", "team", "channel", ("branch", ScopedRelatedFilter)]
     search_fields = ["subject", "client__account_no", "client__name"]
     autocomplete_fields = ["client", "owner"]
     inlines = [TicketEventInline, TicketCallInline]
@@ -110,7 +127,8 @@ class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["number_display", "client", "who", "channel", "category", "priority", "state", "owner", "team",
+        return ["number_display", "client", "caller_display", "channel", "category", "priority", "state", "owner",
+                "team",
                 "subject", "description", "opened_display", "first_response_display", "resolution_display",
                 "resolution", "reopened", "alert", "complaint"]
 
@@ -128,15 +146,19 @@ class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def who(self, ticket):
         return str(ticket.client) if ticket.client_id else ticket.caller_masked
 
+    @admin.display(description=_("caller's number"))
+    def caller_display(self, ticket):
+        return ticket.caller_masked or "—"
+
     @admin.display(description=_("opened at"), ordering="opened_at")
     def opened_display(self, ticket):
         return _local(ticket.opened_at)
 
-    @admin.display(description=_("first response"))
+    @admin.display(description=_("first response at / due"))
     def first_response_display(self, ticket):
         return format_html("{} / {} {}", _local(ticket.first_response_at), _("due"), _local(ticket.first_response_due))
 
-    @admin.display(description=_("resolution"))
+    @admin.display(description=_("resolved at / due"))
     def resolution_display(self, ticket):
         return format_html("{} / {} {}", _local(ticket.resolved_at), _("due"), _local(ticket.resolution_due))
 
