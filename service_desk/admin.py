@@ -41,13 +41,23 @@ class TicketEventInline(admin.TabularInline):
     model = TicketEvent
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["at_display", "kind", "actor", "text", "from_state", "to_state"]
+    fields = readonly_fields = ["at_display", "kind", "actor_display", "text", "from_state", "to_state", "article"]
     verbose_name_plural = _("history")
     template = "admin/edit_inline/tabular_readonly.html"
 
     @admin.display(description=_("at"))
     def at_display(self, event):
         return timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor__staff_profile", "article")
+
+    @admin.display(description=_("by"))
+    def actor_display(self, event):
+        if event.actor_id is None:
+            return "—"
+        profile = getattr(event.actor, "staff_profile", None)
+        return str(profile) if profile else event.actor.get_username()
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -60,6 +70,9 @@ class TicketCallInline(TicketEventInline):
     model = TicketCall
     fields = readonly_fields = ["call_id", "at_display", "called_line", "staff", "recording_ref", "clients_matched"]
     verbose_name_plural = _("calls")
+
+    def get_queryset(self, request):
+        return admin.TabularInline.get_queryset(self, request).select_related("staff")
 
 
 class TicketAddForm(forms.ModelForm):
@@ -200,7 +213,8 @@ class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 "candidates": services.ticket_clients_with_caller_number(ticket, request.user)
                 if ticket.client_id is None else [],
                 "staff": StaffProfile.objects.visible_to(request.user).order_by("full_name")[:200],
-                "teams": Team.objects.all(), "priorities": Ticket._meta.get_field("priority").choices,
+                "teams": Team.objects.all(), "categories": TicketCategory.objects.filter(active=True),
+                "priorities": Ticket._meta.get_field("priority").choices,
                 "complaint_categories": Complaint.Category.choices, "severities": Complaint.Severity.choices,
                 "may_act": request.user.has_perm("service_desk.change_ticket"),
                 "kb_query": request.GET.get("kb", "").strip()[:100],
@@ -226,7 +240,8 @@ class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 services.ticket_step(user=user, ticket_id=ticket.pk, step=action, text=data.get("text", ""))
             elif action == "assign":
                 services.ticket_assign(user=user, ticket_id=ticket.pk, owner_id=_int(data.get("owner")),
-                                       team_id=_int(data.get("team")), priority=data.get("priority") or None)
+                                       team_id=_int(data.get("team")), priority=data.get("priority") or None,
+                                       category_id=_int(data.get("ticket_category")))
             elif action == "client":
                 services.ticket_client_set(user=user, ticket_id=ticket.pk, client_id=_int(data.get("client")) or 0)
             elif action == "complaint":
@@ -271,6 +286,9 @@ class ArticleVersionInline(TicketEventInline):
     model = ArticleVersion
     fields = readonly_fields = ["number", "title", "written_by", "written_display"]
     verbose_name_plural = _("versions")
+
+    def get_queryset(self, request):
+        return admin.TabularInline.get_queryset(self, request).select_related("written_by")
 
     @admin.display(description=_("written at"))
     def written_display(self, version):

@@ -376,8 +376,8 @@ class TicketEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+", verbose_name=_("by"))
     text = models.TextField(_("text"), blank=True)
-    from_state = models.CharField(_("from"), max_length=12, choices=Ticket.State.choices, blank=True)
-    to_state = models.CharField(_("to"), max_length=12, choices=Ticket.State.choices, blank=True)
+    from_state = models.CharField(_("state before"), max_length=12, choices=Ticket.State.choices, blank=True)
+    to_state = models.CharField(_("state after"), max_length=12, choices=Ticket.State.choices, blank=True)
     article = models.ForeignKey(ArticleVersion, on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="replies", verbose_name=_("knowledge-base article"))
 
@@ -388,7 +388,7 @@ class TicketEvent(models.Model):
         indexes = [models.Index(fields=["ticket", "at"], name="ticket_event_ticket")]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.kind}"
+        return str(self.get_kind_display())
 
 
 class TicketCall(models.Model):

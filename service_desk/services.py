@@ -270,8 +270,9 @@ def ticket_step(*, user, ticket_id: int, step: str, text: str = "", now: datetim
 
 @transaction.atomic
 def ticket_assign(*, user, ticket_id: int, owner_id: int | None, team_id: int | None = None,
-                  priority: str | None = None) -> Ticket:
-    """S11: a new owner (among the staff the user may see), team or priority; a priority changed moves the SLA."""
+                  priority: str | None = None, category_id: int | None = None) -> Ticket:
+    """S11: a new owner (among the staff the user may see), team, priority or category (a call opens its ticket as
+    其他 until the desk knows what it is about); a priority or category changed moves the SLA (S12)."""
     ticket = _ticket_for(user, ticket_id)
     owner = _owner(user, owner_id)
     team = None
@@ -292,9 +293,15 @@ def ticket_assign(*, user, ticket_id: int, owner_id: int | None, team_id: int | 
     if moved:
         ticket.priority = priority
         changed.append(_("priority: %(priority)s") % {"priority": ticket.get_priority_display()})
+    if category_id is not None and category_id != ticket.category_id:
+        category = TicketCategory.objects.filter(pk=category_id, active=True).first()
+        if category is None:
+            raise DomainError(_("Choose a category in use."), field="category")
+        ticket.category, moved = category, True
+        changed.append(_("category: %(category)s") % {"category": category})
     if not changed:
         return ticket
-    ticket.save(update_fields=["owner", "team", "priority"])
+    ticket.save(update_fields=["owner", "team", "priority", "category"])
     _event(ticket, TicketEvent.Kind.ASSIGNED, user=user, text="；".join(str(change) for change in changed))
     if moved:
         ticket_deadlines_refresh([ticket.pk])

@@ -160,3 +160,18 @@ def test_assigning_moves_the_deadlines_with_the_priority_and_tells_the_new_owner
     assert assigned.resolution_due is not None and (before is None or assigned.resolution_due < before)
     assert world["advisors"][0].user.notifications.filter(text__contains=ticket.number).exists()
 
+
+
+def test_a_new_category_moves_the_deadlines_to_its_targets(world, tickets):
+    user = world["staff"][Role.SERVICE_STAFF].user
+    ticket = tickets["own"]
+    margin_call = TicketCategory.objects.get(code="margin_call")
+    moved = services.ticket_assign(user=user, ticket_id=ticket.pk, owner_id=world["staff"][Role.SERVICE_STAFF].pk,
+                                   category_id=margin_call.pk)
+    assert moved.category == margin_call
+    assert moved.first_response_due < ticket.first_response_due  # 追保/强平 is answered within 30 minutes, not 60
+    retired = TicketCategory.objects.get(code="funds")
+    TicketCategory.objects.filter(pk=retired.pk).update(active=False)
+    with pytest.raises(services.DomainError, match="category in use"):
+        services.ticket_assign(user=user, ticket_id=ticket.pk, owner_id=None, category_id=retired.pk)
+    assert Ticket.objects.get(pk=ticket.pk).category == margin_call
