@@ -32,7 +32,7 @@ _TICKETS = ["service_desk.view_ticket", "service_desk.add_ticket", "service_desk
 # S14: the service desk writes the knowledge base; the service centre's lead (head office) and the branch managers
 # read what is used and what is missing.
 _KB_WRITE = ["service_desk.add_article", "service_desk.change_article", "service_desk.add_articleversion"]
-_KB_REPORT = ["service_desk.view_knowledge_report"]
+_KB_REPORT = ["service_desk.view_knowledge_report", "service_desk.view_service_kpis"]  # and S17's scorecards
 # S15: staff see the invitations and answers of their scope (in _TICKETS); branch managers and head office invite;
 # head office writes the questionnaires.
 _SURVEYS_RUN = ["service_desk.add_surveyinvitation"]

@@ -6,7 +6,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from clients.views import service_card_view
 from core.api import api_aware_error_handlers
 from risk.views import risk_dashboard_view
-from service_desk.views import knowledge_report_view, suggestion_view, survey_answer_view, survey_report_view
+from service_desk.views import (
+    knowledge_report_view,
+    service_kpis_export,
+    service_kpis_view,
+    suggestion_view,
+    survey_answer_view,
+    survey_report_view,
+)
 from service_log.views import (
     complaint_analysis_view,
     notice_open_view,
@@ -34,6 +41,8 @@ urlpatterns = [
     path("dashboard/service/", service_dashboard_view, name="service-dashboard"),
     path("service-desk/knowledge/", knowledge_report_view, name="knowledge-report"),
     path("surveys/questionnaires/", survey_report_view, name="survey-report"),
+    path("dashboard/service-kpis/", service_kpis_view, name="service-kpis"),
+    re_path(r"^dashboard/service-kpis/export\.(?P<fmt>csv|xlsx)$", service_kpis_export, name="service-kpis-export"),
     path("s/<str:token>/", survey_answer_view, name="survey-answer"),
     path("suggestions/", suggestion_view, name="suggestion-box"),
     re_path(r"^dashboard/tiers/export\.(?P<fmt>csv|xlsx)$", tier_dashboard_export, name="tier-dashboard-export"),

@@ -129,7 +129,8 @@ class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["number_display", "subject", "who", "category", "priority", "state", "owner", "team",
                     "deadline_display", "opened_display"]
     list_select_related = ["client", "owner", "team", "category"]
-    list_filter = [QueueFilter, "state", "category", "priority", "team", "channel", ("branch", ScopedRelatedFilter)]
+    list_filter = [QueueFilter, "state", "category", "priority", "team", "channel", ("branch", ScopedRelatedFilter),
+                   ("owner", ScopedRelatedFilter)]
     search_fields = ["subject", "client__account_no", "client__name"]
     autocomplete_fields = ["client", "owner"]
     inlines = [TicketEventInline, TicketCallInline]

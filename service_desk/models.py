@@ -224,6 +224,11 @@ class Ticket(models.Model):
     # S12, written by service_desk/sql.py (DEADLINES): NULL when the calendar does not reach that far yet.
     waiting_since = models.DateTimeField(_("waiting for the client since"), null=True, blank=True)
     paused_seconds = models.DecimalField(max_digits=20, decimal_places=6, default=0, editable=False)
+    # S17: service seconds from the opening to the first response, and to the resolution less the pauses, written
+    # by a trigger (service_desk/sql.py MEASURE) when those times change.
+    first_response_seconds = models.IntegerField(_("first response took (service seconds)"), null=True,
+                                                 editable=False)
+    resolution_seconds = models.IntegerField(_("resolution took (service seconds)"), null=True, editable=False)
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True, editable=False)
     first_response_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True, editable=False)
@@ -253,7 +258,8 @@ class Ticket(models.Model):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         ordering = ["-opened_at"]
-        permissions = [("reveal_caller_phone", _("Can reveal an unknown caller's whole number"))]
+        permissions = [("reveal_caller_phone", _("Can reveal an unknown caller's whole number")),
+                       ("view_service_kpis", _("Can see the service KPIs and staff scorecards"))]
         constraints = [
             models.CheckConstraint(name="ticket_resolved_has_time", condition=~Q(state__in=["resolved", "closed"])
                                    | Q(resolved_at__isnull=False)),
@@ -274,6 +280,9 @@ class Ticket(models.Model):
             models.Index(fields=["caller_phone_hash"], name="ticket_unknown_caller",
                          condition=Q(client__isnull=True)),
             models.Index(fields=["client", "-opened_at"], name="ticket_client_recent"),
+            # S17's months: the tickets opened in one, and those resolved in one.
+            models.Index(fields=["opened_at"], name="ticket_opened"),
+            models.Index(fields=["resolved_at"], name="ticket_resolved", condition=Q(resolved_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

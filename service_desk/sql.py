@@ -145,3 +145,25 @@ CREATE TRIGGER service_desk_ticket_scope_copy BEFORE INSERT OR UPDATE OF client_
 ON service_desk_ticket FOR EACH ROW EXECUTE FUNCTION service_desk_ticket_scope_copy();
 """ + scope_copies_install("service_desk_ticket", on_insert=False)
 SCOPE_COPY_DROP = scope_copies_uninstall("service_desk_ticket")
+
+
+# S17: what a ticket took, in service seconds (S12's clock), measured when it happens, so the monthly KPIs read
+# plain columns: opening → first response, and opening → resolution less the pauses. Kept whoever writes.
+MEASURE = """
+CREATE OR REPLACE FUNCTION service_desk_ticket_measure() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.first_response_seconds := CASE WHEN NEW.first_response_at IS NULL THEN NULL ELSE
+        greatest(0, service_clock(NEW.first_response_at) - service_clock(NEW.opened_at))::integer END;
+    NEW.resolution_seconds := CASE WHEN NEW.resolved_at IS NULL THEN NULL ELSE
+        greatest(0, service_clock(NEW.resolved_at) - service_clock(NEW.opened_at) - NEW.paused_seconds)::integer END;
+    RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS service_desk_ticket_measure ON service_desk_ticket;
+CREATE TRIGGER service_desk_ticket_measure
+    BEFORE INSERT OR UPDATE OF opened_at, first_response_at, resolved_at, paused_seconds ON service_desk_ticket
+    FOR EACH ROW EXECUTE FUNCTION service_desk_ticket_measure();
+"""
+MEASURE_DROP = """
+DROP TRIGGER IF EXISTS service_desk_ticket_measure ON service_desk_ticket;
+DROP FUNCTION IF EXISTS service_desk_ticket_measure();
+"""

@@ -1,6 +1,7 @@
 """The service desk's pages outside the admin: the knowledge-base report for the service centre's lead (S14), the
 survey results (S15), and the public survey and suggestion pages (S15, S16)."""
 
+import contextlib
 import datetime
 
 from django.conf import settings
@@ -11,9 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.dates import add_months, parse_month
 from core.errors import DomainError
+from core.exports import sections_response
 from core.ratelimit import public_page_rate_limited
 from service_desk import surveys
+from service_desk.kpis import month_bounds, service_kpis
 from service_desk.models import Questionnaire, Ticket
 from service_desk.selectors import knowledge_report
 from service_desk.services import suggestion_submit
@@ -111,3 +115,71 @@ def survey_report_view(request):
         "questionnaires": questionnaires, "chosen": chosen,
         "report": surveys.survey_report(request.user, chosen) if chosen else None,
     })
+
+
+# S17 service KPIs -------------------------------------------------------------------------------------------------
+
+def _kpi_month(request) -> datetime.date:
+    month = timezone.localdate().replace(day=1)
+    with contextlib.suppress(ValueError):  # an unreadable month shows this month
+        month = parse_month(request.GET.get("month", ""))
+    return month
+
+
+def _number(value, places: int = 1):
+    return "—" if value is None else round(value, places)
+
+
+def kpi_columns() -> list[tuple[str, object]]:
+    """The scorecard's columns, as the page and the export show them (minutes are service minutes, S12)."""
+    return [
+        (_("tickets handled"), lambda card: card.handled),
+        (_("first response, median (min)"), lambda card: _number(card.first_response_median)),
+        (_("first response, 90th percentile (min)"), lambda card: _number(card.first_response_p90)),
+        (_("resolution, median (min)"), lambda card: _number(card.resolution_median)),
+        (_("resolution, 90th percentile (min)"), lambda card: _number(card.resolution_p90)),
+        (_("resolved within SLA"), lambda card: _number(card.sla_rate)),
+        (_("reopened"), lambda card: card.reopened),
+        (_("ticket satisfaction"), lambda card: _number(card.ticket_satisfaction, 2)),
+        (_("client satisfaction (S8)"), lambda card: _number(card.client_satisfaction, 2)),
+        (_("contact plans met (S2)"), lambda card: _number(card.plan_rate)),
+        (_("alert deadlines met (R6)"), lambda card: _number(card.alert_rate)),
+        (_("complaints"), lambda card: card.complaints),
+    ]
+
+
+def _kpi_rows(cards) -> list[dict]:
+    columns = kpi_columns()
+    return [{"card": card, "cells": [value(card) for _label, value in columns]} for card in cards]
+
+
+@login_required
+@permission_required("service_desk.view_service_kpis", raise_exception=True)
+def service_kpis_view(request):
+    """S17: the month's scorecards per member of staff, team and branch, scoped (O), with drill-down to tickets."""
+    month = _kpi_month(request)
+    data = service_kpis(request.user, month)
+    start, end = month_bounds(month)
+    return render(request, "service_desk/kpis.html", {
+        **admin.site.each_context(request), "title": _("Service KPIs"), "month": month,
+        "months": [add_months(timezone.localdate().replace(day=1), -back) for back in range(12)],
+        "headers": [label for label, _value in kpi_columns()], "staff": _kpi_rows(data["staff"]),
+        "teams": _kpi_rows(data["teams"]), "branches": _kpi_rows(data["branches"]),
+        "total": _kpi_rows([data["total"]])[0],
+        "drill": f"resolved_at__gte={start:%Y-%m-%d}&resolved_at__lt={end:%Y-%m-%d}",  # local midnights
+    })
+
+
+@login_required
+@permission_required("service_desk.view_service_kpis", raise_exception=True)
+def service_kpis_export(request, fmt: str):
+    """S17: what the page shows, for the same month and scope, as CSV or Excel."""
+    month = _kpi_month(request)
+    data = service_kpis(request.user, month)
+    header = [_("name"), *[label for label, _value in kpi_columns()]]
+    sections = {}
+    for title, cards in [(_("staff"), data["staff"]), (_("teams"), data["teams"]), (_("branches"), data["branches"]),
+                         (_("total"), [data["total"]])]:
+        sections[str(title)] = [header, *[[card.name or _("total"), *row["cells"]] for card, row in
+                                         ((row["card"], row) for row in _kpi_rows(cards))]]
+    return sections_response(sections, f"service-kpis-{month:%Y-%m}", fmt)

@@ -1,22 +1,19 @@
 """The managers' tier dashboard (issue 4): scoped by role, drill-down to the lists, CSV and Excel export."""
 
 import contextlib
-import csv
-import io
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from clients.models import Branch
 from core.dates import add_months, parse_month
+from core.exports import sections_response
 from tiering.cards import cards_dashboard
 from tiering.models import Card, ContributionMonth, Tier, TierAssignment
 from tiering.selectors import TIER_CODES, tier_dashboard
@@ -111,33 +108,7 @@ def tier_dashboard_export(request, fmt):
     """What the dashboard shows, for the same month, branch and user scope, as CSV or Excel."""
     month, branch_id = _selected(request)
     sections = _export_rows(tier_dashboard(request.user, month, branch_id=branch_id))
-    return _sections_response(sections, f"tiers-{month:%Y-%m}", fmt)
-
-
-def _sections_response(sections: dict[str, list[list]], filename: str, fmt: str) -> HttpResponse:
-    """Titled sections of rows as one CSV (a UTF-8 BOM for Excel) or one workbook with a sheet per section."""
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for title, rows in sections.items():
-            writer.writerow([title])
-            writer.writerows(rows)
-            writer.writerow([])
-        response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    else:
-
-        workbook = Workbook()
-        workbook.remove(workbook.active)
-        for title, rows in sections.items():
-            sheet = workbook.create_sheet(title[:31])
-            for row in rows:
-                sheet.append([float(value) if hasattr(value, "quantize") else value for value in row])
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(buffer.getvalue(),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+    return sections_response(sections, f"tiers-{month:%Y-%m}", fmt)
 
 
 # The contribution cards (issue 16 item 6, T13–T16) -----------------------------------------------------------------
@@ -189,5 +160,5 @@ def _cards_export_rows(dashboard) -> dict[str, list[list]]:
 def cards_dashboard_export(request, fmt):
     """What the cards dashboard shows, for the same month, branch and scope, as CSV or Excel."""
     month, branch_id = _cards_selected(request)
-    return _sections_response(_cards_export_rows(cards_dashboard(request.user, month, branch_id=branch_id)),
+    return sections_response(_cards_export_rows(cards_dashboard(request.user, month, branch_id=branch_id)),
                               f"cards-{month:%Y-%m}", fmt)

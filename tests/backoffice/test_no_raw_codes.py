@@ -100,10 +100,11 @@ PAGES = {
     "knowledge report": lambda data: reverse("knowledge-report"),
     "survey report": lambda data: reverse("survey-report"),
     "suggestion box": lambda data: reverse("suggestion-box"),
+    "service kpis": lambda data: reverse("service-kpis"),
 }
 EVERY_PAGE = {**PAGES, **admin_lists()}
 # Pages of PAGES a role may not open (403, proven in the pages' own tests), so not read as that role here.
-NOT_FOR = {"knowledge report": {Role.ADVISOR}}
+NOT_FOR = {"knowledge report": {Role.ADVISOR}, "service kpis": {Role.ADVISOR}}
 
 
 def test_the_codes_are_found_where_they_are():

@@ -1,0 +1,169 @@
+"""S17 service KPIs and staff scorecards (docs/rules-added.md): per month, per member of staff, team and branch, read
+through the scoped querysets (domain O) with grouped aggregates; the tickets' durations are stored service seconds
+(service_desk/sql.py MEASURE), so a month is read, never recomputed."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Aggregate, Avg, Count, F, FloatField, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from clients.models import Branch, StaffProfile
+from risk.models import Alert
+from service_desk.models import SurveyAnswer, Team, Ticket
+from service_log.models import Complaint, ContactPlanWeek, SurveyResponse
+
+
+class Percentile(Aggregate):
+    """PostgreSQL's percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction: float, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The month's first and the next month's first local midnight (Asia/Shanghai)."""
+    first = month.replace(day=1)
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    return (timezone.make_aware(datetime.datetime.combine(first, datetime.time())),
+            timezone.make_aware(datetime.datetime.combine(following, datetime.time())))
+
+
+@dataclass
+class Scorecard:
+    key: int | None
+    name: str
+    handled: int = 0  # tickets resolved in the month
+    opened: int = 0
+    first_response_median: float | None = None  # service minutes
+    first_response_p90: float | None = None
+    resolution_median: float | None = None
+    resolution_p90: float | None = None
+    within_sla: int = 0
+    reopened: int = 0
+    ticket_satisfaction: float | None = None  # after-ticket surveys of the owner's tickets (S15)
+    client_satisfaction: float | None = None  # S8 by the clients' advisor
+    planned: int = 0  # S2 client-weeks with a minimum, in weeks starting in the month
+    plans_met: int = 0
+    alerts_due: int = 0  # R6 alerts due in the month
+    alerts_in_time: int = 0
+    complaints: int = 0  # complaints about the clients, received in the month
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def sla_rate(self):
+        return self.within_sla * 100 / self.handled if self.handled else None
+
+    @property
+    def plan_rate(self):
+        return self.plans_met * 100 / self.planned if self.planned else None
+
+    @property
+    def alert_rate(self):
+        return self.alerts_in_time * 100 / self.alerts_due if self.alerts_due else None
+
+
+def _minutes(seconds):
+    return None if seconds is None else seconds / 60
+
+
+def _ticket_measures(start, end) -> tuple[Q, dict]:
+    opened = Q(opened_at__gte=start, opened_at__lt=end)
+    resolved = Q(resolved_at__gte=start, resolved_at__lt=end)
+    return opened | resolved, {
+        "handled": Count("pk", filter=resolved), "opened": Count("pk", filter=opened),
+        "fr_median": Percentile("first_response_seconds", 0.5, filter=opened),
+        "fr_p90": Percentile("first_response_seconds", 0.9, filter=opened),
+        "res_median": Percentile("resolution_seconds", 0.5, filter=resolved),
+        "res_p90": Percentile("resolution_seconds", 0.9, filter=resolved),
+        "within_sla": Count("pk", filter=resolved & Q(resolved_at__lte=F("resolution_due"))),
+        "reopened": Count("pk", filter=resolved & Q(reopened__gt=0)),
+    }
+
+
+def _fill(card: Scorecard, row: dict) -> None:
+    card.handled, card.opened = row["handled"], row["opened"]
+    card.first_response_median, card.first_response_p90 = _minutes(row["fr_median"]), _minutes(row["fr_p90"])
+    card.resolution_median, card.resolution_p90 = _minutes(row["res_median"]), _minutes(row["res_p90"])
+    card.within_sla, card.reopened = row["within_sla"], row["reopened"]
+
+
+def service_kpis(user, month: datetime.date) -> dict:
+    """S17: the month's scorecards of the staff, teams and branches the user may see, and the total."""
+    start, end = month_bounds(month)
+    tickets = Ticket.objects.visible_to(user)
+    staff = {profile.pk: Scorecard(profile.pk, str(profile)) for profile in
+             StaffProfile.objects.visible_to(user).filter(role__in=["advisor", "service_staff", "risk_officer",
+                                                                    "branch_manager", "head_office"])
+             .order_by("branch__code", "full_name")}
+    branches = {branch.pk: Scorecard(branch.pk, str(branch)) for branch in
+                Branch.objects.visible_to(user).order_by("code")}
+    teams = {team.pk: Scorecard(team.pk, str(team)) for team in Team.objects.order_by("name")}
+    total = Scorecard(None, "")
+    in_month, measures = _ticket_measures(start, end)
+    month_tickets = tickets.filter(in_month)
+    for cards, key in [(staff, "owner_id"), (teams, "team_id"), (branches, "branch_id")]:
+        for row in month_tickets.values(key).annotate(**measures).order_by():
+            if row[key] in cards:
+                _fill(cards[row[key]], row)
+    _fill(total, month_tickets.aggregate(**measures))
+    _satisfaction(user, start, end, staff, branches, total)
+    _plans_alerts_complaints(user, month, start, end, staff, branches, total)
+    return {"month": month.replace(day=1), "staff": [card for card in staff.values() if _active(card)],
+            "teams": [card for card in teams.values() if card.handled or card.opened],
+            "branches": list(branches.values()), "total": total}
+
+
+def _active(card: Scorecard) -> bool:
+    return any([card.handled, card.opened, card.planned, card.alerts_due, card.complaints,
+                card.client_satisfaction is not None])
+
+
+def _satisfaction(user, start, end, staff, branches, total) -> None:
+    answered = Q(invitation__answered_at__gte=start, invitation__answered_at__lt=end, score__isnull=False)
+    answers = SurveyAnswer.objects.filter(answered, invitation__ticket__in=Ticket.objects.visible_to(user))
+    for row in answers.values("invitation__ticket__owner_id").annotate(average=Avg("score")).order_by():
+        if row["invitation__ticket__owner_id"] in staff:
+            staff[row["invitation__ticket__owner_id"]].ticket_satisfaction = row["average"]
+    responses = SurveyResponse.objects.visible_to(user).filter(answered_at__gte=start, answered_at__lt=end)
+    for row in responses.values("advisor_id").annotate(average=Avg("score")).order_by():
+        if row["advisor_id"] in staff:
+            staff[row["advisor_id"]].client_satisfaction = row["average"]
+    for row in responses.values("client__branch_id").annotate(average=Avg("score")).order_by():
+        if row["client__branch_id"] in branches:
+            branches[row["client__branch_id"]].client_satisfaction = row["average"]
+    total.client_satisfaction = responses.aggregate(average=Avg("score"))["average"]
+    total.ticket_satisfaction = answers.aggregate(average=Avg("score"))["average"]
+
+
+def _plans_alerts_complaints(user, month, start, end, staff, branches, total) -> None:
+    first = month.replace(day=1)
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    plans = ContactPlanWeek.objects.visible_to(user).filter(week_start__gte=first, week_start__lt=following,
+                                                            weekly_minimum__gt=0)
+    plan_counts = {"planned": Count("pk"), "met": Count("pk", filter=Q(outbound__gte=F("weekly_minimum")))}
+    alerts = (Alert.objects.visible_to(user).filter(due_at__gte=start, due_at__lt=end)
+              .exclude(status=Alert.Status.WITHDRAWN).annotate(worker=Coalesce("assigned_to_id", "advisor_id")))
+    alert_counts = {"due": Count("pk"), "in_time": Count("pk", filter=Q(escalated=False))}
+    complaints = Complaint.objects.visible_to(user).filter(received_at__gte=start, received_at__lt=end)
+    for cards, plan_key, alert_key, complaint_key in [(staff, "advisor_id", "worker", "client__advisor_id"),
+                                                      (branches, "branch_id", "branch_id", "client__branch_id")]:
+        for row in plans.values(plan_key).annotate(**plan_counts).order_by():
+            if row[plan_key] in cards:
+                cards[row[plan_key]].planned, cards[row[plan_key]].plans_met = row["planned"], row["met"]
+        for row in alerts.values(alert_key).annotate(**alert_counts).order_by():
+            if row[alert_key] in cards:
+                cards[row[alert_key]].alerts_due, cards[row[alert_key]].alerts_in_time = row["due"], row["in_time"]
+        for row in complaints.values(complaint_key).annotate(count=Count("pk")).order_by():
+            if row[complaint_key] in cards:
+                cards[row[complaint_key]].complaints = row["count"]
+    totals = plans.aggregate(**plan_counts)
+    total.planned, total.plans_met = totals["planned"], totals["met"]
+    totals = alerts.aggregate(**alert_counts)
+    total.alerts_due, total.alerts_in_time = totals["due"], totals["in_time"]
+    total.complaints = complaints.count()
