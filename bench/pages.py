@@ -52,8 +52,9 @@ TIERS = "ARRAY['diamond','platinum','gold','quality','effective','dormant','ordi
 TIER_OF = f"({TIERS})[1 + floor(power(abs(hashtext(c.id::text || '-' || %s)) / 2147483648.0, 0.3) * 7)::int]"
 
 
-def build(clients: int, big_share: int = 5) -> None:
-    """`big_share`: BIG holds one client in that many (5: a fifth; 1: every client, the worst case of issue 15)."""
+def people_and_clients(clients: int, big_share: int = 5) -> None:
+    """The branches, ten advisors each and the clients. `big_share`: BIG holds one client in that many (5: a
+    fifth; 1: every client, the worst case of issue 15)."""
     with connection.cursor() as cursor:
         cursor.execute("""INSERT INTO clients_branch (code, name, address, phone)
                           SELECT CASE WHEN n = 1 THEN 'BIG' ELSE 'B' || n END, '营业部' || n, '', ''
@@ -80,6 +81,13 @@ def build(clients: int, big_share: int = 5) -> None:
                    date '2015-01-01' + (p.n %% 4000), '', '', '', '', '', lpad((p.n %% 10000)::text, 4, '0'), '',
                    '', '', 'ordinary', '', false, now(), now()
             FROM bench_placing p""", {"advisors": ADVISORS_PER_BRANCH})
+        cursor.execute("DROP TABLE bench_placing")
+
+
+def build(clients: int, big_share: int = 5) -> None:
+    """The pages' database: people_and_clients, then their tiers, a day of statements and the service history."""
+    people_and_clients(clients, big_share)
+    with connection.cursor() as cursor:
         policy = "(SELECT id FROM tiering_tierpolicy ORDER BY version LIMIT 1)"
         months = [add_months(MONTH, -offset) for offset in range(12)]
         for month in months:

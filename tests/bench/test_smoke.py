@@ -68,3 +68,9 @@ def test_the_cards_benchmark_runs(bench_env):
     output = run_bench("cards", bench_env)
     assert "1,000 clients" in output and "ratio to the hand-written query" in output
     assert "the same cards both ways: True" in output
+
+
+def test_the_service_desk_benchmark_runs(bench_env):
+    output = run_bench("service_desk", bench_env)
+    assert "4,000 tickets over a year" in output and "KPI dashboard" in output and "SLA sweep, nothing due" in output
+    assert "hand-written" in output and "ratio to baseline" in output
