@@ -138,6 +138,12 @@ class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/service_desk/ticket/change_form.html"
     form = TicketAddForm
 
+    def get_ordering(self, request):
+        """The queue views by deadline (the partial queue indexes); every ticket, newest first (ticket_opened)."""
+        if request.GET.get("queue") in {"mine", "open"}:
+            return ["resolution_due", "pk"]
+        return ["-opened_at", "-pk"]
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []

@@ -5,7 +5,8 @@ through the scoped querysets (domain O) with grouped aggregates; the tickets' du
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Aggregate, Avg, Count, F, FloatField, Q
+from django.db import connection
+from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -13,17 +14,6 @@ from clients.models import Branch, StaffProfile
 from risk.models import Alert
 from service_desk.models import SurveyAnswer, Team, Ticket
 from service_log.models import Complaint, ContactPlanWeek, SurveyResponse
-
-
-class Percentile(Aggregate):
-    """PostgreSQL's percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)."""
-
-    function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, fraction: float, **extra):
-        super().__init__(expression, fraction=float(fraction), **extra)
 
 
 def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
@@ -72,25 +62,43 @@ def _minutes(seconds):
     return None if seconds is None else seconds / 60
 
 
-def _ticket_measures(start, end) -> tuple[Q, dict]:
-    opened = Q(opened_at__gte=start, opened_at__lt=end)
-    resolved = Q(resolved_at__gte=start, resolved_at__lt=end)
-    return opened | resolved, {
-        "handled": Count("pk", filter=resolved), "opened": Count("pk", filter=opened),
-        "fr_median": Percentile("first_response_seconds", 0.5, filter=opened),
-        "fr_p90": Percentile("first_response_seconds", 0.9, filter=opened),
-        "res_median": Percentile("resolution_seconds", 0.5, filter=resolved),
-        "res_p90": Percentile("resolution_seconds", 0.9, filter=resolved),
-        "within_sla": Count("pk", filter=resolved & Q(resolved_at__lte=F("resolution_due"))),
-        "reopened": Count("pk", filter=resolved & Q(reopened__gt=0)),
-    }
+# S17 per owner, team and branch and in total, in one pass over each month's index: GROUPING's bits say which.
+GROUPINGS = {3: "owner_id", 5: "team_id", 6: "branch_id", 7: None}
+OPENED_MEASURES = """count(*) AS opened,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY first_response_seconds) AS fr_median,
+    percentile_cont(0.9) WITHIN GROUP (ORDER BY first_response_seconds) AS fr_p90"""
+RESOLVED_MEASURES = """count(*) AS handled,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY resolution_seconds) AS res_median,
+    percentile_cont(0.9) WITHIN GROUP (ORDER BY resolution_seconds) AS res_p90,
+    count(*) FILTER (WHERE resolved_at <= resolution_due) AS within_sla,
+    count(*) FILTER (WHERE reopened > 0) AS reopened"""
 
 
-def _fill(card: Scorecard, row: dict) -> None:
-    card.handled, card.opened = row["handled"], row["opened"]
-    card.first_response_median, card.first_response_p90 = _minutes(row["fr_median"]), _minutes(row["fr_p90"])
-    card.resolution_median, card.resolution_p90 = _minutes(row["res_median"]), _minutes(row["res_p90"])
-    card.within_sla, card.reopened = row["within_sla"], row["reopened"]
+def _grouped(tickets, measures: str, columns: list[str]) -> dict[tuple[str | None, int | None], dict]:
+    """The measures of these (scoped) tickets by owner, team, branch and in total: the queryset's own SQL, so the
+    scope (O) is the queryset's, wrapped in GROUP BY GROUPING SETS."""
+    inner, params = tickets.values_list("owner_id", "team_id", "branch_id", *columns).query.sql_with_params()
+    sql = (f"SELECT GROUPING(owner_id, team_id, branch_id) AS grouping, owner_id, team_id, branch_id, {measures} "
+           f"FROM ({inner}) AS month_tickets "
+           "GROUP BY GROUPING SETS ((owner_id), (team_id), (branch_id), ())")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    figures = {}
+    for row in rows:
+        key = GROUPINGS.get(row["grouping"], "?")
+        figures[(key, row[key] if key else None)] = row
+    return figures
+
+
+def _fill(card: Scorecard, opened: dict | None, resolved: dict | None) -> None:
+    if opened:
+        card.opened = opened["opened"]
+        card.first_response_median, card.first_response_p90 = _minutes(opened["fr_median"]), _minutes(opened["fr_p90"])
+    if resolved:
+        card.handled, card.within_sla, card.reopened = resolved["handled"], resolved["within_sla"], resolved["reopened"]
+        card.resolution_median, card.resolution_p90 = _minutes(resolved["res_median"]), _minutes(resolved["res_p90"])
 
 
 def service_kpis(user, month: datetime.date) -> dict:
@@ -105,13 +113,14 @@ def service_kpis(user, month: datetime.date) -> dict:
                 Branch.objects.visible_to(user).order_by("code")}
     teams = {team.pk: Scorecard(team.pk, str(team)) for team in Team.objects.order_by("name")}
     total = Scorecard(None, "")
-    in_month, measures = _ticket_measures(start, end)
-    month_tickets = tickets.filter(in_month)
+    opened = _grouped(tickets.filter(opened_at__gte=start, opened_at__lt=end), OPENED_MEASURES,
+                      ["first_response_seconds"])
+    resolved = _grouped(tickets.filter(resolved_at__gte=start, resolved_at__lt=end), RESOLVED_MEASURES,
+                        ["resolved_at", "resolution_seconds", "resolution_due", "reopened"])
     for cards, key in [(staff, "owner_id"), (teams, "team_id"), (branches, "branch_id")]:
-        for row in month_tickets.values(key).annotate(**measures).order_by():
-            if row[key] in cards:
-                _fill(cards[row[key]], row)
-    _fill(total, month_tickets.aggregate(**measures))
+        for pk, card in cards.items():
+            _fill(card, opened.get((key, pk)), resolved.get((key, pk)))
+    _fill(total, opened.get((None, None)), resolved.get((None, None)))
     _satisfaction(user, start, end, staff, branches, total)
     _plans_alerts_complaints(user, month, start, end, staff, branches, total)
     return {"month": month.replace(day=1), "staff": [card for card in staff.values() if _active(card)],

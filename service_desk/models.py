@@ -174,7 +174,8 @@ class TicketQuerySet(ScopedQuerySet):
         return self.none()
 
     def unfinished(self):
-        return self.exclude(state__in=[Ticket.State.RESOLVED, Ticket.State.CLOSED])
+        """Spelled as the queue indexes' predicate, so PostgreSQL uses them."""
+        return self.filter(state__in=[Ticket.State.NEW, Ticket.State.IN_PROGRESS, Ticket.State.WAITING])
 
 
 class Ticket(models.Model):
@@ -272,17 +273,23 @@ class Ticket(models.Model):
                          condition=Q(state__in=["new", "in_progress", "waiting"])),
             models.Index(fields=["owner", "resolution_due"], name="ticket_owner_queue",
                          condition=Q(state__in=["new", "in_progress", "waiting"])),
+            models.Index(fields=["resolution_due"], name="ticket_queue_everyone",
+                         condition=Q(state__in=["new", "in_progress", "waiting"])),
             # The SLA sweep (S12) reads only what is still to warn or to breach.
             models.Index(fields=["first_response_due"], name="ticket_first_response_open",
                          condition=Q(first_response_at__isnull=True, first_response_breached_at__isnull=True)),
             models.Index(fields=["resolution_due"], name="ticket_resolution_open",
                          condition=Q(state__in=["new", "in_progress"], resolution_breached_at__isnull=True)),
+            models.Index(fields=["resolved_at"], name="ticket_resolved_to_close", condition=Q(state="resolved")),
             models.Index(fields=["caller_phone_hash"], name="ticket_unknown_caller",
                          condition=Q(client__isnull=True)),
             models.Index(fields=["client", "-opened_at"], name="ticket_client_recent"),
-            # S17's months: the tickets opened in one, and those resolved in one.
-            models.Index(fields=["opened_at"], name="ticket_opened"),
-            models.Index(fields=["resolved_at"], name="ticket_resolved", condition=Q(resolved_at__isnull=False)),
+            # S17's months, read by index-only scans: the tickets opened in one, and those resolved in one. (The
+            # opened index also orders the queue's view of every ticket, newest first.)
+            models.Index(fields=["opened_at"], name="ticket_opened",
+                         include=["owner", "team", "branch", "first_response_seconds"]),
+            models.Index(fields=["resolved_at"], name="ticket_resolved", condition=Q(resolved_at__isnull=False),
+                         include=["owner", "team", "branch", "resolution_seconds", "resolution_due", "reopened"]),
         ]
 
     def __str__(self) -> str:
