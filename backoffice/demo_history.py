@@ -15,8 +15,16 @@ from django.utils import timezone
 from clients.models import Client, StaffProfile
 from clients.roles import Role
 from risk.models import Alert, AlertEvent
-from service_desk.models import Ticket, TicketCategory
-from service_desk.services import call_event_record, sla_sweep, ticket_deadlines_refresh, ticket_open, ticket_step
+from service_desk.models import SurveyInvitation, Ticket, TicketCategory
+from service_desk.services import (
+    article_write,
+    call_event_record,
+    sla_sweep,
+    ticket_deadlines_refresh,
+    ticket_open,
+    ticket_step,
+)
+from service_desk.surveys import invitation_token, survey_answer
 from service_log.models import Broadcast, Complaint, ContactRecord, MessageTemplate, SmsDelivery, SurveyResponse
 from settlement.models import TradingDay
 from tiering.models import VIP_TIERS
@@ -34,6 +42,23 @@ RESOLUTIONS = ["客户已入金，风险度回落到正常水平", "客户减仓
 COMPLAINT_TEXTS = [("service", "热线等待时间过长"), ("fees", "对手续费标准有疑问"),
                    ("trading_system", "交易软件登录缓慢"), ("account", "银期转账到账延迟")]
 SURVEY = "2026年第四季度满意度回访"
+KNOWLEDGE = [
+    ("trading_software", "交易软件无法登录", "登录失败 密码错误 连接失败",
+     "1. 确认输入的是资金账号与交易密码；2. 连续输错密码账户会被锁定，请客户致电客服热线解锁或临柜重置；"
+     "3. 提示连接失败时，请切换交易站点或检查网络。"),
+    ("bank_transfer", "银期转账显示成功但资金未到账", "转账 未到账 入金 出金",
+     "银期转账在交易时段内实时到账。显示成功但未到账时，请客户先核对银行账户余额，再在交易软件中查询转账流水；"
+     "银行系统延迟一般在30分钟内恢复。节假日前一晚不能转账。"),
+    ("funds", "出金时间与每日限额", "出金 取款 限额 时间",
+     "出金可在交易日 9:00–15:30 办理；可出金额为可用资金扣除当日平仓盈利后的余额，单日限额以银行规定为准。"),
+    ("margin_call", "追加保证金与强行平仓规则", "追保 强平 爆仓 风险度",
+     "风险度达到100%时，公司发出追加保证金通知，客户须在规定时间内追加保证金或自行减仓；"
+     "未按时追加的，公司有权按合同约定强行平仓。"),
+    ("account", "开通期权交易权限的条件", "期权 开户 适当性 权限",
+     "开通期权需满足适当性要求：资金、知识测试、交易经历等，请客户携带身份证到营业部或预约视频见证办理。"),
+    ("market_research", "获取研究所日评与周报", "研究报告 日评 周评 行情",
+     "研究所每个交易日发布日评、每周发布周评；客户可在公司官网研究频道或由投资顾问发送获取。"),
+]
 TICKET_TEXTS = [("trading_software", "交易软件登录提示密码错误", "已指导重置交易密码并成功登录"),
                 ("bank_transfer", "银期转账显示成功但资金未到账", "银行端延迟，已到账并告知客户"),
                 ("funds", "咨询出金时间与额度", "已说明出金时间与每日额度"),
@@ -197,6 +222,16 @@ class DemoHistory:
             sent += len(opted_in)
         return sent
 
+    def knowledge_base(self) -> int:
+        """S14: the desk's standard answers, one or two a category."""
+        author = StaffProfile.objects.filter(role=Role.SERVICE_STAFF).select_related("user").first()
+        if author is None:
+            return 0
+        categories = {category.code: category.pk for category in TicketCategory.objects.all()}
+        for code, title, keywords, body in KNOWLEDGE:
+            article_write(user=author.user, category_id=categories[code], title=title, keywords=keywords, body=body)
+        return len(KNOWLEDGE)
+
     def tickets(self) -> int:
         """S11–S13: the hotline's tickets of the last weeks through the desk's own services (opened by a call or at
         the desk, answered, some waiting for the client, most resolved, a few reopened), and today's calls."""
@@ -240,9 +275,24 @@ class DemoHistory:
                 ticket_step(user=user, ticket_id=ticket.pk, step="reopen", text="客户再次来电，问题未解决", now=now)
         ticket_deadlines_refresh(None)
         sla_sweep(now)
+        self.survey_answers()
         return opened
+
+    def survey_answers(self) -> int:
+        """S15: most clients asked after a ticket answer within a few hours, mostly satisfied."""
+        answered = 0
+        for invitation in SurveyInvitation.objects.filter(answered_at__isnull=True).select_related("questionnaire"):
+            if self.rng.random() < 0.35:
+                continue
+            question = invitation.questionnaire.questions.order_by("position").first()
+            score = self.rng.choices(["5", "4", "3", "2", "1"], weights=[55, 25, 10, 6, 4])[0]
+            at = min(invitation.created_at + datetime.timedelta(hours=self.rng.randint(1, 20)), timezone.now())
+            survey_answer(token=invitation_token(invitation), answers={f"q{question.pk}": score}, now=at)
+            answered += 1
+        return answered
 
     @transaction.atomic
     def run(self) -> dict:
         return {"alerts": self.alerts(), "contacts": self.contact_plans(), "complaints": self.complaints(),
-                "surveys": self.surveys(), "broadcast SMS": self.broadcasts(), "tickets": self.tickets()}
+                "surveys": self.surveys(), "broadcast SMS": self.broadcasts(), "knowledge base": self.knowledge_base(),
+                "tickets": self.tickets()}

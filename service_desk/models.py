@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from clients import pii
@@ -191,11 +191,11 @@ class Ticket(models.Model):
         WALK_IN = "walk_in", _("walk-in")
 
     class State(models.TextChoices):
-        NEW = "new", _("new")
-        IN_PROGRESS = "in_progress", _("in progress")
-        WAITING = "waiting", _("waiting for the client")
-        RESOLVED = "resolved", _("resolved")
-        CLOSED = "closed", _("closed")
+        NEW = "new", pgettext_lazy("ticket state", "new")
+        IN_PROGRESS = "in_progress", pgettext_lazy("ticket state", "in progress")
+        WAITING = "waiting", pgettext_lazy("ticket state", "waiting for the client")
+        RESOLVED = "resolved", pgettext_lazy("ticket state", "resolved")
+        CLOSED = "closed", pgettext_lazy("ticket state", "closed")
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets",
                                verbose_name=_("client"))

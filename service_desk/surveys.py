@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import StaffProfile
 from core.errors import DomainError
+from core.owed import queue_after_commit
 from service_desk.models import (
     Question,
     Questionnaire,
@@ -86,7 +87,7 @@ def survey_invite(*, user, questionnaire_id: int, clients, now: datetime.datetim
     rows = [_new_invitation(questionnaire, pk, now=now, user=user) for pk in chosen.values_list("pk", flat=True)]
     SurveyInvitation.objects.bulk_create(rows, batch_size=2000)
     if rows:
-        transaction.on_commit(_queue_sending)
+        queue_after_commit(_queue_sending, "survey invitations")
     return len(rows)
 
 
@@ -100,11 +101,12 @@ def survey_after_ticket(ticket: Ticket, now: datetime.datetime) -> SurveyInvitat
         return None
     invitation = _new_invitation(category.survey, ticket.client_id, now=now, ticket=ticket)
     invitation.save()
-    transaction.on_commit(_queue_sending)
+    queue_after_commit(_queue_sending, "survey invitations")
     return invitation
 
 
 def _queue_sending():
+    """The fast path; a broker away is logged and beat's minute sweep sends them (the rows are committed)."""
     from service_desk.tasks import send_survey_invitations  # the task module imports this one
 
     send_survey_invitations.delay()

@@ -130,16 +130,29 @@ def _number(value, places: int = 1):
     return "—" if value is None else round(value, places)
 
 
-def kpi_columns() -> list[tuple[str, object]]:
-    """The scorecard's columns, as the page and the export show them (minutes are service minutes, S12)."""
-    return [
-        (_("tickets handled"), lambda card: card.handled),
+def _pair(median, p90) -> str:
+    return "—" if median is None else f"{median:.0f} / {p90:.0f}"
+
+
+def kpi_columns(detail: bool = False) -> list[tuple[str, object]]:
+    """The scorecard's columns (minutes are service minutes, S12); the page pairs each median with its 90th
+    percentile, the export (`detail`) gives each its own column."""
+    times = [
         (_("first response, median (min)"), lambda card: _number(card.first_response_median)),
         (_("first response, 90th percentile (min)"), lambda card: _number(card.first_response_p90)),
         (_("resolution, median (min)"), lambda card: _number(card.resolution_median)),
         (_("resolution, 90th percentile (min)"), lambda card: _number(card.resolution_p90)),
+    ] if detail else [
+        (_("first response (min), median / 90th percentile"),
+         lambda card: _pair(card.first_response_median, card.first_response_p90)),
+        (_("resolution (min), median / 90th percentile"),
+         lambda card: _pair(card.resolution_median, card.resolution_p90)),
+    ]
+    return [
+        (_("tickets handled"), lambda card: card.handled),
+        *times,
         (_("resolved within SLA"), lambda card: _number(card.sla_rate)),
-        (_("reopened"), lambda card: card.reopened),
+        (_("tickets reopened"), lambda card: card.reopened),
         (_("ticket satisfaction"), lambda card: _number(card.ticket_satisfaction, 2)),
         (_("client satisfaction (S8)"), lambda card: _number(card.client_satisfaction, 2)),
         (_("contact plans met (S2)"), lambda card: _number(card.plan_rate)),
@@ -148,8 +161,8 @@ def kpi_columns() -> list[tuple[str, object]]:
     ]
 
 
-def _kpi_rows(cards) -> list[dict]:
-    columns = kpi_columns()
+def _kpi_rows(cards, detail: bool = False) -> list[dict]:
+    columns = kpi_columns(detail)
     return [{"card": card, "cells": [value(card) for _label, value in columns]} for card in cards]
 
 
@@ -176,10 +189,10 @@ def service_kpis_export(request, fmt: str):
     """S17: what the page shows, for the same month and scope, as CSV or Excel."""
     month = _kpi_month(request)
     data = service_kpis(request.user, month)
-    header = [_("name"), *[label for label, _value in kpi_columns()]]
+    header = [_("name"), *[label for label, _value in kpi_columns(detail=True)]]
     sections = {}
     for title, cards in [(_("staff"), data["staff"]), (_("teams"), data["teams"]), (_("branches"), data["branches"]),
                          (_("total"), [data["total"]])]:
         sections[str(title)] = [header, *[[card.name or _("total"), *row["cells"]] for card, row in
-                                         ((row["card"], row) for row in _kpi_rows(cards))]]
+                                         ((row["card"], row) for row in _kpi_rows(cards, detail=True))]]
     return sections_response(sections, f"service-kpis-{month:%Y-%m}", fmt)

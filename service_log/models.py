@@ -260,7 +260,7 @@ class SurveyResponse(models.Model):
                                   verbose_name=_("follow-up"))
     # S15: an answer through an invitation names it ("invitation 12"): a client answers a questionnaire sent after
     # each ticket once per invitation. Typed in by staff: empty, once per client and survey.
-    reference = models.CharField(_("reference"), max_length=40, blank=True, default="", editable=False)
+    reference = models.CharField(_("reference"), max_length=40, blank=True, default="", db_default="", editable=False)
 
     objects = ClientScopedQuerySet.as_manager()
 

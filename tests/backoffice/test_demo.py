@@ -17,6 +17,7 @@ from clients.models import Client, StaffProfile
 from clients.roles import Role
 from risk.models import Alert
 from risk.selectors import risk_dashboard
+from service_desk.models import SurveyInvitation, Ticket
 from service_log.models import Complaint, ContactRecord, SmsDelivery, SurveyResponse
 
 END = datetime.date(2026, 11, 20)
@@ -119,6 +120,11 @@ def test_the_demo_looks_like_a_working_day():
     ages = risk_dashboard(StaffProfile.objects.filter(role=Role.HEAD_OFFICE).first().user)["ages"]
     assert sum(1 for bucket in ages if bucket["count"]) >= 2  # not every alert "raised within the hour"
     assert set(Complaint.objects.values_list("status", flat=True)) == set(Complaint.Status.values)
-    assert SurveyResponse.objects.count() == counts["surveys"] > 0
+    assert SurveyResponse.objects.filter(reference="").count() == counts["surveys"] > 0
+    # the service desk's past (S11–S15): tickets in every state, the knowledge base, clients' own survey answers
+    assert counts["tickets"] > 0 and counts["knowledge base"] > 0
+    assert {"new", "waiting", "resolved"} <= set(Ticket.objects.values_list("state", flat=True))
+    assert SurveyResponse.objects.exclude(reference="").count() == SurveyInvitation.objects.filter(
+        answered_at__isnull=False).count() > 0
     assert SmsDelivery.objects.filter(broadcast__isnull=False).count() == counts["broadcast SMS"] > 0
     assert ContactRecord.objects.filter(alert__isnull=True).count() == counts["contacts"] > 0
