@@ -2,8 +2,9 @@
 """Benchmark (issue 17 item 7): the service desk at 1,000,000 clients and 2,000,000 tickets over a year. The ticket
 queue and the KPI dashboard (median of 20 requests through Django's full request handling, after one that warms
 caches, target < 300 ms, with the ratio to the admin index measured in the same run), each beside a hand-written
-query that reads the same rows; and the minute's SLA sweep, idle and with a day's breaches to escalate, beside a
-hand-written UPDATE that escalates the same tickets without the events and notices.
+query that reads the same rows; the KPI dashboard also at its first read, before its minute's cache. And the
+minute's SLA sweep, idle and with a day's breaches to escalate, beside a hand-written UPDATE that escalates the
+same tickets without the events and notices.
 
     .venv/bin/python bench/service_desk.py [--clients 1000000] [--tickets 2000000] [--reuse] [--smoke]
 
@@ -31,6 +32,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -157,7 +159,7 @@ def line(name: str, seconds: float, baseline: float, hand: float | None, target:
     verdict = "" if target is None else ("ok  " if seconds < target else "OVER")
     goal = "" if target is None else f"target < {target * 1000:.0f} ms  {verdict}"
     against = f"  hand-written {hand * 1000:6.1f} ms, ratio {seconds / hand:5.1f}" if hand else ""
-    return (f"    {name:<34} {seconds * 1000:7.1f} ms   {goal}  ratio to baseline {seconds / baseline:5.1f}"
+    return (f"    {name:<44} {seconds * 1000:7.1f} ms   {goal}  ratio to baseline {seconds / baseline:5.1f}"
             f"{against}")
 
 
@@ -239,10 +241,15 @@ def main() -> None:
         print(f"  {role} ({scope}); baseline, the admin index: {baseline * 1000:.0f} ms")
         hand_queue = by_hand(QUEUE_BY_HAND, {"branch": branch}, requests)
         hand_kpis = by_hand(KPIS_BY_HAND, {"branch": branch, "start": start, "end": end}, requests)
+        kpis = reverse("service-kpis") + f"?month={month:%Y-%m}"
+        cache.clear()  # the month read from the tickets, not from the minute's cache
+        started = time.perf_counter()
+        assert browser.get(kpis).status_code == 200
+        print(line(f"KPI dashboard, {month:%Y-%m}, first read", time.perf_counter() - started, baseline, hand_kpis))
         for label, url, hand in [
             ("ticket queue, unfinished", queue + "?queue=open", hand_queue),
             ("ticket queue, all", queue, None),
-            (f"KPI dashboard, {month:%Y-%m}", reverse("service-kpis") + f"?month={month:%Y-%m}", hand_kpis),
+            (f"KPI dashboard, {month:%Y-%m}, within the minute", kpis, hand_kpis),
             ("KPI export (CSV)", reverse("service-kpis-export", args=["csv"]) + f"?month={month:%Y-%m}", None),
         ]:
             print(line(label, pages.median_of(browser, url, requests), baseline, hand))

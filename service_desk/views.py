@@ -17,7 +17,7 @@ from core.errors import DomainError
 from core.exports import sections_response
 from core.ratelimit import public_page_rate_limited
 from service_desk import surveys
-from service_desk.kpis import month_bounds, service_kpis
+from service_desk.kpis import month_bounds, service_kpis_cached
 from service_desk.models import Questionnaire, Ticket
 from service_desk.selectors import knowledge_report
 from service_desk.services import suggestion_submit
@@ -171,14 +171,14 @@ def _kpi_rows(cards, detail: bool = False) -> list[dict]:
 def service_kpis_view(request):
     """S17: the month's scorecards per member of staff, team and branch, scoped (O), with drill-down to tickets."""
     month = _kpi_month(request)
-    data = service_kpis(request.user, month)
+    data = service_kpis_cached(request.user, month)
     start, end = month_bounds(month)
     return render(request, "service_desk/kpis.html", {
         **admin.site.each_context(request), "title": _("Service KPIs"), "month": month,
         "months": [add_months(timezone.localdate().replace(day=1), -back) for back in range(12)],
         "headers": [label for label, _value in kpi_columns()], "staff": _kpi_rows(data["staff"]),
         "teams": _kpi_rows(data["teams"]), "branches": _kpi_rows(data["branches"]),
-        "total": _kpi_rows([data["total"]])[0],
+        "total": _kpi_rows([data["total"]])[0], "as_of": data["as_of"],
         "drill": f"resolved_at__gte={start:%Y-%m-%d}&resolved_at__lt={end:%Y-%m-%d}",  # local midnights
     })
 
@@ -188,7 +188,7 @@ def service_kpis_view(request):
 def service_kpis_export(request, fmt: str):
     """S17: what the page shows, for the same month and scope, as CSV or Excel."""
     month = _kpi_month(request)
-    data = service_kpis(request.user, month)
+    data = service_kpis_cached(request.user, month)
     header = [_("name"), *[label for label, _value in kpi_columns(detail=True)]]
     sections = {}
     for title, cards in [(_("staff"), data["staff"]), (_("teams"), data["teams"]), (_("branches"), data["branches"]),

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from clients.roles import Role
@@ -104,3 +105,18 @@ def test_the_page_drills_down_to_the_tickets_and_the_export_says_the_same(world,
     assert "乙营业部" not in export
     workbook = browser.get(reverse("service-kpis-export", args=["xlsx"]) + "?month=2026-09")
     assert workbook["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_the_page_reads_the_month_once_a_minute_and_says_as_of_when(world, september, login, category):
+    browser = login(world["staff"][Role.HEAD_OFFICE])
+    first = browser.get(reverse("service-kpis") + "?month=2026-09")
+    assert first.context["total"]["card"].handled == 4 and "截至" in first.content.decode()
+    late = opened(world, category, local("2026-09-29", "11:00"))
+    services.ticket_step(user=world["staff"][Role.SERVICE_STAFF].user, ticket_id=late.pk, step="resolve", text="g",
+                         now=local("2026-09-29", "11:10"))
+    assert browser.get(reverse("service-kpis") + "?month=2026-09").context["total"]["card"].handled == 4
+    manager = login(world["staff"][Role.BRANCH_MANAGER]).get(reverse("service-kpis") + "?month=2026-09")
+    assert manager.context["total"]["card"].handled == 4  # another scope reads its own: branch A's 3 and the new one
+    cache.clear()  # a minute later
+    assert login(world["staff"][Role.HEAD_OFFICE]).get(
+        reverse("service-kpis") + "?month=2026-09").context["total"]["card"].handled == 5
