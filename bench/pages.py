@@ -204,8 +204,8 @@ def alert_history() -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
-def reusable(name: str, clients: int) -> bool:
-    """Whether an earlier run's database of this size is there; if so it is migrated and used as it is."""
+def existing_database(name: str) -> bool:
+    """Whether an earlier run's database `name` is there; if so it is used, migrated to this code."""
     connection.close()
     connection.settings_dict["NAME"] = "postgres"
     with connection.cursor() as cursor:
@@ -216,7 +216,12 @@ def reusable(name: str, clients: int) -> bool:
         return False
     connection.settings_dict["NAME"] = name
     call_command("migrate", verbosity=0)
-    if Client.objects.count() != clients:
+    return True
+
+
+def reusable(name: str, clients: int) -> bool:
+    """Whether an earlier run's database of this size is there; if so it is migrated and used as it is."""
+    if not existing_database(name) or Client.objects.count() != clients:
         return False
     service_history()  # a database built before the risk and service pages were measured gets their rows
     alert_history()

@@ -120,18 +120,8 @@ def build(clients: int, tickets: int) -> None:
 
 
 def reusable(name: str, clients: int, tickets: int) -> bool:
-    from django.core.management import call_command
-
-    connection.close()
-    connection.settings_dict["NAME"] = "postgres"
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        exists = cursor.fetchone() is not None
-    connection.close()
-    if not exists:
+    if not pages.existing_database(name):
         return False
-    connection.settings_dict["NAME"] = name
-    call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM service_desk_ticket")
         return Client.objects.count() == clients and cursor.fetchone()[0] > tickets * 0.9

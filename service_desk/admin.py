@@ -37,17 +37,28 @@ from tiering.models import Tier
 from tiering.selectors import in_current_tiers
 
 
-class TicketEventInline(admin.TabularInline):
-    model = TicketEvent
+class HistoryInline(admin.TabularInline):
+    """A ticket's or an article's read-only history rows, with the local time they happened."""
+
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["at_display", "kind", "actor_display", "text", "from_state", "to_state", "article"]
-    verbose_name_plural = _("history")
     template = "admin/edit_inline/tabular_readonly.html"
 
     @admin.display(description=_("at"))
-    def at_display(self, event):
-        return timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M")
+    def at_display(self, row):
+        return _local(row.at)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class TicketEventInline(HistoryInline):
+    model = TicketEvent
+    fields = readonly_fields = ["at_display", "kind", "actor_display", "text", "from_state", "to_state", "article"]
+    verbose_name_plural = _("history")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor__staff_profile", "article")
@@ -59,20 +70,14 @@ class TicketEventInline(admin.TabularInline):
         profile = getattr(event.actor, "staff_profile", None)
         return str(profile) if profile else event.actor.get_username()
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class TicketCallInline(TicketEventInline):
+class TicketCallInline(HistoryInline):
     model = TicketCall
     fields = readonly_fields = ["call_id", "at_display", "called_line", "staff", "recording_ref", "clients_matched"]
     verbose_name_plural = _("calls")
 
     def get_queryset(self, request):
-        return admin.TabularInline.get_queryset(self, request).select_related("staff")
+        return super().get_queryset(request).select_related("staff")
 
 
 class TicketAddForm(forms.ModelForm):
@@ -289,13 +294,13 @@ class ArticleForm(forms.ModelForm):
             self.fields["keywords"].initial = self.instance.current.keywords
 
 
-class ArticleVersionInline(TicketEventInline):
+class ArticleVersionInline(HistoryInline):
     model = ArticleVersion
     fields = readonly_fields = ["number", "title", "written_by", "written_display"]
     verbose_name_plural = _("versions")
 
     def get_queryset(self, request):
-        return admin.TabularInline.get_queryset(self, request).select_related("written_by")
+        return super().get_queryset(request).select_related("written_by")
 
     @admin.display(description=_("written at"))
     def written_display(self, version):
