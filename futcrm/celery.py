@@ -24,6 +24,10 @@ app.conf.beat_schedule = {
     "tickets-sla-sweep": {"task": "service_desk.tasks.sweep_sla", "schedule": 60.0},
     # S15: survey invitations written but not sent yet (the broker was away when they were queued).
     "survey-invitations-send": {"task": "service_desk.tasks.send_survey_invitations", "schedule": 60.0},
+    # S17: head office's firm-wide KPI months, so no reader waits for them; the finished ones again every night.
+    "firm-kpis": {"task": "service_desk.tasks.refresh_firm_kpis", "schedule": 60.0},
+    "firm-kpis-finished": {"task": "service_desk.tasks.refresh_firm_kpis", "kwargs": {"finished": True},
+                           "schedule": crontab(hour=3, minute=30)},
     # S5: birthday greetings for VIP clients, every morning at 09:00.
     "birthday-greetings": {"task": "service_log.tasks.send_birthday_greetings",
                            "schedule": crontab(hour=9, minute=0)},

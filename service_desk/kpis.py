@@ -5,6 +5,7 @@ through the scoped querysets (domain O) with grouped aggregates; the tickets' du
 import datetime
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Avg, Count, F, Q
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from clients.models import Branch, StaffProfile
 from clients.scoping import sees_everything, staff_profile_of
+from core.dates import add_months
 from risk.models import Alert
 from service_desk.models import SurveyAnswer, Team, Ticket
 from service_log.models import Complaint, ContactPlanWeek, SurveyResponse
@@ -187,16 +189,52 @@ def _plans_alerts_complaints(user, month, start, end, staff, branches, total) ->
 
 # A month's figures are read at most once a minute per scope (ten minutes for a past month): the dashboard says as
 # of when. The key holds what the scope depends on (domain O): everyone's for head office, else the member of staff.
+# Head office's firm-wide month is the heaviest read (two percentile passes over every ticket of the month), so no
+# reader waits for it: beat computes the current month every minute and each of the last twelve finished months
+# when it is missing; the nightly job recomputes the finished ones, and reopening a ticket drops its months.
 FRESH_FOR = {"current": 60, "past": 600}
+FIRM = "everyone"
+FIRM_MONTHS = 12
+
+
+def kpi_key(month: datetime.date, scope: str) -> str:
+    return f"futcrm:kpis:{month:%Y-%m}:{scope}"
 
 
 def service_kpis_cached(user, month: datetime.date) -> dict:
     profile = staff_profile_of(user)
-    scope = "everyone" if sees_everything(user) else f"staff-{profile.pk if profile else 'none'}"
-    key = f"futcrm:kpis:{month:%Y-%m}:{scope}"
+    scope = FIRM if sees_everything(user) else f"staff-{profile.pk if profile else 'none'}"
+    key = kpi_key(month, scope)
     data = cache.get(key)
     if data is None:
         data = {**service_kpis(user, month), "as_of": timezone.now()}
         current = month.replace(day=1) == timezone.localdate().replace(day=1)
         cache.set(key, data, FRESH_FOR["current" if current else "past"])
     return data
+
+
+def _firm_reader():
+    """Whoever sees everything (domain O), unsaved: what head office's dashboard reads."""
+    return get_user_model()(username="kpi-snapshot", is_superuser=True, is_active=True)
+
+
+def firm_kpis_refresh(*, finished: bool = False) -> list[str]:
+    """S17, from beat every minute: head office's current month (kept two minutes, so it never lapses between
+    runs) and any of the last twelve finished months that is missing (kept until the nightly run, finished=True,
+    recomputes them or a reopened ticket drops them). Returns the months computed."""
+    this_month = timezone.localdate().replace(day=1)
+    reader, done = _firm_reader(), []
+    for back in range(FIRM_MONTHS + 1):
+        month = add_months(this_month, -back)
+        key = kpi_key(month, FIRM)
+        if back and not finished and cache.get(key) is not None:
+            continue
+        cache.set(key, {**service_kpis(reader, month), "as_of": timezone.now()}, 2 * FRESH_FOR["current"]
+                  if not back else None)
+        done.append(f"{month:%Y-%m}")
+    return done
+
+
+def firm_kpis_forget(*moments) -> None:
+    """A ticket's reopening changes the months it was opened and resolved in: the next minute's run recomputes them."""
+    cache.delete_many([kpi_key(timezone.localtime(moment).date().replace(day=1), FIRM) for moment in moments if moment])

@@ -17,6 +17,7 @@ from clients.scoping import staff_profile_of
 from core.errors import DomainError, request_error
 from risk.models import Alert
 from service_desk import search, sql
+from service_desk.kpis import firm_kpis_forget
 from service_desk.models import Article, ArticleVersion, Priority, Team, Ticket, TicketCall, TicketCategory, TicketEvent
 from service_desk.surveys import survey_after_ticket
 from service_log.models import Complaint, ContactRecord
@@ -244,6 +245,7 @@ def ticket_step(*, user, ticket_id: int, step: str, text: str = "", now: datetim
         ticket.waiting_since = None
     if step == Step.REOPEN:
         _pause_end(ticket, ticket.resolved_at, now)
+        transaction.on_commit(lambda moments=(ticket.opened_at, ticket.resolved_at): firm_kpis_forget(*moments))
         ticket.reopened += 1
         ticket.resolved_at = ticket.closed_at = None
         ticket.resolution = ""

@@ -5,10 +5,11 @@ import datetime
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.roles import Role
 from service_desk import services
-from service_desk.kpis import service_kpis
+from service_desk.kpis import firm_kpis_refresh, kpi_key, service_kpis
 from service_desk.models import Ticket
 from tests.service_desk.conftest import local
 
@@ -120,3 +121,30 @@ def test_the_page_reads_the_month_once_a_minute_and_says_as_of_when(world, septe
     cache.clear()  # a minute later
     assert login(world["staff"][Role.HEAD_OFFICE]).get(
         reverse("service-kpis") + "?month=2026-09").context["total"]["card"].handled == 5
+
+
+def test_head_office_reads_the_firms_months_as_beat_leaves_them(world, september, login, category,
+                                                               django_capture_on_commit_callbacks):
+    """S17: beat computes the firm-wide months so no reader waits; a finished month is kept until the nightly run
+    or a reopened ticket of that month drops it, and the next minute's run computes it again."""
+    cache.clear()
+    computed = firm_kpis_refresh()
+    assert computed[0] == f"{timezone.localdate():%Y-%m}" and "2026-09" in computed and len(computed) == 13
+    current, finished = (cache.make_and_validate_key(kpi_key(month, "everyone")) for month in (timezone.localdate(),
+                                                                                              SEPTEMBER))
+    redis = cache._cache.get_client(current)
+    assert 60 < redis.ttl(current) <= 120 and redis.ttl(finished) == -1  # the current month lapses without beat
+    late = opened(world, category, local("2026-09-29", "11:00"))
+    desk = world["staff"][Role.SERVICE_STAFF].user
+    services.ticket_step(user=desk, ticket_id=late.pk, step="resolve", text="g", now=local("2026-09-29", "11:10"))
+    cache.delete(kpi_key(SEPTEMBER, "staff-x"))  # nothing else is read from the tickets
+    page = login(world["staff"][Role.HEAD_OFFICE]).get(reverse("service-kpis") + "?month=2026-09")
+    assert page.context["total"]["card"].handled == 4  # beat's September, not the tickets
+    assert firm_kpis_refresh() == [f"{timezone.localdate():%Y-%m}"]  # finished months present: not again
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_step(user=desk, ticket_id=september[0].pk, step="reopen", text="again",
+                             now=local("2026-09-29", "12:00"))
+    assert cache.get(kpi_key(SEPTEMBER, "everyone")) is None
+    assert "2026-09" in firm_kpis_refresh()
+    assert cache.get(kpi_key(SEPTEMBER, "everyone"))["total"].handled == 4  # the late one in, the reopened one out
+    assert "2026-09" in firm_kpis_refresh(finished=True)
