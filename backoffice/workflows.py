@@ -13,6 +13,9 @@ owes (settlement.services.DAY_CLOSE_CHAIN and DAY_CLOSE_TIERS); this module runs
 
 **Broadcasts.** A broadcast (S4) owes its sending.
 
+**Research distributions.** A distribution of an approved publication (S20) owes its sending: delivery rows in
+one INSERT … SELECT, SMS in batches, then S21's same-day follow-up tasks.
+
 **Calendar changes.** A calendar day changed (settlement/calendar.py, C4) owes the graded months whose windows hold
 it; an approved re-grading (T10) owes the months from its own on. Both end in tier_recalculation steps.
 
@@ -26,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.jobs import job_run
 from core.models import JobRun, OwedWork
+from research.services import DISTRIBUTION_SEND, distribution_send
 from risk.selectors import alerts_raised_on
 from risk.services import alerts_evaluate, key_monitoring_update, risk_levels_compute
 from service_desk.services import service_intervals_rebuild
@@ -112,6 +116,13 @@ def broadcast_run(broadcast_id: int) -> JobRun:
     return job_run("broadcast", f"broadcast:{broadcast_id}", work, atomic=False)
 
 
+def distribution_run(distribution_id: int) -> JobRun:
+    def work(progress):
+        return {"rows": distribution_send(distribution_id, progress)["recipients"]}
+
+    return job_run("research_distribution", f"distribution:{distribution_id}", work, atomic=False)
+
+
 DAY_CLOSE_STEPS = {
     "risk_evaluation": risk_evaluation_run,
     "margin_call_notices": margin_call_notices_run,
@@ -125,6 +136,7 @@ OWED_WORK_RUNNERS = {
     DAY_CLOSE_TIERS: lambda owed: tiers_recalculate_as_job(datetime.date.fromisoformat(owed.arguments["month"])),
     CLIENTS_ARRIVED: lambda owed: welcome_run(owed.arguments["client_ids"], owed.key),
     BROADCAST_SEND: lambda owed: broadcast_run(int(owed.key)),
+    DISTRIBUTION_SEND: lambda owed: distribution_run(int(owed.key)),
     CALENDAR_CHANGED: calendar_changed_run,
 }
 
@@ -137,6 +149,7 @@ OWED_WORK_LABELS = {
     DAY_CLOSE_TIERS: _("tier recalculation (T1–T9)"),
     CLIENTS_ARRIVED: _("welcome SMS for new accounts (S3)"),
     BROADCAST_SEND: _("sending a broadcast (S4)"),
+    DISTRIBUTION_SEND: _("sending research to clients (S20)"),
     CALENDAR_CHANGED: _("graded months after a calendar change (C4)"),
 }
 
@@ -150,6 +163,7 @@ JOB_RUN_LABELS = {
     "risk_levels": _("risk levels (R4)"),
     "welcome_sms": _("welcome SMS for new accounts (S3)"),
     "broadcast": _("sending a broadcast (S4)"),
+    "research_distribution": _("sending research to clients (S20)"),
     "calendar_changed": _("graded months after a calendar change (C4)"),
     "contribution_cards": _("contribution cards (T13)"),
 }

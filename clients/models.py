@@ -74,7 +74,8 @@ class StaffProfile(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="staffprofile_branch_unless_head_office",
-                condition=Q(branch__isnull=False) | Q(role__in=[Role.HEAD_OFFICE, Role.SETTLEMENT_SYSTEM]),
+                condition=Q(branch__isnull=False) | Q(role__in=[Role.HEAD_OFFICE, Role.SETTLEMENT_SYSTEM, Role.ANALYST,
+                                                                 Role.CHIEF_ANALYST, Role.COMPLIANCE]),
             ),
         ]
 

@@ -12,6 +12,9 @@ class Role(models.TextChoices):
     RISK_OFFICER = "risk_officer", _("risk officer")  # 风控专员
     BRANCH_MANAGER = "branch_manager", _("branch manager")  # 营业部负责人
     HEAD_OFFICE = "head_office", _("head-office manager")  # 总部管理
+    ANALYST = "analyst", _("analyst")  # 研究员 (S18)
+    CHIEF_ANALYST = "chief_analyst", _("chief analyst")  # 首席分析师 (S18, S22)
+    COMPLIANCE = "compliance", _("compliance officer")  # 合规专员 (S19)
     SETTLEMENT_SYSTEM = "settlement_system", _("settlement system")  # API only
 
 
@@ -42,6 +45,21 @@ _DESK_SETUP = ["service_desk.add_ticketcategory", "service_desk.change_ticketcat
                "service_desk.add_slatarget", "service_desk.change_slatarget", "service_desk.view_servicewindow",
                "service_desk.add_servicewindow", "service_desk.change_servicewindow", "service_desk.add_team",
                "service_desk.change_team", "service_desk.reveal_caller_phone"]
+# S21 and S4 coverage: every role that serves clients sees its follow-up tasks and who got no information; the
+# coverage report is for the service desk, branch managers and head office.
+_FOLLOW_UPS = ["service_log.view_followuptask", "service_log.view_informationgap"]
+_COVERAGE = ["service_log.view_informationcoverage"]
+# S18–S20: every member of staff reads the approved research and the product catalogue; analysts write, compliance
+# reviews and edits the warning words and disclosures, branch managers and head office send to clients.
+_RESEARCH_READ = ["research.view_publication", "research.view_publicationversion", "research.view_product",
+                  "research.view_distribution", "research.view_delivery", "research.view_productinterest"]
+_RESEARCH_WRITE = ["research.add_publication", "research.change_publication", "research.add_publicationversion",
+                   "research.view_reviewdecision"]
+_RESEARCH_REVIEW = ["research.review_publication", "research.view_reviewdecision", "research.view_pointword",
+                    "research.add_pointword", "research.change_pointword", "research.view_disclosuretext",
+                    "research.change_disclosuretext"]
+_RESEARCH_SEND = ["research.send_publication", "research.add_distribution"]
+_INTERESTS = ["research.add_productinterest", "research.delete_productinterest"]
 _RISK_LISTS = ["risk.view_keymonitoring", "risk.view_risklevel"]
 _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tiering.view_tieroverride",
                "tiering.view_contributioncard", "tiering.view_silvercard"]
@@ -49,13 +67,16 @@ _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tierin
 # Model permissions say *what* a role may do; scoping.py says *on which rows*.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, *_READ_TIERS,
-                         *_CONTACTS, *_TICKETS, *_KB_WRITE],
+                         *_CONTACTS, *_TICKETS, *_KB_WRITE, *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ,
+                         *_INTERESTS],
     Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, "risk.change_alert",
-                   *_READ_TIERS, "tiering.add_silvercard", *_CONTACTS, *_TICKETS],
+                   *_READ_TIERS, "tiering.add_silvercard", *_CONTACTS, *_TICKETS, *_FOLLOW_UPS, *_RESEARCH_READ,
+                   *_INTERESTS],
     Role.RISK_OFFICER: [*_READ_CLIENTS, "clients.reveal_phone", "settlement.view_tradingday", "risk.view_alert",
                         *_RISK_LISTS, "risk.add_keymonitoring", "risk.change_keymonitoring",
                         "risk.view_clientriskthresholds", "risk.add_clientriskthresholds",
-                        "risk.view_riskthresholdset", "risk.change_alert", *_READ_TIERS, *_CONTACTS, *_TICKETS],
+                        "risk.view_riskthresholdset", "risk.change_alert", *_READ_TIERS, *_CONTACTS, *_TICKETS,
+                        *_FOLLOW_UPS, *_RESEARCH_READ],
     Role.BRANCH_MANAGER: [
         *_WORK_CLIENTS,
         "clients.assign_advisor",
@@ -72,6 +93,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_TICKETS,
         *_KB_REPORT,
         *_SURVEYS_RUN,
+        *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ, *_RESEARCH_SEND, *_INTERESTS,
         "tiering.view_tierpolicy",
         "tiering.add_tieroverride",
         "tiering.add_silvercard",
@@ -129,12 +151,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_KB_REPORT,
         *_SURVEYS_RUN,
         *_SURVEYS_WRITE,
+        *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ, *_RESEARCH_SEND, *_INTERESTS,
+        "research.add_product", "research.change_product", "research.view_disclosuretext",
+        "research.view_pointword",
     ],
+    Role.ANALYST: [*_RESEARCH_READ, *_RESEARCH_WRITE],
+    Role.CHIEF_ANALYST: [*_RESEARCH_READ, *_RESEARCH_WRITE, "research.add_product", "research.change_product"],
+    Role.COMPLIANCE: [*_RESEARCH_READ, *_RESEARCH_REVIEW],
     Role.SETTLEMENT_SYSTEM: [],
 }
 
 # Roles whose members may log in to the admin (the settlement system uses API tokens only).
-STAFF_ROLES = {Role.SERVICE_STAFF, Role.ADVISOR, Role.RISK_OFFICER, Role.BRANCH_MANAGER, Role.HEAD_OFFICE}
+STAFF_ROLES = {Role.SERVICE_STAFF, Role.ADVISOR, Role.RISK_OFFICER, Role.BRANCH_MANAGER, Role.HEAD_OFFICE,
+               Role.ANALYST, Role.CHIEF_ANALYST, Role.COMPLIANCE}
 
 
 def sync_role_groups_operation():

@@ -28,6 +28,9 @@ app.conf.beat_schedule = {
     "firm-kpis": {"task": "service_desk.tasks.refresh_firm_kpis", "schedule": 60.0},
     "firm-kpis-finished": {"task": "service_desk.tasks.refresh_firm_kpis", "kwargs": {"finished": True},
                            "schedule": crontab(hour=3, minute=30)},
+    # S4: who received no information today, after the evening's messages (trading days only).
+    "information-coverage": {"task": "service_log.tasks.count_information_coverage",
+                             "schedule": crontab(hour=23, minute=45)},
     # S5: birthday greetings for VIP clients, every morning at 09:00.
     "birthday-greetings": {"task": "service_log.tasks.send_birthday_greetings",
                            "schedule": crontab(hour=9, minute=0)},

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "risk",
     "service_log",
     "service_desk",
+    "research",
     "backoffice",
 ]
 

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from clients.views import service_card_view
 from core.api import api_aware_error_handlers
+from research.views import research_read_view
 from risk.views import risk_dashboard_view
 from service_desk.views import (
     knowledge_report_view,
@@ -16,6 +17,7 @@ from service_desk.views import (
 )
 from service_log.views import (
     complaint_analysis_view,
+    information_coverage_view,
     notice_open_view,
     notices_view,
     service_dashboard_view,
@@ -45,6 +47,8 @@ urlpatterns = [
     re_path(r"^dashboard/service-kpis/export\.(?P<fmt>csv|xlsx)$", service_kpis_export, name="service-kpis-export"),
     path("s/<str:token>/", survey_answer_view, name="survey-answer"),
     path("suggestions/", suggestion_view, name="suggestion-box"),
+    path("r/<str:token>/", research_read_view, name="research-read"),
+    path("dashboard/information/", information_coverage_view, name="information-coverage"),
     re_path(r"^dashboard/tiers/export\.(?P<fmt>csv|xlsx)$", tier_dashboard_export, name="tier-dashboard-export"),
     path("dashboard/cards/", cards_dashboard_view, name="cards-dashboard"),
     re_path(r"^dashboard/cards/export\.(?P<fmt>csv|xlsx)$", cards_dashboard_export, name="cards-dashboard-export"),

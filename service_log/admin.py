@@ -22,6 +22,8 @@ from service_log.models import (
     Complaint,
     ContactPlanRule,
     ContactRecord,
+    FollowUpTask,
+    InformationGap,
     MessageTemplate,
     Notification,
     SmsDelivery,
@@ -142,6 +144,25 @@ class SmsDeliveryAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["sent_at", "client", "template", "status", "gateway_id"]
     list_select_related = ["client", "template"]
     list_filter = ["status", "template"]
+    search_fields = ["client__account_no", "client__name"]
+
+
+@admin.register(FollowUpTask)
+class FollowUpTaskAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """S21: the follow-up tasks of the clients in scope; closed by a contact record, never by hand."""
+    list_display = ["due_at", "client", "advisor", "reason", "done_at"]
+    list_select_related = ["client", "advisor"]
+    list_filter = [("done_at", admin.EmptyFieldListFilter), "source"]
+    search_fields = ["client__account_no", "client__name"]
+    raw_id_fields = ["client", "contact"]
+
+
+@admin.register(InformationGap)
+class InformationGapAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """S4: the opted-in clients who received no information on a trading day (the coverage report drills here)."""
+    list_display = ["trade_date", "client", "branch", "advisor"]
+    list_select_related = ["client", "branch", "advisor"]
+    list_filter = ["trade_date", ("branch", ScopedRelatedFilter), ("advisor", ScopedRelatedFilter)]
     search_fields = ["client__account_no", "client__name"]
 
 

@@ -340,3 +340,87 @@ class ContactPlanWeekBuilt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.week_start}"
+
+
+class FollowUpTask(models.Model):
+    """S21 (docs/rules-added.md): a call owed to a client by a deadline, from a floor above (a trading tip's same-day
+    feedback, 当日回馈; an event's attendees). The first contact record (S1) with the client at or after the task
+    was set closes it, whoever writes it (trigger, service_log/sql.py FOLLOW_UP_CLOSE). Scoped like its client (O)
+    through the branch and advisor copied onto it when it is set."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+", verbose_name=_("client"))
+    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+                               verbose_name=_("branch"))
+    advisor = models.ForeignKey(StaffProfile, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                                related_name="+", verbose_name=_("advisor"))
+    source = models.CharField(_("source"), max_length=20)
+    source_key = models.CharField(_("source reference"), max_length=40)
+    reason = models.CharField(_("what to follow up"), max_length=300)
+    link = models.CharField(_("link"), max_length=200, blank=True)
+    set_at = models.DateTimeField(_("set at"), default=timezone.now)
+    due_at = models.DateTimeField(_("due by"))
+    contact = models.ForeignKey(ContactRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("closed by contact"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    objects = BranchAdvisorScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up task")
+        verbose_name_plural = _("follow-up tasks")
+        constraints = [models.UniqueConstraint(fields=["source", "source_key", "client"], name="follow_up_task_once")]
+        indexes = [models.Index(fields=["client", "set_at"], condition=models.Q(contact__isnull=True),
+                                name="follow_up_task_open"),
+                   models.Index(fields=["advisor", "due_at"], name="follow_up_task_advisor"),
+                   models.Index(fields=["branch", "due_at"], name="follow_up_task_branch")]
+
+    def __str__(self) -> str:
+        return f"{self.client} · {self.reason[:30]}"
+
+
+class InformationGap(models.Model):
+    """S4 coverage (issue 18 item 4): an opted-in open client with a phone who received no information SMS on a
+    trading day, written by the job after that day (service_log.services.information_gaps_write). The report
+    reads InformationCoverage, one row per day, branch and advisor."""
+
+    trade_date = models.DateField(_("trading day"))
+    client = models.ForeignKey(Client, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+                               verbose_name=_("client"))
+    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+                               verbose_name=_("branch"))
+    advisor = models.ForeignKey(StaffProfile, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                                related_name="+", verbose_name=_("advisor"))
+
+    objects = BranchAdvisorScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client without information")
+        verbose_name_plural = _("clients without information")
+        constraints = [models.UniqueConstraint(fields=["trade_date", "client"], name="information_gap_once")]
+        indexes = [models.Index(fields=["trade_date", "advisor", "client"], name="information_gap_advisor"),
+                   models.Index(fields=["trade_date", "branch", "client"], name="information_gap_branch")]
+
+    def __str__(self) -> str:
+        return f"{self.trade_date} {self.client}"
+
+
+class InformationCoverage(models.Model):
+    """S4 coverage per trading day, branch and advisor: the opted-in clients and how many received nothing."""
+
+    trade_date = models.DateField(_("trading day"))
+    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+                               verbose_name=_("branch"))
+    advisor = models.ForeignKey(StaffProfile, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                                related_name="+", verbose_name=_("advisor"))
+    opted_in = models.PositiveIntegerField(_("opted-in clients"))
+    uncovered = models.PositiveIntegerField(_("received nothing"))
+
+    objects = BranchAdvisorScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("information coverage")
+        verbose_name_plural = _("information coverage")
+        indexes = [models.Index(fields=["trade_date", "branch"], name="information_coverage_day")]
+
+    def __str__(self) -> str:
+        return f"{self.trade_date} {self.branch_id}/{self.advisor_id}"

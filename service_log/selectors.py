@@ -24,7 +24,15 @@ from django.utils import timezone
 
 from clients.models import Client, ClientArchive
 from risk.models import Alert
-from service_log.models import Complaint, ContactPlanWeek, ContactRecord, SurveyResponse
+from service_log.models import (
+    Complaint,
+    ContactPlanWeek,
+    ContactRecord,
+    FollowUpTask,
+    InformationCoverage,
+    InformationGap,
+    SurveyResponse,
+)
 from service_log.services import contact_plan_week_ensure, week_of
 from settlement.models import DailyStatement, TradingDay
 from tiering.models import VIP_TIERS, Tier, TierChange
@@ -217,6 +225,19 @@ def workbench(user, today: datetime.date | None = None, *, branch=None, advisor=
     behind = behind.annotate(shortfall=F("outbound") - F("weekly_minimum")).order_by("shortfall", "client_id")
     sections["plan"] = WorkSection("plan", [WorkGroup(DUE, ClientsOfRows(behind, _plan_figures))])
 
+    # S21: follow-up tasks set by the floors above (a trading tip's same-day feedback, an event), open until a
+    # contact with the client closes them; late once their deadline has passed.
+    tasks = _of_open_clients(FollowUpTask.objects.filter(contact__isnull=True), user, today, branch, advisor)
+    sections["tasks"] = WorkSection("tasks", _due_and_overdue(tasks, "due_at", Q(due_at__lt=now)),
+                                    _attach(tasks.order_by("due_at")))
+
+    # S4: the opted-in clients who received no information on the last trading day counted (the job after each
+    # trading day writes them).
+    last_counted = last_coverage_day(today)
+    gaps = _of_open_clients(InformationGap.objects.filter(trade_date=last_counted), user, today, branch, advisor)
+    sections["no_information"] = WorkSection("no_information", [WorkGroup(DUE, ClientsOfRows(
+        gaps.values("client_id").order_by("client_id")))])
+
     # S3: opened, never traded, not contacted in the last 3 trading days; the longest waiting first.
     recent_days = list(TradingDay.objects.trading().filter(date__lte=today).order_by("-date")
                        .values_list("date", flat=True)[:ONBOARDING_EVERY_TRADING_DAYS])
@@ -332,3 +353,38 @@ def service_dashboard(user, today: datetime.date | None = None) -> dict:
                           "answers": row["answers"]} for row in trend],
         "week_start": week_start,
     }
+
+
+def last_coverage_day(today: datetime.date | None = None) -> datetime.date | None:
+    """The latest trading day up to today whose S4 coverage has been counted."""
+    today = today or timezone.localdate()
+    return (InformationCoverage.objects.filter(trade_date__lte=today).order_by("-trade_date")
+            .values_list("trade_date", flat=True).first())
+
+
+def information_coverage(user, day: datetime.date) -> dict:
+    """S4 coverage of one trading day for the branches and advisors the user may see (O): per branch, per advisor,
+    and the total, from the day's counts (a few thousand rows whatever the number of clients)."""
+    rows = InformationCoverage.objects.visible_to(user).filter(trade_date=day)
+    totals = {"clients": Sum("opted_in"), "without": Sum("uncovered")}
+    return {
+        "day": day,
+        "branches": list(rows.values("branch_id", "branch__code", "branch__name").annotate(**totals)
+                         .order_by("-without", "branch__code")),
+        "advisors": list(rows.values("branch_id", "branch__code", "advisor_id", "advisor__full_name")
+                         .annotate(**totals).order_by("-without", "branch__code", "advisor__full_name")),
+        "total": rows.aggregate(**totals),
+        "follow_ups": follow_up_compliance(user, day),
+    }
+
+
+def follow_up_compliance(user, day: datetime.date) -> list[dict]:
+    """S21 per advisor: the follow-up tasks due on `day` (local) in the user's scope (O): how many, done by their
+    deadline (a contact at the deadline is in time), done late, still open."""
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+    tasks = FollowUpTask.objects.visible_to(user).filter(due_at__gte=start,
+                                                         due_at__lt=start + datetime.timedelta(days=1))
+    return list(tasks.values("advisor_id", "advisor__full_name", "branch__code").annotate(
+        due=Count("pk"), in_time=Count("pk", filter=Q(done_at__lte=F("due_at"))),
+        late=Count("pk", filter=Q(done_at__gt=F("due_at"))), open=Count("pk", filter=Q(done_at__isnull=True)),
+    ).order_by("branch__code", "advisor__full_name"))

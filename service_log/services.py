@@ -312,6 +312,32 @@ def broadcast_send(broadcast_id: int) -> int:
     return deliveries.count()
 
 
+def information_gaps_write(day: datetime.date) -> int:
+    """S4 coverage of one trading day: the opted-in clients who received no information SMS that day, per branch
+    and advisor; re-running rewrites the day (the job after each trading day, and on demand). Returns the count."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql.INFORMATION_GAPS_CLEAR, {"day": day})
+        cursor.execute(sql.INFORMATION_GAPS, {"day": day})
+        cursor.execute("SELECT count(*) FROM service_log_informationgap WHERE trade_date = %s", [day])
+        return cursor.fetchone()[0]
+
+
+def follow_up_tasks_set(*, source: str, source_key: str, client_ids, reason: str, due_at: datetime.datetime,
+                        link: str = "") -> int:
+    """S21: one open follow-up task per client for what `source`/`source_key` names (a trading tip's distribution,
+    an event), for the client's advisor (copied with the branch for the scope, O); set again, nothing changes.
+    Written in one INSERT … SELECT; returns how many were new."""
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            INSERT INTO service_log_followuptask (client_id, branch_id, advisor_id, source, source_key, reason, link,
+                                                  set_at, due_at)
+            SELECT c.id, c.branch_id, c.advisor_id, %s, %s, %s, %s, now(), %s
+            FROM clients_client c WHERE c.id = ANY(%s)
+            ON CONFLICT (source, source_key, client_id) DO NOTHING""",
+                       [source, source_key, reason[:300], link, due_at, list(client_ids)])
+        return cursor.rowcount
+
+
 def holiday_greetings_send(today=None) -> int:
     """S5: on the first day of a public holiday (the trading calendar's note names it), opted-in VIP clients get the
     holiday greeting, once."""

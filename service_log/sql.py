@@ -309,3 +309,47 @@ FOLLOW_UP_OPEN_UNINSTALL = """
 DROP TRIGGER IF EXISTS service_log_follow_up_open ON service_log_contactrecord;
 DROP FUNCTION IF EXISTS service_log_follow_up_open();
 """
+
+# S21: a follow-up task is closed by the first contact record with its client at or after the task was set,
+# whoever writes the contact (a service, the admin, plain SQL); a task set later than the contact stays open.
+FOLLOW_UP_TASK_CLOSE = """
+CREATE OR REPLACE FUNCTION service_log_follow_up_task_close() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE service_log_followuptask SET contact_id = NEW.id, done_at = NEW.contacted_at
+    WHERE client_id = NEW.client_id AND contact_id IS NULL AND set_at <= NEW.contacted_at;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER service_log_follow_up_task_close AFTER INSERT ON service_log_contactrecord
+FOR EACH ROW EXECUTE FUNCTION service_log_follow_up_task_close();
+"""
+FOLLOW_UP_TASK_CLOSE_UNINSTALL = """
+DROP TRIGGER IF EXISTS service_log_follow_up_task_close ON service_log_contactrecord;
+DROP FUNCTION IF EXISTS service_log_follow_up_task_close();
+"""
+
+# S4 coverage: the day's opted-in, open clients with a phone and no information SMS sent (a marketing template:
+# broadcasts, research summaries), written once per trading day (re-running rewrites the day), then the counts per
+# branch and advisor the report reads.
+INFORMATION_GAPS_CLEAR = """
+DELETE FROM service_log_informationgap WHERE trade_date = %(day)s;
+DELETE FROM service_log_informationcoverage WHERE trade_date = %(day)s;
+"""
+INFORMATION_GAPS = """
+WITH opted AS (
+        SELECT c.id, c.branch_id, c.advisor_id FROM clients_client c
+        WHERE c.marketing_opt_in AND c.phone_ciphertext <> '' AND c.opened_on <= %(day)s
+          AND (c.closed_on IS NULL OR c.closed_on > %(day)s)),
+     informed AS (
+        SELECT DISTINCT s.client_id FROM service_log_smsdelivery s
+        JOIN service_log_messagetemplate t ON t.id = s.template_id AND t.marketing
+        WHERE s.sent_on = %(day)s AND s.status = 'sent'),
+     gaps AS (
+        INSERT INTO service_log_informationgap (trade_date, client_id, branch_id, advisor_id)
+        SELECT %(day)s, o.id, o.branch_id, o.advisor_id FROM opted o
+        WHERE NOT EXISTS (SELECT 1 FROM informed i WHERE i.client_id = o.id)
+        RETURNING 1)
+INSERT INTO service_log_informationcoverage (trade_date, branch_id, advisor_id, opted_in, uncovered)
+SELECT %(day)s, o.branch_id, o.advisor_id, count(*), count(*) FILTER (WHERE i.client_id IS NULL)
+FROM opted o LEFT JOIN informed i ON i.client_id = o.id
+GROUP BY o.branch_id, o.advisor_id
+"""

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.utils import timezone
 
 from service_log.services import (
     birthday_greetings_send,
@@ -6,9 +7,11 @@ from service_log.services import (
     complaints_escalate_late,
     contact_plan_week_rebuild,
     holiday_greetings_send,
+    information_gaps_write,
     scope_copies_repair,
     welcome_messages_send,
 )
+from settlement.models import TradingDay
 
 
 @shared_task
@@ -45,3 +48,13 @@ def rebuild_contact_plan_week() -> str:
 def repair_scope_copies() -> int:
     """Domain O, every night: rows' copies of their client's branch and advisor set right where a race left them."""
     return scope_copies_repair()
+
+
+@shared_task
+def count_information_coverage() -> int:
+    """S4, every evening after the day and night sessions' information is out: today's opted-in clients who got
+    nothing, if today is a trading day (the report and the workbench read them)."""
+    today = timezone.localdate()
+    if not TradingDay.objects.trading().filter(date=today).exists():
+        return 0
+    return information_gaps_write(today)

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -14,11 +14,13 @@ from django.utils.translation import gettext_lazy
 from clients.models import Branch, StaffProfile
 from clients.roles import Role
 from clients.scoping import sees_everything, staff_profile_of
-from service_log.models import Notification
+from service_log.models import InformationCoverage, Notification
 from service_log.selectors import (
     DUE,
     OVERDUE,
     complaint_analysis,
+    information_coverage,
+    last_coverage_day,
     service_dashboard,
     survey_results,
     workbench,
@@ -26,7 +28,9 @@ from service_log.selectors import (
 
 WORK_KINDS = [
     ("alerts", gettext_lazy("Risk alerts")), ("complaints", gettext_lazy("Complaints near their deadline")),
-    ("follow_ups", gettext_lazy("Follow-ups due")), ("plan", gettext_lazy("Contacts due this week")),
+    ("follow_ups", gettext_lazy("Follow-ups due")), ("tasks", gettext_lazy("Same-day follow-ups")),
+    ("no_information", gettext_lazy("Received no information on the last trading day")),
+    ("plan", gettext_lazy("Contacts due this week")),
     ("onboarding", gettext_lazy("Onboarding calls")), ("archives", gettext_lazy("VIP archives to complete")),
     ("birthdays", gettext_lazy("VIP birthdays today")), ("tier_changes", gettext_lazy("Tier changes")),
 ]
@@ -123,6 +127,23 @@ def complaint_analysis_view(request):
     return render(request, "service_log/complaint_analysis.html", {
         **admin.site.each_context(request), "title": _("Complaint analysis"),
         "analysis": complaint_analysis(request.user, since),
+    })
+
+
+@login_required
+@permission_required("service_log.view_informationcoverage", raise_exception=True)
+def information_coverage_view(request):
+    """S4 coverage of a trading day (the last one counted unless ?day=): the opted-in clients who received no
+    information, per branch and advisor, with S21's same-day follow-ups per advisor; scoped (O)."""
+    try:
+        day = datetime.date.fromisoformat(request.GET["day"]) if request.GET.get("day") else last_coverage_day()
+    except ValueError:
+        return HttpResponseBadRequest(_("The day must be a date such as 2026-12-01."))
+    days = list(InformationCoverage.objects.filter(trade_date__lte=timezone.localdate()).order_by("-trade_date")
+                .values_list("trade_date", flat=True).distinct()[:20])
+    return render(request, "service_log/information_coverage.html", {
+        **admin.site.each_context(request), "title": _("Information coverage"), "days": days,
+        "coverage": information_coverage(request.user, day) if day else None,
     })
 
 

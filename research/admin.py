@@ -1,0 +1,233 @@
+"""Research in the admin: the product catalogue, publications with their versions, compliance review and sending
+(S18–S21), the distributions and their deliveries (scoped, O). Every write goes through research.services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Branch, Client, StaffProfile
+from clients.roles import Role
+from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
+from core.errors import DomainError
+from research import services
+from research.models import (
+    Delivery,
+    DisclosureText,
+    Distribution,
+    FollowUpRule,
+    PointWord,
+    Product,
+    ProductInterest,
+    Publication,
+    PublicationVersion,
+    ReviewDecision,
+)
+from tiering.models import Tier
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "exchange", "kind", "active"]
+    list_filter = ["exchange", "kind", "active"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(DisclosureText)
+class DisclosureTextAdmin(admin.ModelAdmin):
+    list_display = ["kind", "text"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PointWord)
+class PointWordAdmin(admin.ModelAdmin):
+    list_display = ["word", "active"]
+
+
+@admin.register(FollowUpRule)
+class FollowUpRuleAdmin(admin.ModelAdmin):
+    list_display = ["kind", "vip_tiers", "key_monitoring", "opened_link"]
+
+
+class PublicationForm(forms.ModelForm):
+    """S18: a new publication's first version is written with it."""
+
+    body = forms.CharField(label=_("text (Markdown)"), widget=forms.Textarea(attrs={"rows": 16, "cols": 100}))
+    pdf = forms.FileField(label=_("PDF"), required=False)
+
+    class Meta:
+        model = Publication
+        fields = ["kind", "title", "products", "risk_level"]
+
+    def clean_pdf(self):
+        pdf = self.cleaned_data.get("pdf")
+        if pdf and not (pdf.name.lower().endswith(".pdf") and pdf.read(5) == b"%PDF-"):
+            raise ValidationError(_("Attach a PDF file."))
+        if pdf:
+            pdf.seek(0)
+        return pdf
+
+
+class VersionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = PublicationVersion
+    fields = ["number", "title", "written_by", "written_at", "submitted_at"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = _("versions, the latest first")
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    """研究资讯: what analysts write (S18), what compliance decides (S19) and where it was sent (S20). Never deleted."""
+
+    list_display = ["title", "kind", "risk_level", "state", "author", "updated_at"]
+    list_filter = ["kind", "state", "risk_level", "products__exchange"]
+    search_fields = ["title", "versions__body", "products__name", "products__code"]
+    date_hierarchy = "created_at"
+    filter_horizontal = ["products"]
+    inlines = [VersionInline]
+    change_form_template = "admin/research/publication/change_form.html"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = PublicationForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["kind", "title", "products", "risk_level", "state", "author", "approved_version"] if obj else []
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["kind", "title", "products", "risk_level", "body", "pdf"]
+        return ["kind", "title", "products", "risk_level", "state", "author", "approved_version"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # S9 retention: withdrawn, never deleted
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        try:
+            created = services.publication_create(
+                user=request.user, kind=obj.kind, title=obj.title, body=form.cleaned_data["body"],
+                product_ids=[product.pk for product in form.cleaned_data["products"]], risk_level=obj.risk_level,
+                pdf=form.cleaned_data.get("pdf"))
+        except DomainError as error:
+            raise ValidationError(error.message) from error
+        obj.pk = created.pk
+
+    def save_related(self, request, form, formsets, change):
+        """The service wrote the products and the first version."""
+
+    def get_urls(self):
+        act = self.admin_site.admin_view(self.act_view)
+        return [path("<path:object_id>/act/", act, name="research_publication_act"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        publication = self.get_object(request, object_id)
+        context = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+                   "show_delete": False}
+        if publication is not None:
+            latest = publication.versions.order_by("-number").first()
+            shown = publication.approved_version or latest
+            user = request.user
+            context.update({
+                "publication": publication, "latest": latest, "shown": shown,
+                "shown_html": mark_safe(services.render_markdown(shown.body)) if shown else "",  # noqa: S308 - rendered without raw HTML
+                "warnings": [services.warning_label(w) for w in (latest.warnings if latest else [])],
+                "decisions": [(decision, [services.warning_label(w) for w in decision.warnings]) for decision in
+                              ReviewDecision.objects.filter(version__publication=publication)
+                              .select_related("version", "reviewer")],
+                "distributions": publication.distributions.select_related("branch", "advisor", "created_by"),
+                "act_url": reverse("admin:research_publication_act", args=[publication.pk]),
+                "may_write": user.has_perm("research.add_publicationversion")
+                and publication.state in {Publication.State.DRAFT, Publication.State.REFUSED},
+                "may_review": user.has_perm("research.review_publication")
+                and publication.state == Publication.State.IN_REVIEW,
+                "may_send": user.has_perm("research.send_publication")
+                and publication.state == Publication.State.APPROVED,
+                "tiers": Tier.choices, "client_types": Client.ClientType.choices,
+                "branches": Branch.objects.visible_to(user).order_by("code"),
+                "advisors": StaffProfile.objects.visible_to(user).filter(role=Role.ADVISOR)
+                .order_by("branch__code", "full_name")[:300],
+            })
+        return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
+
+    def act_view(self, request, object_id):
+        """One step from the publication's page, through the services (which check role and state again)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        publication = self.get_object(request, object_id)
+        if publication is None:
+            raise Http404
+        action, data, user = request.POST.get("action", ""), request.POST, request.user
+        try:
+            if action == "version":
+                services.version_write(user=user, publication_id=publication.pk, title=data.get("title", ""),
+                                       body=data.get("body", ""), pdf=request.FILES.get("pdf"))
+            elif action == "submit":
+                services.publication_submit(user=user, publication_id=publication.pk)
+            elif action in {"approved", "refused"}:
+                services.publication_review(user=user, publication_id=publication.pk,
+                                            version_id=_int(data.get("version")) or 0, decision=action,
+                                            comment=data.get("comment", ""))
+            elif action == "send":
+                services.distribution_create(
+                    user=user, publication_id=publication.pk, tiers=data.getlist("tiers"),
+                    branch_id=_int(data.get("branch")), advisor_id=_int(data.get("advisor")),
+                    client_type=data.get("client_type", ""), key_monitoring_only=bool(data.get("key_monitoring")),
+                    interested_only=bool(data.get("interested")))
+            else:
+                raise Http404
+        except PermissionDenied:
+            messages.error(request, _("You may not do this on this publication."))
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Done."))
+        return redirect(reverse("admin:research_publication_change", args=[publication.pk]))
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+@admin.register(ReviewDecision)
+class ReviewDecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """S19: every decision, kept for good."""
+    list_display = ["decided_at", "version", "decision", "reviewer"]
+    list_filter = ["decision"]
+    list_select_related = ["version", "reviewer"]
+
+
+@admin.register(Distribution)
+class DistributionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "publication", "trade_date", "state", "recipients", "sent", "not_sent",
+                    "created_by"]
+    list_filter = ["state", "trade_date"]
+    list_select_related = ["publication", "created_by"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """S20: one row per recipient, scoped like the client (O): an advisor sees what their clients received."""
+    list_display = ["client", "distribution", "status", "sent_at", "opened_at", "advisor"]
+    list_filter = ["status", "distribution", ("branch", ScopedRelatedFilter), ("advisor", ScopedRelatedFilter)]
+    list_select_related = ["client", "distribution__publication", "advisor"]
+    search_fields = ["client__account_no", "client__name"]
+
+
+@admin.register(ProductInterest)
+class ProductInterestAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """S20: the products a client is interested in, as the service archive records them (audiences use them)."""
+    list_display = ["client", "product", "noted_at"]
+    list_select_related = ["client", "product"]
+    list_filter = ["product__exchange"]
+    search_fields = ["client__account_no", "client__name", "product__name"]
+    autocomplete_fields = ["client", "product"]
