@@ -2,7 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from clients.roles import Role
 from research.models import Product
@@ -35,7 +35,7 @@ def research(world):
 
 def tier(client, value: str, month=datetime.date(2026, 11, 1)):
     TierAssignment.objects.create(client=client, month=month, tier=value, avg_equity=Decimal("0"),
-                                  avg_commission=Decimal("0"), trading_days=20, decided_by="test",
+                                  avg_commission=Decimal("0"), trading_days=20, decided_by="test", computed_at=timezone.now(),
                                   policy=TierPolicy.objects.order_by("pk").first(), state="final")
 
 
