@@ -97,6 +97,9 @@ class DemoSeeder:
                     for index, (code, name, _province) in enumerate(BRANCHES, start=1)]
         self._staff("head_office", "总部经理", Role.HEAD_OFFICE, None, "HQ001")
         self._staff("settlement", "结算系统", Role.SETTLEMENT_SYSTEM, None, "SYS001")
+        self._staff("analyst", "王研究员", Role.ANALYST, None, "RES001")  # S18–S19: research and its review
+        self._staff("chief_analyst", "陈首席", Role.CHIEF_ANALYST, None, "RES000")
+        self._staff("compliance", "李合规", Role.COMPLIANCE, None, "CMP001")
         advisors_per_branch = max(2, self.client_count // (len(branches) * 150))
         advisors: dict[int, list[StaffProfile]] = {}
         for branch in branches:

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from markdown_it import MarkdownIt
 
 from clients.models import Branch, Client, StaffProfile
@@ -156,14 +157,14 @@ def version_warnings(version: PublicationVersion, at: datetime.datetime) -> list
 
 
 WARNING_LABELS = {
-    "points": "gives a specific entry or exit point",
-    "no_disclosure": "no risk disclosure for this kind",
-    "outside_hours": "an intraday tip outside trading hours",
+    "points": gettext_lazy("gives a specific entry or exit point"),
+    "no_disclosure": gettext_lazy("no risk disclosure for this kind"),
+    "outside_hours": gettext_lazy("an intraday tip outside trading hours"),
 }
 
 
 def warning_label(warning: dict) -> str:
-    return f"{_(WARNING_LABELS.get(warning.get('code'), 'warning'))}：{warning.get('quote', '')}"
+    return f"{WARNING_LABELS.get(warning.get('code'), gettext_lazy('warning'))}：{warning.get('quote', '')}"
 
 
 @transaction.atomic

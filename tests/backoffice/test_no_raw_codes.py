@@ -16,9 +16,12 @@ from django.contrib import admin
 from django.urls import reverse
 
 from clients.roles import Role
+from research import services as research
+from service_log.services import information_gaps_write
+from tests.factories import make_staff
 from tests.tiering.test_services import OCTOBER
 
-OUR_APPS = {"clients", "settlement", "tiering", "risk", "service_log", "core", "backoffice"}
+OUR_APPS = {"clients", "settlement", "tiering", "risk", "service_log", "service_desk", "research", "core", "backoffice"}
 
 
 @functools.cache
@@ -79,6 +82,26 @@ def admin_lists() -> dict:
         for model in admin.site._registry}
 
 
+def publication_page(data) -> str:
+    """A trading tip refused once and approved, sent to the busy client's branch (S18–S20)."""
+    analyst, compliance = make_staff(Role.ANALYST, None), make_staff(Role.COMPLIANCE, None)
+    publication = research.publication_create(user=analyst.user, kind="tip", title="沪铜交易机会",
+                                              body="建议在3500附近买入", product_ids=[])
+    version = research.publication_submit(user=analyst.user, publication_id=publication.pk)
+    research.publication_review(user=compliance.user, publication_id=publication.pk, version_id=version.pk,
+                                decision="refused", comment="不得给出具体点位")
+    version = research.version_write(user=analyst.user, publication_id=publication.pk, title="沪铜交易机会",
+                                     body="关注回调后的机会")
+    research.publication_submit(user=analyst.user, publication_id=publication.pk)
+    research.publication_review(user=compliance.user, publication_id=publication.pk, version_id=version.pk,
+                                decision="approved")
+    distribution = research.distribution_create(user=data["world"]["staff"][Role.HEAD_OFFICE].user,
+                                                publication_id=publication.pk)
+    research.distribution_send(distribution.pk)
+    information_gaps_write(distribution.trade_date)
+    return reverse("admin:research_publication_change", args=[publication.pk])
+
+
 PAGES = {
     "workbench": lambda data: reverse("workbench"),
     "workbench, alerts whole": lambda data: reverse("workbench") + "?kind=alerts",
@@ -101,10 +124,13 @@ PAGES = {
     "survey report": lambda data: reverse("survey-report"),
     "suggestion box": lambda data: reverse("suggestion-box"),
     "service kpis": lambda data: reverse("service-kpis"),
+    "publication page": publication_page,
+    "information coverage": lambda data: publication_page(data) and reverse("information-coverage"),
+    "workbench, same-day follow-ups": lambda data: publication_page(data) and reverse("workbench") + "?kind=tasks",
 }
 EVERY_PAGE = {**PAGES, **admin_lists()}
 # Pages of PAGES a role may not open (403, proven in the pages' own tests), so not read as that role here.
-NOT_FOR = {"knowledge report": {Role.ADVISOR}, "service kpis": {Role.ADVISOR}}
+NOT_FOR = {"knowledge report": {Role.ADVISOR}, "service kpis": {Role.ADVISOR}, "information coverage": {Role.ADVISOR}}
 
 
 def test_the_codes_are_found_where_they_are():
@@ -131,3 +157,17 @@ def test_no_raw_code_and_no_english_in_what_people_read(busy_client, login, page
 
 def test_an_untranslated_phrase_is_found():
     assert untranslated("<p>页面 Log the contact 了</p>") == {"Log the contact"}
+
+
+@pytest.mark.parametrize("role", [Role.ANALYST, Role.COMPLIANCE])
+def test_the_research_pages_read_as_analysts_and_compliance(busy_client, login, role):
+    """S18–S19: who writes and who reviews read the publication page and the new-publication form in Chinese."""
+    page = publication_page(busy_client)
+    browser = login(make_staff(role, None))
+    for url in [page, reverse("admin:research_publication_changelist"), reverse("admin:research_publication_add")
+                if role == Role.ANALYST else reverse("admin:research_reviewdecision_changelist")]:
+        response = browser.get(url)
+        assert response.status_code == 200, url
+        text = visible_text(response.content.decode())
+        assert set(re.findall(r"\b[a-z][a-z_]{2,}\b", text)) & choice_codes() == set(), url
+        assert untranslated(text) == set(), url

@@ -35,8 +35,9 @@ def research(world):
 
 def tier(client, value: str, month=datetime.date(2026, 11, 1)):
     TierAssignment.objects.create(client=client, month=month, tier=value, avg_equity=Decimal("0"),
-                                  avg_commission=Decimal("0"), trading_days=20, decided_by="test", computed_at=timezone.now(),
-                                  policy=TierPolicy.objects.order_by("pk").first(), state="final")
+                                  avg_commission=Decimal("0"), trading_days=20, decided_by="test",
+                                  computed_at=timezone.now(), state="final",
+                                  policy=TierPolicy.objects.order_by("pk").first())
 
 
 def approved(world, *, kind="daily", body="铜价震荡，关注库存变化。", risk_level="R3", title="铜日评"):
