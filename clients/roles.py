@@ -60,6 +60,8 @@ _RESEARCH_REVIEW = ["research.review_publication", "research.view_reviewdecision
                     "research.change_disclosuretext"]
 _RESEARCH_SEND = ["research.send_publication", "research.add_distribution"]
 _INTERESTS = ["research.add_productinterest", "research.delete_productinterest"]
+# S22: staff who serve clients log their questions and pass the chief analyst's answers on.
+_QUESTIONS = ["research.view_question", "research.add_question", "research.change_question"]
 _RISK_LISTS = ["risk.view_keymonitoring", "risk.view_risklevel"]
 _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tiering.view_tieroverride",
                "tiering.view_contributioncard", "tiering.view_silvercard"]
@@ -68,10 +70,10 @@ _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tierin
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, *_READ_TIERS,
                          *_CONTACTS, *_TICKETS, *_KB_WRITE, *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ,
-                         *_INTERESTS],
+                         *_INTERESTS, *_QUESTIONS],
     Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, "risk.change_alert",
                    *_READ_TIERS, "tiering.add_silvercard", *_CONTACTS, *_TICKETS, *_FOLLOW_UPS, *_RESEARCH_READ,
-                   *_INTERESTS],
+                   *_INTERESTS, *_QUESTIONS],
     Role.RISK_OFFICER: [*_READ_CLIENTS, "clients.reveal_phone", "settlement.view_tradingday", "risk.view_alert",
                         *_RISK_LISTS, "risk.add_keymonitoring", "risk.change_keymonitoring",
                         "risk.view_clientriskthresholds", "risk.add_clientriskthresholds",
@@ -93,7 +95,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_TICKETS,
         *_KB_REPORT,
         *_SURVEYS_RUN,
-        *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ, *_RESEARCH_SEND, *_INTERESTS,
+        *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ, *_RESEARCH_SEND, *_INTERESTS, *_QUESTIONS,
         "tiering.view_tierpolicy",
         "tiering.add_tieroverride",
         "tiering.add_silvercard",
@@ -151,12 +153,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_KB_REPORT,
         *_SURVEYS_RUN,
         *_SURVEYS_WRITE,
-        *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ, *_RESEARCH_SEND, *_INTERESTS,
+        *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ, *_RESEARCH_SEND, *_INTERESTS, *_QUESTIONS,
         "research.add_product", "research.change_product", "research.view_disclosuretext",
         "research.view_pointword",
     ],
     Role.ANALYST: [*_RESEARCH_READ, *_RESEARCH_WRITE],
-    Role.CHIEF_ANALYST: [*_RESEARCH_READ, *_RESEARCH_WRITE, "research.add_product", "research.change_product"],
+    Role.CHIEF_ANALYST: [*_RESEARCH_READ, *_RESEARCH_WRITE, "research.add_product", "research.change_product",
+                         "research.view_question", "research.answer_question"],
     Role.COMPLIANCE: [*_RESEARCH_READ, *_RESEARCH_REVIEW],
     Role.SETTLEMENT_SYSTEM: [],
 }

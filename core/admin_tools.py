@@ -94,3 +94,21 @@ def apply_to_each(model_admin, request, queryset, action, done) -> None:
                                      messages.ERROR)
         else:
             model_admin.message_user(request, f"{obj}: {done}", messages.SUCCESS)
+
+
+def posted_int(value) -> int | None:
+    """A posted id: its integer, or None when absent or not a whole number."""
+    return int(value) if value and str(value).isdigit() else None
+
+
+def act_on(request, step, *, denied: str, done: str = "") -> None:
+    """Run one step posted from an object's page (an "act" view) and say what became of it: a refusal by a rule
+    (DomainError) or of the role (PermissionDenied) is a message, never an error page."""
+    try:
+        step()
+    except PermissionDenied:
+        messages.error(request, denied)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done or gettext("Done."))

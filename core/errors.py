@@ -48,3 +48,11 @@ def text_is_storable(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def required_text(value: str, field: str, message: str) -> str:
+    """A required text input, stripped; empty is a DomainError naming the field."""
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(message, field=field)
+    return value

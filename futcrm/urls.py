@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from clients.views import service_card_view
 from core.api import api_aware_error_handlers
-from research.views import research_read_view
+from research.views import library_publication_view, library_view, research_read_view
 from risk.views import risk_dashboard_view
 from service_desk.views import (
     knowledge_report_view,
@@ -48,6 +48,8 @@ urlpatterns = [
     path("s/<str:token>/", survey_answer_view, name="survey-answer"),
     path("suggestions/", suggestion_view, name="suggestion-box"),
     path("r/<str:token>/", research_read_view, name="research-read"),
+    path("research/library/", library_view, name="research-library"),
+    path("research/library/<int:pk>/", library_publication_view, name="research-library-publication"),
     path("dashboard/information/", information_coverage_view, name="information-coverage"),
     re_path(r"^dashboard/tiers/export\.(?P<fmt>csv|xlsx)$", tier_dashboard_export, name="tier-dashboard-export"),
     path("dashboard/cards/", cards_dashboard_view, name="cards-dashboard"),

@@ -2,8 +2,8 @@
 (S18–S21), the distributions and their deliveries (scoped, O). Every write goes through research.services."""
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Branch, Client, StaffProfile
 from clients.roles import Role
-from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
+from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, act_on, posted_int
 from core.errors import DomainError
 from research import services
 from research.models import (
@@ -25,8 +25,10 @@ from research.models import (
     ProductInterest,
     Publication,
     PublicationVersion,
+    Question,
     ReviewDecision,
 )
+from service_log.models import ContactRecord
 from tiering.models import Tier
 
 
@@ -152,6 +154,9 @@ class PublicationAdmin(admin.ModelAdmin):
                 and publication.state == Publication.State.IN_REVIEW,
                 "may_send": user.has_perm("research.send_publication")
                 and publication.state == Publication.State.APPROVED,
+                "may_question": user.has_perm("research.add_question")
+                and publication.state == Publication.State.APPROVED,
+                "questions": Question.objects.visible_to(user).filter(publication=publication)[:50],
                 "tiers": Tier.choices, "client_types": Client.ClientType.choices,
                 "branches": Branch.objects.visible_to(user).order_by("code"),
                 "advisors": StaffProfile.objects.visible_to(user).filter(role=Role.ADVISOR)
@@ -167,35 +172,33 @@ class PublicationAdmin(admin.ModelAdmin):
         if publication is None:
             raise Http404
         action, data, user = request.POST.get("action", ""), request.POST, request.user
-        try:
-            if action == "version":
+        if action == "version":
+            def step():
                 services.version_write(user=user, publication_id=publication.pk, title=data.get("title", ""),
                                        body=data.get("body", ""), pdf=request.FILES.get("pdf"))
-            elif action == "submit":
+        elif action == "submit":
+            def step():
                 services.publication_submit(user=user, publication_id=publication.pk)
-            elif action in {"approved", "refused"}:
+        elif action in {"approved", "refused"}:
+            def step():
                 services.publication_review(user=user, publication_id=publication.pk,
-                                            version_id=_int(data.get("version")) or 0, decision=action,
+                                            version_id=posted_int(data.get("version")) or 0, decision=action,
                                             comment=data.get("comment", ""))
-            elif action == "send":
+        elif action == "send":
+            def step():
                 services.distribution_create(
                     user=user, publication_id=publication.pk, tiers=data.getlist("tiers"),
-                    branch_id=_int(data.get("branch")), advisor_id=_int(data.get("advisor")),
+                    branch_id=posted_int(data.get("branch")), advisor_id=posted_int(data.get("advisor")),
                     client_type=data.get("client_type", ""), key_monitoring_only=bool(data.get("key_monitoring")),
                     interested_only=bool(data.get("interested")))
-            else:
-                raise Http404
-        except PermissionDenied:
-            messages.error(request, _("You may not do this on this publication."))
-        except DomainError as error:
-            messages.error(request, error.message)
+        elif action == "question":
+            def step():
+                services.question_ask(user=user, publication_id=publication.pk,
+                                      account_no=data.get("account_no", ""), text=data.get("text", ""))
         else:
-            messages.success(request, _("Done."))
+            raise Http404
+        act_on(request, step, denied=_("You may not do this on this publication."))
         return redirect(reverse("admin:research_publication_change", args=[publication.pk]))
-
-
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
 
 
 @admin.register(ReviewDecision)
@@ -222,6 +225,9 @@ class DeliveryAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["client", "distribution__publication", "advisor"]
     search_fields = ["client__account_no", "client__name"]
 
+    def lookup_allowed(self, lookup, value, request=None):
+        return lookup == "distribution__publication__id__exact" or super().lookup_allowed(lookup, value, request)
+
 
 @admin.register(ProductInterest)
 class ProductInterestAdmin(ScopedAdminMixin, admin.ModelAdmin):
@@ -231,3 +237,71 @@ class ProductInterestAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["product__exchange"]
     search_fields = ["client__account_no", "client__name", "product__name"]
     autocomplete_fields = ["client", "product"]
+
+
+@admin.register(Question)
+class QuestionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """S22: the chief analyst's queue (every question, the open ones first) and, for staff, their clients'
+    questions with the answer to pass on. Written only through the steps on the question's page."""
+    list_display = ["asked_at", "publication", "short_text", "source", "state", "branch", "advisor"]
+    list_filter = ["state", "source", ("branch", ScopedRelatedFilter)]
+    list_select_related = ["publication", "branch", "advisor"]
+    search_fields = ["text", "publication__title"]
+    change_form_template = "admin/research/question/change_form.html"
+    ordering = ["-asked_at"]
+
+    @admin.display(description=_("question"))
+    def short_text(self, obj):
+        return obj.text[:60]
+
+    def get_fields(self, request, obj=None):
+        fields = ["publication", "source", "asked_at", "asked_by", "text", "state", "answer", "answered_by",
+                  "answered_at", "contact", "branch", "advisor"]
+        if obj is not None and Client.objects.visible_to(request.user).filter(pk=obj.client_id).exists():
+            fields.insert(0, "client")  # the chief analyst answers the question, not the person (O)
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("research.view_question")
+
+    def get_urls(self):
+        act = self.admin_site.admin_view(self.act_view)
+        return [path("<path:object_id>/act/", act, name="research_question_act"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        question = self.get_object(request, object_id)
+        context = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+                   "show_delete": False}
+        if question is not None:
+            context.update({
+                "question": question, "act_url": reverse("admin:research_question_act", args=[question.pk]),
+                "may_answer": request.user.has_perm("research.answer_question")
+                and question.state == Question.State.OPEN,
+                "may_pass_on": request.user.has_perm("research.change_question")
+                and question.state == Question.State.ANSWERED,
+                "channels": ContactRecord.Channel.choices,
+            })
+        return super().change_view(request, object_id, form_url, {**context, **(extra_context or {})})
+
+    def act_view(self, request, object_id):
+        """Answer (chief analyst) or pass the answer on (advisor, marketer, service staff), through the services."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        question = self.get_object(request, object_id)
+        if question is None:
+            raise Http404
+        action, data, user = request.POST.get("action", ""), request.POST, request.user
+        if action == "answer":
+            def step():
+                services.question_answer(user=user, question_id=question.pk, answer=data.get("answer", ""))
+        elif action == "pass_on":
+            def step():
+                services.question_pass_on(user=user, question_id=question.pk, channel=data.get("channel", ""),
+                                          outcome=data.get("outcome", ""))
+        else:
+            raise Http404
+        act_on(request, step, denied=_("You may not do this on this question."))
+        return redirect(reverse("admin:research_question_change", args=[question.pk]))

@@ -6,9 +6,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.models import Branch, Client, StaffProfile
-from clients.scoping import BranchAdvisorScopedQuerySet, ClientScopedQuerySet
+from clients.roles import Role
+from clients.scoping import BranchAdvisorScopedQuerySet, ClientScopedQuerySet, staff_profile_of
 
 
 class Exchange(models.TextChoices):
@@ -104,7 +106,7 @@ class Publication(models.Model):
         DRAFT = "draft", _("draft")
         IN_REVIEW = "in_review", _("in compliance review")
         REFUSED = "refused", _("refused by compliance")
-        APPROVED = "approved", _("approved")
+        APPROVED = "approved", pgettext_lazy("publication state", "approved")
         WITHDRAWN = "withdrawn", _("withdrawn")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -116,6 +118,7 @@ class Publication(models.Model):
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
     approved_version = models.ForeignKey("PublicationVersion", on_delete=models.PROTECT, null=True, blank=True,
                                          related_name="+", verbose_name=_("approved version"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -161,8 +164,8 @@ class ReviewDecision(models.Model):
     """S19 合规审查: who decided what on which version, when, and the warnings they saw; kept for good."""
 
     class Decision(models.TextChoices):
-        APPROVED = "approved", _("approved")
-        REFUSED = "refused", _("refused")
+        APPROVED = "approved", pgettext_lazy("review decision", "approved")
+        REFUSED = "refused", pgettext_lazy("review decision", "refused")
 
     version = models.ForeignKey(PublicationVersion, on_delete=models.PROTECT, related_name="decisions",
                                 verbose_name=_("version"))
@@ -289,7 +292,74 @@ class Delivery(models.Model):
         verbose_name_plural = _("deliveries")
         constraints = [models.UniqueConstraint(fields=["distribution", "client"], name="delivery_once")]
         indexes = [models.Index(fields=["distribution", "id"], condition=Q(status="pending"),
-                                name="delivery_pending")]
+                                name="delivery_pending"),
+                   # The advisors' library counts what each scope's clients received, from these alone.
+                   models.Index(fields=["distribution"], include=["status", "opened_at", "branch", "advisor"],
+                                name="delivery_distribution"),
+                   models.Index(fields=["branch", "distribution"], include=["status", "opened_at", "advisor"],
+                                name="delivery_branch"),
+                   models.Index(fields=["advisor", "distribution"], include=["status", "opened_at"],
+                                name="delivery_advisor")]
 
     def __str__(self) -> str:
         return f"{self.distribution} → {self.client}"
+
+
+class QuestionQuerySet(BranchAdvisorScopedQuerySet):
+    """S22 首席分析师负责制: the chief analyst answers every client's question (and sees of the client only what the
+    question page shows); everyone else sees the questions of their clients' scope (O)."""
+
+    def visible_to(self, user):
+        profile = staff_profile_of(user)
+        if profile is not None and profile.role == Role.CHIEF_ANALYST:
+            return self
+        return super().visible_to(user)
+
+
+class Question(models.Model):
+    """S22: a client's question about a publication, logged by staff or sent from the publication's phone page; the
+    chief analyst answers, and the client's advisor or marketer passes the answer on in a contact record (S1)."""
+
+    class Source(models.TextChoices):
+        STAFF = "staff", _("logged by staff")
+        LINK = "link", _("sent from the publication's page")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("waiting for the chief analyst")
+        ANSWERED = "answered", _("answered, to pass on")
+        PASSED_ON = "passed_on", _("passed on to the client")
+
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="questions",
+                                    verbose_name=_("publication"))
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+", verbose_name=_("client"))
+    branch = models.ForeignKey(Branch, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+                               verbose_name=_("branch"))
+    advisor = models.ForeignKey(StaffProfile, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                                related_name="+", verbose_name=_("advisor"))
+    delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("delivery"))
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    text = models.TextField(_("question"))
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("logged by"))
+    asked_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("answered by"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    contact = models.ForeignKey("service_log.ContactRecord", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("passed on in contact"))
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client question")
+        verbose_name_plural = _("client questions")
+        ordering = ["-asked_at"]
+        permissions = [("answer_question", _("Can answer clients' questions (chief analyst)"))]
+        indexes = [models.Index(fields=["state", "asked_at"], name="question_queue"),
+                   models.Index(fields=["publication", "branch"], name="question_publication")]
+
+    def __str__(self) -> str:
+        return f"{self.publication.title}: {self.text[:30]}"

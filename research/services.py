@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 from clients.models import Branch, Client, StaffProfile
 from clients.roles import Role
 from clients.scoping import staff_profile_of
-from core.errors import DomainError
+from core.errors import DomainError, required_text, text_is_storable
 from core.owed import queue_after_commit, work_owe
 from core.sms import SmsMessage, get_backend, send_many
 from core.tasks import run_owed_work
@@ -32,11 +32,12 @@ from research.models import (
     Product,
     Publication,
     PublicationVersion,
+    Question,
     ReviewDecision,
 )
 from risk.models import KeyMonitoring
-from service_log.models import MessageTemplate, SmsDelivery
-from service_log.services import follow_up_tasks_set, notification_create
+from service_log.models import ContactRecord, MessageTemplate, SmsDelivery
+from service_log.services import contact_record_create, follow_up_tasks_set, notification_create
 from settlement.models import TradingDay
 from tiering.models import VIP_TIERS, Tier
 from tiering.selectors import in_current_tiers
@@ -69,13 +70,6 @@ def _writer(user):
     return user
 
 
-def _text(value: str, field: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise DomainError(message, field=field)
-    return value
-
-
 @transaction.atomic
 def publication_create(*, user, kind: str, title: str, body: str, product_ids=(), risk_level: str = "R3",
                        pdf=None) -> Publication:
@@ -85,7 +79,7 @@ def publication_create(*, user, kind: str, title: str, body: str, product_ids=()
         raise DomainError(_("Unknown kind of publication."), field="kind")
     if risk_level not in {"R1", "R2", "R3", "R4", "R5"}:
         raise DomainError(_("The risk level is R1 to R5."), field="risk_level")
-    title = _text(title, "title", _("A publication needs a title."))
+    title = required_text(title, "title", _("A publication needs a title."))
     products = list(Product.objects.filter(pk__in=list(product_ids)))
     if len(products) != len(set(product_ids)):
         raise DomainError(_("Unknown product."), field="products")
@@ -96,7 +90,7 @@ def publication_create(*, user, kind: str, title: str, body: str, product_ids=()
 
 
 def _version(publication, user, title, body, pdf) -> PublicationVersion:
-    body = _text(body, "body", _("A publication needs its text."))
+    body = required_text(body, "body", _("A publication needs its text."))
     number = (publication.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     return PublicationVersion.objects.create(publication=publication, number=number, title=title, body=body,
                                              pdf=pdf or "", written_by=user)
@@ -118,7 +112,7 @@ def version_write(*, user, publication_id: int, title: str, body: str, pdf=None)
     if publication.state not in {Publication.State.DRAFT, Publication.State.REFUSED}:
         raise DomainError(_("Only a draft or a refused publication takes a new version."), code="forbidden_transition",
                           field="state")
-    title = _text(title, "title", _("A publication needs a title."))
+    title = required_text(title, "title", _("A publication needs a title."))
     version = _version(publication, user, title, body, pdf)
     Publication.objects.filter(pk=publication.pk).update(title=title, state=Publication.State.DRAFT)
     return version
@@ -205,12 +199,12 @@ def publication_review(*, user, publication_id: int, version_id: int, decision: 
     if decision not in ReviewDecision.Decision.values:
         raise DomainError(_("Approve or refuse."), field="decision")
     if decision == ReviewDecision.Decision.REFUSED:
-        comment = _text(comment, "comment", _("Say why the publication is refused."))
+        comment = required_text(comment, "comment", _("Say why the publication is refused."))
     record = ReviewDecision.objects.create(version=version, decision=decision, comment=(comment or "").strip(),
                                            warnings=version_warnings(version, now), reviewer=user, decided_at=now)
     if decision == ReviewDecision.Decision.APPROVED:
         Publication.objects.filter(pk=publication.pk).update(state=Publication.State.APPROVED,
-                                                             approved_version=version)
+                                                             approved_version=version, approved_at=now)
     else:
         Publication.objects.filter(pk=publication.pk).update(state=Publication.State.REFUSED)
     for recipient in {publication.author_id, version.written_by_id}:
@@ -422,3 +416,126 @@ def delivery_open(delivery: Delivery, now: datetime.datetime | None = None) -> N
         rule = FollowUpRule.objects.filter(kind=delivery.distribution.publication.kind, opened_link=True).first()
         if rule is not None:
             _follow_up(delivery.distribution, [delivery.client_id])
+
+
+# S22 questions back to the chief analyst and the marketer (首席分析师负责制, 二位一体) ------------------------------
+
+QUESTION_MAX = 1000
+QUESTIONS_PER_DELIVERY = 3
+
+
+def _question_text(text: str, field: str = "text") -> str:
+    text = required_text(text, field, _("Write the question."))
+    if len(text) > QUESTION_MAX or not text_is_storable(text):
+        raise DomainError(_("Write at most 1,000 characters of plain text."), field=field)
+    return text
+
+
+def _question_link(question: Question) -> str:
+    return reverse("admin:research_question_change", args=[question.pk])
+
+
+def _notify_advisor_and_marketer(question: Question, text: str) -> None:
+    client = question.client
+    profiles = StaffProfile.objects.filter(pk__in=[pk for pk in (client.advisor_id, client.marketer_id) if pk],
+                                           user__isnull=False, user__is_active=True).select_related("user")
+    for profile in profiles:
+        notification_create(user=profile.user, text=text, link=_question_link(question))
+
+
+def _question_create(*, publication: Publication, client: Client, source: str, text: str, asked_by=None,
+                     delivery: Delivery | None = None) -> Question:
+    question = Question.objects.create(publication=publication, client=client, branch_id=client.branch_id,
+                                       advisor_id=client.advisor_id, delivery=delivery, source=source, text=text,
+                                       asked_by=asked_by)
+    title = publication.approved_version.title if publication.approved_version_id else publication.title
+    chiefs = get_user_model().objects.filter(is_active=True, staff_profile__role=Role.CHIEF_ANALYST)
+    for chief in chiefs:
+        notification_create(user=chief, text=_("A client asked about %(title)s") % {"title": title},
+                            link=_question_link(question))
+    _notify_advisor_and_marketer(question, _("%(client)s asked about %(title)s") % {
+        "client": client.name, "title": title})
+    return question
+
+
+@transaction.atomic
+def question_ask(*, user, publication_id: int, account_no: str, text: str) -> Question:
+    """S22: staff log a client's question (on the phone, at a visit) about an approved publication; the client must
+    be in their scope (O)."""
+    if not user.has_perm("research.add_question"):
+        raise PermissionDenied
+    publication = Publication.objects.filter(pk=publication_id, state=Publication.State.APPROVED).first()
+    if publication is None:
+        raise DomainError(_("Questions are taken on approved publications."), field="publication")
+    client = Client.objects.visible_to(user).filter(account_no=(account_no or "").strip()).first()
+    if client is None:
+        raise DomainError(_("No client with this account number in your scope."), field="account_no")
+    return _question_create(publication=publication, client=client, source=Question.Source.STAFF,
+                            text=_question_text(text), asked_by=user)
+
+
+@transaction.atomic
+def question_from_link(delivery: Delivery, text: str) -> Question:
+    """S22: the recipient asks from the publication's phone page (at most QUESTIONS_PER_DELIVERY per delivery)."""
+    text = _question_text(text)
+    delivery = Delivery.objects.select_for_update().select_related("client", "distribution__publication").get(
+        pk=delivery.pk)
+    if Question.objects.filter(delivery=delivery).count() >= QUESTIONS_PER_DELIVERY:
+        raise DomainError(_("Your questions on this note have reached us; your advisor will call you."),
+                          field="text", code="too_many")
+    return _question_create(publication=delivery.distribution.publication, client=delivery.client,
+                            source=Question.Source.LINK, text=text, delivery=delivery)
+
+
+def _pass_on_due(today: datetime.date) -> datetime.datetime:
+    """S22: an answer is passed on by the end of the next trading day (24:00 local)."""
+    day = TradingDay.objects.trading().filter(date__gt=today).order_by("date").values_list("date", flat=True).first()
+    return follow_up_due(day or today + datetime.timedelta(days=1))
+
+
+@transaction.atomic
+def question_answer(*, user, question_id: int, answer: str) -> Question:
+    """S22: the chief analyst answers an open question; the client's advisor and marketer are told, and the advisor
+    gets a follow-up task (S21) to pass it on, closed by their contact record."""
+    if not user.has_perm("research.answer_question"):
+        raise PermissionDenied
+    question = (Question.objects.visible_to(user).select_for_update(of=("self",))
+                .select_related("client", "publication").filter(pk=question_id).first())
+    if question is None:
+        raise PermissionDenied
+    if question.state != Question.State.OPEN:
+        raise DomainError(_("This question is answered already."), field="answer", code="answered")
+    question.answer = _question_text(answer, "answer")
+    question.answered_by, question.answered_at, question.state = user, timezone.now(), Question.State.ANSWERED
+    question.save(update_fields=["answer", "answered_by", "answered_at", "state"])
+    _notify_advisor_and_marketer(question, _("The chief analyst answered %(client)s's question") % {
+        "client": question.client.name})
+    follow_up_tasks_set(source="question", source_key=str(question.pk), client_ids=[question.client_id],
+                        reason=_("Pass on the answer about %(title)s") % {"title": question.publication.title},
+                        due_at=_pass_on_due(timezone.localdate()), link=_question_link(question))
+    return question
+
+
+@transaction.atomic
+def question_pass_on(*, user, question_id: int, channel: str = ContactRecord.Channel.PHONE,
+                     outcome: str = "") -> Question:
+    """S22: the advisor or marketer passes the answer on; the contact record (S1) is the answer given, and closes
+    the follow-up task."""
+    if not user.has_perm("research.change_question"):
+        raise PermissionDenied
+    question = (Question.objects.visible_to(user).select_for_update(of=("self",)).select_related("publication")
+                .filter(pk=question_id).first())
+    if question is None:
+        raise PermissionDenied
+    if question.state != Question.State.ANSWERED:
+        raise DomainError(_("Only an answered question is passed on."), field="state", code="not_answered")
+    if channel not in ContactRecord.Channel.values:
+        raise DomainError(_("Unknown channel."), field="channel")
+    summary = _("Question on %(title)s: %(question)s\nAnswer of the chief analyst: %(answer)s") % {
+        "title": question.publication.title, "question": question.text, "answer": question.answer}
+    question.contact = contact_record_create(user=user, client_id=question.client_id, channel=channel,
+                                             category=ContactRecord.Category.GUIDANCE, summary=summary,
+                                             outcome=(outcome or "").strip()[:2000])
+    question.state = Question.State.PASSED_ON
+    question.save(update_fields=["contact", "state"])
+    return question

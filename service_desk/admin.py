@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import pii
 from clients.models import Branch, Client, StaffProfile
-from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
+from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, act_on, posted_int
 from core.errors import DomainError
 from service_desk import search, services, surveys
 from service_desk.models import (
@@ -243,35 +243,31 @@ class TicketAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if ticket is None:
             raise Http404
         action, data, user = request.POST.get("action", ""), request.POST, request.user
-        try:
-            if action in {"reply", "note"}:
+        if action in {"reply", "note"}:
+            def step():
                 services.ticket_reply(user=user, ticket_id=ticket.pk, text=data.get("text", ""),
                                       internal=action == "note",
-                                      article_id=_int(data.get("article")) if action == "reply" else None)
-            elif action in services.STEPS:
+                                      article_id=posted_int(data.get("article")) if action == "reply" else None)
+        elif action in services.STEPS:
+            def step():
                 services.ticket_step(user=user, ticket_id=ticket.pk, step=action, text=data.get("text", ""))
-            elif action == "assign":
-                services.ticket_assign(user=user, ticket_id=ticket.pk, owner_id=_int(data.get("owner")),
-                                       team_id=_int(data.get("team")), priority=data.get("priority") or None,
-                                       category_id=_int(data.get("ticket_category")))
-            elif action == "client":
-                services.ticket_client_set(user=user, ticket_id=ticket.pk, client_id=_int(data.get("client")) or 0)
-            elif action == "complaint":
+        elif action == "assign":
+            def step():
+                services.ticket_assign(user=user, ticket_id=ticket.pk, owner_id=posted_int(data.get("owner")),
+                                       team_id=posted_int(data.get("team")), priority=data.get("priority") or None,
+                                       category_id=posted_int(data.get("ticket_category")))
+        elif action == "client":
+            def step():
+                services.ticket_client_set(user=user, ticket_id=ticket.pk,
+                                           client_id=posted_int(data.get("client")) or 0)
+        elif action == "complaint":
+            def step():
                 services.ticket_to_complaint(user=user, ticket_id=ticket.pk, category=data.get("category", ""),
                                              severity=data.get("severity", ""))
-            else:
-                raise Http404
-        except PermissionDenied:
-            messages.error(request, _("You may not do this on this ticket."))
-        except DomainError as error:
-            messages.error(request, error.message)
         else:
-            messages.success(request, _("Done."))
+            raise Http404
+        act_on(request, step, denied=_("You may not do this on this ticket."))
         return redirect(reverse("admin:service_desk_ticket_change", args=[ticket.pk]))
-
-
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
 
 
 class ArticleForm(forms.ModelForm):

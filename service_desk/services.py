@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from clients import pii
 from clients.models import Client, StaffProfile
 from clients.scoping import staff_profile_of
-from core.errors import DomainError, request_error
+from core.errors import DomainError, request_error, required_text
 from risk.models import Alert
 from service_desk import search, sql
 from service_desk.kpis import firm_kpis_forget
@@ -85,13 +85,6 @@ def _owner(user, owner_id: int | None) -> StaffProfile | None:
     return owner
 
 
-def _text(value: str, field: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise DomainError(message, field=field)
-    return value
-
-
 @transaction.atomic
 def ticket_open(*, user, category_id: int, subject: str, client_id: int | None = None, caller_phone: str = "",
                 channel: str = Ticket.Channel.HOTLINE, priority: str = Priority.NORMAL, description: str = "",
@@ -128,7 +121,8 @@ def ticket_open(*, user, category_id: int, subject: str, client_id: int | None =
     now = opened_at or timezone.now()
     ticket = Ticket(client=client, channel=channel, category=category, priority=priority, owner=owner,
                     team=Team.objects.filter(pk=team_id).first() if team_id else None, alert=alert,
-                    subject=_text(subject, "subject", _("Give the ticket a subject.")), description=description.strip(),
+                    subject=required_text(subject, "subject", _("Give the ticket a subject.")),
+                    description=description.strip(),
                     opened_at=now, opened_by=user,
                     first_response_at=now if channel in ANSWERED_AT_OPENING else None,
                     branch_id=(owner or profile).branch_id if (owner or profile) else None)
@@ -179,7 +173,7 @@ def ticket_reply(*, user, ticket_id: int, text: str, internal: bool = False,
             raise DomainError(_("Choose an article in use."), field="article")
         version = article.current
         text = text if (text or "").strip() else version.body
-    text = _text(text, "text", _("Write the reply or the note."))
+    text = required_text(text, "text", _("Write the reply or the note."))
     if ticket.is_finished:
         raise DomainError(_("Reopen the ticket to write on it."), code="forbidden_transition", field="state")
     now = timezone.now()
@@ -235,7 +229,7 @@ def ticket_step(*, user, ticket_id: int, step: str, text: str = "", now: datetim
         raise DomainError(_("A ticket that is %(state)s cannot take this step.") % {
             "state": ticket.get_state_display()}, code="forbidden_transition", field="state")
     if step in STEP_NEEDS_TEXT:
-        text = _text(text, "text", {Step.WAIT: _("Say what the client is asked for."),
+        text = required_text(text, "text", {Step.WAIT: _("Say what the client is asked for."),
                                     Step.RESOLVE: _("Write the solution given to the client."),
                                     Step.REOPEN: _("Say why the ticket is reopened.")}[step])
     now = now or timezone.now()
@@ -398,8 +392,8 @@ def article_write(*, user, category_id: int, title: str, body: str, keywords: st
     search reads the current version."""
     if not user.has_perm("service_desk.add_articleversion"):
         raise PermissionDenied
-    title = _text(title, "title", _("Give the article a title."))
-    body = _text(body, "body", _("Write the article's text."))
+    title = required_text(title, "title", _("Give the article a title."))
+    body = required_text(body, "body", _("Write the article's text."))
     category = TicketCategory.objects.filter(pk=category_id).first()
     if category is None:
         raise DomainError(_("Choose a category."), field="category")

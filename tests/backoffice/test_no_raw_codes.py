@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from clients.roles import Role
 from research import services as research
+from research.models import Publication, Question
 from service_log.services import information_gaps_write
 from tests.factories import make_staff
 from tests.tiering.test_services import OCTOBER
@@ -102,6 +103,20 @@ def publication_page(data) -> str:
     return reverse("admin:research_publication_change", args=[publication.pk])
 
 
+def question_page(data) -> str:
+    """S22: a question the advisor logged on the approved publication, answered by the chief analyst."""
+    publication_page(data)
+
+    publication = Publication.objects.filter(state="approved").order_by("pk").first()
+    question = Question.objects.filter(publication=publication).first() or research.question_ask(
+        user=data["world"]["staff"][Role.ADVISOR].user, publication_id=publication.pk,
+        account_no=data["world"]["clients"]["own"].account_no, text="客户问铜价走势")
+    if question.state == "open":
+        research.question_answer(user=make_staff(Role.CHIEF_ANALYST, None).user, question_id=question.pk,
+                                 answer="预计震荡")
+    return reverse("admin:research_question_change", args=[question.pk])
+
+
 PAGES = {
     "workbench": lambda data: reverse("workbench"),
     "workbench, alerts whole": lambda data: reverse("workbench") + "?kind=alerts",
@@ -127,6 +142,8 @@ PAGES = {
     "publication page": publication_page,
     "information coverage": lambda data: publication_page(data) and reverse("information-coverage"),
     "workbench, same-day follow-ups": lambda data: publication_page(data) and reverse("workbench") + "?kind=tasks",
+    "research library": lambda data: question_page(data) and reverse("research-library"),
+    "question page": question_page,
 }
 EVERY_PAGE = {**PAGES, **admin_lists()}
 # Pages of PAGES a role may not open (403, proven in the pages' own tests), so not read as that role here.
