@@ -30,8 +30,8 @@ def test_every_message_is_translated_and_compiled():
     directory = settings.BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES"
     source, compiled = polib.pofile(str(directory / "django.po")), polib.mofile(str(directory / "django.mo"))
     assert source.untranslated_entries() == [] and source.fuzzy_entries() == []
-    assert {entry.msgid: entry.msgstr for entry in source if not entry.msgid_plural} == {
-        entry.msgid: entry.msgstr for entry in compiled if not entry.msgid_plural
+    assert {(entry.msgctxt, entry.msgid): entry.msgstr for entry in source if not entry.msgid_plural} == {
+        (entry.msgctxt, entry.msgid): entry.msgstr for entry in compiled if not entry.msgid_plural
     }
 
 
