@@ -14,6 +14,18 @@ from django.utils import timezone
 
 from clients.models import Client, StaffProfile
 from clients.roles import Role
+from research.models import Delivery, Kind, Product
+from research.services import (
+    delivery_open,
+    distribution_create,
+    distribution_send,
+    publication_create,
+    publication_review,
+    publication_submit,
+    question_answer,
+    question_from_link,
+    version_write,
+)
 from risk.models import Alert, AlertEvent
 from service_desk.models import SurveyInvitation, Ticket, TicketCategory
 from service_desk.services import (
@@ -26,6 +38,7 @@ from service_desk.services import (
 )
 from service_desk.surveys import invitation_token, survey_answer
 from service_log.models import Broadcast, Complaint, ContactRecord, MessageTemplate, SmsDelivery, SurveyResponse
+from service_log.services import information_gaps_write
 from settlement.models import TradingDay
 from tiering.models import VIP_TIERS
 from tiering.selectors import in_current_tiers
@@ -66,6 +79,17 @@ TICKET_TEXTS = [("trading_software", "交易软件登录提示密码错误", "�
                 ("account", "询问开通期权交易权限的条件", "已说明适当性要求并预约临柜办理"),
                 ("market_research", "希望获取螺纹钢研究报告", "已发送研究所周报"),
                 ("suggestion", "建议交易软件增加条件单", "已转交信息技术部评估")]
+
+
+RESEARCH = [  # kind, title, products (SHFE/DCE/CFFEX codes), risk level, body
+    (Kind.DAILY, "有色金属日评：铜价高位震荡", ["cu", "al"], "R2",
+     "## 行情回顾\n\n沪铜主力合约今日高位震荡，LME库存继续回落，现货升水维持。\n\n## 观点\n\n"
+     "短期以震荡思路对待，关注下游开工与美元走势，注意控制仓位。"),
+    (Kind.TIP, "沪金交易机会提示", ["au"], "R3",
+     "美元指数回落，避险需求升温，沪金短线偏强，可关注回调后的机会，严格控制仓位与风险。"),
+    (Kind.WEEKLY, "黑色系周评：螺纹钢需求淡季", ["rb", "i"], "R3",
+     "本周螺纹钢表观需求环比下降，库存小幅累积；铁矿石港口库存回升。下周关注限产政策落地情况。"),
+]
 
 
 def _local(day: datetime.date, time: datetime.time) -> datetime.datetime:
@@ -291,8 +315,49 @@ class DemoHistory:
             answered += 1
         return answered
 
+    def research(self) -> int:
+        """S18–S23: the research desk's day: a daily comment and a trading tip approved by compliance and sent on the
+        last trading day (the tip to VIP clients, setting same-day follow-ups), a weekly comment refused for a
+        specific point and waiting again in review, a client's question from the tip's page, answered; then that
+        day's S4 coverage counted."""
+        people = {profile.role: profile.user for profile in StaffProfile.objects.filter(
+            role__in=[Role.ANALYST, Role.CHIEF_ANALYST, Role.COMPLIANCE]).select_related("user")}
+        if len(people) < 3 or self.head_office is None or not self.trading_days:
+            return 0
+        analyst, compliance, day = people[Role.ANALYST], people[Role.COMPLIANCE], self.trading_days[-1]
+        sent = 0
+        for kind, title, codes, level, body in RESEARCH:
+            products = list(Product.objects.filter(code__in=codes, kind="futures").values_list("pk", flat=True))
+            first_body = body + "螺纹钢可在 3200 附近买入，止损 3150。" if kind == Kind.WEEKLY else body
+            publication = publication_create(user=analyst, kind=kind, title=title, body=first_body,
+                                             product_ids=products, risk_level=level)
+            if kind == Kind.WEEKLY:  # refused for a specific point, rewritten, and in review again
+                first = publication_submit(user=analyst, publication_id=publication.pk)
+                publication_review(user=compliance, publication_id=publication.pk, version_id=first.pk,
+                                   decision="refused", comment="含具体进出点位，请删去后重新提交。")
+                version_write(user=analyst, publication_id=publication.pk, title=title, body=body)
+                publication_submit(user=analyst, publication_id=publication.pk)
+                continue
+            version = publication_submit(user=analyst, publication_id=publication.pk)
+            publication_review(user=compliance, publication_id=publication.pk, version_id=version.pk,
+                               decision="approved")
+            distribution = distribution_create(user=self.head_office.user, publication_id=publication.pk,
+                                               tiers=list(VIP_TIERS) if kind == Kind.TIP else [], today=day)
+            sent += distribution_send(distribution.pk)["sent"]
+            if kind == Kind.TIP:
+                deliveries = list(Delivery.objects.filter(distribution=distribution, status="sent")
+                                  .order_by("pk")[:4])
+                for delivery in deliveries[:3]:
+                    delivery_open(delivery)
+                if deliveries:
+                    question = question_from_link(deliveries[0], "黄金现在还能追高吗？仓位控制在多少合适？")
+                    question_answer(user=people[Role.CHIEF_ANALYST], question_id=question.pk,
+                                    answer="不建议追高，回调时分批参与，总仓位不超过资金的三成，并设好止损纪律。")
+        information_gaps_write(day)
+        return sent
+
     @transaction.atomic
     def run(self) -> dict:
         return {"alerts": self.alerts(), "contacts": self.contact_plans(), "complaints": self.complaints(),
                 "surveys": self.surveys(), "broadcast SMS": self.broadcasts(), "knowledge base": self.knowledge_base(),
-                "tickets": self.tickets()}
+                "tickets": self.tickets(), "research SMS": self.research()}

@@ -1,5 +1,5 @@
 """Research in the admin: the product catalogue, publications with their versions, compliance review and sending
-(S18–S21), the distributions and their deliveries (scoped, O). Every write goes through research.services."""
+(S18–S23), the distributions and their deliveries (scoped, O). Every write goes through research.services."""
 
 from django import forms
 from django.contrib import admin

@@ -74,3 +74,10 @@ def test_the_service_desk_benchmark_runs(bench_env):
     output = run_bench("service_desk", bench_env)
     assert "4,000 tickets over a year" in output and "KPI dashboard" in output and "SLA sweep, nothing due" in output
     assert "hand-written" in output and "ratio to baseline" in output
+
+
+def test_the_research_benchmark_runs(bench_env):
+    output = run_bench("research", bench_env)
+    assert "audience and delivery rows" in output and "hand-written INSERT … SELECT" in output
+    assert "the same rows: True" in output and "gateway requests in batches of 500" in output
+    assert "S4 coverage report" in output and "ratio to baseline" in output
