@@ -101,6 +101,9 @@ class PublicationAdmin(admin.ModelAdmin):
             kwargs["form"] = PublicationForm
         return super().get_form(request, obj, change=change, **kwargs)
 
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []  # a new publication's first version is written by the service
+
     def get_readonly_fields(self, request, obj=None):
         return ["kind", "title", "products", "risk_level", "state", "author", "approved_version"] if obj else []
 

@@ -36,7 +36,7 @@ from research.models import (
     ReviewDecision,
 )
 from risk.models import KeyMonitoring
-from service_log.models import ContactRecord, MessageTemplate, SmsDelivery
+from service_log.models import ContactRecord, MessageTemplate, Notification, SmsDelivery
 from service_log.services import contact_record_create, follow_up_tasks_set, notification_create
 from settlement.models import TradingDay
 from tiering.models import VIP_TIERS, Tier
@@ -394,7 +394,8 @@ def _finish(distribution: Distribution) -> dict:
     per_advisor = (deliveries.filter(status=Delivery.Status.SENT, advisor__isnull=False).values("advisor_id")
                    .order_by("advisor_id").distinct())
     link = reverse("admin:research_delivery_changelist") + f"?distribution__id__exact={distribution.pk}"
-    for profile in StaffProfile.objects.filter(pk__in=per_advisor).select_related("user"):
+    told = Notification.objects.filter(link=link).values("recipient_id")  # a retried run tells nobody twice
+    for profile in StaffProfile.objects.filter(pk__in=per_advisor).exclude(user_id__in=told).select_related("user"):
         if profile.user_id:
             notification_create(user=profile.user, text=_("%(title)s was sent to your clients") % {
                 "title": distribution.version.title}, link=link)

@@ -326,12 +326,13 @@ def follow_up_tasks_set(*, source: str, source_key: str, client_ids, reason: str
                         link: str = "") -> int:
     """S21: one open follow-up task per client for what `source`/`source_key` names (a trading tip's distribution,
     an event), for the client's advisor (copied with the branch for the scope, O); set again, nothing changes.
+    Set to the minute, as people log a contact's time: a call logged in the minute the tip went out closes it.
     Written in one INSERT … SELECT; returns how many were new."""
     with connection.cursor() as cursor:
         cursor.execute("""
             INSERT INTO service_log_followuptask (client_id, branch_id, advisor_id, source, source_key, reason, link,
                                                   set_at, due_at)
-            SELECT c.id, c.branch_id, c.advisor_id, %s, %s, %s, %s, now(), %s
+            SELECT c.id, c.branch_id, c.advisor_id, %s, %s, %s, %s, date_trunc('minute', now()), %s
             FROM clients_client c WHERE c.id = ANY(%s)
             ON CONFLICT (source, source_key, client_id) DO NOTHING""",
                        [source, source_key, reason[:300], link, due_at, list(client_ids)])

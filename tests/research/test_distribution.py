@@ -10,7 +10,7 @@ from core.errors import DomainError
 from core.sms import LocmemBackend
 from research.models import Delivery
 from research.services import delivery_link, distribution_create, follow_up_due
-from service_log.models import FollowUpTask, InformationGap, SmsDelivery
+from service_log.models import FollowUpTask, InformationGap, Notification, SmsDelivery
 from service_log.services import contact_record_create, information_gaps_write
 from tests.research.conftest import DAY, approved, sent, tier
 from tests.service_desk.conftest import local
@@ -36,8 +36,11 @@ def test_a_tip_to_gold_and_above_of_one_branch_reaches_those_it_suits(research, 
     assert delivery.client == research["clients"]["own"] and delivery.status == "sent"
     assert "沪铜交易机会" in LocmemBackend.outbox[0].text and "/r/" in LocmemBackend.outbox[0].text
     assert SmsDelivery.objects.get(pk=delivery.sms_id).sent_on == DAY
-    sent(distribution)  # run again (a retried job): nothing sent twice
+    told = Notification.objects.filter(recipient=research["staff"][Role.ADVISOR].user, text__contains="沪铜交易机会")
+    assert told.count() == 1
+    sent(distribution)  # run again (a retried job): nothing sent twice, the advisor not told twice
     assert len(LocmemBackend.outbox) == 1 and Delivery.objects.filter(distribution=distribution).count() == 1
+    assert told.count() == 1
 
 
 @pytest.mark.parametrize(("tolerance", "level", "gets"), [("C3", "R3", True), ("C2", "R3", False),
@@ -109,6 +112,24 @@ def test_a_contact_before_the_task_was_set_does_not_close_it(research):
                           direction="outbound", category="other", summary="早先的电话",
                           contacted_at=local("2026-12-01", "10:00"))
     assert FollowUpTask.objects.get().done_at is None
+
+
+def test_a_contact_logged_in_the_minute_the_task_was_set_closes_it_one_minute_before_does_not(research):
+    from django.utils import timezone
+
+    from service_log.services import follow_up_tasks_set
+
+    own, colleague = research["clients"]["own"], research["clients"]["colleague"]
+    follow_up_tasks_set(source="test", source_key="1", client_ids=[own.pk, colleague.pk], reason="x",
+                        due_at=timezone.now() + datetime.timedelta(hours=2))
+    minute = FollowUpTask.objects.values_list("set_at", flat=True).first()
+    assert minute.second == 0 and minute.microsecond == 0  # set to the minute (S21)
+    for client, at in [(own, minute), (colleague, minute - datetime.timedelta(minutes=1))]:
+        contact_record_create(user=research["staff"][Role.BRANCH_MANAGER].user, client_id=client.pk,
+                              channel="phone", direction="outbound", category="guidance", summary="回访",
+                              contacted_at=at)
+    assert FollowUpTask.objects.get(client=own).done_at == minute
+    assert FollowUpTask.objects.get(client=colleague).done_at is None
 
 
 def test_the_coverage_lists_opted_in_clients_who_got_nothing_that_day(research, gold_tip, login):

@@ -96,3 +96,17 @@ def test_a_kind_without_disclosure_is_warned_and_the_markdown_is_safe(research):
     html = services.render_markdown(version.body)
     assert "<strong>重点</strong>" in html and "<script>" not in html and "&lt;script&gt;" in html
     assert "href" not in html  # a javascript: link is left as text
+
+
+def test_an_analyst_drafts_a_publication_on_the_admin_add_page_with_its_first_version(research, login):
+    from research.models import Product
+
+    gold = Product.objects.get(exchange="SHFE", code="au", kind="futures")
+    page = login(research["analyst"]).post("/admin/research/publication/add/", {
+        "kind": "tip", "title": "沪金交易机会提示", "products": [gold.pk], "risk_level": "R3",
+        "body": "沪金短线偏强，注意控制仓位。", "_continue": "1"})
+    publication = Publication.objects.get(title="沪金交易机会提示")
+    assert page.status_code == 302 and page["Location"].endswith(f"/{publication.pk}/change/")
+    assert publication.author == research["analyst"].user and publication.state == "draft"
+    assert list(publication.versions.values_list("number", "body")) == [(1, "沪金短线偏强，注意控制仓位。")]
+    assert list(publication.products.all()) == [gold]
