@@ -339,14 +339,14 @@ class Question(models.Model):
     delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                  verbose_name=_("delivery"))
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
-    text = models.TextField(_("question"))
+    text = models.TextField(pgettext_lazy("client question", "question"))
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+", verbose_name=_("logged by"))
     asked_at = models.DateTimeField(_("asked at"), default=timezone.now)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
     answer = models.TextField(_("answer"), blank=True)
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name=_("answered by"))
+                                    related_name="+", verbose_name=pgettext_lazy("client question", "answered by"))
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     contact = models.ForeignKey("service_log.ContactRecord", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", verbose_name=_("passed on in contact"))
