@@ -127,3 +127,23 @@ def test_the_library_and_question_pages_answer_every_staff_role(research, note, 
     assert login(user).get(reverse("research-library")).status_code == 200
     assert login(user).get(reverse("admin:research_question_changelist")).status_code == (
         200 if role != Role.RISK_OFFICER else 403)
+
+
+def test_a_question_page_opens_only_for_those_who_may_see_its_client_and_the_chief_analyst(research, note, login):
+    """O on the page itself: a question about the advisor's client is not listed nor opened by the colleague or the
+    other branch's advisor; the chief analyst opens it without the client's name."""
+    question = question_ask(user=research["advisors"][0].user, publication_id=note.pk, account_no="1001",
+                            text="铜价还会涨吗")
+    page = reverse("admin:research_question_change", args=[question.pk])
+    own = login(research["staff"][Role.ADVISOR]).get(page)
+    assert own.status_code == 200 and "铜价还会涨吗" in own.content.decode()
+    for outsider in (research["advisors"][1], research["advisors"][2]):
+        browser = login(outsider)
+        refused = browser.get(page)
+        assert refused.status_code in (302, 404) and "铜价还会涨吗" not in refused.content.decode()
+        listed = browser.get(reverse("admin:research_question_changelist"))
+        assert listed.status_code == 200 and "铜价还会涨吗" not in listed.content.decode()
+    chief = login(research["chief"]).get(page)
+    content = chief.content.decode()
+    assert chief.status_code == 200 and "铜价还会涨吗" in content
+    assert research["clients"]["own"].name not in content
