@@ -9,7 +9,8 @@ owes (settlement.services.DAY_CLOSE_CHAIN and DAY_CLOSE_TIERS); this module runs
       → risk_levels          R4  the month's risk levels
     tier_recalculation   T1–T9 the day's month, provisional until all its days are closed (waits for nothing)
 
-**The client-arrived workflow.** A settlement push that brings new accounts owes their welcome SMS (S3).
+**The client-arrived workflow.** A settlement push that brings new accounts owes their prospects' conversion (S25)
+and their welcome SMS (S3).
 
 **Broadcasts.** A broadcast (S4) owes its sending.
 
@@ -27,6 +28,7 @@ import datetime
 
 from django.utils.translation import gettext_lazy as _
 
+from acquisition.services import prospects_convert
 from core.jobs import job_run
 from core.models import JobRun, OwedWork
 from research.services import DISTRIBUTION_SEND, distribution_send
@@ -87,9 +89,12 @@ def risk_levels_run(trade_date: datetime.date) -> JobRun:
 
 
 def welcome_run(client_ids: list[int], key: str) -> JobRun:
+    """New accounts: their prospects converted first (S25: the owner becomes the marketer), then the welcome SMS."""
     def work(progress):
+        progress("prospects", 5)
+        converted = prospects_convert(client_ids)
         progress("welcome SMS", 10)
-        return {"rows": welcome_messages_send(client_ids)}
+        return {"rows": welcome_messages_send(client_ids), "prospects": converted}
 
     return job_run("welcome_sms", f"welcome:{key}", work, atomic=False)
 
@@ -147,7 +152,7 @@ OWED_WORK_LABELS = {
     "key_monitoring": _("key monitoring (R3)"),
     "risk_levels": _("risk levels (R4)"),
     DAY_CLOSE_TIERS: _("tier recalculation (T1–T9)"),
-    CLIENTS_ARRIVED: _("welcome SMS for new accounts (S3)"),
+    CLIENTS_ARRIVED: _("new accounts: prospects converted, welcome SMS (S25, S3)"),
     BROADCAST_SEND: _("sending a broadcast (S4)"),
     DISTRIBUTION_SEND: _("sending research to clients (S20)"),
     CALENDAR_CHANGED: _("graded months after a calendar change (C4)"),
@@ -161,7 +166,7 @@ JOB_RUN_LABELS = {
     "margin_call_notices": _("margin-call notices (R7)"),
     "key_monitoring": _("key monitoring (R3)"),
     "risk_levels": _("risk levels (R4)"),
-    "welcome_sms": _("welcome SMS for new accounts (S3)"),
+    "welcome_sms": _("new accounts: prospects converted, welcome SMS (S25, S3)"),
     "broadcast": _("sending a broadcast (S4)"),
     "research_distribution": _("sending research to clients (S20)"),
     "calendar_changed": _("graded months after a calendar change (C4)"),

@@ -62,6 +62,9 @@ _RESEARCH_SEND = ["research.send_publication", "research.add_distribution"]
 _INTERESTS = ["research.add_productinterest", "research.delete_productinterest"]
 # S22: staff who serve clients log their questions and pass the chief analyst's answers on.
 _QUESTIONS = ["research.view_question", "research.add_question", "research.change_question"]
+# S24–S25: those who serve clients enter prospects and move them through the funnel (scoped, O).
+_PROSPECTS = ["acquisition.view_prospect", "acquisition.add_prospect", "acquisition.change_prospect",
+              "acquisition.view_prospectstep"]
 _RISK_LISTS = ["risk.view_keymonitoring", "risk.view_risklevel"]
 _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tiering.view_tieroverride",
                "tiering.view_contributioncard", "tiering.view_silvercard"]
@@ -70,10 +73,10 @@ _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tierin
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, *_READ_TIERS,
                          *_CONTACTS, *_TICKETS, *_KB_WRITE, *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ,
-                         *_INTERESTS, *_QUESTIONS],
+                         *_INTERESTS, *_QUESTIONS, *_PROSPECTS],
     Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, "risk.change_alert",
                    *_READ_TIERS, "tiering.add_silvercard", *_CONTACTS, *_TICKETS, *_FOLLOW_UPS, *_RESEARCH_READ,
-                   *_INTERESTS, *_QUESTIONS],
+                   *_INTERESTS, *_QUESTIONS, *_PROSPECTS],
     Role.RISK_OFFICER: [*_READ_CLIENTS, "clients.reveal_phone", "settlement.view_tradingday", "risk.view_alert",
                         *_RISK_LISTS, "risk.add_keymonitoring", "risk.change_keymonitoring",
                         "risk.view_clientriskthresholds", "risk.add_clientriskthresholds",
@@ -95,7 +98,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_TICKETS,
         *_KB_REPORT,
         *_SURVEYS_RUN,
-        *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ, *_RESEARCH_SEND, *_INTERESTS, *_QUESTIONS,
+        *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ, *_RESEARCH_SEND, *_INTERESTS, *_QUESTIONS, *_PROSPECTS,
         "tiering.view_tierpolicy",
         "tiering.add_tieroverride",
         "tiering.add_silvercard",
@@ -153,7 +156,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_KB_REPORT,
         *_SURVEYS_RUN,
         *_SURVEYS_WRITE,
-        *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ, *_RESEARCH_SEND, *_INTERESTS, *_QUESTIONS,
+        *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ, *_RESEARCH_SEND, *_INTERESTS, *_QUESTIONS, *_PROSPECTS,
         "research.add_product", "research.change_product", "research.view_disclosuretext",
         "research.view_pointword",
     ],

@@ -31,6 +31,8 @@ app.conf.beat_schedule = {
     # S4: who received no information today, after the evening's messages (trading days only).
     "information-coverage": {"task": "service_log.tasks.count_information_coverage",
                              "schedule": crontab(hour=23, minute=45)},
+    # S25: converted prospects to 已入金 / 已交易 from the day's statements.
+    "prospects-progress": {"task": "acquisition.tasks.progress_prospects", "schedule": crontab(hour=23, minute=30)},
     # S5: birthday greetings for VIP clients, every morning at 09:00.
     "birthday-greetings": {"task": "service_log.tasks.send_birthday_greetings",
                            "schedule": crontab(hour=9, minute=0)},

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "service_log",
     "service_desk",
     "research",
+    "acquisition",
     "backoffice",
 ]
 

@@ -1,0 +1,110 @@
+"""Prospects (潜在客户, S24) and their funnel to a first trade (S25). Personal numbers are kept as clients' are (S9):
+ciphertext, a keyed hash for exact lookup, the phone's last four digits; never the plain number."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients import pii
+from clients.models import Branch, Client, StaffProfile
+from clients.scoping import ScopedQuerySet
+
+
+class ProspectQuerySet(ScopedQuerySet):
+    """O: an advisor sees the prospects they own; branch-wide roles their branch's; head office all."""
+
+    branch_path = "branch"
+    advisor_path = "owner"
+
+
+class Prospect(models.Model):
+    class Source(models.TextChoices):
+        EVENT = "event", _("investor-education event")
+        REFERRAL = "referral", _("referred by a client")
+        INTRODUCING_BROKER = "introducing_broker", _("introducing broker")
+        MARKETER = "marketer", _("marketer's own contact")
+        WEBSITE = "website", _("website")
+        WALK_IN = "walk_in", _("walk-in")
+
+    class Stage(models.TextChoices):  # S25, in funnel order
+        NEW = "new", _("new lead")
+        CONTACTED = "contacted", _("contacted")
+        APPOINTMENT = "appointment", _("appointment booked")
+        OPENED = "opened", _("account opened")
+        FUNDED = "funded", _("funded")
+        TRADED = "traded", _("traded")
+        LOST = "lost", _("lost")
+
+    name = models.CharField(_("name"), max_length=100)
+    phone_ciphertext = models.TextField(blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_last4 = models.CharField(_("phone (last 4 digits)"), max_length=4, blank=True, editable=False)
+    id_number_ciphertext = models.TextField(blank=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("branch"))
+    owner = models.ForeignKey(StaffProfile, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("owner marketer"))
+    interests = models.CharField(_("interests"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=Stage.NEW)
+    lost_reason = models.CharField(_("reason lost"), max_length=200, blank=True)
+    client = models.OneToOneField(Client, on_delete=models.PROTECT, null=True, blank=True, related_name="prospect",
+                                  verbose_name=_("client"))
+    created_at = models.DateTimeField(_("first contact"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+                                   verbose_name=_("entered by"))
+    opened_on = models.DateField(_("account opened on"), null=True, blank=True)
+    funded_on = models.DateField(_("first deposit on"), null=True, blank=True)
+    traded_on = models.DateField(_("first trade on"), null=True, blank=True)
+
+    objects = ProspectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("prospect")
+        verbose_name_plural = _("prospects")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["branch", "stage"], name="prospect_branch_stage"),
+                   models.Index(fields=["owner", "stage"], name="prospect_owner_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.phone_masked or self.get_stage_display()})"
+
+    def set_phone(self, phone: str) -> None:
+        self.phone_ciphertext = pii.encrypt(phone) if phone else ""
+        self.phone_hash = pii.lookup_hash(phone) if phone else ""
+        self.phone_last4 = phone[-4:] if phone else ""
+
+    def set_id_number(self, id_number: str) -> None:
+        self.id_number_ciphertext = pii.encrypt(id_number) if id_number else ""
+        self.id_number_hash = pii.lookup_hash(id_number) if id_number else ""
+
+    @property
+    def phone_masked(self) -> str:
+        return pii.mask_phone(pii.decrypt(self.phone_ciphertext)) if self.phone_ciphertext else ""
+
+    @property
+    def id_number_masked(self) -> str:
+        return pii.mask_id_number(pii.decrypt(self.id_number_ciphertext)) if self.id_number_ciphertext else ""
+
+
+class ProspectStep(models.Model):
+    """S25: every stage a prospect reached, when, by whom (none: the settlement push or the statements) and why;
+    kept when the prospect becomes a client, as the client's history from first contact."""
+
+    prospect = models.ForeignKey(Prospect, on_delete=models.CASCADE, related_name="steps",
+                                 verbose_name=_("prospect"))
+    stage = models.CharField(_("stage"), max_length=12, choices=Prospect.Stage.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                           related_name="+", verbose_name=_("by"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("prospect step")
+        verbose_name_plural = _("prospect steps")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} · {self.at:%Y-%m-%d %H:%M}"

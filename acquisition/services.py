@@ -1,0 +1,188 @@
+"""Prospects (S24) and their funnel (S25), docs/rules-added.md. Every write checks role and scope (O) here; the
+stages a person may set are the first three and "lost"; the settlement push and the statements set the rest."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from acquisition.models import Prospect, ProspectStep
+from clients import pii
+from clients.models import Branch, Client, StaffProfile
+from clients.roles import Role
+from core.errors import DomainError, required_text
+
+MANUAL_STAGES = [Prospect.Stage.NEW, Prospect.Stage.CONTACTED, Prospect.Stage.APPOINTMENT]
+FUNNEL = [Prospect.Stage.NEW, Prospect.Stage.CONTACTED, Prospect.Stage.APPOINTMENT, Prospect.Stage.OPENED,
+          Prospect.Stage.FUNDED, Prospect.Stage.TRADED]
+
+
+def _phone(value: str) -> str:
+    phone = pii.normalise_phone((value or "").strip())
+    if phone and not pii.is_valid_phone(phone):
+        raise DomainError(_("Enter a mainland mobile number (11 digits) or a landline with its area code."),
+                          field="phone")
+    return phone
+
+
+def _id_number(value: str) -> str:
+    id_number = pii.normalise_id_number(value or "")
+    if id_number and pii.id_card_error(id_number):
+        raise DomainError(_("Enter a valid 18-character resident ID number (GB 11643)."), field="id_number")
+    return id_number
+
+
+def duplicates(*, phone: str = "", id_number: str = "", exclude_id: int | None = None) -> dict:
+    """S24: the prospects and clients who already have this phone or ID number, found by the keyed hashes alone."""
+    hashes = {name: pii.lookup_hash(value) for name, value in (("phone", phone), ("id_number", id_number)) if value}
+    found = {"prospects": [], "clients": []}
+    for field, value in hashes.items():
+        prospects = Prospect.objects.filter(**{f"{field}_hash": value}).exclude(pk=exclude_id)
+        found["prospects"] += [(field, prospect) for prospect in prospects.select_related("branch")]
+        found["clients"] += [(field, client) for client in Client.objects.filter(**{f"{field}_hash": value})]
+    return found
+
+
+@transaction.atomic
+def prospect_create(*, user, name: str, source: str, branch_id: int, phone: str = "", id_number: str = "",
+                    owner_id: int | None = None, interests: str = "", notes: str = "") -> Prospect:
+    """S24: a prospect in the user's scope (O): a branch they may see, an owner marketer of that branch they may
+    see (an advisor owns what they enter); a phone or an ID number, valid; refused when either is already a
+    prospect's or a client's (the duplicate is named, masked)."""
+    if not user.has_perm("acquisition.add_prospect"):
+        raise PermissionDenied
+    name = required_text(name, "name", _("A prospect needs a name."))
+    if source not in Prospect.Source.values:
+        raise DomainError(_("Choose where the prospect came from."), field="source")
+    phone, id_number = _phone(phone), _id_number(id_number)
+    if not (phone or id_number):
+        raise DomainError(_("Enter a phone or an ID number: it is how the prospect is recognised."), field="phone")
+    branch = Branch.objects.visible_to(user).filter(pk=branch_id).first()
+    if branch is None:
+        raise DomainError(_("Choose a branch you may see."), field="branch")
+    profile = getattr(user, "staff_profile", None)
+    if profile is not None and profile.role == Role.ADVISOR:
+        owner_id = profile.pk  # an advisor's prospects are their own (O)
+    owner = None
+    if owner_id:
+        owner = StaffProfile.objects.visible_to(user).filter(pk=owner_id, branch=branch).first()
+        if owner is None:
+            raise DomainError(_("Choose an owner of that branch whom you may see."), field="owner")
+    found = duplicates(phone=phone, id_number=id_number)
+    if found["clients"]:
+        field, client = found["clients"][0]
+        raise DomainError(_("Already a client: account %(account)s.") % {"account": client.account_no},
+                          code="duplicate", field=field)
+    if found["prospects"]:
+        field, existing = found["prospects"][0]
+        raise DomainError(_("Already a prospect: %(prospect)s of %(branch)s.") % {
+            "prospect": existing, "branch": existing.branch.name}, code="duplicate", field=field)
+    prospect = Prospect(name=name, source=source, branch=branch, owner=owner, interests=interests.strip()[:200],
+                        notes=(notes or "").strip(), created_by=user)
+    prospect.set_phone(phone)
+    prospect.set_id_number(id_number)
+    prospect.save()
+    ProspectStep.objects.create(prospect=prospect, stage=Prospect.Stage.NEW, by=user)
+    return prospect
+
+
+@transaction.atomic
+def prospect_move(*, user, prospect_id: int, stage: str, note: str = "") -> Prospect:
+    """S25 by hand: forward through 新线索 → 已接洽 → 已预约开户, or lost with a reason; a lost prospect may be
+    contacted again. The later stages come from the settlement push and the statements, never by hand."""
+    if not user.has_perm("acquisition.change_prospect"):
+        raise PermissionDenied
+    prospect = Prospect.objects.visible_to(user).select_for_update().filter(pk=prospect_id).first()
+    if prospect is None:
+        raise PermissionDenied
+    if prospect.client_id is not None:
+        raise DomainError(_("The prospect is a client now; their stages come from settlement."),
+                          code="forbidden_transition", field="stage")
+    note = (note or "").strip()
+    if stage == Prospect.Stage.LOST:
+        note = required_text(note, "note", _("Say why the prospect was lost."))
+        prospect.lost_reason = note[:200]
+    elif stage not in MANUAL_STAGES or (prospect.stage != Prospect.Stage.LOST
+                                        and FUNNEL.index(stage) <= FUNNEL.index(prospect.stage)):
+        raise DomainError(_("A prospect moves forward to contacted or appointment booked, or is lost."),
+                          code="forbidden_transition", field="stage")
+    else:
+        prospect.lost_reason = ""
+    prospect.stage = stage
+    prospect.save(update_fields=["stage", "lost_reason"])
+    ProspectStep.objects.create(prospect=prospect, stage=stage, by=user, note=note[:300])
+    return prospect
+
+
+CONVERT = """
+WITH arrived AS (
+    SELECT c.id, c.id_number_hash, c.phone_hash, c.opened_on, c.marketer_id FROM clients_client c
+    WHERE c.id = ANY(%(clients)s) AND NOT EXISTS (SELECT 1 FROM acquisition_prospect p WHERE p.client_id = c.id)),
+matched AS (
+    SELECT DISTINCT ON (p.id) p.id AS prospect_id, a.id AS client_id, a.opened_on
+    FROM arrived a JOIN acquisition_prospect p ON p.client_id IS NULL
+         AND ((a.id_number_hash <> '' AND p.id_number_hash = a.id_number_hash)
+              OR (a.phone_hash <> '' AND p.phone_hash = a.phone_hash))
+    ORDER BY p.id, (a.id_number_hash <> '' AND p.id_number_hash = a.id_number_hash) DESC, a.id),
+one_each AS (  -- a client takes one prospect: the one matched by ID number, else the earliest
+    SELECT DISTINCT ON (m.client_id) m.* FROM matched m JOIN acquisition_prospect p ON p.id = m.prospect_id
+    ORDER BY m.client_id, (p.id_number_hash <> '') DESC, p.created_at),
+converted AS (
+    UPDATE acquisition_prospect p SET client_id = o.client_id, stage = 'opened', opened_on = o.opened_on,
+                                      lost_reason = ''
+    FROM one_each o WHERE p.id = o.prospect_id
+    RETURNING p.id, p.client_id, p.owner_id),
+stepped AS (
+    INSERT INTO acquisition_prospectstep (prospect_id, stage, at, note)
+    SELECT id, 'opened', clock_timestamp(), '' FROM converted)
+UPDATE clients_client c SET marketer_id = v.owner_id
+FROM converted v WHERE c.id = v.client_id AND c.marketer_id IS NULL AND v.owner_id IS NOT NULL
+RETURNING c.id
+"""
+
+
+def prospects_convert(client_ids: list[int]) -> int:
+    """S25: new accounts from the settlement push become their prospects: matched by the ID number's keyed hash,
+    else the phone's; the prospect is then 已开户 with the account's opening date, keeps its history, and its
+    owner becomes the client's marketer if the client has none. Returns how many prospects were converted."""
+    if not client_ids:
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(CONVERT, {"clients": list(client_ids)})
+        cursor.execute("SELECT count(*) FROM acquisition_prospect WHERE client_id = ANY(%s)", [list(client_ids)])
+        return cursor.fetchone()[0]
+
+
+PROGRESS = """
+WITH firsts AS (
+    SELECT p.id,
+           (SELECT min(s.trade_date) FROM settlement_dailystatement s
+            WHERE s.client_id = p.client_id AND s.deposit > 0 AND s.trade_date <= %(day)s) AS funded,
+           (SELECT min(s.trade_date) FROM settlement_dailystatement s
+            WHERE s.client_id = p.client_id AND s.trade_volume > 0 AND s.trade_date <= %(day)s) AS traded
+    FROM acquisition_prospect p
+    WHERE p.client_id IS NOT NULL AND p.stage IN ('opened', 'funded')),
+moved AS (
+    UPDATE acquisition_prospect p
+    SET funded_on = coalesce(p.funded_on, f.funded, f.traded), traded_on = f.traded,
+        stage = CASE WHEN f.traded IS NOT NULL THEN 'traded' ELSE 'funded' END
+    FROM firsts f WHERE p.id = f.id AND (f.traded IS NOT NULL OR (f.funded IS NOT NULL AND p.stage = 'opened'))
+    RETURNING p.id, p.stage)
+INSERT INTO acquisition_prospectstep (prospect_id, stage, at, note)
+SELECT m.id, s.stage, clock_timestamp(), '' FROM moved m
+CROSS JOIN LATERAL (VALUES ('funded'), ('traded')) AS s(stage)
+WHERE (s.stage = 'traded' AND m.stage = 'traded')
+   OR (s.stage = 'funded' AND NOT EXISTS (SELECT 1 FROM acquisition_prospectstep x
+                                          WHERE x.prospect_id = m.id AND x.stage = 'funded'))
+"""
+
+
+def prospects_progress(day: datetime.date | None = None) -> int:
+    """S25: converted prospects move to 已入金 at their account's first deposit and to 已交易 at its first trade, read
+    from the statements up to `day` (after each close; re-running changes nothing). Returns the steps written."""
+    day = day or timezone.localdate()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(PROGRESS, {"day": day})
+        return cursor.rowcount
