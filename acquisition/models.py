@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients import pii
 from clients.models import Branch, Client, StaffProfile
@@ -25,18 +26,18 @@ class Prospect(models.Model):
         INTRODUCING_BROKER = "introducing_broker", _("introducing broker")
         MARKETER = "marketer", _("marketer's own contact")
         WEBSITE = "website", _("website")
-        WALK_IN = "walk_in", _("walk-in")
+        WALK_IN = "walk_in", pgettext_lazy("prospect source", "walk-in")
 
     class Stage(models.TextChoices):  # S25, in funnel order
         NEW = "new", _("new lead")
-        CONTACTED = "contacted", _("contacted")
+        CONTACTED = "contacted", pgettext_lazy("prospect stage", "contacted")
         APPOINTMENT = "appointment", _("appointment booked")
         OPENED = "opened", _("account opened")
         FUNDED = "funded", _("funded")
         TRADED = "traded", _("traded")
         LOST = "lost", _("lost")
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
     phone_ciphertext = models.TextField(blank=True, editable=False)
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone_last4 = models.CharField(_("phone (last 4 digits)"), max_length=4, blank=True, editable=False)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from acquisition.models import ProspectStep
 from clients.models import Client
 from core.dates import add_months
 from risk.models import Alert, AlertEvent, KeyMonitoring, RiskLevel, r1_degree_as_read
@@ -156,7 +157,8 @@ class Moment:
 
 def timeline(client: Client, user, size: int = TIMELINE_SIZE) -> list[Moment]:
     """Everything that happened to the client, newest first: contacts (S1), alerts and each step of them (R5),
-    complaints (S7), survey answers (S8), SMS and broadcasts received (R7, S3–S5), tier changes (T12). The
+    complaints (S7), survey answers (S8), SMS and broadcasts received (R7, S3–S5), tier changes (T12), the steps
+    as a prospect (S25). The
     latest `size` of each kind are read, then merged, so the page reads a bounded number of rows."""
     moments = []
     for contact in ContactRecord.objects.filter(client=client).select_related("staff").order_by("-contacted_at")[
@@ -189,5 +191,10 @@ def timeline(client: Client, user, size: int = TIMELINE_SIZE) -> list[Moment]:
         first_day = timezone.make_aware(datetime.datetime.combine(change.month, datetime.time()))
         moments.append(Moment(first_day, _("tier change"), f"{change.month:%Y-%m} {change.get_from_tier_display()}"
                               f" → {change.get_to_tier_display()}", date_only=True))
+    for step in (ProspectStep.objects.filter(prospect__client=client).select_related("prospect")
+                 .order_by("-at")[:size]):  # S25: the history from first contact, carried over
+        moments.append(Moment(step.at, _("as a prospect"), f"{step.get_stage_display()} · "
+                              f"{step.prospect.get_source_display()}" + (f" · {step.note[:60]}" if step.note else ""),
+                              reverse("admin:acquisition_prospect_change", args=[step.prospect_id])))
     moments.sort(key=lambda moment: moment.at, reverse=True)
     return moments[:size]

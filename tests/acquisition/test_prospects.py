@@ -116,6 +116,19 @@ def test_a_new_account_becomes_its_prospect_by_id_number_then_phone_and_credits_
     assert ProspectStep.objects.filter(stage="opened").count() == 2
 
 
+def test_the_client_page_carries_the_history_from_first_contact(world, login):
+    prospect = enter(world)
+    prospect_move(user=world["staff"][Role.BRANCH_MANAGER].user, prospect_id=prospect.pk, stage="contacted",
+                  note="讲座后电话沟通")
+    client = ClientFactory(account_no="7301", branch=world["branches"][0], personal_data__id_number=ID_NUMBER)
+    prospects_convert([client.pk])
+    page = login(world["staff"][Role.BRANCH_MANAGER]).get(reverse("admin:clients_client_change", args=[client.pk]))
+    moments = [moment.text for moment in page.context["timeline"]]
+    stages = [label for value, label in Prospect.Stage.choices if value in ("new", "contacted", "opened")]
+    assert all(any(str(label) in text for text in moments) for label in stages)
+    assert any("讲座后电话沟通" in text for text in moments)
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the workflow runs outside a transaction
 def test_the_settlement_push_converts_and_the_statements_bring_funded_and_traded(world, client):
     prospect = enter(world)
