@@ -12,8 +12,10 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from acquisition.services import prospect_create, prospect_move
 from clients.models import Client, StaffProfile
 from clients.roles import Role
+from core.errors import DomainError
 from research.models import Delivery, Kind, Product
 from research.services import (
     delivery_open,
@@ -79,6 +81,16 @@ TICKET_TEXTS = [("trading_software", "交易软件登录提示密码错误", "�
                 ("account", "询问开通期权交易权限的条件", "已说明适当性要求并预约临柜办理"),
                 ("market_research", "希望获取螺纹钢研究报告", "已发送研究所周报"),
                 ("suggestion", "建议交易软件增加条件单", "已转交信息技术部评估")]
+
+
+PROSPECTS = [  # name, source, interests, stages reached by hand (the last "lost" with its reason)
+    ("林晓东", "event", "股指期货、期权", ["contacted", "appointment"]),
+    ("何佳琪", "referral", "黄金", ["contacted"]),
+    ("宋志远", "introducing_broker", "螺纹钢、铁矿石", ["contacted", "appointment"]),
+    ("唐雨桐", "website", "原油", []),
+    ("韩立新", "marketer", "铜、铝", ["contacted", "lost"]),
+    ("冯思源", "walk_in", "国债期货", ["contacted"]),
+]
 
 
 RESEARCH = [  # kind, title, products (SHFE/DCE/CFFEX codes), risk level, body
@@ -315,6 +327,26 @@ class DemoHistory:
             answered += 1
         return answered
 
+    def prospects(self) -> int:
+        """S24–S25: each branch's prospects from events, referrals, introducing brokers and walk-ins, entered by its
+        manager for its advisors, some contacted, some with an account-opening appointment, one lost."""
+        entered = 0
+        for manager in StaffProfile.objects.filter(role=Role.BRANCH_MANAGER).select_related("user", "branch"):
+            advisors = list(StaffProfile.objects.filter(role=Role.ADVISOR, branch=manager.branch).order_by("pk"))
+            for number, (name, source, interests, stages) in enumerate(PROSPECTS):
+                phone = f"1{self.rng.choice('3589')}{self.rng.randint(0, 999_999_999):09d}"
+                try:
+                    prospect = prospect_create(user=manager.user, name=name, source=source,
+                                               branch_id=manager.branch_id, phone=phone, interests=interests,
+                                               owner_id=advisors[number % len(advisors)].pk if advisors else None)
+                except DomainError:  # a random phone that is already someone's: that one is left out
+                    continue
+                for stage in stages:
+                    prospect_move(user=manager.user, prospect_id=prospect.pk, stage=stage,
+                                  note="已在其他期货公司开户" if stage == "lost" else "")
+                entered += 1
+        return entered
+
     def research(self) -> int:
         """S18–S23: the research desk's day: a daily comment and a trading tip approved by compliance and sent on the
         last trading day (the tip to VIP clients, setting same-day follow-ups), a weekly comment refused for a
@@ -360,4 +392,5 @@ class DemoHistory:
     def run(self) -> dict:
         return {"alerts": self.alerts(), "contacts": self.contact_plans(), "complaints": self.complaints(),
                 "surveys": self.surveys(), "broadcast SMS": self.broadcasts(), "knowledge base": self.knowledge_base(),
-                "tickets": self.tickets(), "research SMS": self.research()}
+                "tickets": self.tickets(), "research SMS": self.research(),
+                "prospects": self.prospects()}

@@ -11,10 +11,12 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
+from acquisition.models import Prospect
 from backoffice.demo_history import DemoHistory
 from backoffice.management.commands.devstack import Command as DevstackCommand
 from clients.models import Client, StaffProfile
 from clients.roles import Role
+from research.models import Publication, Question
 from risk.models import Alert
 from risk.selectors import risk_dashboard
 from service_desk.models import SurveyInvitation, Ticket
@@ -128,3 +130,8 @@ def test_the_demo_looks_like_a_working_day():
         answered_at__isnull=False).count() > 0
     assert SmsDelivery.objects.filter(broadcast__isnull=False).count() == counts["broadcast SMS"] > 0
     assert ContactRecord.objects.filter(alert__isnull=True).count() == counts["contacts"] > 0
+    # research (S18–S23) and prospects (S24–S25)
+    assert counts["research SMS"] > 0 and Publication.objects.filter(state="in_review").exists()
+    assert Question.objects.filter(state="answered").exists()
+    assert counts["prospects"] > 0
+    assert {"new", "contacted", "appointment", "lost"} <= set(Prospect.objects.values_list("stage", flat=True))
