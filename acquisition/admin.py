@@ -1,16 +1,26 @@
 """Prospects in the admin (S24–S25): entered and moved through acquisition.services, scoped (O), their personal
 numbers shown masked only (S9)."""
 
+import contextvars
+
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import JsonResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from acquisition import services
-from acquisition.models import Prospect, ProspectStep
+from acquisition.models import Prospect, ProspectRevealLog, ProspectStep
 from clients.models import Branch, StaffProfile
+from clients.services import REVEAL_PERMISSIONS
 from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
 from core.errors import DomainError
+
+_page_request: contextvars.ContextVar = contextvars.ContextVar("prospect_page_request", default=None)
 
 
 class _ServiceForm(forms.ModelForm):
@@ -94,13 +104,50 @@ class ProspectAdmin(ScopedAdminMixin, admin.ModelAdmin):
     readonly = ["name", "phone_masked", "id_number_masked", "source", "branch", "owner", "interests", "notes",
                 "lost_reason", "client", "created_at", "opened_on", "funded_on", "traded_on"]
 
+    class Media:
+        js = ["futcrm/pii_reveal.js"]
+
     @admin.display(description=_("phone"))
     def phone_masked(self, obj):
-        return obj.phone_masked
+        return self._revealable(obj, "phone", obj.phone_masked)
 
     @admin.display(description=_("ID number"))
     def id_number_masked(self, obj):
-        return obj.id_number_masked
+        return self._revealable(obj, "id_number", obj.id_number_masked)
+
+    def _revealable(self, obj, field, masked):
+        """S9: masked; on the prospect's page a button reveals it to a role that may, logged."""
+        request = _page_request.get()
+        if not masked or request is None or not obj.pk:
+            return masked or "-"
+        if not request.user.has_perm(REVEAL_PERMISSIONS[field]):
+            return masked
+        url = reverse("admin:acquisition_prospect_reveal", args=[obj.pk, field])
+        return format_html('<span class="pii">{}</span> <button type="button" class="button pii-reveal" '
+                           'data-reveal-url="{}">{}</button>', masked, url, _("Reveal"))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        token = _page_request.set(request)  # the prospect's own page, not the list: the reveal buttons
+        try:
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            return response.render() if hasattr(response, "render") else response  # rendered while it is set
+        finally:
+            _page_request.reset(token)
+
+    def get_urls(self):
+        reveal = self.admin_site.admin_view(require_POST(self.reveal_view))
+        return [path("<int:prospect_id>/reveal/<str:field>/", reveal, name="acquisition_prospect_reveal"),
+                *super().get_urls()]
+
+    def reveal_view(self, request, prospect_id, field):
+        try:
+            value = services.prospect_reveal(user=request.user, prospect_id=prospect_id, field=field,
+                                             ip_address=request.META.get("REMOTE_ADDR"))
+        except PermissionDenied:
+            return JsonResponse({"error": "forbidden"}, status=403)
+        except DomainError as error:
+            return JsonResponse({"error": error.message}, status=400)
+        return JsonResponse({"value": value})
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
@@ -123,3 +170,13 @@ class ProspectAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         """Nothing: the service wrote the prospect and its first step."""
+
+
+@admin.register(ProspectRevealLog)
+class ProspectRevealLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """S9: who revealed which prospect's number, when (head office reads it, with the clients' reveal log)."""
+
+    list_display = ["revealed_at", "user", "prospect", "field", "ip_address"]
+    list_select_related = ["user", "prospect"]
+    list_filter = ["field"]
+    date_hierarchy = "revealed_at"

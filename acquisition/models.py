@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from clients import pii
-from clients.models import Branch, Client, StaffProfile
+from clients.models import Branch, Client, PiiAccessLog, StaffProfile
 from clients.scoping import ScopedQuerySet
 
 
@@ -109,3 +109,23 @@ class ProspectStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class ProspectRevealLog(models.Model):
+    """One reveal of a prospect's phone or ID number (S9: every reveal is logged). Written by acquisition.services."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("user"))
+    prospect = models.ForeignKey(Prospect, on_delete=models.PROTECT, related_name="reveals",
+                                 verbose_name=_("prospect"))
+    field = models.CharField(_("field"), max_length=16, choices=PiiAccessLog.Field.choices)
+    revealed_at = models.DateTimeField(_("revealed at"), default=timezone.now, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("prospect reveal")
+        verbose_name_plural = _("prospect reveals")
+        ordering = ["-revealed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()} · {self.revealed_at:%Y-%m-%d %H:%M}"

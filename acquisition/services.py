@@ -8,10 +8,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from acquisition.models import Prospect, ProspectStep
+from acquisition.models import Prospect, ProspectRevealLog, ProspectStep
 from clients import pii
 from clients.models import Branch, Client, StaffProfile
 from clients.roles import Role
+from clients.services import REVEAL_PERMISSIONS
 from core.errors import DomainError, required_text
 
 MANUAL_STAGES = [Prospect.Stage.NEW, Prospect.Stage.CONTACTED, Prospect.Stage.APPOINTMENT]
@@ -86,6 +87,21 @@ def prospect_create(*, user, name: str, source: str, branch_id: int, phone: str 
     prospect.save()
     ProspectStep.objects.create(prospect=prospect, stage=Prospect.Stage.NEW, by=user)
     return prospect
+
+
+def prospect_reveal(*, user, prospect_id: int, field: str, ip_address: str | None = None) -> str:
+    """S9: the plain phone or ID number of a prospect the user may see, if the role may reveal it (the same
+    permissions as for clients'); every reveal logged."""
+    permission = REVEAL_PERMISSIONS.get(field)
+    if permission is None:
+        raise DomainError(_("Unknown personal-data field."), field="field")
+    if not user.has_perm(permission):
+        raise PermissionDenied
+    prospect = Prospect.objects.visible_to(user).filter(pk=prospect_id).first()
+    if prospect is None:
+        raise PermissionDenied
+    ProspectRevealLog.objects.create(user=user, prospect=prospect, field=field, ip_address=ip_address)
+    return pii.decrypt(prospect.phone_ciphertext if field == "phone" else prospect.id_number_ciphertext)
 
 
 @transaction.atomic

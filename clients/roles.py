@@ -111,6 +111,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.reveal_phone",
         "clients.reveal_id_number",
         "clients.view_piiaccesslog",
+        "acquisition.view_prospectreveallog",
         "clients.add_branch",
         "clients.change_branch",
         "clients.add_staffprofile",

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from acquisition.models import Prospect, ProspectStep
+from acquisition.models import Prospect, ProspectRevealLog, ProspectStep
 from acquisition.services import prospect_create, prospect_move, prospects_convert, prospects_progress
 from clients.models import Client
 from clients.roles import Role
@@ -194,3 +194,16 @@ def test_the_add_page_enters_a_prospect_and_shows_a_refusal_on_its_field(world, 
     moved = browser.post(reverse("admin:acquisition_prospect_change", args=[prospect.pk]),
                          {"stage": "lost", "note": "", "steps-TOTAL_FORMS": "1", "steps-INITIAL_FORMS": "1"})
     assert moved.status_code == 200 and Prospect.objects.get(pk=prospect.pk).stage == "new"  # a reason is needed
+
+
+def test_a_revealed_number_is_logged_and_only_for_those_who_may_see_the_prospect(world, login):
+    prospect = enter(world)
+    url = reverse("admin:acquisition_prospect_reveal", args=[prospect.pk, "phone"])
+    page = login(world["staff"][Role.ADVISOR]).get(reverse("admin:acquisition_prospect_change", args=[prospect.pk]))
+    assert url in page.content.decode() and "13900001111" not in page.content.decode()  # masked, a button
+    shown = login(world["staff"][Role.ADVISOR]).post(url)
+    assert shown.status_code == 200 and shown.json() == {"value": "13900001111"}
+    assert list(ProspectRevealLog.objects.values_list("user", "field")) == [(world["advisors"][0].user_id, "phone")]
+    assert login(world["advisors"][1]).post(url).status_code == 403  # the colleague does not own it (O)
+    assert login(world["staff"][Role.ADVISOR]).get(url).status_code == 405  # never by GET (S9: not in a URL)
+    assert ProspectRevealLog.objects.count() == 1
