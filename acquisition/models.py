@@ -108,7 +108,7 @@ class ProspectStep(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_stage_display()} · {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_stage_display()} · {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class ProspectRevealLog(models.Model):
@@ -128,4 +128,4 @@ class ProspectRevealLog(models.Model):
         ordering = ["-revealed_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_field_display()} · {self.revealed_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_field_display()} · {timezone.localtime(self.revealed_at):%Y-%m-%d %H:%M}"
