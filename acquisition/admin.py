@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from acquisition import services
-from acquisition.models import Prospect, ProspectRevealLog, ProspectStep
+from acquisition.models import Appointment, Prospect, ProspectRevealLog, ProspectStep
 from clients.models import Branch, StaffProfile
 from clients.services import REVEAL_PERMISSIONS
 from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
@@ -180,3 +180,70 @@ class ProspectRevealLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["user", "prospect"]
     list_filter = ["field"]
     date_hierarchy = "revealed_at"
+
+
+class AppointmentBookForm(_ServiceForm):
+    class Meta:
+        model = Appointment
+        fields = ["prospect", "staff", "starts_at", "note"]
+        widgets = {"starts_at": admin.widgets.AdminSplitDateTime}
+        field_classes = {"starts_at": forms.SplitDateTimeField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["prospect"].queryset = Prospect.objects.visible_to(self.user).filter(client__isnull=True)
+        self.fields["staff"].queryset = StaffProfile.objects.visible_to(self.user).filter(
+            user__is_active=True, branch__isnull=False)
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            self._through_service(lambda: services.appointment_book(
+                user=self.user, prospect_id=data["prospect"].pk, starts_at=data["starts_at"],
+                staff_id=data["staff"].pk, note=data.get("note", "")))
+        return data
+
+
+class AppointmentMarkForm(_ServiceForm):
+    class Meta:
+        model = Appointment
+        fields = ["state"]
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and data.get("state") != self.initial.get("state"):
+            self._through_service(lambda: services.appointment_mark(
+                user=self.user, appointment_id=self.instance.pk, state=data["state"]))
+        return data
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """预约开户 (S26): a branch's calendar of account-opening appointments, by day, each with who receives whom."""
+
+    list_display = ["starts_at", "prospect", "branch", "staff", "state", "reminded_at"]
+    list_select_related = ["prospect", "branch", "staff"]
+    list_filter = ["state", ("branch", ScopedRelatedFilter), ("staff", ScopedRelatedFilter)]
+    date_hierarchy = "starts_at"
+    search_fields = ["prospect__name", "=prospect__phone_last4"]
+    readonly = ["prospect", "branch", "staff", "starts_at", "note", "created_by", "created_at", "reminded_at",
+                "reminder_error"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = AppointmentMarkForm if obj else AppointmentBookForm
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def get_fields(self, request, obj=None):
+        return [*self.readonly, "state"] if obj else list(AppointmentBookForm.Meta.fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly if obj else []
+
+    def save_model(self, request, obj, form, change):
+        """The service wrote it in the form's clean()."""
+        if not change and form.done is not None:
+            obj.pk = form.done.pk
+
+    def save_related(self, request, form, formsets, change):
+        """Nothing to save: the appointment has no related rows of its own."""

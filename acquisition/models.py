@@ -1,4 +1,4 @@
-"""Prospects (潜在客户, S24) and their funnel to a first trade (S25). Personal numbers are kept as clients' are (S9):
+"""Prospects (潜在客户, S24), their funnel to a first trade (S25) and account-opening appointments (S26). Personal numbers are kept as clients' are (S9):
 ciphertext, a keyed hash for exact lookup, the phone's last four digits; never the plain number."""
 
 from django.conf import settings
@@ -129,3 +129,46 @@ class ProspectRevealLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_field_display()} · {timezone.localtime(self.revealed_at):%Y-%m-%d %H:%M}"
+
+
+class AppointmentQuerySet(ScopedQuerySet):
+    """O: an advisor sees the appointments they receive; branch-wide roles their branch's; head office all."""
+
+    branch_path = "branch"
+    advisor_path = "staff"
+
+
+class Appointment(models.Model):
+    """S26 预约开户: a prospect's appointment to open an account at a branch, with the member of staff who receives
+    them."""
+
+    class State(models.TextChoices):
+        BOOKED = "booked", _("booked")
+        DONE = "done", pgettext_lazy("appointment state", "done")
+        NO_SHOW = "no_show", _("did not come")
+        CANCELLED = "cancelled", pgettext_lazy("appointment state", "cancelled")
+
+    prospect = models.ForeignKey(Prospect, on_delete=models.PROTECT, related_name="appointments",
+                                 verbose_name=_("prospect"))
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("branch"))
+    staff = models.ForeignKey(StaffProfile, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("received by"))
+    starts_at = models.DateTimeField(_("time"), db_index=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.BOOKED)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("booked by"))
+    created_at = models.DateTimeField(_("booked at"), default=timezone.now)
+    reminded_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    reminder_error = models.CharField(_("reminder not sent"), max_length=200, blank=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("account-opening appointment")
+        verbose_name_plural = _("account-opening appointments")
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["branch", "starts_at"], name="appointment_branch_time")]
+
+    def __str__(self) -> str:
+        return f"{self.prospect.name} · {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"

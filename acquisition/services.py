@@ -3,17 +3,21 @@ stages a person may set are the first three and "lost"; the settlement push and 
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from acquisition.models import Prospect, ProspectRevealLog, ProspectStep
+from acquisition.models import Appointment, Prospect, ProspectRevealLog, ProspectStep
 from clients import pii
 from clients.models import Branch, Client, StaffProfile
 from clients.roles import Role
 from clients.services import REVEAL_PERMISSIONS
 from core.errors import DomainError, required_text
+from core.sms import SmsError, SmsMessage, get_backend
+from service_log.models import MessageTemplate
+from settlement.models import TradingDay
 
 MANUAL_STAGES = [Prospect.Stage.NEW, Prospect.Stage.CONTACTED, Prospect.Stage.APPOINTMENT]
 FUNNEL = [Prospect.Stage.NEW, Prospect.Stage.CONTACTED, Prospect.Stage.APPOINTMENT, Prospect.Stage.OPENED,
@@ -202,3 +206,101 @@ def prospects_progress(day: datetime.date | None = None) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(PROGRESS, {"day": day})
         return cursor.rowcount
+
+
+# S26 account-opening appointments (预约开户) ---------------------------------------------------------------------
+
+APPOINTMENT_MINUTES = 30  # one appointment's length: a member of staff receives one prospect at a time
+OPENING_HOURS = (datetime.time(9, 0), datetime.time(17, 0))  # the branches' counter hours, local
+REMINDER_TEMPLATE = "appointment_reminder"
+
+
+@transaction.atomic
+def appointment_book(*, user, prospect_id: int, starts_at: datetime.datetime, staff_id: int,
+                     note: str = "") -> Appointment:
+    """S26: an appointment for a prospect the user may see, with a member of staff of the prospect's branch, on a
+    trading day within the counter hours, in the future, not overlapping that person's other bookings; the
+    prospect is then 已预约开户 (from an earlier stage, or lost)."""
+    if not user.has_perm("acquisition.add_appointment"):
+        raise PermissionDenied
+    prospect = Prospect.objects.visible_to(user).select_for_update().filter(pk=prospect_id).first()
+    if prospect is None:
+        raise PermissionDenied
+    if prospect.client_id is not None:
+        raise DomainError(_("The prospect has opened an account already."), code="forbidden_transition",
+                          field="prospect")
+    staff = StaffProfile.objects.visible_to(user).filter(pk=staff_id, branch_id=prospect.branch_id).first()
+    if staff is None:
+        raise DomainError(_("Choose a member of staff of the prospect's branch."), field="staff")
+    local = timezone.localtime(starts_at)
+    if starts_at <= timezone.now():
+        raise DomainError(_("An appointment is booked for a time to come."), field="starts_at")
+    if not TradingDay.objects.trading().filter(date=local.date()).exists():
+        raise DomainError(_("Accounts are opened on trading days only."), field="starts_at")
+    if not OPENING_HOURS[0] <= local.time() <= (datetime.datetime.combine(local.date(), OPENING_HOURS[1])
+                                                - datetime.timedelta(minutes=APPOINTMENT_MINUTES)).time():
+        raise DomainError(_("Book between 09:00 and 16:30."), field="starts_at")
+    length = datetime.timedelta(minutes=APPOINTMENT_MINUTES)
+    if Appointment.objects.filter(staff=staff, state=Appointment.State.BOOKED, starts_at__gt=starts_at - length,
+                                  starts_at__lt=starts_at + length).exists():
+        raise DomainError(_("%(staff)s has another appointment then.") % {"staff": staff.full_name},
+                          code="overlap", field="starts_at")
+    appointment = Appointment.objects.create(prospect=prospect, branch_id=prospect.branch_id, staff=staff,
+                                             starts_at=starts_at, note=(note or "").strip()[:300], created_by=user)
+    if prospect.stage in {Prospect.Stage.NEW, Prospect.Stage.CONTACTED, Prospect.Stage.LOST}:
+        Prospect.objects.filter(pk=prospect.pk).update(stage=Prospect.Stage.APPOINTMENT, lost_reason="")
+        ProspectStep.objects.create(prospect=prospect, stage=Prospect.Stage.APPOINTMENT, by=user,
+                                    note=f"{local:%Y-%m-%d %H:%M} · {staff.full_name}")
+    return appointment
+
+
+@transaction.atomic
+def appointment_mark(*, user, appointment_id: int, state: str, now: datetime.datetime | None = None) -> Appointment:
+    """S26: a booked appointment is cancelled before its time, or marked done or not come once it has begun."""
+    if not user.has_perm("acquisition.change_appointment"):
+        raise PermissionDenied
+    appointment = Appointment.objects.visible_to(user).select_for_update().filter(pk=appointment_id).first()
+    if appointment is None:
+        raise PermissionDenied
+    now = now or timezone.now()
+    allowed = ({Appointment.State.CANCELLED} if now < appointment.starts_at
+               else {Appointment.State.DONE, Appointment.State.NO_SHOW, Appointment.State.CANCELLED})
+    if appointment.state != Appointment.State.BOOKED or state not in allowed:
+        raise DomainError(_("A booked appointment is cancelled, or marked done or not come once it has begun."),
+                          code="forbidden_transition", field="state")
+    appointment.state = state
+    appointment.save(update_fields=["state"])
+    return appointment
+
+
+def appointment_reminders_send(today: datetime.date | None = None) -> int:
+    """S26: the day before, one reminder SMS (the editable template) to each prospect booked for the next trading
+    day's counter hours; sent once, a failure kept on the appointment. Returns how many were sent."""
+    today = today or timezone.localdate()
+    tomorrow = TradingDay.objects.trading().filter(date__gt=today).order_by("date").values_list(
+        "date", flat=True).first()
+    if tomorrow is None:
+        return 0
+    start = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time()))
+    template = MessageTemplate.objects.get(code=REMINDER_TEMPLATE)
+    backend, sent = get_backend(), 0
+    due = (Appointment.objects.filter(state=Appointment.State.BOOKED, reminded_at__isnull=True, reminder_error="",
+                                      starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
+           .select_related("prospect", "branch"))
+    for appointment in due:
+        phone = pii.decrypt(appointment.prospect.phone_ciphertext)
+        if not phone:
+            Appointment.objects.filter(pk=appointment.pk).update(reminder_error=_("no phone"))
+            continue
+        text = template.body.format_map({
+            "name": appointment.prospect.name, "hotline": settings.SERVICE_HOTLINE,
+            "when": f"{timezone.localtime(appointment.starts_at):%m月%d日 %H:%M}",
+            "branch": appointment.branch.name, "address": appointment.branch.address})
+        try:
+            backend.send(SmsMessage(phone=phone, text=text))
+        except SmsError as error:
+            Appointment.objects.filter(pk=appointment.pk).update(reminder_error=str(error)[:200])
+            continue
+        Appointment.objects.filter(pk=appointment.pk).update(reminded_at=timezone.now())
+        sent += 1
+    return sent

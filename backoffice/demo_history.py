@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from acquisition.services import prospect_create, prospect_move
+from acquisition.services import appointment_book, prospect_create, prospect_move
 from clients.models import Client, StaffProfile
 from clients.roles import Role
 from core.errors import DomainError
@@ -329,10 +329,14 @@ class DemoHistory:
 
     def prospects(self) -> int:
         """S24–S25: each branch's prospects from events, referrals, introducing brokers and walk-ins, entered by its
-        manager for its advisors, some contacted, some with an account-opening appointment, one lost."""
+        manager for its advisors, some contacted, some with an account-opening appointment on the next trading day
+        at the branch's desk (S26), one lost."""
         entered = 0
+        opening_day = (TradingDay.objects.trading().filter(date__gt=timezone.localdate()).order_by("date")
+                       .values_list("date", flat=True).first())
         for manager in StaffProfile.objects.filter(role=Role.BRANCH_MANAGER).select_related("user", "branch"):
             advisors = list(StaffProfile.objects.filter(role=Role.ADVISOR, branch=manager.branch).order_by("pk"))
+            desk = list(StaffProfile.objects.filter(role=Role.SERVICE_STAFF, branch=manager.branch).order_by("pk"))
             for number, (name, source, interests, stages) in enumerate(PROSPECTS):
                 phone = f"1{self.rng.choice('3589')}{self.rng.randint(0, 999_999_999):09d}"
                 try:
@@ -342,6 +346,11 @@ class DemoHistory:
                 except DomainError:  # a random phone that is already someone's: that one is left out
                     continue
                 for stage in stages:
+                    if stage == "appointment" and desk and opening_day:  # S26: booked on the next trading day
+                        appointment_book(user=manager.user, prospect_id=prospect.pk, staff_id=desk[0].pk,
+                                         starts_at=_local(opening_day, datetime.time(10 + number % 5, 0)),
+                                         note="请携带身份证和银行卡")
+                        continue
                     prospect_move(user=manager.user, prospect_id=prospect.pk, stage=stage,
                                   note="已在其他期货公司开户" if stage == "lost" else "")
                 entered += 1

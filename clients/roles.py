@@ -64,7 +64,8 @@ _INTERESTS = ["research.add_productinterest", "research.delete_productinterest"]
 _QUESTIONS = ["research.view_question", "research.add_question", "research.change_question"]
 # S24–S25: those who serve clients enter prospects and move them through the funnel (scoped, O).
 _PROSPECTS = ["acquisition.view_prospect", "acquisition.add_prospect", "acquisition.change_prospect",
-              "acquisition.view_prospectstep"]
+              "acquisition.view_prospectstep", "acquisition.view_appointment", "acquisition.add_appointment",
+              "acquisition.change_appointment"]
 _RISK_LISTS = ["risk.view_keymonitoring", "risk.view_risklevel"]
 _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tiering.view_tieroverride",
                "tiering.view_contributioncard", "tiering.view_silvercard"]

@@ -33,6 +33,9 @@ app.conf.beat_schedule = {
                              "schedule": crontab(hour=23, minute=45)},
     # S25: converted prospects to 已入金 / 已交易 from the day's statements.
     "prospects-progress": {"task": "acquisition.tasks.progress_prospects", "schedule": crontab(hour=23, minute=30)},
+    # S26: the next trading day's account-opening appointments reminded by SMS.
+    "appointment-reminders": {"task": "acquisition.tasks.send_appointment_reminders",
+                              "schedule": crontab(hour=18, minute=0)},
     # S5: birthday greetings for VIP clients, every morning at 09:00.
     "birthday-greetings": {"task": "service_log.tasks.send_birthday_greetings",
                            "schedule": crontab(hour=9, minute=0)},

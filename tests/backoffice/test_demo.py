@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
-from acquisition.models import Prospect
+from acquisition.models import Appointment, Prospect
 from backoffice.demo_history import DemoHistory
 from backoffice.management.commands.devstack import Command as DevstackCommand
 from clients.models import Client, StaffProfile
@@ -137,3 +137,4 @@ def test_the_demo_looks_like_a_working_day():
     assert Question.objects.filter(state="answered").exists()
     assert counts["prospects"] > 0
     assert {"new", "contacted", "appointment", "lost"} <= set(Prospect.objects.values_list("stage", flat=True))
+    assert Appointment.objects.filter(state="booked").count() == Prospect.objects.filter(stage="appointment").count()
