@@ -1,5 +1,6 @@
-"""Prospects (潜在客户, S24), their funnel to a first trade (S25) and account-opening appointments (S26). Personal numbers are kept as clients' are (S9):
-ciphertext, a keyed hash for exact lookup, the phone's last four digits; never the plain number."""
+"""Prospects (潜在客户, S24), their funnel to a first trade (S25) and account-opening appointments (S26). Personal
+numbers are kept as clients' are (S9): ciphertext, a keyed hash for exact lookup, the phone's last four digits;
+never the plain number."""
 
 from django.conf import settings
 from django.db import models
