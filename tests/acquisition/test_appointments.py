@@ -123,3 +123,15 @@ def test_the_calendar_shows_each_role_its_scope(world, day, login, role, sees):
         return
     content = page.content.decode()
     assert page.status_code == 200 and {n for n in ("赵潜客", "钱潜客", "孙潜客") if n in content} == sees
+
+
+def test_the_booking_page_books_and_shows_a_refusal_on_the_time(world, day, login):
+    prospect = enter(world)
+    browser = login(world["staff"][Role.SERVICE_STAFF])
+    form = {"prospect": prospect.pk, "staff": world["staff"][Role.SERVICE_STAFF].pk,
+            "starts_at_0": day[0].isoformat(), "starts_at_1": "17:00:00", "note": ""}
+    refused = browser.post(reverse("admin:acquisition_appointment_add"), form)
+    assert refused.status_code == 200 and not Appointment.objects.exists()
+    assert "errorlist" in refused.content.decode()
+    booked = browser.post(reverse("admin:acquisition_appointment_add"), {**form, "starts_at_1": "16:30:00"})
+    assert booked.status_code == 302 and Appointment.objects.get().starts_at == at(day[0], 16, 30)
