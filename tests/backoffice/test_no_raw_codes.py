@@ -4,6 +4,7 @@ office read, rendered in zh-hans with a client who has every kind of record, hol
 English phrases left untranslated in their visible text. The pages: the daily ones, every dashboard and analysis,
 and the list of every model registered in the admin that the role may open."""
 
+import datetime
 import functools
 import re
 from html.parser import HTMLParser
@@ -14,15 +15,20 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
+from acquisition import services as acquisition
+from acquisition.models import Prospect
 from clients.roles import Role
 from research import services as research
 from research.models import Publication, Question
 from service_log.services import information_gaps_write
+from settlement.models import TradingDay
 from tests.factories import make_staff
 from tests.tiering.test_services import OCTOBER
 
-OUR_APPS = {"clients", "settlement", "tiering", "risk", "service_log", "service_desk", "research", "core", "backoffice"}
+OUR_APPS = {"clients", "settlement", "tiering", "risk", "service_log", "service_desk", "research", "acquisition",
+            "core", "backoffice"}
 
 
 @functools.cache
@@ -117,6 +123,23 @@ def question_page(data) -> str:
     return reverse("admin:research_question_change", args=[question.pk])
 
 
+def prospect_page(data) -> str:
+    """S24–S26: the advisor's prospect, contacted, with an appointment on the next trading day but one."""
+    world = data["world"]
+    prospect = Prospect.objects.filter(name="赵潜客").first()
+    if prospect is None:
+        manager = world["staff"][Role.BRANCH_MANAGER].user
+        prospect = acquisition.prospect_create(user=manager, name="赵潜客", source="event",
+                                               branch_id=world["branches"][0].pk, phone="13900001111",
+                                               owner_id=world["advisors"][0].pk, interests="黄金")
+        acquisition.prospect_move(user=manager, prospect_id=prospect.pk, stage="contacted", note="讲座后电话沟通")
+        day = TradingDay.objects.trading().filter(date__gt=timezone.localdate() + datetime.timedelta(days=1)).order_by(
+            "date").values_list("date", flat=True).first()
+        acquisition.appointment_book(user=manager, prospect_id=prospect.pk, staff_id=world["advisors"][0].pk,
+                                     starts_at=timezone.make_aware(datetime.datetime.combine(day, datetime.time(10))))
+    return reverse("admin:acquisition_prospect_change", args=[prospect.pk])
+
+
 PAGES = {
     "workbench": lambda data: reverse("workbench"),
     "workbench, alerts whole": lambda data: reverse("workbench") + "?kind=alerts",
@@ -144,6 +167,9 @@ PAGES = {
     "workbench, same-day follow-ups": lambda data: publication_page(data) and reverse("workbench") + "?kind=tasks",
     "research library": lambda data: question_page(data) and reverse("research-library"),
     "question page": question_page,
+    "prospect page": prospect_page,
+    "prospect funnel": lambda data: prospect_page(data) and reverse("prospect-funnel"),
+    "appointments": lambda data: prospect_page(data) and reverse("admin:acquisition_appointment_changelist"),
 }
 EVERY_PAGE = {**PAGES, **admin_lists()}
 # Pages of PAGES a role may not open (403, proven in the pages' own tests), so not read as that role here.
