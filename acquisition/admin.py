@@ -4,10 +4,12 @@ numbers shown masked only (S9)."""
 import contextvars
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -83,6 +85,10 @@ class ProspectMoveForm(_ServiceForm):
         return data
 
 
+class ProspectImportForm(forms.Form):
+    file = forms.FileField(label=_("list (CSV or Excel)"))
+
+
 class StepInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ProspectStep
     fields = ["at", "stage", "by", "note"]
@@ -137,7 +143,29 @@ class ProspectAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         reveal = self.admin_site.admin_view(require_POST(self.reveal_view))
         return [path("<int:prospect_id>/reveal/<str:field>/", reveal, name="acquisition_prospect_reveal"),
+                path("import/", self.admin_site.admin_view(self.import_view), name="acquisition_prospect_import"),
                 *super().get_urls()]
+
+    def import_view(self, request):
+        """S28: a prospect list previewed row by row, then imported all or nothing (the file is sent again)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ProspectImportForm(request.POST or None, request.FILES or None)
+        rows, bad = [], 0
+        if request.method == "POST" and form.is_valid():
+            upload, commit = form.cleaned_data["file"], "commit" in request.POST
+            try:
+                rows = services.prospects_import(user=request.user, data=upload.read(), filename=upload.name,
+                                                 commit=commit)
+            except DomainError as error:
+                form.add_error("file", error.message)
+            bad = sum(1 for row in rows if row["problems"])
+            if rows and commit and not bad:
+                messages.success(request, _("%(count)s prospects imported.") % {"count": len(rows)})
+                return redirect("admin:acquisition_prospect_changelist")
+        return TemplateResponse(request, "admin/acquisition/prospect/import.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "rows": rows,
+            "bad": bad, "title": _("Import a prospect list")})
 
     def reveal_view(self, request, prospect_id, field):
         try:

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AcquisitionConfig(AppConfig):
-    """Client acquisition (domain S24–S27, docs/rules-added.md): prospects, their funnel, their becoming clients
+    """Client acquisition (domain S24–S28, docs/rules-added.md): prospects, their funnel, their becoming clients
     when the settlement push brings their account, account-opening appointments."""
 
     name = "acquisition"

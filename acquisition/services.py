@@ -6,7 +6,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from acquisition.models import Appointment, Prospect, ProspectRevealLog, ProspectStep
@@ -16,6 +16,7 @@ from clients.roles import Role
 from clients.services import REVEAL_PERMISSIONS
 from core.errors import DomainError, required_text
 from core.sms import SmsError, SmsMessage, get_backend
+from core.tabular import column_word, read_table
 from service_log.models import MessageTemplate
 from settlement.models import TradingDay
 
@@ -304,3 +305,69 @@ def appointment_reminders_send(today: datetime.date | None = None) -> int:
         Appointment.objects.filter(pk=appointment.pk).update(reminded_at=timezone.now())
         sent += 1
     return sent
+
+
+# S28 importing an existing prospect list ---------------------------------------------------------------------------
+
+PROSPECT_COLUMNS = {
+    "name": ("name", "姓名", "客户姓名"),
+    "phone": ("phone", "手机", "手机号码", "电话"),
+    "id_number": ("id_number", "身份证号码", "证件号码"),
+    "source": ("source", "来源", "客户来源"),
+    "branch_code": ("branch_code", "营业部代码", "营业部"),
+    "owner_code": ("owner_code", "归属人员工号", "营销人员工号"),
+    "interests": ("interests", "投资兴趣", "关注品种"),
+    "notes": ("notes", "备注"),
+}
+OPTIONAL_PROSPECT_COLUMNS = ("phone", "id_number", "owner_code", "interests", "notes")
+
+
+def _source_of(text: str) -> str:
+    """A source as a list names it: its code, or its label in Chinese or English."""
+    text = (text or "").strip()
+    for value, label in Prospect.Source.choices:
+        with translation.override("zh-hans"):
+            chinese = str(label)
+        with translation.override("en"):
+            english = str(label)
+        if text.lower() in {value, english.lower()} or text == chinese:
+            return value
+    return text
+
+
+def prospects_import(*, user, data: bytes, filename: str, commit: bool) -> list[dict]:
+    """S28: an existing prospect list (CSV or Excel) checked row by row by prospect_create itself (the same rules,
+    duplicates within the file too); every row's problems named with its row and field, its numbers masked. Written
+    only when `commit` and no row has a problem: all or nothing."""
+    if not user.has_perm("acquisition.add_prospect"):
+        raise PermissionDenied
+    rows = read_table(data, filename, columns=PROSPECT_COLUMNS, optional=OPTIONAL_PROSPECT_COLUMNS)
+    if not rows:
+        raise DomainError(_("The file has no rows."), field="file", code="empty", status=400)
+    branches = {branch.code: branch.pk for branch in Branch.objects.visible_to(user)}
+    staff = {profile.staff_code: profile.pk for profile in StaffProfile.objects.visible_to(user)}
+    checked = []
+    with transaction.atomic():
+        for number, values in rows:
+            problems = []
+            if values["branch_code"] not in branches:
+                problems.append(_("%(field)s: %(value)s is not a branch you may see.") % {
+                    "field": column_word("branch_code"), "value": values["branch_code"] or "—"})
+            if values["owner_code"] and values["owner_code"] not in staff:
+                problems.append(_("%(field)s: %(value)s is not a member of staff you may see.") % {
+                    "field": column_word("owner_code"), "value": values["owner_code"]})
+            if not problems:
+                try:
+                    with transaction.atomic():
+                        prospect_create(user=user, name=values["name"], source=_source_of(values["source"]),
+                                        branch_id=branches[values["branch_code"]], phone=values["phone"],
+                                        id_number=values["id_number"], owner_id=staff.get(values["owner_code"]),
+                                        interests=values["interests"], notes=values["notes"])
+                except DomainError as error:
+                    problems.append(f"{column_word(error.field or 'name')}: {error.message}")
+            phone = pii.normalise_phone(values["phone"])
+            checked.append({"row": number, "name": values["name"], "phone": pii.mask_phone(phone),
+                            "branch": values["branch_code"], "problems": problems})
+        if not commit or any(row["problems"] for row in checked):
+            transaction.set_rollback(True)
+    return checked

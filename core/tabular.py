@@ -24,6 +24,16 @@ COLUMN_WORDS = {
     "holiday": pgettext_lazy("import column", "holiday"),
     "first_day": pgettext_lazy("import column", "first_day"),
     "last_day": pgettext_lazy("import column", "last_day"),
+    "name": pgettext_lazy("import column", "name"),
+    "phone": pgettext_lazy("import column", "phone"),
+    "id_number": pgettext_lazy("import column", "id_number"),
+    "source": pgettext_lazy("import column", "source"),
+    "branch_code": pgettext_lazy("import column", "branch_code"),
+    "owner_code": pgettext_lazy("import column", "owner_code"),
+    "interests": pgettext_lazy("import column", "interests"),
+    "notes": pgettext_lazy("import column", "notes"),
+    "branch": pgettext_lazy("import column", "branch"),
+    "owner": pgettext_lazy("import column", "owner"),
 }
 
 

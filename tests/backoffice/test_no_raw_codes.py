@@ -170,6 +170,7 @@ PAGES = {
     "prospect page": prospect_page,
     "prospect funnel": lambda data: prospect_page(data) and reverse("prospect-funnel"),
     "appointments": lambda data: prospect_page(data) and reverse("admin:acquisition_appointment_changelist"),
+    "prospect import": lambda data: reverse("admin:acquisition_prospect_import"),
 }
 EVERY_PAGE = {**PAGES, **admin_lists()}
 # Pages of PAGES a role may not open (403, proven in the pages' own tests), so not read as that role here.
