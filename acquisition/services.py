@@ -356,6 +356,9 @@ def prospects_import(*, user, data: bytes, filename: str, commit: bool) -> list[
             if values["owner_code"] and values["owner_code"] not in staff:
                 problems.append(_("%(field)s: %(value)s is not a member of staff you may see.") % {
                     "field": column_word("owner_code"), "value": values["owner_code"]})
+            if _source_of(values["source"]) not in Prospect.Source.values:
+                problems.append(_("%(field)s: %(value)s is not one of the sources.") % {
+                    "field": column_word("source"), "value": values["source"] or "—"})
             if not problems:
                 try:
                     with transaction.atomic():

@@ -36,12 +36,14 @@ def test_one_bad_row_names_its_row_and_field_and_nothing_is_written(world):
     data = csv("赵潜客,13900001111,,event,A01,,,", "钱潜客,1390000,,event,A01,,,",  # a short phone
                "孙潜客,13900001111,,event,A01,,,",  # the first row's phone again
                "李潜客,13900003333,,event,B01,,,",  # a branch the manager may not see
-               "周潜客,13900004444,,newspaper,A01,,,")  # no such source
+               "周潜客,13900004444,,newspaper,A01,,,",  # no such source
+               "吴潜客,13900005555,,报纸,B01,,,")  # every problem of a row, not the first only
     rows = prospects_import(user=world["staff"][Role.BRANCH_MANAGER].user, data=data, filename="list.csv",
                             commit=True)
     problems = {row["row"]: row["problems"] for row in rows}
     assert problems[2] == [] and len(problems[3]) == 1 and len(problems[4]) == 1
     assert "139****1111" in problems[4][0] and "B01" in problems[5][0] and len(problems[6]) == 1
+    assert len(problems[7]) == 2 and "报纸" in problems[7][1]
     assert not Prospect.objects.exists()  # all or nothing
 
 
