@@ -7,7 +7,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,7 +18,7 @@ from acquisition import services
 from acquisition.models import Appointment, Prospect, ProspectRevealLog, ProspectStep
 from clients.models import Branch, StaffProfile
 from clients.services import REVEAL_PERMISSIONS
-from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter
+from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, reveal_response
 from core.errors import DomainError
 
 _page_request: contextvars.ContextVar = contextvars.ContextVar("prospect_page_request", default=None)
@@ -168,14 +167,8 @@ class ProspectAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "bad": bad, "title": _("Import a prospect list")})
 
     def reveal_view(self, request, prospect_id, field):
-        try:
-            value = services.prospect_reveal(user=request.user, prospect_id=prospect_id, field=field,
-                                             ip_address=request.META.get("REMOTE_ADDR"))
-        except PermissionDenied:
-            return JsonResponse({"error": "forbidden"}, status=403)
-        except DomainError as error:
-            return JsonResponse({"error": error.message}, status=400)
-        return JsonResponse({"value": value})
+        return reveal_response(lambda: services.prospect_reveal(
+            user=request.user, prospect_id=prospect_id, field=field, ip_address=request.META.get("REMOTE_ADDR")))
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else []

@@ -8,8 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from clients import pii
-from clients.models import Branch, Client, PiiAccessLog, StaffProfile
+from clients.models import Branch, Client, PersonalNumbers, PiiAccessLog, StaffProfile
 from clients.scoping import ScopedQuerySet
 
 
@@ -20,7 +19,7 @@ class ProspectQuerySet(ScopedQuerySet):
     advisor_path = "owner"
 
 
-class Prospect(models.Model):
+class Prospect(PersonalNumbers, models.Model):
     class Source(models.TextChoices):
         EVENT = "event", _("investor-education event")
         REFERRAL = "referral", _("referred by a client")
@@ -72,23 +71,6 @@ class Prospect(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.phone_masked or self.get_stage_display()})"
-
-    def set_phone(self, phone: str) -> None:
-        self.phone_ciphertext = pii.encrypt(phone) if phone else ""
-        self.phone_hash = pii.lookup_hash(phone) if phone else ""
-        self.phone_last4 = phone[-4:] if phone else ""
-
-    def set_id_number(self, id_number: str) -> None:
-        self.id_number_ciphertext = pii.encrypt(id_number) if id_number else ""
-        self.id_number_hash = pii.lookup_hash(id_number) if id_number else ""
-
-    @property
-    def phone_masked(self) -> str:
-        return pii.mask_phone(pii.decrypt(self.phone_ciphertext)) if self.phone_ciphertext else ""
-
-    @property
-    def id_number_masked(self) -> str:
-        return pii.mask_id_number(pii.decrypt(self.id_number_ciphertext)) if self.id_number_ciphertext else ""
 
 
 class ProspectStep(models.Model):

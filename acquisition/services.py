@@ -106,7 +106,7 @@ def prospect_reveal(*, user, prospect_id: int, field: str, ip_address: str | Non
     if prospect is None:
         raise PermissionDenied
     ProspectRevealLog.objects.create(user=user, prospect=prospect, field=field, ip_address=ip_address)
-    return pii.decrypt(prospect.phone_ciphertext if field == "phone" else prospect.id_number_ciphertext)
+    return prospect.decrypted_phone() if field == "phone" else prospect.decrypted_id_number()
 
 
 @transaction.atomic
@@ -289,7 +289,7 @@ def appointment_reminders_send(today: datetime.date | None = None) -> int:
                                       starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
            .select_related("prospect", "branch"))
     for appointment in due:
-        phone = pii.decrypt(appointment.prospect.phone_ciphertext)
+        phone = appointment.prospect.decrypted_phone()
         if not phone:
             Appointment.objects.filter(pk=appointment.pk).update(reminder_error=_("no phone"))
             continue

@@ -6,7 +6,6 @@ from contextvars import ContextVar
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -19,7 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from clients import pii, services
 from clients.models import Branch, Client, ClientArchive, PiiAccessLog, StaffProfile
 from clients.roles import Role
-from core.admin_tools import ScopedAdminMixin, ScopedHistoryAdminMixin, ScopedRelatedFilter
+from core.admin_tools import ScopedAdminMixin, ScopedHistoryAdminMixin, ScopedRelatedFilter, reveal_response
 from core.errors import DomainError
 
 # The request being rendered, for display methods that depend on the user's permissions; a ContextVar, not an
@@ -196,14 +195,8 @@ class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
 
     def reveal_view(self, request, client_id, field):
         """S9: POST only, permission-checked and logged by services.pii_reveal; answers JSON for the button."""
-        try:
-            value = services.pii_reveal(user=request.user, client_id=client_id, field=field,
-                                        ip_address=request.META.get("REMOTE_ADDR"))
-        except PermissionDenied:
-            return JsonResponse({"error": "forbidden"}, status=403)
-        except DomainError as error:
-            return JsonResponse({"error": error.message}, status=400)
-        return JsonResponse({"value": value})
+        return reveal_response(lambda: services.pii_reveal(user=request.user, client_id=client_id, field=field,
+                                                           ip_address=request.META.get("REMOTE_ADDR")))
 
     @admin.action(description=_("Assign advisor to selected clients"), permissions=["assign_advisor"])
     def assign_advisor(self, request, queryset):

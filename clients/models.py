@@ -112,7 +112,38 @@ class ClientQuerySet(ScopedQuerySet):
         return self.filter(condition)
 
 
-class Client(models.Model):
+class PersonalNumbers:
+    """S9 for every model that keeps a person's phone and ID number (clients, prospects): Fernet ciphertext, a keyed
+    hash for exact lookup and the phone's last four digits are written here, from the normalised number only."""
+
+    def set_phone(self, phone: str) -> None:
+        phone = pii.normalise_phone(phone or "")
+        self.phone_ciphertext = pii.encrypt(phone) if phone else ""
+        self.phone_hash = pii.lookup_hash(phone) if phone else ""
+        self.phone_last4 = phone[-4:] if phone else ""
+
+    def set_id_number(self, id_number: str) -> None:
+        id_number = pii.normalise_id_number(id_number or "")
+        self.id_number_ciphertext = pii.encrypt(id_number) if id_number else ""
+        self.id_number_hash = pii.lookup_hash(id_number) if id_number else ""
+
+    def decrypted_phone(self) -> str:
+        """Plain phone number. Callers outside services must go through a reveal service, which checks and logs."""
+        return pii.decrypt(self.phone_ciphertext)
+
+    def decrypted_id_number(self) -> str:
+        return pii.decrypt(self.id_number_ciphertext)
+
+    @property
+    def phone_masked(self) -> str:
+        return pii.mask_phone(self.decrypted_phone()) if self.phone_ciphertext else ""
+
+    @property
+    def id_number_masked(self) -> str:
+        return pii.mask_id_number(self.decrypted_id_number()) if self.id_number_ciphertext else ""
+
+
+class Client(PersonalNumbers, models.Model):
     """A futures client (account). Master fields are owned by the settlement system (settlement-api.md); advisor,
     marketer, investor category, risk tolerance, consent and the archive are owned by the CRM."""
 
@@ -208,36 +239,14 @@ class Client(models.Model):
         return f"{self.account_no} {self.name}"
 
     # Personal data (S9) --------------------------------------------------------------------------------------
-    def set_phone(self, phone: str) -> None:
-        phone = pii.normalise_phone(phone or "")
-        self.phone_ciphertext = pii.encrypt(phone) if phone else ""
-        self.phone_hash = pii.lookup_hash(phone) if phone else ""
-        self.phone_last4 = phone[-4:] if phone else ""
-
     def set_id_number(self, id_number: str) -> None:
+        super().set_id_number(id_number)
         id_number = pii.normalise_id_number(id_number or "")
-        self.id_number_ciphertext = pii.encrypt(id_number) if id_number else ""
-        self.id_number_hash = pii.lookup_hash(id_number) if id_number else ""
         self.birth_date = None
         self.home_region = ""
         if self.id_type == self.IdType.ID_CARD and id_number and pii.id_card_error(id_number) is None:
             self.birth_date = pii.id_card_birth_date(id_number)
             self.home_region = pii.id_card_home_region(id_number)
-
-    def decrypted_phone(self) -> str:
-        """Plain phone number. Callers outside services must go through pii_reveal, which checks and logs."""
-        return pii.decrypt(self.phone_ciphertext)
-
-    def decrypted_id_number(self) -> str:
-        return pii.decrypt(self.id_number_ciphertext)
-
-    @property
-    def phone_masked(self) -> str:
-        return pii.mask_phone(self.decrypted_phone()) if self.phone_ciphertext else ""
-
-    @property
-    def id_number_masked(self) -> str:
-        return pii.mask_id_number(self.decrypted_id_number()) if self.id_number_ciphertext else ""
 
     @property
     def is_closed(self) -> bool:

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext, gettext_noop
 
@@ -112,3 +112,13 @@ def act_on(request, step, *, denied: str, done: str = "") -> None:
         messages.error(request, error.message)
     else:
         messages.success(request, done or gettext("Done."))
+
+
+def reveal_response(reveal) -> JsonResponse:
+    """S9's reveal buttons (static/futcrm/pii_reveal.js): the number a reveal service returns, or why not, as JSON."""
+    try:
+        return JsonResponse({"value": reveal()})
+    except PermissionDenied:
+        return JsonResponse({"error": "forbidden"}, status=403)
+    except DomainError as error:
+        return JsonResponse({"error": error.message}, status=400)
