@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from clients.models import Branch, Client, PersonalNumbers, PiiAccessLog, StaffProfile
-from clients.scoping import ScopedQuerySet
+from clients.roles import Role
+from clients.scoping import BranchAdvisorScopedQuerySet, ScopedQuerySet
 
 
 class ProspectQuerySet(ScopedQuerySet):
@@ -53,6 +54,10 @@ class Prospect(PersonalNumbers, models.Model):
     lost_reason = models.CharField(_("reason lost"), max_length=200, blank=True)
     client = models.OneToOneField(Client, on_delete=models.PROTECT, null=True, blank=True, related_name="prospect",
                                   verbose_name=_("client"))
+    event = models.ForeignKey("Event", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("event that brought them"))
+    referrer = models.ForeignKey("Referrer", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("referrer"))
     created_at = models.DateTimeField(_("first contact"), default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
                                    verbose_name=_("entered by"))
@@ -155,3 +160,260 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prospect.name} · {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+
+# S29–S31 investor-education events (投资者教育活动) ------------------------------------------------------------------
+
+class EventQuerySet(ScopedQuerySet):
+    """O: an event belongs to the branch that holds it; its advisors see it too (they invite and follow up their
+    clients); head office sees all."""
+
+    branch_path = "branch"
+
+    def visible_to(self, user):
+        profile = getattr(user, "staff_profile", None)
+        if profile is not None and profile.role == Role.ADVISOR and profile.branch_id:
+            return self.filter(branch_id=profile.branch_id)
+        return super().visible_to(user)
+
+
+class Event(models.Model):
+    """S29: a seminar, salon, lecture, Q&A session or training the branch or the service centre holds."""
+
+    class Kind(models.TextChoices):
+        BRIEFING = "briefing", _("briefing (报告会)")
+        SALON = "salon", _("salon")
+        LECTURE = "lecture", _("lecture")
+        QA = "qa", _("Q&A session")
+        TRAINING = "training", pgettext_lazy("event kind", "training")
+
+    class Topic(models.TextChoices):  # the seed's subjects of investor education
+        STRATEGY = "strategy", _("futures investment strategy")
+        RISK = "risk", _("risk control")
+        TECHNIQUE = "technique", _("trading technique")
+        NEW_PRODUCTS = "new_products", _("newly listed products and new business")
+        SOFTWARE = "software", _("trading software")
+
+    title = models.CharField(_("title"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    topics = models.JSONField(_("topics"), default=list, blank=True)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("branch"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    online_link = models.URLField(_("online link"), blank=True)
+    starts_at = models.DateTimeField(_("starts at"), db_index=True)
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    speakers = models.CharField(_("speakers"), max_length=200, blank=True)
+    products = models.ManyToManyField("research.Product", blank=True, related_name="+",
+                                      verbose_name=_("products"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("organised by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    followed_up_at = models.DateTimeField(_("follow-ups set at"), null=True, blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("investor-education event")
+        verbose_name_plural = _("investor-education events")
+        ordering = ["-starts_at"]
+
+    def __str__(self) -> str:
+        return f"{self.title} · {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+    def topic_labels(self) -> list[str]:
+        return [str(self.Topic(topic).label) for topic in self.topics if topic in self.Topic.values]
+
+
+class EventGuest(models.Model):
+    """S30: one person asked to or registered for an event: a client or a prospect, with the check-in code their
+    invitation carries; invited, registered (through the link or at the desk) and attended are times. Scoped
+    through the branch and the advisor (a client's advisor, a prospect's owner) copied when the row is written."""
+
+    class Sms(models.TextChoices):
+        NONE = "", _("not invited by SMS")
+        PENDING = "pending", pgettext_lazy("sms", "pending")
+        SENT = "sent", pgettext_lazy("sms", "sent")
+        FAILED = "failed", pgettext_lazy("sms", "failed")
+        NO_PHONE = "no_phone", _("no phone on record")
+        NO_CONSENT = "no_consent", _("no consent to marketing messages")
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="guests", verbose_name=_("event"))
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("client"))
+    prospect = models.ForeignKey(Prospect, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("prospect"))
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
+    branch = models.ForeignKey(Branch, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+                               verbose_name=_("branch"))
+    advisor = models.ForeignKey(StaffProfile, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                                related_name="+", verbose_name=_("advisor or marketer"))
+    code = models.CharField(_("check-in code"), max_length=6)
+    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
+    sms = models.CharField(_("invitation SMS"), max_length=10, choices=Sms.choices, default=Sms.NONE, blank=True)
+    sms_error = models.CharField(_("SMS error"), max_length=200, blank=True)
+    registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+", verbose_name=_("registered by"))
+    checked_in_at = models.DateTimeField(_("attended (checked in at)"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+", verbose_name=_("checked in by"))
+
+    objects = BranchAdvisorScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("event guest")
+        verbose_name_plural = _("event guests")
+        ordering = ["event", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "client"], name="event_guest_client_once"),
+            models.UniqueConstraint(fields=["event", "prospect"], name="event_guest_prospect_once"),
+            models.UniqueConstraint(fields=["event", "code"], name="event_guest_code_once"),
+            models.CheckConstraint(condition=models.Q(client__isnull=False) | models.Q(prospect__isnull=False),
+                                   name="event_guest_is_someone"),
+        ]
+        indexes = [models.Index(fields=["client", "checked_in_at"], name="event_guest_client_attended"),
+                   models.Index(fields=["branch", "event"], name="event_guest_branch")]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.event.title}"
+
+
+class EducationRecordManager(models.Manager.from_queryset(BranchAdvisorScopedQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(checked_in_at__isnull=False)
+
+
+class EducationRecord(EventGuest):
+    """S31 投资者教育记录: who attended which event, when, what it taught; the attended guests, kept (never deleted,
+    the event protected) as the regulator asks. A prospect's attendance becomes their client's when they convert."""
+
+    objects = EducationRecordManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("investor-education record")
+        verbose_name_plural = _("investor-education records")
+        ordering = ["-checked_in_at"]
+
+
+# S32–S33 referrers and the attribution of accounts (居间人, 中间介绍业务; 业绩归属) ----------------------------------
+
+class ReferrerQuerySet(ScopedQuerySet):
+    """O: a referrer belongs to a branch; its advisors see it too (to credit a prospect); head office sees all."""
+
+    branch_path = "branch"
+
+    def visible_to(self, user):
+        profile = getattr(user, "staff_profile", None)
+        if profile is not None and profile.role == Role.ADVISOR and profile.branch_id:
+            return self.filter(branch_id=profile.branch_id)
+        return super().visible_to(user)
+
+
+class Referrer(models.Model):
+    """S32: who brings accounts: an intermediary (居间人), an introducing-broker unit (中间介绍业务机构), a member of
+    staff or an existing client."""
+
+    class Kind(models.TextChoices):
+        INTERMEDIARY = "intermediary", _("intermediary (居间人)")
+        INTRODUCING_BROKER = "introducing_broker", _("introducing-broker unit")
+        STAFF = "staff", _("member of staff")
+        CLIENT = "client", _("existing client")
+
+    code = models.CharField(_("referrer code"), max_length=20, unique=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("branch"))
+    staff = models.ForeignKey(StaffProfile, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("member of staff"))
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("client"))
+    agreement_no = models.CharField(_("agreement number"), max_length=40, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ReferrerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("referrer")
+        verbose_name_plural = _("referrers")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class AttributionQuerySet(ScopedQuerySet):
+    branch_path = "client__branch"
+    advisor_path = "client__advisor"
+
+
+class Attribution(models.Model):
+    """S32 业绩归属: to whom an account is credited, from one date until the day before the next attribution's; one
+    current (open-ended) attribution per account. Written at conversion and by approved changes only (S33)."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+", verbose_name=_("client"))
+    referrer = models.ForeignKey(Referrer, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("referrer"))
+    marketer = models.ForeignKey(StaffProfile, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("marketer"))
+    valid_from = models.DateField(_("credited from"))
+    valid_until = models.DateField(_("credited until (exclusive)"), null=True, blank=True)
+    change = models.ForeignKey("AttributionChange", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("approved change"))
+
+    objects = AttributionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("attribution")
+        verbose_name_plural = _("attributions")
+        ordering = ["client", "valid_from"]
+        constraints = [models.UniqueConstraint(fields=["client"], condition=models.Q(valid_until__isnull=True),
+                                               name="attribution_one_current")]
+        indexes = [models.Index(fields=["referrer", "valid_from"], name="attribution_referrer")]
+
+    def __str__(self) -> str:
+        return f"{self.client} · {self.referrer or '-'} · {self.valid_from}"
+
+
+class AttributionChangeQuerySet(ScopedQuerySet):
+    branch_path = "client__branch"
+    advisor_path = "client__advisor"
+
+
+class AttributionChange(models.Model):
+    """S33: a request to credit an account to another referrer and/or marketer from a date; it takes effect only
+    when a second person (the branch's manager or head office, never the requester) approves it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("awaiting approval")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+", verbose_name=_("client"))
+    referrer = models.ForeignKey(Referrer, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("new referrer"))
+    marketer = models.ForeignKey(StaffProfile, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("new marketer"))
+    effective_on = models.DateField(_("effective from"))
+    reason = models.CharField(_("reason"), max_length=300)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+
+    objects = AttributionChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("attribution change")
+        verbose_name_plural = _("attribution changes")
+        ordering = ["-requested_at"]
+        permissions = [("approve_attributionchange", "Can approve attribution changes")]
+
+    def __str__(self) -> str:
+        return f"{self.client} → {self.referrer or '-'} · {self.effective_on}"

@@ -26,8 +26,8 @@ def _grouped(prospects, key: str, label: str) -> list[dict]:
 
 def funnel(user, since: datetime.date, until: datetime.date) -> dict:
     """S27: the prospects first contacted in [since, until] that the user may see: how many reached each stage and
-    the conversion from the stage before; per source, branch and owner; days from first contact to the account and
-    to the first trade."""
+    the conversion from the stage before; per source, branch, owner, event and referrer; days from first contact to
+    the account and to the first trade."""
     start = timezone.make_aware(datetime.datetime.combine(since, datetime.time()))
     end = timezone.make_aware(datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time()))
     prospects = Prospect.objects.visible_to(user).filter(created_at__gte=start, created_at__lt=end)
@@ -50,6 +50,8 @@ def funnel(user, since: datetime.date, until: datetime.date) -> dict:
         "lost": prospects.filter(stage=Prospect.Stage.LOST).count(), "sources": sources,
         "branches": _grouped(prospects, "branch_id", "branch__name"),
         "owners": _grouped(prospects.filter(owner__isnull=False), "owner_id", "owner__full_name"),
+        "events": _grouped(prospects.filter(event__isnull=False), "event_id", "event__title"),
+        "referrers": _grouped(prospects.filter(referrer__isnull=False), "referrer_id", "referrer__name"),
         "days_to_account": days["to_account"].days if days["to_account"] is not None else None,
         "days_to_trade": days["to_trade"].days if days["to_trade"] is not None else None,
     }

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from acquisition.models import Appointment, Prospect, ProspectRevealLog, ProspectStep
+from acquisition.models import Appointment, Event, Prospect, ProspectRevealLog, ProspectStep, Referrer
 from clients import pii
 from clients.models import Branch, Client, StaffProfile
 from clients.roles import Role
@@ -53,10 +53,12 @@ def duplicates(*, phone: str = "", id_number: str = "", exclude_id: int | None =
 
 @transaction.atomic
 def prospect_create(*, user, name: str, source: str, branch_id: int, phone: str = "", id_number: str = "",
-                    owner_id: int | None = None, interests: str = "", notes: str = "") -> Prospect:
+                    owner_id: int | None = None, interests: str = "", notes: str = "",
+                    referrer_id: int | None = None, event_id: int | None = None) -> Prospect:
     """S24: a prospect in the user's scope (O): a branch they may see, an owner marketer of that branch they may
-    see (an advisor owns what they enter); a phone or an ID number, valid; refused when either is already a
-    prospect's or a client's (the duplicate is named, masked)."""
+    see (an advisor owns what they enter), the referrer who brought them (S32) and the event (S29) if any, in
+    scope too; a phone or an ID number, valid; refused when either is already a prospect's or a client's (the
+    duplicate is named, masked)."""
     if not user.has_perm("acquisition.add_prospect"):
         raise PermissionDenied
     name = required_text(name, "name", _("A prospect needs a name."))
@@ -76,6 +78,15 @@ def prospect_create(*, user, name: str, source: str, branch_id: int, phone: str 
         owner = StaffProfile.objects.visible_to(user).filter(pk=owner_id, branch=branch).first()
         if owner is None:
             raise DomainError(_("Choose an owner of that branch whom you may see."), field="owner")
+    referrer = event = None
+    if referrer_id:
+        referrer = Referrer.objects.visible_to(user).filter(pk=referrer_id, active=True).first()
+        if referrer is None:
+            raise DomainError(_("Choose an active referrer you may see."), field="referrer")
+    if event_id:
+        event = Event.objects.visible_to(user).filter(pk=event_id).first()
+        if event is None:
+            raise DomainError(_("Choose an event you may see."), field="event")
     found = duplicates(phone=phone, id_number=id_number)
     if found["clients"]:
         field, client = found["clients"][0]
@@ -86,7 +97,7 @@ def prospect_create(*, user, name: str, source: str, branch_id: int, phone: str 
         raise DomainError(_("Already a prospect: %(prospect)s of %(branch)s.") % {
             "prospect": existing, "branch": existing.branch.name}, code="duplicate", field=field)
     prospect = Prospect(name=name, source=source, branch=branch, owner=owner, interests=interests.strip()[:200],
-                        notes=(notes or "").strip(), created_by=user)
+                        notes=(notes or "").strip(), created_by=user, referrer=referrer, event=event)
     prospect.set_phone(phone)
     prospect.set_id_number(id_number)
     prospect.save()
@@ -157,7 +168,10 @@ converted AS (
     RETURNING p.id, p.client_id, p.owner_id),
 stepped AS (
     INSERT INTO acquisition_prospectstep (prospect_id, stage, at, note)
-    SELECT id, 'opened', clock_timestamp(), '' FROM converted)
+    SELECT id, 'opened', clock_timestamp(), '' FROM converted),
+educated AS (  -- S31: the events they attended as a prospect are the client's investor-education record
+    UPDATE acquisition_eventguest g SET client_id = v.client_id FROM converted v
+    WHERE g.prospect_id = v.id AND g.client_id IS NULL)
 UPDATE clients_client c SET marketer_id = v.owner_id
 FROM converted v WHERE c.id = v.client_id AND c.marketer_id IS NULL AND v.owner_id IS NOT NULL
 RETURNING c.id
@@ -316,10 +330,11 @@ PROSPECT_COLUMNS = {
     "source": ("source", "来源", "客户来源"),
     "branch_code": ("branch_code", "营业部代码", "营业部"),
     "owner_code": ("owner_code", "归属人员工号", "营销人员工号"),
+    "referrer_code": ("referrer_code", "居间人编号", "介绍人编号"),
     "interests": ("interests", "投资兴趣", "关注品种"),
     "notes": ("notes", "备注"),
 }
-OPTIONAL_PROSPECT_COLUMNS = ("phone", "id_number", "owner_code", "interests", "notes")
+OPTIONAL_PROSPECT_COLUMNS = ("phone", "id_number", "owner_code", "referrer_code", "interests", "notes")
 
 
 def _source_of(text: str) -> str:
@@ -346,6 +361,7 @@ def prospects_import(*, user, data: bytes, filename: str, commit: bool) -> list[
         raise DomainError(_("The file has no rows."), field="file", code="empty", status=400)
     branches = {branch.code: branch.pk for branch in Branch.objects.visible_to(user)}
     staff = {profile.staff_code: profile.pk for profile in StaffProfile.objects.visible_to(user)}
+    referrers = {referrer.code: referrer.pk for referrer in Referrer.objects.visible_to(user).filter(active=True)}
     checked = []
     with transaction.atomic():
         for number, values in rows:
@@ -356,6 +372,9 @@ def prospects_import(*, user, data: bytes, filename: str, commit: bool) -> list[
             if values["owner_code"] and values["owner_code"] not in staff:
                 problems.append(_("%(field)s: %(value)s is not a member of staff you may see.") % {
                     "field": column_word("owner_code"), "value": values["owner_code"]})
+            if values["referrer_code"] and values["referrer_code"] not in referrers:
+                problems.append(_("%(field)s: %(value)s is not an active referrer you may see.") % {
+                    "field": column_word("referrer_code"), "value": values["referrer_code"]})
             if _source_of(values["source"]) not in Prospect.Source.values:
                 problems.append(_("%(field)s: %(value)s is not one of the sources.") % {
                     "field": column_word("source"), "value": values["source"] or "—"})
@@ -365,7 +384,8 @@ def prospects_import(*, user, data: bytes, filename: str, commit: bool) -> list[
                         prospect_create(user=user, name=values["name"], source=_source_of(values["source"]),
                                         branch_id=branches[values["branch_code"]], phone=values["phone"],
                                         id_number=values["id_number"], owner_id=staff.get(values["owner_code"]),
-                                        interests=values["interests"], notes=values["notes"])
+                                        interests=values["interests"], notes=values["notes"],
+                                        referrer_id=referrers.get(values["referrer_code"]))
                 except DomainError as error:
                     problems.append(f"{column_word(error.field or 'name')}: {error.message}")
             phone = pii.normalise_phone(values["phone"])

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from acquisition.events import events_follow_up
 from acquisition.services import appointment_reminders_send, prospects_progress
 
 
@@ -13,3 +14,9 @@ def progress_prospects() -> int:
 def send_appointment_reminders() -> int:
     """S26, every evening: tomorrow's account-opening appointments reminded by SMS."""
     return appointment_reminders_send()
+
+
+@shared_task
+def follow_up_events() -> int:
+    """S31, every quarter hour: the attendees of the events that ended followed up."""
+    return events_follow_up()

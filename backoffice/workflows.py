@@ -17,6 +17,8 @@ and their welcome SMS (S3).
 **Research distributions.** A distribution of an approved publication (S20) owes its sending: delivery rows in
 one INSERT … SELECT, SMS in batches, then S21's same-day follow-up tasks.
 
+**Event invitations.** An event's invitations (S30) owe their sending, in batches like a distribution's.
+
 **Calendar changes.** A calendar day changed (settlement/calendar.py, C4) owes the graded months whose windows hold
 it; an approved re-grading (T10) owes the months from its own on. Both end in tier_recalculation steps.
 
@@ -28,6 +30,8 @@ import datetime
 
 from django.utils.translation import gettext_lazy as _
 
+from acquisition.events import INVITATIONS_SEND, invitations_send
+from acquisition.referrers import attributions_open
 from acquisition.services import prospects_convert
 from core.jobs import job_run
 from core.models import JobRun, OwedWork
@@ -89,12 +93,14 @@ def risk_levels_run(trade_date: datetime.date) -> JobRun:
 
 
 def welcome_run(client_ids: list[int], key: str) -> JobRun:
-    """New accounts: their prospects converted first (S25: the owner becomes the marketer), then the welcome SMS."""
+    """New accounts: their prospects converted first (S25: the owner becomes the marketer) and credited (S32), then
+    the welcome SMS."""
     def work(progress):
         progress("prospects", 5)
         converted = prospects_convert(client_ids)
+        credited = attributions_open(client_ids)  # S32: to the prospect's referrer and the marketer
         progress("welcome SMS", 10)
-        return {"rows": welcome_messages_send(client_ids), "prospects": converted}
+        return {"rows": welcome_messages_send(client_ids), "prospects": converted, "attributions": credited}
 
     return job_run("welcome_sms", f"welcome:{key}", work, atomic=False)
 
@@ -128,6 +134,13 @@ def distribution_run(distribution_id: int) -> JobRun:
     return job_run("research_distribution", f"distribution:{distribution_id}", work, atomic=False)
 
 
+def invitations_run(event_id: int) -> JobRun:
+    def work(progress):
+        return {"rows": invitations_send(event_id, progress)["sent"]}
+
+    return job_run("event_invitations", f"invitations:{event_id}", work, atomic=False)
+
+
 DAY_CLOSE_STEPS = {
     "risk_evaluation": risk_evaluation_run,
     "margin_call_notices": margin_call_notices_run,
@@ -142,6 +155,7 @@ OWED_WORK_RUNNERS = {
     CLIENTS_ARRIVED: lambda owed: welcome_run(owed.arguments["client_ids"], owed.key),
     BROADCAST_SEND: lambda owed: broadcast_run(int(owed.key)),
     DISTRIBUTION_SEND: lambda owed: distribution_run(int(owed.key)),
+    INVITATIONS_SEND: lambda owed: invitations_run(int(owed.key)),
     CALENDAR_CHANGED: calendar_changed_run,
 }
 
@@ -152,9 +166,10 @@ OWED_WORK_LABELS = {
     "key_monitoring": _("key monitoring (R3)"),
     "risk_levels": _("risk levels (R4)"),
     DAY_CLOSE_TIERS: _("tier recalculation (T1–T9)"),
-    CLIENTS_ARRIVED: _("new accounts: prospects converted, welcome SMS (S25, S3)"),
+    CLIENTS_ARRIVED: _("new accounts: prospects converted and credited, welcome SMS (S25, S32, S3)"),
     BROADCAST_SEND: _("sending a broadcast (S4)"),
     DISTRIBUTION_SEND: _("sending research to clients (S20)"),
+    INVITATIONS_SEND: _("sending an event's invitations (S30)"),
     CALENDAR_CHANGED: _("graded months after a calendar change (C4)"),
 }
 
@@ -166,9 +181,10 @@ JOB_RUN_LABELS = {
     "margin_call_notices": _("margin-call notices (R7)"),
     "key_monitoring": _("key monitoring (R3)"),
     "risk_levels": _("risk levels (R4)"),
-    "welcome_sms": _("new accounts: prospects converted, welcome SMS (S25, S3)"),
+    "welcome_sms": _("new accounts: prospects converted and credited, welcome SMS (S25, S32, S3)"),
     "broadcast": _("sending a broadcast (S4)"),
     "research_distribution": _("sending research to clients (S20)"),
+    "event_invitations": _("sending an event's invitations (S30)"),
     "calendar_changed": _("graded months after a calendar change (C4)"),
     "contribution_cards": _("contribution cards (T13)"),
 }

@@ -98,11 +98,9 @@ class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
         return False  # clients arrive through the settlement push, which owns their master data
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = [*SETTLEMENT_OWNED, "id_number_display", "phone_display", "birth_date", "home_region", "advisor",
-                    "service_card"]
-        if not request.user.has_perm("clients.assign_advisor"):
-            readonly.append("marketer")
-        return readonly
+        # The marketer changes with the account's attribution, approved by a second person (S33, acquisition).
+        return [*SETTLEMENT_OWNED, "id_number_display", "phone_display", "birth_date", "home_region", "advisor",
+                "marketer", "service_card"]
 
     def get_search_results(self, request, queryset, search_term):
         if search_term.startswith("@"):  # a term kept in the session (S9: whole numbers never in the URL)

@@ -66,6 +66,16 @@ _QUESTIONS = ["research.view_question", "research.add_question", "research.chang
 _PROSPECTS = ["acquisition.view_prospect", "acquisition.add_prospect", "acquisition.change_prospect",
               "acquisition.view_prospectstep", "acquisition.view_appointment", "acquisition.add_appointment",
               "acquisition.change_appointment"]
+# S29–S33: those who serve clients invite, register and check in event guests, read the education records and
+# the referrers, and ask for an account's attribution to change; the desk, managers and head office hold events;
+# managers and head office keep the referrers and approve attribution changes (second person).
+_EVENTS = ["acquisition.view_event", "acquisition.view_eventguest", "acquisition.add_eventguest",
+           "acquisition.change_eventguest", "acquisition.view_educationrecord", "acquisition.view_referrer",
+           "acquisition.view_attribution", "acquisition.view_attributionchange",
+           "acquisition.add_attributionchange"]
+_EVENTS_RUN = ["acquisition.add_event", "acquisition.change_event"]
+_REFERRERS = ["acquisition.add_referrer", "acquisition.change_referrer", "acquisition.change_attributionchange",
+              "acquisition.approve_attributionchange"]
 _RISK_LISTS = ["risk.view_keymonitoring", "risk.view_risklevel"]
 _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tiering.view_tieroverride",
                "tiering.view_contributioncard", "tiering.view_silvercard"]
@@ -74,10 +84,10 @@ _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tierin
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, *_READ_TIERS,
                          *_CONTACTS, *_TICKETS, *_KB_WRITE, *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ,
-                         *_INTERESTS, *_QUESTIONS, *_PROSPECTS],
+                         *_INTERESTS, *_QUESTIONS, *_PROSPECTS, *_EVENTS, *_EVENTS_RUN],
     Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, "risk.change_alert",
                    *_READ_TIERS, "tiering.add_silvercard", *_CONTACTS, *_TICKETS, *_FOLLOW_UPS, *_RESEARCH_READ,
-                   *_INTERESTS, *_QUESTIONS, *_PROSPECTS],
+                   *_INTERESTS, *_QUESTIONS, *_PROSPECTS, *_EVENTS],
     Role.RISK_OFFICER: [*_READ_CLIENTS, "clients.reveal_phone", "settlement.view_tradingday", "risk.view_alert",
                         *_RISK_LISTS, "risk.add_keymonitoring", "risk.change_keymonitoring",
                         "risk.view_clientriskthresholds", "risk.add_clientriskthresholds",
@@ -100,6 +110,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_KB_REPORT,
         *_SURVEYS_RUN,
         *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ, *_RESEARCH_SEND, *_INTERESTS, *_QUESTIONS, *_PROSPECTS,
+        *_EVENTS, *_EVENTS_RUN, *_REFERRERS,
         "tiering.view_tierpolicy",
         "tiering.add_tieroverride",
         "tiering.add_silvercard",
@@ -159,6 +170,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_SURVEYS_RUN,
         *_SURVEYS_WRITE,
         *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ, *_RESEARCH_SEND, *_INTERESTS, *_QUESTIONS, *_PROSPECTS,
+        *_EVENTS, *_EVENTS_RUN, *_REFERRERS,
         "research.add_product", "research.change_product", "research.view_disclosuretext",
         "research.view_pointword",
     ],

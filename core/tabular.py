@@ -34,6 +34,14 @@ COLUMN_WORDS = {
     "notes": pgettext_lazy("import column", "notes"),
     "branch": pgettext_lazy("import column", "branch"),
     "owner": pgettext_lazy("import column", "owner"),
+    "code": pgettext_lazy("import column", "code"),
+    "kind": pgettext_lazy("import column", "kind"),
+    "staff_code": pgettext_lazy("import column", "staff_code"),
+    "staff": pgettext_lazy("import column", "staff"),
+    "client": pgettext_lazy("import column", "client"),
+    "agreement_no": pgettext_lazy("import column", "agreement_no"),
+    "referrer": pgettext_lazy("import column", "referrer"),
+    "referrer_code": pgettext_lazy("import column", "referrer_code"),
 }
 
 

@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from acquisition.views import funnel_view
+from acquisition.views import funnel_view, referrer_report_view, register_view
 from clients.views import service_card_view
 from core.api import api_aware_error_handlers
 from research.views import library_publication_view, library_view, research_read_view
@@ -49,10 +49,12 @@ urlpatterns = [
     path("s/<str:token>/", survey_answer_view, name="survey-answer"),
     path("suggestions/", suggestion_view, name="suggestion-box"),
     path("r/<str:token>/", research_read_view, name="research-read"),
+    path("e/<str:token>/", register_view, name="event-register"),
     path("research/library/", library_view, name="research-library"),
     path("research/library/<int:pk>/", library_publication_view, name="research-library-publication"),
     path("dashboard/information/", information_coverage_view, name="information-coverage"),
     path("dashboard/prospects/", funnel_view, name="prospect-funnel"),
+    path("dashboard/referrers/", referrer_report_view, name="referrer-report"),
     re_path(r"^dashboard/tiers/export\.(?P<fmt>csv|xlsx)$", tier_dashboard_export, name="tier-dashboard-export"),
     path("dashboard/cards/", cards_dashboard_view, name="cards-dashboard"),
     re_path(r"^dashboard/cards/export\.(?P<fmt>csv|xlsx)$", cards_dashboard_export, name="cards-dashboard-export"),
