@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from acquisition.events import education_records
 from acquisition.models import ProspectStep
+from acquisition.referrers import current_attribution
 from clients.models import Client
 from core.dates import add_months
 from risk.models import Alert, AlertEvent, KeyMonitoring, RiskLevel, r1_degree_as_read
@@ -77,7 +79,14 @@ def header(client: Client, user) -> dict:
         "next_follow_up": follow_up["next_follow_up"].isoformat() if follow_up else "—",
         "advisor": str(client.advisor) if client.advisor_id else "—",
         "marketer": str(client.marketer) if client.marketer_id else "—",
+        "referrer": _referrer(client),
     }
+
+
+def _referrer(client: Client) -> str:
+    """S32: to whom the account is credited now (业绩归属)."""
+    attribution = current_attribution(client.pk)
+    return str(attribution.referrer) if attribution is not None and attribution.referrer_id else "—"
 
 
 def money_series(client: Client, today: datetime.date | None = None) -> dict:
@@ -158,8 +167,8 @@ class Moment:
 def timeline(client: Client, user, size: int = TIMELINE_SIZE) -> list[Moment]:
     """Everything that happened to the client, newest first: contacts (S1), alerts and each step of them (R5),
     complaints (S7), survey answers (S8), SMS and broadcasts received (R7, S3–S5), tier changes (T12), the steps
-    as a prospect (S25). The
-    latest `size` of each kind are read, then merged, so the page reads a bounded number of rows."""
+    as a prospect (S25), the events attended (S31). The latest `size` of each kind are read, then merged, so the
+    page reads a bounded number of rows."""
     moments = []
     for contact in ContactRecord.objects.filter(client=client).select_related("staff").order_by("-contacted_at")[
             :size]:
@@ -196,5 +205,9 @@ def timeline(client: Client, user, size: int = TIMELINE_SIZE) -> list[Moment]:
         moments.append(Moment(step.at, _("as a prospect"), f"{step.get_stage_display()} · "
                               f"{step.prospect.get_source_display()}" + (f" · {step.note[:60]}" if step.note else ""),
                               reverse("admin:acquisition_prospect_change", args=[step.prospect_id])))
+    for record in education_records(client)[:size]:  # S31: the investor-education record
+        moments.append(Moment(record.checked_in_at, _("investor education"),
+                              f"{record.event.get_kind_display()} · {record.event.title} · "
+                              f"{'、'.join(record.event.topic_labels())}"))
     moments.sort(key=lambda moment: moment.at, reverse=True)
     return moments[:size]

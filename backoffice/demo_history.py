@@ -12,6 +12,16 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from acquisition.events import (
+    check_in,
+    event_create,
+    event_invite,
+    events_follow_up,
+    invitations_send,
+    register_by_link,
+)
+from acquisition.models import Attribution, EventGuest, Prospect
+from acquisition.referrers import attributions_open, referrer_create
 from acquisition.services import appointment_book, prospect_create, prospect_move
 from clients.models import Client, StaffProfile
 from clients.roles import Role
@@ -397,9 +407,68 @@ class DemoHistory:
         information_gaps_write(day)
         return sent
 
+    def events_and_referrers(self) -> int:
+        """S29–S34: each branch's referrers (an intermediary, an introducing-broker unit) with a share of its
+        accounts credited to them and the referred prospects theirs; a strategy briefing two trading days ago
+        (VIP clients and prospects invited by SMS, half registered through the link, most checked in, the
+        attendees followed up) and a gold salon next week with its invitations out. Returns the guests."""
+        if len(self.trading_days) < 3:
+            return 0
+        guests, past_day = 0, self.trading_days[-3]
+        coming = (TradingDay.objects.trading().filter(date__gt=self.today + datetime.timedelta(days=5))
+                  .order_by("date").values_list("date", flat=True).first())
+        for manager in StaffProfile.objects.filter(role=Role.BRANCH_MANAGER).select_related("user", "branch"):
+            branch = manager.branch
+            intermediary = referrer_create(user=manager.user, code=f"JJ{branch.code}01", name="张明远",
+                                           kind="intermediary", branch_id=branch.pk,
+                                           agreement_no=f"JJXY-{branch.code}")
+            unit = referrer_create(user=manager.user, code=f"IB{branch.code}01",
+                                   name=f"{branch.name[:2]}证券合作营业部", kind="introducing_broker",
+                                   branch_id=branch.pk, agreement_no=f"IBXY-{branch.code}")
+            clients = list(Client.objects.filter(branch=branch).values_list("pk", flat=True))
+            attributions_open(clients)
+            credited = self.rng.sample(clients, len(clients) // 4)
+            Attribution.objects.filter(client_id__in=credited[::2]).update(referrer=intermediary)
+            Attribution.objects.filter(client_id__in=credited[1::2]).update(referrer=unit)
+            Prospect.objects.filter(branch=branch, source="introducing_broker").update(referrer=unit)
+            Prospect.objects.filter(branch=branch, source="referral").update(referrer=intermediary)
+            start = _local(past_day, datetime.time(14, 0))
+            briefing = event_create(user=manager.user, title="股指期货投资策略报告会", kind="briefing",
+                                    topics=["strategy", "risk"], branch_id=branch.pk, starts_at=start,
+                                    ends_at=start + datetime.timedelta(hours=2), capacity=40,
+                                    place=f"{branch.name}三楼会议室", speakers="首席分析师 王磊",
+                                    now=start - datetime.timedelta(days=5))
+            Prospect.objects.filter(branch=branch, source="event").update(event=briefing)
+            event_invite(user=manager.user, event_id=briefing.pk, tiers=list(VIP_TIERS), prospects=True,
+                         now=start - datetime.timedelta(days=4))
+            invitations_send(briefing.pk)
+            invited = list(EventGuest.objects.filter(event=briefing).order_by("pk"))
+            for number, guest in enumerate(invited):
+                if number % 2 == 0:
+                    register_by_link(guest, now=start - datetime.timedelta(days=2, hours=number))
+                    if number % 6 != 4:
+                        check_in(user=manager.user, event_id=briefing.pk, code=guest.code,
+                                 now=start - datetime.timedelta(minutes=20 - number % 20))
+            guests += len(invited)
+            if coming:
+                salon_start = _local(coming, datetime.time(19, 0))
+                salon = event_create(user=manager.user, title="黄金期货交易技巧沙龙", kind="salon",
+                                     topics=["technique", "new_products"], branch_id=branch.pk, starts_at=salon_start,
+                                     ends_at=salon_start + datetime.timedelta(hours=1, minutes=30), capacity=20,
+                                     place=f"{branch.name}投资者教育基地", speakers="贵金属研究员 李娜",
+                                     product_ids=list(Product.objects.filter(code="au", kind="futures")
+                                                      .values_list("pk", flat=True)))
+                event_invite(user=manager.user, event_id=salon.pk, tiers=["gold"], prospects=True)
+                invitations_send(salon.pk)
+                for guest in EventGuest.objects.filter(event=salon).order_by("pk")[:3]:
+                    register_by_link(guest)
+                guests += EventGuest.objects.filter(event=salon).count()
+        events_follow_up()
+        return guests
+
     @transaction.atomic
     def run(self) -> dict:
         return {"alerts": self.alerts(), "contacts": self.contact_plans(), "complaints": self.complaints(),
                 "surveys": self.surveys(), "broadcast SMS": self.broadcasts(), "knowledge base": self.knowledge_base(),
                 "tickets": self.tickets(), "research SMS": self.research(),
-                "prospects": self.prospects()}
+                "prospects": self.prospects(), "event guests": self.events_and_referrers()}

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
-from acquisition.models import Appointment, Prospect
+from acquisition.models import Appointment, Attribution, EducationRecord, EventGuest, Prospect
 from backoffice.demo_history import DemoHistory
 from backoffice.management.commands.devstack import Command as DevstackCommand
 from clients.models import Client, StaffProfile
@@ -20,7 +20,7 @@ from research.models import Publication, Question
 from risk.models import Alert
 from risk.selectors import risk_dashboard
 from service_desk.models import SurveyInvitation, Ticket
-from service_log.models import Complaint, ContactRecord, SmsDelivery, SurveyResponse
+from service_log.models import Complaint, ContactRecord, FollowUpTask, SmsDelivery, SurveyResponse
 
 END = datetime.date(2026, 11, 20)
 
@@ -138,3 +138,9 @@ def test_the_demo_looks_like_a_working_day():
     assert counts["prospects"] > 0
     assert {"new", "contacted", "appointment", "lost"} <= set(Prospect.objects.values_list("stage", flat=True))
     assert Appointment.objects.filter(state="booked").count() == Prospect.objects.filter(stage="appointment").count()
+    # events, attendance and referrers (S29–S34)
+    assert counts["event guests"] == EventGuest.objects.count() > 0
+    assert EducationRecord.objects.exists() and EventGuest.objects.filter(registered_at__isnull=True).exists()
+    assert FollowUpTask.objects.filter(source="event").exists()
+    assert Attribution.objects.filter(referrer__isnull=False).exists()
+    assert Attribution.objects.count() == Client.objects.count()
