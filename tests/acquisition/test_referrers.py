@@ -151,7 +151,8 @@ def _statements(client, days_and_commission, balance="100000.00"):
     DailyStatement.objects.bulk_create([DailyStatement(
         trade_date=day, client=client, pre_balance=Decimal(balance) + Decimal(commission), deposit=0, withdrawal=0,
         close_profit=0, position_profit=0, commission=Decimal(commission), other_adjustments=0,
-        balance=Decimal(balance), margin=0, available=Decimal(balance), trade_volume=1, position_volume=0) for day, commission in days_and_commission])
+        balance=Decimal(balance), margin=0, available=Decimal(balance), trade_volume=1, position_volume=0)
+        for day, commission in days_and_commission])
     for day, _commission in days_and_commission:
         SettlementDay.objects.update_or_create(trade_date=day, defaults={"status": "closed"})
 
