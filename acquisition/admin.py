@@ -650,7 +650,8 @@ class AttributionDecideForm(_ServiceForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["decision_note"].help_text = _("Needed to reject.")
+        if "decision_note" in self.fields:
+            self.fields["decision_note"].help_text = _("Needed to reject.")
 
     def clean(self):
         data = super().clean()

@@ -17,8 +17,9 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
+from acquisition import events, referrers
 from acquisition import services as acquisition
-from acquisition.models import Prospect
+from acquisition.models import AttributionChange, Event, EventGuest, Prospect
 from clients.roles import Role
 from research import services as research
 from research.models import Publication, Question
@@ -140,6 +141,42 @@ def prospect_page(data) -> str:
     return reverse("admin:acquisition_prospect_change", args=[prospect.pk])
 
 
+def event_page(data) -> str:
+    """S29–S31: the branch's briefing under way: the advisor's client and a walk-in prospect checked in, another
+    client invited by SMS; the advisor's client credited to a referrer (S32) with a change asked (S33)."""
+    world = data["world"]
+    event = Event.objects.filter(title="股指期货策略报告会").first()
+    if event is None:
+        manager, desk = world["staff"][Role.BRANCH_MANAGER].user, world["staff"][Role.SERVICE_STAFF].user
+        now = timezone.now()
+        event = events.event_create(user=manager, title="股指期货策略报告会", kind="briefing",
+                                    topics=["strategy", "risk"], branch_id=world["branches"][0].pk,
+                                    starts_at=now + datetime.timedelta(minutes=30),
+                                    ends_at=now + datetime.timedelta(hours=2), capacity=30, place="三楼会议室",
+                                    speakers="首席分析师")
+        events.event_invite(user=manager, event_id=event.pk)
+        events.invitations_send(event.pk)
+        own = EventGuest.objects.get(event=event, client=world["clients"]["own"])
+        events.check_in(user=desk, event_id=event.pk, code=own.code)
+        walk_in = events.register_at_desk(user=desk, event_id=event.pk, name="周来宾", phone="13900009999")
+        events.check_in(user=desk, event_id=event.pk, code=walk_in.code)
+        referrer = referrers.referrer_create(user=manager, code="JJ001", name="钱居间", kind="intermediary",
+                                             branch_id=world["branches"][0].pk)
+        attributions_open = referrers.attributions_open
+        attributions_open([world["clients"]["own"].pk])
+        referrers.attribution_change_request(user=desk, client_id=world["clients"]["own"].pk,
+                                             referrer_id=referrer.pk, marketer_id=world["advisors"][0].pk,
+                                             effective_on=timezone.localdate(), reason="客户由居间人介绍")
+    return reverse("admin:acquisition_event_change", args=[event.pk])
+
+
+def registration_page(data) -> str:
+    event_page(data)
+    guest = EventGuest.objects.filter(event__title="股指期货策略报告会", registered_at__isnull=True).first()
+    link = events.guest_link(guest.pk)
+    return link[link.index("/e/"):]
+
+
 PAGES = {
     "workbench": lambda data: reverse("workbench"),
     "workbench, alerts whole": lambda data: reverse("workbench") + "?kind=alerts",
@@ -171,10 +208,21 @@ PAGES = {
     "prospect funnel": lambda data: prospect_page(data) and reverse("prospect-funnel"),
     "appointments": lambda data: prospect_page(data) and reverse("admin:acquisition_appointment_changelist"),
     "prospect import": lambda data: reverse("admin:acquisition_prospect_import"),
+    "event page": event_page,
+    "new event": lambda data: reverse("admin:acquisition_event_add"),
+    "registration page": registration_page,
+    "referrer report": lambda data: event_page(data) and reverse("referrer-report"),
+    "referrer import": lambda data: reverse("admin:acquisition_referrer_import"),
+    "attribution change": lambda data: event_page(data) and reverse(
+        "admin:acquisition_attributionchange_change", args=[AttributionChange.objects.first().pk]),
+    "new attribution change": lambda data: reverse("admin:acquisition_attributionchange_add"),
+    "client page with referrer": lambda data: event_page(data) and reverse(
+        "admin:clients_client_change", args=[data["world"]["clients"]["own"].pk]),
 }
 EVERY_PAGE = {**PAGES, **admin_lists()}
 # Pages of PAGES a role may not open (403, proven in the pages' own tests), so not read as that role here.
-NOT_FOR = {"knowledge report": {Role.ADVISOR}, "service kpis": {Role.ADVISOR}, "information coverage": {Role.ADVISOR}}
+NOT_FOR = {"knowledge report": {Role.ADVISOR}, "service kpis": {Role.ADVISOR}, "information coverage": {Role.ADVISOR},
+           "new event": {Role.ADVISOR}, "referrer import": {Role.ADVISOR}}
 
 
 def test_the_codes_are_found_where_they_are():
