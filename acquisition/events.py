@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.signing import BadSignature, Signer
 from django.db import connection, transaction
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -365,7 +366,8 @@ def check_in(*, user, event_id: int, code: str, now: datetime.datetime | None = 
     prospect = guest.prospect
     if prospect is not None and prospect.client_id is None and prospect.stage in {Prospect.Stage.NEW,
                                                                                   Prospect.Stage.LOST}:
-        Prospect.objects.filter(pk=prospect.pk).update(stage=Prospect.Stage.CONTACTED, lost_reason="")
+        Prospect.objects.filter(pk=prospect.pk).update(stage=Prospect.Stage.CONTACTED, lost_reason="",
+                                                       reached=Greatest("reached", 1))
         ProspectStep.objects.create(prospect=prospect, stage=Prospect.Stage.CONTACTED, by=user, at=now,
                                     note=(_("attended %(event)s") % {"event": event.title})[:300])
     return guest

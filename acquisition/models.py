@@ -51,6 +51,9 @@ class Prospect(PersonalNumbers, models.Model):
     interests = models.CharField(_("interests"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=Stage.NEW)
+    # S27: the furthest funnel stage ever reached (0 新线索 … 5 已交易), kept with every step, so the dashboard counts
+    # each stage from the prospects alone (a lost prospect keeps what it reached).
+    reached = models.PositiveSmallIntegerField(_("furthest stage reached"), default=0, editable=False)
     lost_reason = models.CharField(_("reason lost"), max_length=200, blank=True)
     client = models.OneToOneField(Client, on_delete=models.PROTECT, null=True, blank=True, related_name="prospect",
                                   verbose_name=_("client"))
@@ -417,3 +420,26 @@ class AttributionChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} → {self.referrer or '-'} · {self.effective_on}"
+
+
+class ReferrerMonth(models.Model):
+    """S34: one referrer's figures for one month, as referrers.referrer_months_compute writes them (each night after
+    the close, and when a month is first read): the report reads these rows, not the statements."""
+
+    referrer = models.ForeignKey(Referrer, on_delete=models.CASCADE, related_name="+", verbose_name=_("referrer"))
+    month = models.DateField(_("month"))
+    opened = models.PositiveIntegerField(_("accounts opened"), default=0)
+    accounts = models.PositiveIntegerField(_("accounts credited"), default=0)
+    equity = models.DecimalField(_("equity"), max_digits=20, decimal_places=2, default=0)
+    commission = models.DecimalField(_("commission"), max_digits=20, decimal_places=2, default=0)
+    last_day = models.DateField(_("last settled day"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("referrer month")
+        verbose_name_plural = _("referrer months")
+        constraints = [models.UniqueConstraint(fields=["referrer", "month"], name="referrer_month_once")]
+        indexes = [models.Index(fields=["month"], name="referrer_month_month")]
+
+    def __str__(self) -> str:
+        return f"{self.referrer} · {self.month:%Y-%m}"

@@ -9,10 +9,11 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.db.models import Count, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from acquisition.models import Attribution, AttributionChange, Referrer
+from acquisition.models import Attribution, AttributionChange, Referrer, ReferrerMonth
 from clients.models import Branch, Client, StaffProfile
 from core.errors import DomainError, required_text
 from core.tabular import column_word, read_table
@@ -181,40 +182,71 @@ def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
     return start, start + datetime.timedelta(days=calendar.monthrange(start.year, start.month)[1])
 
 
-def referrer_report(user, month: datetime.date) -> dict:
-    """S34: per referrer the user may see, for one month: the accounts opened in it credited to them from their
-    opening, the accounts credited and their equity at the month's last settled day, and the commission of the
-    statements of the days each account was theirs (a change mid-month splits it at its date)."""
+def referrer_months_compute(month: datetime.date) -> int:
+    """S34: every referrer's figures for `month` written to ReferrerMonth (one REPORT statement over the month's
+    statements; re-running replaces them). Beat runs it each night after the close for this month and the last;
+    a month nobody computed yet is computed when it is first read. Returns the referrers written."""
     start, end = month_bounds(month)
     with connection.cursor() as cursor:
         cursor.execute("SELECT max(trade_date) FROM settlement_settlementday WHERE status = 'closed' "
                        "AND trade_date >= %s AND trade_date < %s", [start, end])
         last = cursor.fetchone()[0]
-    referrers = list(Referrer.objects.visible_to(user).select_related("branch").order_by("branch__code", "code"))
-    figures = {}
-    if referrers:
-        with connection.cursor() as cursor:
-            cursor.execute(REPORT, {"start": start, "end": end, "last": last or start - datetime.timedelta(days=1),
-                                    "referrers": [referrer.pk for referrer in referrers]})
-            figures = {row[0]: row[1:] for row in cursor.fetchall()}
-    rows, totals = [], {"opened": 0, "accounts": 0, "equity": Decimal("0.00"), "commission": Decimal("0.00")}
-    for referrer in referrers:
-        opened, accounts, equity, commission = figures.get(referrer.pk, (0, 0, Decimal(0), Decimal(0)))
-        row = {"referrer": referrer, "opened": opened, "accounts": accounts, "equity": Decimal(equity),
-               "commission": Decimal(commission)}
-        rows.append(row)
-        for key in totals:
-            totals[key] += row[key]
-    return {"month": start, "last_day": last, "rows": rows, "totals": totals}
+    referrers = list(Referrer.objects.values_list("pk", flat=True))
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(REPORT, {"start": start, "end": end, "last": last or start - datetime.timedelta(days=1),
+                                "referrers": referrers})
+        figures = cursor.fetchall()
+        ReferrerMonth.objects.filter(month=start).delete()
+        ReferrerMonth.objects.bulk_create([
+            ReferrerMonth(referrer_id=pk, month=start, opened=opened, accounts=accounts, equity=equity,
+                          commission=commission, last_day=last, computed_at=now)
+            for pk, opened, accounts, equity, commission in figures], batch_size=5000)
+    return len(figures)
+
+
+def referrer_report(user, month: datetime.date, branch_id: int | None = None) -> dict:
+    """S34: per referrer the user may see, for one month: the accounts opened in it credited to them from their
+    opening, the accounts credited and their equity at the month's last settled day, and the commission of the
+    statements of the days each account was theirs (a change mid-month splits it at its date); read from the
+    month's ReferrerMonth rows (computed first if the month has none). Head office reads the branches' totals and
+    one branch's referrers (`branch_id`); a branch's staff read their branch's."""
+    start, _end = month_bounds(month)
+    if not ReferrerMonth.objects.filter(month=start).exists():
+        referrer_months_compute(start)
+    visible = Referrer.objects.visible_to(user)
+    figures = ReferrerMonth.objects.filter(month=start, referrer__in=visible)
+    branches = list(figures.values("referrer__branch_id", "referrer__branch__code", "referrer__branch__name")
+                    .annotate(referrers=Count("pk"), opened=Sum("opened"), accounts=Sum("accounts"),
+                              equity=Sum("equity"), commission=Sum("commission"))
+                    .order_by("referrer__branch__code"))
+    if branch_id is None and len(branches) == 1:
+        branch_id = branches[0]["referrer__branch_id"]
+    rows = []
+    if branch_id is not None:
+        rows = [{"referrer": figure.referrer, "opened": figure.opened, "accounts": figure.accounts,
+                 "equity": figure.equity, "commission": figure.commission}
+                for figure in figures.filter(referrer__branch_id=branch_id).select_related("referrer__branch")
+                .order_by("referrer__code")]
+    totals = figures.aggregate(opened=Sum("opened"), accounts=Sum("accounts"), equity=Sum("equity"),
+                               commission=Sum("commission"))
+    totals = {key: value if value is not None else (0 if key in {"opened", "accounts"} else Decimal("0.00"))
+              for key, value in totals.items()}
+    computed = figures.order_by("-computed_at").values_list("computed_at", "last_day").first()
+    return {"month": start, "last_day": computed[1] if computed else None, "computed_at": computed[0] if computed
+            else None, "branches": branches, "branch_id": branch_id, "rows": rows, "totals": totals,
+            "figures": figures}
 
 
 def report_sections(report: dict) -> dict[str, list[list]]:
-    """The report as the export's one section (core/exports.py), with the page's own words."""
+    """The report as the export's one section (core/exports.py), with the page's own words: every referrer in the
+    reader's scope."""
     header = [_("referrer code"), _("referrer"), _("kind"), _("branch"), _("accounts opened"),
               _("accounts credited"), _("equity"), _("commission")]
-    rows = [[row["referrer"].code, row["referrer"].name, str(row["referrer"].get_kind_display()),
-             row["referrer"].branch.name, row["opened"], row["accounts"], row["equity"], row["commission"]]
-            for row in report["rows"]]
+    rows = [[figure.referrer.code, figure.referrer.name, str(figure.referrer.get_kind_display()),
+             figure.referrer.branch.name, figure.opened, figure.accounts, figure.equity, figure.commission]
+            for figure in report["figures"].select_related("referrer__branch").order_by("referrer__branch__code",
+                                                                                        "referrer__code")]
     totals = report["totals"]
     rows.append([_("total"), "", "", "", totals["opened"], totals["accounts"], totals["equity"],
                  totals["commission"]])

@@ -6,6 +6,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -143,7 +144,9 @@ def prospect_move(*, user, prospect_id: int, stage: str, note: str = "") -> Pros
     else:
         prospect.lost_reason = ""
     prospect.stage = stage
-    prospect.save(update_fields=["stage", "lost_reason"])
+    if stage != Prospect.Stage.LOST:
+        prospect.reached = max(prospect.reached, FUNNEL.index(stage))
+    prospect.save(update_fields=["stage", "lost_reason", "reached"])
     ProspectStep.objects.create(prospect=prospect, stage=stage, by=user, note=note[:300])
     return prospect
 
@@ -163,7 +166,7 @@ one_each AS (  -- a client takes one prospect: the one matched by ID number, els
     ORDER BY m.client_id, (p.id_number_hash <> '') DESC, p.created_at),
 converted AS (
     UPDATE acquisition_prospect p SET client_id = o.client_id, stage = 'opened', opened_on = o.opened_on,
-                                      lost_reason = ''
+                                      lost_reason = '', reached = greatest(p.reached, 3)
     FROM one_each o WHERE p.id = o.prospect_id
     RETURNING p.id, p.client_id, p.owner_id),
 stepped AS (
@@ -202,7 +205,8 @@ WITH firsts AS (
 moved AS (
     UPDATE acquisition_prospect p
     SET funded_on = coalesce(p.funded_on, f.funded, f.traded), traded_on = f.traded,
-        stage = CASE WHEN f.traded IS NOT NULL THEN 'traded' ELSE 'funded' END
+        stage = CASE WHEN f.traded IS NOT NULL THEN 'traded' ELSE 'funded' END,
+        reached = greatest(p.reached, CASE WHEN f.traded IS NOT NULL THEN 5 ELSE 4 END)
     FROM firsts f WHERE p.id = f.id AND (f.traded IS NOT NULL OR (f.funded IS NOT NULL AND p.stage = 'opened'))
     RETURNING p.id, p.stage)
 INSERT INTO acquisition_prospectstep (prospect_id, stage, at, note)
@@ -263,7 +267,8 @@ def appointment_book(*, user, prospect_id: int, starts_at: datetime.datetime, st
     appointment = Appointment.objects.create(prospect=prospect, branch_id=prospect.branch_id, staff=staff,
                                              starts_at=starts_at, note=(note or "").strip()[:300], created_by=user)
     if prospect.stage in {Prospect.Stage.NEW, Prospect.Stage.CONTACTED, Prospect.Stage.LOST}:
-        Prospect.objects.filter(pk=prospect.pk).update(stage=Prospect.Stage.APPOINTMENT, lost_reason="")
+        Prospect.objects.filter(pk=prospect.pk).update(stage=Prospect.Stage.APPOINTMENT, lost_reason="",
+                                                       reached=Greatest("reached", 2))
         ProspectStep.objects.create(prospect=prospect, stage=Prospect.Stage.APPOINTMENT, by=user,
                                     note=f"{local:%Y-%m-%d %H:%M} · {staff.full_name}")
     return appointment

@@ -15,6 +15,7 @@ from acquisition.events import guest_for_token, register_by_link
 from acquisition.models import EventGuest
 from acquisition.referrers import referrer_report, report_sections
 from acquisition.selectors import funnel
+from core.admin_tools import posted_int
 from core.errors import DomainError
 from core.exports import sections_response
 from core.ratelimit import public_page_rate_limited
@@ -64,13 +65,14 @@ def register_view(request, token: str):
 @login_required
 @permission_required("acquisition.view_referrer", raise_exception=True)
 def referrer_report_view(request):
-    """S34 the monthly referrer report (业绩归属), scoped (O): this month unless ?month=YYYY-MM; ?format=csv|xlsx."""
+    """S34 the monthly referrer report (业绩归属), scoped (O): this month unless ?month=YYYY-MM, the branches' totals
+    and one branch's referrers (?branch=); ?format=csv|xlsx exports every referrer in scope."""
     today = timezone.localdate()
     try:
         month = datetime.date.fromisoformat((request.GET.get("month") or f"{today:%Y-%m}") + "-01")
     except ValueError:
         return HttpResponseBadRequest(_("The month must be such as 2026-11."))
-    report = referrer_report(request.user, month)
+    report = referrer_report(request.user, month, branch_id=posted_int(request.GET.get("branch")))
     fmt = request.GET.get("format", "")
     if fmt in {"csv", "xlsx"}:
         return sections_response(report_sections(report), f"referrers-{month:%Y-%m}", fmt)

@@ -4,10 +4,12 @@
 * S25/S32 a day's new accounts (2,000: a thousand are prospects by ID number, five hundred by phone, five hundred
   nobody's) converted and credited as the client-arrived workflow does it (prospects_convert, attributions_open),
   beside a hand-written UPDATE … FROM of the same matches, best of 3, each undone before the next;
+* S34 the month's referrer figures computed by the nightly job (referrer_months_compute);
 * S27 the funnel dashboard, S34 the referrer report (and its Excel export) and the pages around them (the prospect,
   event, referrer and attribution lists, an event's page, the investor-education records), head office and BIG's
   manager, median of 20 requests after one that warms caches, target < 300 ms, ratio to the admin index and,
-  for the dashboard and the report, to a hand-written query of their figures.
+  for the dashboard, to a hand-written query of its figures (one GROUPING SETS pass), for the report to summing
+  the month's statements by hand (what the stored figures spare the reader).
 
     .venv/bin/python bench/acquisition.py [--clients 1000000] [--prospects 300000] [--reuse] [--smoke]
 
@@ -40,7 +42,7 @@ from django.utils import timezone  # noqa: E402
 
 import bench.pages as pages  # noqa: E402
 from acquisition.models import Event  # noqa: E402
-from acquisition.referrers import attributions_open  # noqa: E402
+from acquisition.referrers import attributions_open, referrer_months_compute  # noqa: E402
 from acquisition.services import prospects_convert  # noqa: E402
 from bench.service_desk import by_hand, line  # noqa: E402
 from bench.tiers import use_database  # noqa: E402
@@ -58,10 +60,12 @@ STAGE = """CASE WHEN n % 10 = 0 THEN (ARRAY['opened','funded','traded'])[1 + (n 
 
 PROSPECTS = f"""
 INSERT INTO acquisition_prospect (name, phone_ciphertext, phone_hash, phone_last4, id_number_ciphertext,
-    id_number_hash, source, branch_id, owner_id, interests, notes, stage, lost_reason, client_id, created_at,
+    id_number_hash, source, branch_id, owner_id, interests, notes, stage, reached, lost_reason, client_id, created_at,
     created_by_id, opened_on, funded_on, traded_on, event_id, referrer_id)
 SELECT '潜客' || n, '', 'bench-phone-' || n, lpad((n % 10000)::text, 4, '0'), '', 'bench-id-' || n,
        ({SOURCES})[1 + n % 6], c.branch_id, c.advisor_id, '', '', {STAGE},
+       CASE {STAGE} WHEN 'new' THEN 0 WHEN 'contacted' THEN 1 WHEN 'lost' THEN 1 WHEN 'appointment' THEN 2
+                    WHEN 'opened' THEN 3 WHEN 'funded' THEN 4 ELSE 5 END,
        CASE WHEN {STAGE} = 'lost' THEN '已在其他公司开户' ELSE '' END,
        CASE WHEN n % 10 = 0 THEN c.id END, now() - make_interval(days => (n % 330)::int, hours => (n % 9)::int),
        NULL,
@@ -145,9 +149,11 @@ moved AS (UPDATE acquisition_prospect p SET client_id = m.client_id, stage = 'op
 INSERT INTO acquisition_prospectstep (prospect_id, stage, at, note) SELECT id, 'opened', now(), '' FROM moved
 """
 FUNNEL_BY_HAND = """
-SELECT s.stage, count(DISTINCT s.prospect_id) FROM acquisition_prospectstep s
-JOIN acquisition_prospect p ON p.id = s.prospect_id
-WHERE p.created_at >= %(since)s AND (%(branch)s::bigint IS NULL OR p.branch_id = %(branch)s) GROUP BY s.stage
+SELECT source, branch_id, owner_id, referrer_id, count(*), count(client_id), count(*) FILTER (WHERE reached >= 1),
+       count(*) FILTER (WHERE reached >= 3), count(*) FILTER (WHERE stage = 'lost')
+FROM acquisition_prospect
+WHERE created_at >= %(since)s AND (%(branch)s::bigint IS NULL OR branch_id = %(branch)s)
+GROUP BY GROUPING SETS ((), (source), (branch_id), (owner_id), (referrer_id))
 """
 REPORT_BY_HAND = """
 SELECT a.referrer_id, sum(s.commission), count(DISTINCT a.client_id) FROM acquisition_attribution a
@@ -238,7 +244,8 @@ def conversion_figures(count: int) -> None:
     hand_seconds, hand_rows = min(theirs)
     print(f"  a day's {count:,} new accounts: {converted:,} prospects converted (by ID number {by_id:,}, by phone "
           f"{matched - by_id:,}) and {credited:,} accounts credited in {seconds * 1000:.0f} ms   hand-written "
-          f"UPDATE … FROM {hand_rows:,} rows in {hand_seconds * 1000:.0f} ms, ratio {seconds / hand_seconds:.2f}")
+          f"UPDATE … FROM {hand_rows:,} rows in {hand_seconds * 1000:.0f} ms, ratio {seconds / hand_seconds:.2f}   "
+          f"the same prospects: {converted == hand_rows}")
 
 
 def page_figures(requests: int) -> None:
@@ -257,7 +264,10 @@ def page_figures(requests: int) -> None:
         report_hand = by_hand(REPORT_BY_HAND, {"start": start, "end": end, "branch": branch}, requests)
         figures = [
             ("S27 funnel dashboard (this year)", reverse("prospect-funnel"), funnel_hand),
-            ("S34 referrer report", reverse("referrer-report") + f"?month={month:%Y-%m}", report_hand),
+            ("S34 referrer report (vs summing the statements)", reverse("referrer-report")
+             + f"?month={month:%Y-%m}", report_hand),
+            ("S34 referrer report, BIG's referrers", reverse("referrer-report") + f"?month={month:%Y-%m}&branch={big}",
+             None),
             ("S34 referrer report, export (Excel)", reverse("referrer-report") + f"?month={month:%Y-%m}&format=xlsx",
              None),
             ("prospect list", reverse("admin:acquisition_prospect_changelist"), None),
@@ -287,6 +297,8 @@ def main() -> None:
     name = f"futcrm_bench_acquisition_{arguments.clients}"
     if arguments.reuse and pages.existing_database(name) and Client.objects.count() == arguments.clients:
         print(f"{arguments.clients:,} clients: the database of an earlier run, migrated to this code")
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM acquisition_referrermonth")  # the report's first read computes its month
     else:
         use_database(name)
         started = time.perf_counter()
@@ -294,6 +306,11 @@ def main() -> None:
         print(f"{arguments.clients:,} clients, {arguments.prospects:,} prospects: database built in "
               f"{time.perf_counter() - started:.0f} s")
     conversion_figures(accounts)
+    month = report_month()
+    started = time.perf_counter()
+    written = referrer_months_compute(month)
+    computed = time.perf_counter() - started
+    print(f"  S34 the month's referrer figures computed (the nightly job): {written:,} referrers in {computed:.2f} s")
     page_figures(requests)
 
 

@@ -36,6 +36,8 @@ app.conf.beat_schedule = {
     # S26: the next trading day's account-opening appointments reminded by SMS.
     "appointment-reminders": {"task": "acquisition.tasks.send_appointment_reminders",
                               "schedule": crontab(hour=18, minute=0)},
+    # S34: the referrer report's figures of this month and the last, after the evening's close.
+    "referrer-months": {"task": "acquisition.tasks.compute_referrer_months", "schedule": crontab(hour=23, minute=45)},
     # S31: the attendees of the events that ended followed up (their advisors' tasks, the owners' notices).
     "events-follow-up": {"task": "acquisition.tasks.follow_up_events", "schedule": crontab(minute="*/15")},
     # S5: birthday greetings for VIP clients, every morning at 09:00.

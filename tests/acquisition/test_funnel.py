@@ -41,10 +41,13 @@ def test_the_funnel_counts_what_each_reached_and_the_conversion_from_the_stage_b
     status, funnel = read(login, funnel_world["staff"][Role.HEAD_OFFICE])
     assert status == 200
     reached = {row["stage"]: (row["count"], row["rate"]) for row in funnel["stages"]}
-    assert reached["new"] == (3, None) and reached["contacted"] == (1, 33.3)  # the lost one had been contacted
-    assert reached["appointment"] == (0, 0.0) and reached["opened"] == (1, None)  # from nothing before: no rate
+    # a stage counts who reached it or went further: the converted one was contacted and booked on the way, the lost
+    # one had been contacted
+    assert reached["new"] == (3, None) and reached["contacted"] == (2, 66.7)
+    assert reached["appointment"] == (1, 50.0) and reached["opened"] == (1, 100.0)
+    assert reached["funded"] == (0, 0.0) and reached["traded"] == (0, None)  # from nothing before: no rate
     assert funnel["lost"] == 1 and funnel["days_to_account"] == 10 and funnel["days_to_trade"] is None
-    sources = {row["source"]: (row["total"], row["opened"], row["rate"]) for row in funnel["sources"]}
+    sources = {row["key"]: (row["total"], row["opened"], row["rate"]) for row in funnel["sources"]}
     assert sources == {"event": (1, 1, 100.0), "referral": (1, 0, 0.0), "website": (1, 0, 0.0)}
     assert {row["label"]: row["total"] for row in funnel["branches"]} == {
         funnel_world["branches"][0].name: 2, funnel_world["branches"][1].name: 1}

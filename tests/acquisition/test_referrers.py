@@ -17,6 +17,7 @@ from acquisition.referrers import (
     attribution_change_request,
     attributions_open,
     referrer_create,
+    referrer_months_compute,
     referrer_report,
     referrers_import,
 )
@@ -172,6 +173,12 @@ def test_the_monthly_report_splits_commission_at_the_change_and_counts_equity_at
     assert (rows["JJ002"]["opened"], rows["JJ002"]["accounts"], rows["JJ002"]["equity"],
             rows["JJ002"]["commission"]) == (0, 1, Decimal("250000.50"), Decimal("30.00"))
     assert report["totals"]["commission"] == Decimal("60.01")
+    _statements(client, [(datetime.date(2026, 12, 4), "5.00")], balance="250000.50")
+    stored = referrer_report(world["staff"][Role.BRANCH_MANAGER].user, datetime.date(2026, 12, 1))
+    assert stored["totals"]["commission"] == Decimal("60.01")  # the stored figures, until the night's run
+    assert referrer_months_compute(datetime.date(2026, 12, 1)) == 2
+    again = referrer_report(world["staff"][Role.BRANCH_MANAGER].user, datetime.date(2026, 12, 1))
+    assert again["totals"]["commission"] == Decimal("65.01") and again["last_day"] == datetime.date(2026, 12, 4)
     november = referrer_report(world["staff"][Role.BRANCH_MANAGER].user, datetime.date(2026, 11, 1))
     assert all(row["commission"] == 0 and row["accounts"] == 0 for row in november["rows"])
 
@@ -187,7 +194,11 @@ def test_the_report_page_and_its_export_are_scoped(world, login, role):
         assert page.status_code == 403
         return
     text = page.content.decode()
-    assert "JJ001" in text and ("IB900" in text) == (role == Role.HEAD_OFFICE)
+    if role == Role.HEAD_OFFICE:  # the branches' totals first, then one branch's referrers
+        assert 'id="referrer-branches"' in text and "乙营业部" in text and "JJ001" not in text
+        text = browser.get(reverse("referrer-report") + f"?month=2026-12&branch={world['branches'][0].pk}")
+        text = text.content.decode()
+    assert "JJ001" in text and "IB900" not in text
     exported = browser.get(reverse("referrer-report") + "?month=2026-12&format=xlsx")
     sheet = load_workbook(io.BytesIO(exported.content)).active
     codes = {row[0] for row in sheet.iter_rows(values_only=True)}

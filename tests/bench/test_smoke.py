@@ -81,3 +81,9 @@ def test_the_research_benchmark_runs(bench_env):
     assert "audience and delivery rows" in output and "hand-written INSERT … SELECT" in output
     assert "the same rows: True" in output and "gateway requests in batches of 500" in output
     assert "S4 coverage report" in output and "ratio to baseline" in output
+
+
+def test_the_acquisition_benchmark_runs(bench_env):
+    output = run_bench("acquisition", bench_env)
+    assert "2,000 clients, 600 prospects: database built" in output and "the same prospects: True" in output
+    assert "S27 funnel dashboard" in output and "S34 referrer report" in output and "hand-written" in output
