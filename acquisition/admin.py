@@ -472,6 +472,10 @@ class EventAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def desk_view(self, request, event_id):
         """The desk: a code checks its guest in; an account number, or a name and a phone, registers someone."""
+
+        def named(guest):
+            return {"name": guest.name, "code": guest.code}
+
         form = DeskForm(request.POST)
         form.is_valid()
         data = form.cleaned_data
@@ -480,7 +484,7 @@ class EventAdmin(ScopedAdminMixin, admin.ModelAdmin):
             def step():
                 done["guest"] = events.check_in(user=request.user, event_id=event_id, code=data["code"])
             act_on(request, step, denied=_("You may not check guests in."),
-                   done=_("Checked in."))
+                   done=lambda: _("%(name)s checked in (code %(code)s).") % named(done["guest"]))
         else:
             def step():
                 client_id = None
@@ -491,10 +495,8 @@ class EventAdmin(ScopedAdminMixin, admin.ModelAdmin):
                         raise DomainError(_("No client of yours has that account number."), field="account_no")
                 done["guest"] = events.register_at_desk(user=request.user, event_id=event_id, client_id=client_id,
                                                         name=data.get("name", ""), phone=data.get("phone", ""))
-            act_on(request, step, denied=_("You may not register guests."), done=_("Registered."))
-        if done.get("guest") is not None:
-            messages.info(request, _("%(name)s, check-in code %(code)s") % {"name": done["guest"].name,
-                                                                         "code": done["guest"].code})
+            act_on(request, step, denied=_("You may not register guests."),
+                   done=lambda: _("%(name)s registered, check-in code %(code)s.") % named(done["guest"]))
         return redirect("admin:acquisition_event_change", event_id)
 
 

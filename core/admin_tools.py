@@ -101,9 +101,10 @@ def posted_int(value) -> int | None:
     return int(value) if value and str(value).isdigit() else None
 
 
-def act_on(request, step, *, denied: str, done: str = "") -> None:
+def act_on(request, step, *, denied: str, done="") -> None:
     """Run one step posted from an object's page (an "act" view) and say what became of it: a refusal by a rule
-    (DomainError) or of the role (PermissionDenied) is a message, never an error page."""
+    (DomainError) or of the role (PermissionDenied) is a message, never an error page. `done` is the message, or a
+    function giving it once the step has run (to name what the step did)."""
     try:
         step()
     except PermissionDenied:
@@ -111,7 +112,7 @@ def act_on(request, step, *, denied: str, done: str = "") -> None:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, done or gettext("Done."))
+        messages.success(request, (done() if callable(done) else done) or gettext("Done."))
 
 
 def reveal_response(reveal) -> JsonResponse:
