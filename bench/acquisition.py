@@ -16,8 +16,9 @@
 The clients are bench/pages.py's (40 branches, BIG with a fifth of them, ten advisors a branch), with two closed
 settlement days of last month; the prospects spread over the year, the branches and their advisors, in every stage
 (one in ten converted to a client); 50 referrers a branch credited with three accounts in ten (one in twenty of
-those changed mid-month); ten events a branch with 100,000 guests, half of them attended. The benchmark's own
-embedded PostgreSQL (.data/bench)."""
+those changed mid-month); ten events a branch with 100,000 clients as guests, half of them attended, and one
+prospect in five invited (half of those attended); the referral and introducing-broker prospects credited to a
+referrer of their branch. The benchmark's own embedded PostgreSQL (.data/bench)."""
 
 import argparse
 import datetime
@@ -125,6 +126,24 @@ SELECT e.id, c.id, NULL, c.name, c.branch_id, c.advisor_id, lpad((c.id % 1000000
 FROM (SELECT id, name, branch_id, advisor_id FROM clients_client ORDER BY id LIMIT {guests}) c
 JOIN events e ON e.branch_id = c.branch_id AND e.k = c.id % {per_branch}
 """
+# One prospect in five invited to an event of its branch, half of those attended (their codes from 500000 up, apart
+# from the clients'); the referral and introducing-broker prospects brought by one of their branch's referrers.
+PROSPECT_GUESTS = """
+WITH events AS (SELECT id, branch_id, row_number() OVER (PARTITION BY branch_id ORDER BY id) - 1 AS k,
+                       starts_at FROM acquisition_event)
+INSERT INTO acquisition_eventguest (event_id, client_id, prospect_id, name, branch_id, advisor_id, code, invited_at,
+    sms, sms_error, registered_at, registered_by_id, checked_in_at, checked_in_by_id)
+SELECT e.id, NULL, p.id, p.name, p.branch_id, p.owner_id, (500000 + p.id % 400000)::text,
+       e.starts_at - interval '5 days', 'sent', '', e.starts_at - interval '2 days', NULL,
+       CASE WHEN p.id % 10 = 0 THEN e.starts_at END, NULL
+FROM acquisition_prospect p JOIN events e ON e.branch_id = p.branch_id AND e.k = p.id % {per_branch}
+WHERE p.id % 5 = 0
+"""
+PROSPECT_REFERRERS = """
+WITH firsts AS (SELECT branch_id, min(id) AS first FROM acquisition_referrer GROUP BY branch_id)
+UPDATE acquisition_prospect p SET referrer_id = f.first + p.id % {per_branch}
+FROM firsts f WHERE f.branch_id = p.branch_id AND p.source IN ('referral', 'introducing_broker')
+"""
 NEW_CLIENTS = """
 INSERT INTO clients_client (account_no, name, client_type, branch_id, advisor_id, opened_on, id_type,
     id_number_ciphertext, id_number_hash, phone_ciphertext, phone_hash, phone_last4, email, address, home_region,
@@ -200,7 +219,21 @@ def build(clients: int, prospects: int) -> None:
         cursor.execute("SELECT id FROM auth_user WHERE username = %s", [f"bench-{Role.HEAD_OFFICE}"])
         cursor.execute(EVENTS.format(per_branch=EVENTS_PER_BRANCH, user=int(cursor.fetchone()[0])))
         cursor.execute(GUESTS_SQL.format(per_branch=EVENTS_PER_BRANCH, guests=min(GUESTS, clients)))
+    prospects_at_events_and_referred()
+    with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+
+
+def prospects_at_events_and_referred() -> None:
+    """The prospects' part of the events and the referrers (a database built before they were here gets it too)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM acquisition_eventguest WHERE prospect_id IS NOT NULL)")
+        if cursor.fetchone()[0]:
+            return
+        cursor.execute(PROSPECT_GUESTS.format(per_branch=EVENTS_PER_BRANCH))
+        cursor.execute(PROSPECT_REFERRERS.format(per_branch=REFERRERS_PER_BRANCH))
+        cursor.execute("VACUUM ANALYZE acquisition_eventguest")
+        cursor.execute("VACUUM ANALYZE acquisition_prospect")
 
 
 def undone(work) -> tuple[float, int]:
@@ -299,6 +332,7 @@ def main() -> None:
         print(f"{arguments.clients:,} clients: the database of an earlier run, migrated to this code")
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM acquisition_referrermonth")  # the report's first read computes its month
+        prospects_at_events_and_referred()
     else:
         use_database(name)
         started = time.perf_counter()
