@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acquisition.models import Event, EventGuest, Prospect, ProspectStep
-from acquisition.services import duplicates, prospect_create
+from acquisition.services import FUNNEL, duplicates, prospect_create
 from clients import pii
 from clients.models import Branch, Client, StaffProfile
 from core.errors import DomainError, required_text
@@ -366,8 +366,9 @@ def check_in(*, user, event_id: int, code: str, now: datetime.datetime | None = 
     prospect = guest.prospect
     if prospect is not None and prospect.client_id is None and prospect.stage in {Prospect.Stage.NEW,
                                                                                   Prospect.Stage.LOST}:
-        Prospect.objects.filter(pk=prospect.pk).update(stage=Prospect.Stage.CONTACTED, lost_reason="",
-                                                       reached=Greatest("reached", 1))
+        Prospect.objects.filter(pk=prospect.pk).update(
+            stage=Prospect.Stage.CONTACTED, lost_reason="",
+            reached=Greatest("reached", FUNNEL.index(Prospect.Stage.CONTACTED)))
         ProspectStep.objects.create(prospect=prospect, stage=Prospect.Stage.CONTACTED, by=user, at=now,
                                     note=(_("attended %(event)s") % {"event": event.title})[:300])
     return guest

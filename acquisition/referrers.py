@@ -194,6 +194,9 @@ def referrer_months_compute(month: datetime.date) -> int:
     referrers = list(Referrer.objects.values_list("pk", flat=True))
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
+        # Two first reads of a month (or a read and the nightly run) compute it one after the other, not both at once.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('futcrm:referrer-month'), hashtext(%s))",
+                       [start.isoformat()])
         cursor.execute(REPORT, {"start": start, "end": end, "last": last or start - datetime.timedelta(days=1),
                                 "referrers": referrers})
         figures = cursor.fetchall()

@@ -267,8 +267,9 @@ def appointment_book(*, user, prospect_id: int, starts_at: datetime.datetime, st
     appointment = Appointment.objects.create(prospect=prospect, branch_id=prospect.branch_id, staff=staff,
                                              starts_at=starts_at, note=(note or "").strip()[:300], created_by=user)
     if prospect.stage in {Prospect.Stage.NEW, Prospect.Stage.CONTACTED, Prospect.Stage.LOST}:
-        Prospect.objects.filter(pk=prospect.pk).update(stage=Prospect.Stage.APPOINTMENT, lost_reason="",
-                                                       reached=Greatest("reached", 2))
+        Prospect.objects.filter(pk=prospect.pk).update(
+            stage=Prospect.Stage.APPOINTMENT, lost_reason="",
+            reached=Greatest("reached", FUNNEL.index(Prospect.Stage.APPOINTMENT)))
         ProspectStep.objects.create(prospect=prospect, stage=Prospect.Stage.APPOINTMENT, by=user,
                                     note=f"{local:%Y-%m-%d %H:%M} · {staff.full_name}")
     return appointment
