@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from clients import pii
 from clients.roles import Role
 from clients.scoping import ClientScopedQuerySet, ScopedQuerySet, sees_everything, staff_profile_of
+from clients.triggers import CLIENT_TRIGGERS
 
 ACCOUNT_NO_PATTERN = r"^[0-9A-Za-z]{1,32}$"
 
@@ -209,6 +210,7 @@ class Client(PersonalNumbers, models.Model):
     objects = ClientQuerySet.as_manager()
 
     class Meta:
+        triggers = CLIENT_TRIGGERS  # what a change of branch, advisor or closing keeps (clients/triggers.py)
         verbose_name = _("client")
         verbose_name_plural = _("clients")
         ordering = ["account_no"]

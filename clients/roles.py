@@ -1,7 +1,7 @@
 """The six roles of domain O and what each may do. Groups named after the role codes are created by migration
 0002 from ROLE_PERMISSIONS; the row scope each role gets is decided in clients/scoping.py."""
 
-from django.db import migrations, models
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -186,29 +186,24 @@ STAFF_ROLES = {Role.SERVICE_STAFF, Role.ADVISOR, Role.RISK_OFFICER, Role.BRANCH_
                Role.ANALYST, Role.CHIEF_ANALYST, Role.COMPLIANCE}
 
 
-def sync_role_groups_operation():
-    """The migration operation each app adds when it brings new permissions for the roles."""
-    return migrations.RunPython(lambda apps, schema_editor: sync_role_groups(apps), migrations.RunPython.noop)
-
-
-def sync_role_groups(apps) -> None:
-    """Make one auth group per role hold exactly ROLE_PERMISSIONS. Called from migrations (with historical `apps`):
-    each issue that adds permissions adds a migration calling this again. Permissions of apps not migrated yet are
-    skipped and picked up by that later migration."""
+def sync_role_groups(apps, using: str = "default") -> None:
+    """Make one auth group per role hold exactly ROLE_PERMISSIONS. Called after every migrate (post_migrate, see
+    clients.apps) with the migrated `apps`, so the groups always hold what this module says when it runs: a change
+    of ROLE_PERMISSIONS needs no migration of its own."""
     # Local: clients.models imports this module while the apps load, before auth's management code may be imported.
     from django.contrib.auth.management import create_permissions
 
-    # Permissions are normally created after all migrations; make them now so the groups can hold them.
+    # auth creates each app's permissions on its own post_migrate, maybe after this one: make them all now.
     for app_config in apps.get_app_configs():
         app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
+        create_permissions(app_config, apps=apps, verbosity=0, using=using)
         app_config.models_module = None
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     for role, permissions in ROLE_PERMISSIONS.items():
-        group, _created = group_model.objects.get_or_create(name=role)
+        group, _created = group_model.objects.using(using).get_or_create(name=role)
         wanted = Q(pk__in=[])
         for permission in permissions:
             app_label, codename = permission.split(".")
             wanted |= Q(content_type__app_label=app_label, codename=codename)
-        group.permissions.set(permission_model.objects.filter(wanted))
+        group.permissions.set(permission_model.objects.using(using).filter(wanted))

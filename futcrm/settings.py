@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_celery_beat",
+    "pgtrigger",  # triggers declared on their models, frozen into migrations (STYLE.md 16)
     "core",
     "clients",
     "settlement",

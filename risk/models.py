@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, StaffProfile
 from clients.scoping import BranchAdvisorScopedQuerySet, ClientScopedQuerySet
+from clients.triggers import scope_copy_trigger
 from core.approvals import VersionedQuerySet
+from risk import triggers
 
 # R1 degrees as stored: the contract allows margin up to 10^15 on a balance of 0.01, a degree just under 10^17, so
 # 18 digits before the point (issue 13: numeric(12,4) overflowed, and one such account stopped a whole day's alerts).
@@ -165,6 +167,7 @@ class Alert(models.Model):
     objects = AlertQuerySet.as_manager()
 
     class Meta:
+        triggers = [scope_copy_trigger(), *triggers.ALERT_SUMMARY]  # O, R6 (risk/triggers.py)
         verbose_name = _("risk alert")
         verbose_name_plural = _("risk alerts")
         ordering = ["-trade_date", "-raised_at"]
@@ -233,6 +236,7 @@ class AlertEvent(models.Model):
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
+        triggers = [triggers.ALERT_CONTACTED]  # R6
         verbose_name = _("alert event")
         verbose_name_plural = _("alert events")
         ordering = ["at"]
@@ -269,6 +273,7 @@ class KeyMonitoring(models.Model):
     objects = ClientScopedQuerySet.as_manager()
 
     class Meta:
+        triggers = [triggers.KEY_MONITORING_PLAN]  # S2 weeks (clients/triggers.py)
         verbose_name = _("key monitoring")
         verbose_name_plural = _("key-monitoring list")
         ordering = ["-started_on"]

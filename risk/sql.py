@@ -264,12 +264,13 @@ FROM s CROSS JOIN firm
 WHERE s.client_id IN ({{clients}})
 """
 
-# The risk dashboard's summary (issue 15 item 2; risk.AlertSummary), kept by the writes that change it and installed
-# by migration 0013. An alert counts in (its trade date, its client's branch and advisor, its kind): raised unless
+# The risk dashboard's summary (issue 15 item 2; risk.AlertSummary), kept by triggers declared on risk.Alert
+# (risk/triggers.py). An alert counts in (its trade date, its client's branch and advisor, its kind): raised unless
 # withdrawn, contacted once it has a contacted_at, in time when that was by its deadline (R6). Statement triggers
 # on risk_alert add what the statement's new rows count and take away what its old rows counted, key by key in key
-# order (one upsert, so a day of 100,000 alerts costs one grouped pass); a trigger on clients_client moves a
-# client's alerts when its branch or advisor changes, whoever changes it; a trigger on the events keeps contacted_at.
+# order (one upsert, so a day of 100,000 alerts costs one grouped pass); a trigger on clients_client
+# (clients/triggers.py) moves a client's alerts when its branch or advisor changes, whoever changes it; a trigger on
+# the events keeps contacted_at.
 _SUMMARY_COUNTS = """count(*) FILTER (WHERE {rows}.status <> 'withdrawn') * {sign} AS raised,
            count({rows}.contacted_at) FILTER (WHERE {rows}.status <> 'withdrawn') * {sign} AS contacted,
            count(*) FILTER (WHERE {rows}.status <> 'withdrawn' AND {rows}.contacted_at <= {rows}.due_at) * {sign}
@@ -295,65 +296,15 @@ def _summary_rows(rows: str, sign: int) -> str:
     return _SUMMARY_ROWS.format(rows=rows, counts=_SUMMARY_COUNTS.format(rows=rows, sign=sign))
 
 
-_SUMMARY_TRIGGER = """
-CREATE OR REPLACE FUNCTION risk_alert_summary_{event}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    {add};
-    RETURN NULL;
-END $$;
-CREATE TRIGGER risk_alert_summary_{event} AFTER {event} ON risk_alert
-REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION risk_alert_summary_{event}();
-"""
-SUMMARY_ALERTS = "".join(_SUMMARY_TRIGGER.format(event=event, tables=tables, add=_SUMMARY_ADD.format(deltas=deltas))
-                         for event, tables, deltas in (
-    ("INSERT", "NEW TABLE AS new_rows", _summary_rows("new_rows", 1)),
-    ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-     _summary_rows("new_rows", 1) + "\n    UNION ALL\n    " + _summary_rows("old_rows", -1)),
-    ("DELETE", "OLD TABLE AS old_rows", _summary_rows("old_rows", -1))))
-
-SUMMARY_CLIENT = """
-CREATE OR REPLACE FUNCTION risk_alert_summary_client() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW.branch_id IS NOT DISTINCT FROM OLD.branch_id AND NEW.advisor_id IS NOT DISTINCT FROM OLD.advisor_id THEN
-        RETURN NULL;
-    END IF;
-""" + _SUMMARY_ADD.format(deltas=f"""
-    SELECT alert.trade_date, NEW.branch_id AS branch_id, NEW.advisor_id AS advisor_id, alert.kind,
-           {_SUMMARY_COUNTS.format(rows="alert", sign=1)}
-    FROM risk_alert alert WHERE alert.client_id = NEW.id GROUP BY alert.trade_date, alert.kind
-    UNION ALL
-    SELECT alert.trade_date, OLD.branch_id, OLD.advisor_id, alert.kind,
-           {_SUMMARY_COUNTS.format(rows="alert", sign=-1)}
-    FROM risk_alert alert WHERE alert.client_id = NEW.id GROUP BY alert.trade_date, alert.kind""") + """;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER risk_alert_summary_client AFTER UPDATE OF branch_id, advisor_id ON clients_client
-FOR EACH ROW EXECUTE FUNCTION risk_alert_summary_client();
-"""
-
-# R6: an alert's contacted_at is its first contacted event, whoever records it.
-SUMMARY_CONTACTED = """
-CREATE OR REPLACE FUNCTION risk_alert_contacted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE risk_alert SET contacted_at = NEW.at WHERE id = NEW.alert_id AND contacted_at IS NULL;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER risk_alert_contacted AFTER INSERT ON risk_alertevent
-FOR EACH ROW WHEN (NEW.action = 'contacted') EXECUTE FUNCTION risk_alert_contacted();
-"""
+# What one statement's rows add to the summary (risk/triggers.py declares the statement triggers that run them).
+SUMMARY_ADD = {
+    "insert": _SUMMARY_ADD.format(deltas=_summary_rows("new_rows", 1)),
+    "update": _SUMMARY_ADD.format(deltas=_summary_rows("new_rows", 1) + "\n    UNION ALL\n    "
+                                  + _summary_rows("old_rows", -1)),
+    "delete": _SUMMARY_ADD.format(deltas=_summary_rows("old_rows", -1)),
+}
 
 # The summary from scratch (the migration's backfill; the tests compare the kept rows with it).
 SUMMARY_REBUILD = """
 DELETE FROM risk_alertsummary;
 """ + _SUMMARY_ADD.format(deltas=_summary_rows("risk_alert", 1)).split("ON CONFLICT")[0]
-
-SUMMARY_INSTALL = [SUMMARY_ALERTS, SUMMARY_CLIENT, SUMMARY_CONTACTED]
-SUMMARY_UNINSTALL = """
-DROP TRIGGER IF EXISTS risk_alert_summary_INSERT ON risk_alert;
-DROP TRIGGER IF EXISTS risk_alert_summary_UPDATE ON risk_alert;
-DROP TRIGGER IF EXISTS risk_alert_summary_DELETE ON risk_alert;
-DROP TRIGGER IF EXISTS risk_alert_summary_client ON clients_client;
-DROP TRIGGER IF EXISTS risk_alert_contacted ON risk_alertevent;
-DROP FUNCTION IF EXISTS risk_alert_summary_INSERT(), risk_alert_summary_UPDATE(), risk_alert_summary_DELETE(),
-    risk_alert_summary_client(), risk_alert_contacted();
-"""

@@ -23,6 +23,7 @@ from clients.scoping import (
     sees_everything,
     staff_profile_of,
 )
+from service_desk import triggers
 
 
 class TicketCategory(models.Model):
@@ -256,6 +257,7 @@ class Ticket(models.Model):
     objects = TicketQuerySet.as_manager()
 
     class Meta:
+        triggers = [triggers.TICKET_SCOPE_COPY, triggers.TICKET_MEASURE]  # O, S17
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         ordering = ["-opened_at"]

@@ -10,8 +10,6 @@ falls exactly at the end of a stretch is that end (15:30), not the next stretch'
 in the calendar there is no time: such a deadline is NULL until the calendar reaches it.
 """
 
-from clients.sql import scope_copies_install, scope_copies_uninstall
-
 # S12: the intervals from the calendar and the windows. A night window (the night session's hotline, e.g. 21:00–02:30)
 # opens in the evening of a trading day only if its next weekday is a trading day: no night session before a holiday.
 INTERVALS_REBUILD = """
@@ -49,7 +47,7 @@ CREATE OR REPLACE FUNCTION service_clock_time(clock numeric) RETURNS timestamptz
           ORDER BY clock_before DESC LIMIT 1) AS stretch
 $$;
 """
-CLOCK_FUNCTIONS_DROP = "DROP FUNCTION IF EXISTS service_clock(timestamptz), service_clock_time(numeric);"
+FUNCTIONS = CLOCK_FUNCTIONS  # installed by migration 0002; tests/core/test_database_objects.py compares
 
 # S12 deadlines of the given tickets (or, with ids NULL, of every unfinished one: after the calendar or the windows
 # changed), from their opening, their target and the service time they spent paused. A warning already given is
@@ -130,40 +128,3 @@ FIRST_RESPONSE = {"warned": "first_response_warned_at", "warn_at": "first_respon
 RESOLUTION = {"warned": "resolution_warned_at", "warn_at": "resolution_warn_at",
               "breached": "resolution_breached_at", "due": "resolution_due",
               "condition": "state IN ('new', 'in_progress')"}
-
-# Domain O: a ticket's copies of its client's branch and advisor. Unlike clients/sql.py's insert trigger, a ticket
-# without a client keeps the branch it was given (the desk that took the call).
-SCOPE_COPY = """
-CREATE OR REPLACE FUNCTION service_desk_ticket_scope_copy() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW.client_id IS NOT NULL THEN
-        SELECT branch_id, advisor_id INTO NEW.branch_id, NEW.advisor_id FROM clients_client WHERE id = NEW.client_id;
-    END IF;
-    RETURN NEW;
-END $$;
-CREATE TRIGGER service_desk_ticket_scope_copy BEFORE INSERT OR UPDATE OF client_id, branch_id, advisor_id
-ON service_desk_ticket FOR EACH ROW EXECUTE FUNCTION service_desk_ticket_scope_copy();
-""" + scope_copies_install("service_desk_ticket", on_insert=False)
-SCOPE_COPY_DROP = scope_copies_uninstall("service_desk_ticket")
-
-
-# S17: what a ticket took, in service seconds (S12's clock), measured when it happens, so the monthly KPIs read
-# plain columns: opening → first response, and opening → resolution less the pauses. Kept whoever writes.
-MEASURE = """
-CREATE OR REPLACE FUNCTION service_desk_ticket_measure() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    NEW.first_response_seconds := CASE WHEN NEW.first_response_at IS NULL THEN NULL ELSE
-        greatest(0, service_clock(NEW.first_response_at) - service_clock(NEW.opened_at))::integer END;
-    NEW.resolution_seconds := CASE WHEN NEW.resolved_at IS NULL THEN NULL ELSE
-        greatest(0, service_clock(NEW.resolved_at) - service_clock(NEW.opened_at) - NEW.paused_seconds)::integer END;
-    RETURN NEW;
-END $$;
-DROP TRIGGER IF EXISTS service_desk_ticket_measure ON service_desk_ticket;
-CREATE TRIGGER service_desk_ticket_measure
-    BEFORE INSERT OR UPDATE OF opened_at, first_response_at, resolved_at, paused_seconds ON service_desk_ticket
-    FOR EACH ROW EXECUTE FUNCTION service_desk_ticket_measure();
-"""
-MEASURE_DROP = """
-DROP TRIGGER IF EXISTS service_desk_ticket_measure ON service_desk_ticket;
-DROP FUNCTION IF EXISTS service_desk_ticket_measure();
-"""

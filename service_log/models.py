@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, StaffProfile
 from clients.scoping import BranchAdvisorScopedQuerySet, ClientScopedQuerySet
+from clients.triggers import scope_copy_trigger
+from service_log import triggers
 from tiering.models import Card, Tier
 
 
@@ -65,6 +67,7 @@ class ContactRecord(models.Model):
     objects = BranchAdvisorScopedQuerySet.as_manager()
 
     class Meta:
+        triggers = [scope_copy_trigger(), triggers.CONTACT_PLAN_COUNT, triggers.FOLLOW_UP_OPEN]  # O, S2, S1
         verbose_name = _("contact record")
         verbose_name_plural = _("contact records")
         ordering = ["-contacted_at"]
@@ -161,6 +164,7 @@ class ContactPlanRule(models.Model):
     weekly_minimum = models.PositiveSmallIntegerField(_("outbound contacts per week, at least"))
 
     class Meta:
+        triggers = [triggers.CONTACT_PLAN_RULES]  # S2
         verbose_name = _("contact plan rule")
         verbose_name_plural = _("contact plan rules")
         ordering = ["segment"]
@@ -345,7 +349,7 @@ class ContactPlanWeekBuilt(models.Model):
 class FollowUpTask(models.Model):
     """S21 (docs/rules-added.md): a call owed to a client by a deadline, from a floor above (a trading tip's same-day
     feedback, 当日回馈; an event's attendees). The first contact record (S1) with the client at or after the task
-    was set closes it, whoever writes it (trigger, service_log/sql.py FOLLOW_UP_CLOSE). Scoped like its client (O)
+    was set closes it (services.follow_up_tasks_close, called by every writer of a contact). Scoped like its client (O)
     through the branch and advisor copied onto it when it is set."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+", verbose_name=_("client"))

@@ -254,3 +254,53 @@ SELECT futcrm_ensure_statement_partition(%(trade_date)s)
 LOCK_DAY = "SELECT pg_advisory_xact_lock(hashtext('futcrm:settlement-day'), hashtext(%(trade_date)s::text))"
 LOCK_DAY_SHARED = ("SELECT pg_advisory_xact_lock_shared(hashtext('futcrm:settlement-day'),"
                    " hashtext(%(trade_date)s::text))")
+
+
+# The plain SQL functions this app's statements call, as the migrations installed them (0006 the partitions, 0008 and
+# 0009 the validation, STABLE so PostgreSQL inlines them). Declared here so tests/core/test_database_objects.py can
+# tell an installed function from the declared one: a change here needs a migration with the same text.
+FUNCTIONS = r"""
+CREATE FUNCTION futcrm_ensure_statement_partition(day date) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    first_day date := date_trunc('month', day)::date;
+    partition text := 'settlement_dailystatement_' || to_char(first_day, 'YYYYMM');
+BEGIN
+    IF to_regclass(partition) IS NULL THEN
+        EXECUTE format('CREATE TABLE %I PARTITION OF settlement_dailystatement FOR VALUES FROM (%L) TO (%L)',
+                       partition, first_day, (first_day + interval '1 month')::date);
+    END IF;
+END $$;
+CREATE OR REPLACE FUNCTION futcrm_decimal_error(value text, required boolean, non_negative boolean) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN value IS NULL OR btrim(value) = '' THEN CASE WHEN required THEN 'required' END
+        WHEN NOT pg_input_is_valid(value, 'numeric') THEN 'invalid'
+        WHEN NOT (abs(value::numeric) < 1e15) OR scale(value::numeric) > 2 THEN 'invalid'
+        WHEN non_negative AND value::numeric < 0 THEN 'negative'
+    END
+$$;
+
+CREATE OR REPLACE FUNCTION futcrm_integer_error(value text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN value IS NULL OR btrim(value) = '' THEN 'required'
+        WHEN NOT pg_input_is_valid(value, 'integer') THEN 'invalid'
+        WHEN value::integer < 0 THEN 'negative'
+    END
+$$;
+
+CREATE OR REPLACE FUNCTION futcrm_boolean_error(value text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN value IS NULL OR btrim(value) = '' OR btrim(value) IN ('是', '否') THEN NULL
+        WHEN NOT pg_input_is_valid(value, 'boolean') THEN 'invalid'
+    END
+$$;
+
+-- Strict: raises on anything futcrm_boolean_error calls invalid, so the fast path falls back to diagnosis.
+CREATE OR REPLACE FUNCTION futcrm_boolean(value text) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE btrim(value) WHEN '是' THEN true WHEN '否' THEN false
+                             ELSE coalesce(nullif(btrim(value), '')::boolean, false) END
+$$;
+"""

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import Client
 from clients.scoping import BranchAdvisorScopedQuerySet, ClientScopedQuerySet
 from core.approvals import MonthVersionedQuerySet, TakesEffectFromMonth
+from tiering import triggers
 
 
 class Tier(models.TextChoices):
@@ -163,6 +164,7 @@ class TierAssignment(models.Model):
     objects = BranchAdvisorScopedQuerySet.as_manager()
 
     class Meta:
+        triggers = triggers.ASSIGNMENT_PLANS  # S2 weeks (tiering/triggers.py)
         verbose_name = _("tier assignment")
         verbose_name_plural = _("tier assignments")
         ordering = ["-month", "client_id"]
@@ -285,6 +287,7 @@ class TierOverride(models.Model):
     objects = ApprovedPeriodQuerySet.as_manager()
 
     class Meta:
+        triggers = [triggers.OVERRIDE_PLANS]  # S2 weeks
         verbose_name = _("tier override")
         verbose_name_plural = _("tier overrides")
         ordering = ["-first_month"]
@@ -343,6 +346,7 @@ class ContributionPolicy(TakesEffectFromMonth, models.Model):
     objects = MonthVersionedQuerySet.as_manager()
 
     class Meta:
+        triggers = [triggers.CARD_POLICY_PLANS]  # S2 weeks
         verbose_name = _("contribution card policy")
         verbose_name_plural = _("contribution card policies")
         ordering = ["-version"]
@@ -408,6 +412,7 @@ class ContributionCard(models.Model):
     objects = BranchAdvisorScopedQuerySet.as_manager()
 
     class Meta:
+        triggers = triggers.CARD_PLANS  # S2 weeks
         verbose_name = _("contribution card")
         verbose_name_plural = _("contribution cards")
         ordering = ["-month", "client_id"]
@@ -438,6 +443,7 @@ class SilverCard(models.Model):
     objects = ApprovedPeriodQuerySet.as_manager()
 
     class Meta:
+        triggers = [triggers.SILVER_PLANS]  # S2 weeks
         verbose_name = _("silver card")
         verbose_name_plural = _("silver cards")
         ordering = ["-requested_at"]

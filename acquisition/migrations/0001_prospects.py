@@ -5,7 +5,6 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from clients.roles import sync_role_groups_operation
 
 
 class Migration(migrations.Migration):
@@ -88,5 +87,4 @@ class Migration(migrations.Migration):
             model_name='prospect',
             index=models.Index(fields=['owner', 'stage'], name='prospect_owner_stage'),
         ),
-        sync_role_groups_operation(),  # S24–S25: the prospect permissions for the roles that serve clients
     ]

@@ -5,7 +5,6 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from clients.roles import sync_role_groups_operation
 
 
 def reminder_template(apps, schema_editor):  # S26, editable like every message template
@@ -52,5 +51,4 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(reminder_template, no_reminder_template),
-        sync_role_groups_operation(),  # S26: the appointment permissions
     ]

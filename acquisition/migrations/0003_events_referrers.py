@@ -5,7 +5,6 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from clients.roles import sync_role_groups_operation
 
 
 def invitation_template(apps, schema_editor):  # S30, editable like every message template
@@ -196,5 +195,4 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(condition=models.Q(('valid_until__isnull', True)), fields=('client',), name='attribution_one_current'),
         ),
         migrations.RunPython(invitation_template, no_invitation_template),
-        sync_role_groups_operation(),  # S29–S33: the event, guest and referrer permissions
     ]

@@ -3,7 +3,6 @@ each closed day's summary count of alerts, now kept by the day-close workflow, s
 
 from django.db import migrations
 
-from clients.roles import sync_role_groups_operation
 
 COUNT_ALERTS = """
 UPDATE settlement_settlementday AS day SET alerts_raised = counts.alerts
@@ -23,6 +22,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        sync_role_groups_operation(),
         migrations.RunSQL(COUNT_ALERTS, migrations.RunSQL.noop),
     ]

@@ -1,16 +1,7 @@
-"""Domain O: one auth group per role, holding the permissions of clients/roles.py."""
+"""Domain O: one auth group per role. The groups and their permissions are kept by clients.apps on every
+post_migrate, from clients/roles.py as it is then; this migration only names the step that created them first."""
 
 from django.db import migrations
-
-from clients.roles import ROLE_PERMISSIONS, sync_role_groups
-
-
-def create_groups(apps, schema_editor):
-    sync_role_groups(apps)
-
-
-def delete_groups(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=[str(role) for role in ROLE_PERMISSIONS]).delete()
 
 
 class Migration(migrations.Migration):
@@ -20,4 +11,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(create_groups, delete_groups)]
+    operations = []

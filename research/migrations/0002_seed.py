@@ -4,7 +4,6 @@ coverage/follow-up views of service_log)."""
 
 from django.db import migrations
 
-from clients.roles import sync_role_groups_operation
 from research.catalogue import DISCLOSURES, POINT_WORDS, products
 
 
@@ -26,4 +25,4 @@ def seed(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("research", "0001_research")]
 
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop), sync_role_groups_operation()]
+    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

@@ -5,7 +5,6 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from clients.roles import sync_role_groups_operation
 
 
 class Migration(migrations.Migration):
@@ -101,5 +100,4 @@ class Migration(migrations.Migration):
             model_name='question',
             index=models.Index(fields=['publication', 'branch'], name='question_publication'),
         ),
-        sync_role_groups_operation(),
     ]

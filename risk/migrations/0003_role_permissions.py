@@ -2,10 +2,9 @@
 
 from django.db import migrations
 
-from clients.roles import sync_role_groups_operation
 
 
 class Migration(migrations.Migration):
     dependencies = [("risk", "0002_default_thresholds"), ("settlement", "0009_validation_functions_stable")]
 
-    operations = [sync_role_groups_operation()]
+    operations = []  # the role groups now sync after every migrate (clients.apps)

@@ -7,7 +7,6 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from clients.roles import sync_role_groups_operation
 
 
 class Migration(migrations.Migration):
@@ -68,5 +67,4 @@ class Migration(migrations.Migration):
             model_name='article',
             index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='article_search'),
         ),
-        sync_role_groups_operation(),
     ]

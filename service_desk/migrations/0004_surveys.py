@@ -5,7 +5,6 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from clients.roles import sync_role_groups_operation
 
 INVITATION_SMS = ("【期货公司】{name}您好，诚邀您参加{title}，请于{expires}前点击 {link} 作答，感谢您的支持。"
                   "客服热线{hotline}")
@@ -124,5 +123,4 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(('score__isnull', True), models.Q(('score__gte', 1), ('score__lte', 5)), _connector='OR'), name='survey_answer_score_1_to_5'),
         ),
         migrations.RunPython(defaults, migrations.RunPython.noop),
-        sync_role_groups_operation(),
     ]

@@ -2,10 +2,9 @@
 
 from django.db import migrations
 
-from clients.roles import sync_role_groups_operation
 
 
 class Migration(migrations.Migration):
     dependencies = [("service_log", "0007_default_contact_plans"), ("risk", "0010_exchange_risk_degree")]
 
-    operations = [sync_role_groups_operation()]
+    operations = []  # the role groups now sync after every migrate (clients.apps)

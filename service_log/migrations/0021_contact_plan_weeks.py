@@ -3,7 +3,211 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from service_log.sql import INSTALL, UNINSTALL
+# The SQL of this migration's day, frozen here (STYLE.md 16): later edits of sql.py reach a database only
+# through a migration of their own.
+FROZEN_INSTALL = [
+    """
+CREATE OR REPLACE FUNCTION service_log_contact_plan_refresh(p_week date, p_clients bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    week_from timestamptz := p_week::timestamp AT TIME ZONE 'Asia/Shanghai';
+    week_to timestamptz := (p_week + 7)::timestamp AT TIME ZONE 'Asia/Shanghai';
+    open_after date := least((now() AT TIME ZONE 'Asia/Shanghai')::date, p_week + 6);
+    plan_month date := date_trunc('month', p_week)::date;
+    latest_month date := (SELECT max(month) FROM tiering_tierassignment WHERE state = 'final');
+    -- T14: the plans follow the tiers, or the contribution cards, as the card policy in force that month says;
+    -- by cards: the latest month computed before the week's month, a silver card in force (T16) first.
+    plan_by text := coalesce((SELECT contact_plans_by FROM tiering_contributionpolicy
+                              WHERE approved_at IS NOT NULL AND effective_from <= plan_month
+                              ORDER BY version DESC LIMIT 1), 'tiers');
+    cards_month date := (SELECT max(month) FROM tiering_contributionmonth WHERE month < plan_month);
+    planned_tiers text[] := ARRAY(SELECT segment FROM service_log_contactplanrule
+                                  WHERE weekly_minimum > 0 AND segment <> 'key_monitoring');
+    monitoring_minimum integer := coalesce((SELECT weekly_minimum FROM service_log_contactplanrule
+                                            WHERE segment = 'key_monitoring'), 0);
+BEGIN
+    DELETE FROM service_log_contactplanweek
+    WHERE week_start = p_week AND (p_clients IS NULL OR client_id = ANY(p_clients));
+    INSERT INTO service_log_contactplanweek (week_start, client_id, branch_id, advisor_id, tier, key_monitoring,
+                                             weekly_minimum, outbound)
+    WITH overrides AS (
+        SELECT DISTINCT ON (client_id) client_id, tier FROM tiering_tieroverride
+        WHERE plan_by = 'tiers' AND approved_at IS NOT NULL AND first_month <= plan_month AND last_month >= plan_month
+          AND (p_clients IS NULL OR client_id = ANY(p_clients))
+        ORDER BY client_id, approved_at DESC
+    ), silver AS (
+        SELECT DISTINCT client_id, 'silver_card'::text AS card FROM tiering_silvercard
+        WHERE plan_by = 'cards' AND approved_at IS NOT NULL AND first_month <= plan_month AND last_month >= plan_month
+          AND (p_clients IS NULL OR client_id = ANY(p_clients))
+    ), monitored AS (
+        SELECT DISTINCT client_id FROM risk_keymonitoring
+        WHERE monitoring_minimum > 0 AND started_on <= p_week + 6 AND (ended_on IS NULL OR ended_on >= p_week)
+          AND (p_clients IS NULL OR client_id = ANY(p_clients))
+    ), candidates AS (
+        SELECT client_id FROM tiering_tierassignment
+        WHERE plan_by = 'tiers' AND month = latest_month AND tier = ANY(planned_tiers)
+          AND (p_clients IS NULL OR client_id = ANY(p_clients))
+        UNION SELECT client_id FROM overrides WHERE tier = ANY(planned_tiers)
+        UNION SELECT client_id FROM tiering_contributioncard
+        WHERE plan_by = 'cards' AND month = cards_month AND card = ANY(planned_tiers)
+          AND (p_clients IS NULL OR client_id = ANY(p_clients))
+        UNION SELECT client_id FROM silver WHERE card = ANY(planned_tiers)
+        UNION SELECT client_id FROM monitored
+    ), contacts AS (
+        SELECT client_id, count(*) AS outbound FROM service_log_contactrecord
+        WHERE direction = 'outbound' AND contacted_at >= week_from AND contacted_at < week_to
+          AND (p_clients IS NULL OR client_id = ANY(p_clients))
+        GROUP BY client_id
+    ), planned AS (
+        SELECT client.id AS client_id, client.branch_id, client.advisor_id,
+               coalesce(o.tier, a.tier, s.card, c.card) AS tier, m.client_id IS NOT NULL AS key_monitoring
+        FROM candidates
+        JOIN clients_client AS client ON client.id = candidates.client_id
+        LEFT JOIN overrides AS o ON o.client_id = client.id
+        LEFT JOIN tiering_tierassignment AS a ON plan_by = 'tiers' AND a.month = latest_month
+                                              AND a.client_id = client.id
+        LEFT JOIN silver AS s ON s.client_id = client.id
+        LEFT JOIN tiering_contributioncard AS c ON plan_by = 'cards' AND c.month = cards_month
+                                                AND c.client_id = client.id
+        LEFT JOIN monitored AS m ON m.client_id = client.id
+        WHERE client.closed_on IS NULL OR client.closed_on > open_after
+    ), minimums AS (
+        SELECT planned.*, greatest(coalesce(rule.weekly_minimum, 0),
+                                   CASE WHEN key_monitoring THEN monitoring_minimum ELSE 0 END) AS weekly_minimum
+        FROM planned LEFT JOIN service_log_contactplanrule AS rule ON rule.segment = planned.tier
+    )
+    SELECT p_week, m.client_id, m.branch_id, m.advisor_id, m.tier, m.key_monitoring, m.weekly_minimum,
+           coalesce(contacts.outbound, 0)
+    FROM minimums AS m LEFT JOIN contacts ON contacts.client_id = m.client_id
+    WHERE m.weekly_minimum > 0;
+END $$
+""",
+    """
+CREATE OR REPLACE FUNCTION service_log_contact_plan_refresh_from(p_from date, p_clients bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    week date;
+BEGIN
+    FOR week IN SELECT week_start FROM service_log_contactplanweekbuilt
+                WHERE week_start >= date_trunc('week', p_from)::date ORDER BY week_start LOOP
+        PERFORM service_log_contact_plan_refresh(week, p_clients);
+    END LOOP;
+END $$
+""",
+    """
+CREATE OR REPLACE FUNCTION service_log_contact_plan_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.direction = 'outbound' THEN
+        UPDATE service_log_contactplanweek SET outbound = outbound - 1
+        WHERE client_id = OLD.client_id
+          AND week_start = date_trunc('week', OLD.contacted_at AT TIME ZONE 'Asia/Shanghai')::date;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.direction = 'outbound' THEN
+        UPDATE service_log_contactplanweek SET outbound = outbound + 1
+        WHERE client_id = NEW.client_id
+          AND week_start = date_trunc('week', NEW.contacted_at AT TIME ZONE 'Asia/Shanghai')::date;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER service_log_contact_plan_count
+AFTER INSERT OR DELETE OR UPDATE OF client_id, contacted_at, direction ON service_log_contactrecord
+FOR EACH ROW EXECUTE FUNCTION service_log_contact_plan_count();
+""",
+    """
+CREATE OR REPLACE FUNCTION service_log_contact_plan_client() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM service_log_contact_plan_refresh_from(
+        least((now() AT TIME ZONE 'Asia/Shanghai')::date, OLD.closed_on, NEW.closed_on), ARRAY[NEW.id]);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER service_log_contact_plan_client
+AFTER UPDATE OF branch_id, advisor_id, closed_on ON clients_client FOR EACH ROW
+WHEN (OLD.branch_id IS DISTINCT FROM NEW.branch_id OR OLD.advisor_id IS DISTINCT FROM NEW.advisor_id
+      OR OLD.closed_on IS DISTINCT FROM NEW.closed_on)
+EXECUTE FUNCTION service_log_contact_plan_client();
+""",
+    """
+CREATE OR REPLACE FUNCTION service_log_contact_plan_key_monitoring() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM service_log_contact_plan_refresh_from(OLD.started_on, ARRAY[OLD.client_id]);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        PERFORM service_log_contact_plan_refresh_from(NEW.started_on, ARRAY[NEW.client_id]);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER service_log_contact_plan_key_monitoring AFTER INSERT OR UPDATE OR DELETE ON risk_keymonitoring
+FOR EACH ROW EXECUTE FUNCTION service_log_contact_plan_key_monitoring();
+""",
+    """
+CREATE OR REPLACE FUNCTION service_log_contact_plan_override() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM service_log_contact_plan_refresh_from(OLD.first_month, ARRAY[OLD.client_id]);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        PERFORM service_log_contact_plan_refresh_from(NEW.first_month, ARRAY[NEW.client_id]);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER service_log_contact_plan_override AFTER INSERT OR UPDATE OR DELETE ON tiering_tieroverride
+FOR EACH ROW EXECUTE FUNCTION service_log_contact_plan_override();
+""",
+    """
+CREATE OR REPLACE FUNCTION service_log_contact_plan_tiers() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    first_final date;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        SELECT min(month) INTO first_final FROM old_rows WHERE state = 'final';
+    ELSIF TG_OP = 'UPDATE' THEN
+        SELECT min(month) INTO first_final FROM (
+            SELECT month FROM old_rows WHERE state = 'final' UNION ALL SELECT month FROM new_rows WHERE state = 'final'
+        ) AS final_rows;
+    ELSE
+        SELECT min(month) INTO first_final FROM new_rows WHERE state = 'final';
+    END IF;
+    IF first_final IS NOT NULL THEN
+        PERFORM service_log_contact_plan_refresh_from((first_final + interval '1 month')::date, NULL);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER service_log_contact_plan_tiers_INSERT AFTER INSERT ON tiering_tierassignment
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION service_log_contact_plan_tiers();
+
+CREATE TRIGGER service_log_contact_plan_tiers_UPDATE AFTER UPDATE ON tiering_tierassignment
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION service_log_contact_plan_tiers();
+
+CREATE TRIGGER service_log_contact_plan_tiers_DELETE AFTER DELETE ON tiering_tierassignment
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION service_log_contact_plan_tiers();
+""",
+    """
+CREATE OR REPLACE FUNCTION service_log_contact_plan_rules() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM service_log_contact_plan_refresh_from((now() AT TIME ZONE 'Asia/Shanghai')::date, NULL);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER service_log_contact_plan_rules AFTER INSERT OR UPDATE OR DELETE ON service_log_contactplanrule
+FOR EACH STATEMENT EXECUTE FUNCTION service_log_contact_plan_rules();
+""",
+]
+
+FROZEN_UNINSTALL = """
+DROP TRIGGER IF EXISTS service_log_contact_plan_count ON service_log_contactrecord;
+DROP TRIGGER IF EXISTS service_log_contact_plan_client ON clients_client;
+DROP TRIGGER IF EXISTS service_log_contact_plan_key_monitoring ON risk_keymonitoring;
+DROP TRIGGER IF EXISTS service_log_contact_plan_override ON tiering_tieroverride;
+DROP TRIGGER IF EXISTS service_log_contact_plan_tiers_INSERT ON tiering_tierassignment;
+DROP TRIGGER IF EXISTS service_log_contact_plan_tiers_UPDATE ON tiering_tierassignment;
+DROP TRIGGER IF EXISTS service_log_contact_plan_tiers_DELETE ON tiering_tierassignment;
+DROP TRIGGER IF EXISTS service_log_contact_plan_rules ON service_log_contactplanrule;
+DROP FUNCTION IF EXISTS service_log_contact_plan_count(), service_log_contact_plan_client(),
+    service_log_contact_plan_key_monitoring(), service_log_contact_plan_override(), service_log_contact_plan_tiers(),
+    service_log_contact_plan_rules(), service_log_contact_plan_refresh_from(date, bigint[]),
+    service_log_contact_plan_refresh(date, bigint[]);
+"""
 
 
 class Migration(migrations.Migration):
@@ -47,5 +251,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('week_start', 'client'), name='contact_plan_one_per_week')],
             },
         ),
-        migrations.RunSQL(INSTALL, UNINSTALL),
+        migrations.RunSQL(FROZEN_INSTALL, FROZEN_UNINSTALL),
     ]

@@ -2,7 +2,42 @@
 
 from django.db import migrations, models
 
-from service_log.sql import FOLLOW_UP_OPEN, FOLLOW_UP_OPEN_BACKFILL, FOLLOW_UP_OPEN_UNINSTALL
+# The SQL of this migration's day, frozen here (STYLE.md 16): later edits of sql.py reach a database only
+# through a migration of their own.
+FROZEN_FOLLOW_UP_OPEN_BACKFILL = """
+UPDATE service_log_contactrecord AS contact SET follow_up_open = true
+FROM (SELECT client_id, max(contacted_at) AS contacted_at FROM service_log_contactrecord GROUP BY client_id) AS latest
+WHERE latest.client_id = contact.client_id AND contact.contacted_at = latest.contacted_at
+  AND contact.next_follow_up IS NOT NULL
+"""
+
+FROZEN_FOLLOW_UP_OPEN_UNINSTALL = """
+DROP TRIGGER IF EXISTS service_log_follow_up_open ON service_log_contactrecord;
+DROP FUNCTION IF EXISTS service_log_follow_up_open();
+"""
+
+FROZEN_FOLLOW_UP_OPEN = """
+CREATE OR REPLACE FUNCTION service_log_follow_up_open() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    touched bigint;
+BEGIN
+    FOR touched IN SELECT DISTINCT id FROM unnest(ARRAY[
+            CASE WHEN TG_OP <> 'INSERT' THEN OLD.client_id END, CASE WHEN TG_OP <> 'DELETE' THEN NEW.client_id END
+        ]) AS ids(id) WHERE id IS NOT NULL LOOP
+        UPDATE service_log_contactrecord AS contact
+        SET follow_up_open = contact.next_follow_up IS NOT NULL AND contact.contacted_at = latest.contacted_at
+        FROM (SELECT max(contacted_at) AS contacted_at FROM service_log_contactrecord WHERE client_id = touched)
+             AS latest
+        WHERE contact.client_id = touched
+          AND contact.follow_up_open IS DISTINCT FROM
+              (contact.next_follow_up IS NOT NULL AND contact.contacted_at = latest.contacted_at);
+    END LOOP;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER service_log_follow_up_open
+AFTER INSERT OR DELETE OR UPDATE OF client_id, contacted_at, next_follow_up ON service_log_contactrecord
+FOR EACH ROW EXECUTE FUNCTION service_log_follow_up_open();
+"""
 
 
 class Migration(migrations.Migration):
@@ -27,6 +62,6 @@ class Migration(migrations.Migration):
             model_name='contactrecord',
             index=models.Index(condition=models.Q(('follow_up_open', True)), fields=['next_follow_up', 'client'], name='contact_follow_up_open'),
         ),
-        migrations.RunSQL(FOLLOW_UP_OPEN_BACKFILL, migrations.RunSQL.noop),
-        migrations.RunSQL(FOLLOW_UP_OPEN, FOLLOW_UP_OPEN_UNINSTALL),
+        migrations.RunSQL(FROZEN_FOLLOW_UP_OPEN_BACKFILL, migrations.RunSQL.noop),
+        migrations.RunSQL(FROZEN_FOLLOW_UP_OPEN, FROZEN_FOLLOW_UP_OPEN_UNINSTALL),
     ]

@@ -2,7 +2,6 @@
 
 from django.db import migrations, models
 
-from service_log import sql
 
 # S2 by contribution cards when their policy says so (issue 16 item 6, T14): the week's refresh reads the setting,
 # the cards and the silver cards; their writes move the weeks. The big clients' cards get the VIP tiers' minimum.
@@ -17,6 +16,143 @@ def card_rules(apps, schema_editor):
 
 def no_card_rules(apps, schema_editor):
     apps.get_model("service_log", "ContactPlanRule").objects.filter(segment__in=list(CARD_RULES)).delete()
+
+# The SQL of this migration's day, frozen here (STYLE.md 16): later edits of sql.py reach a database only
+# through a migration of their own.
+FROZEN_SILVER_CHANGE_CARDS_CHANGE = """
+CREATE OR REPLACE FUNCTION service_log_contact_plan_silver() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM service_log_contact_plan_refresh_from(OLD.first_month, ARRAY[OLD.client_id]);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        PERFORM service_log_contact_plan_refresh_from(NEW.first_month, ARRAY[NEW.client_id]);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER service_log_contact_plan_silver AFTER INSERT OR UPDATE OR DELETE ON tiering_silvercard
+FOR EACH ROW EXECUTE FUNCTION service_log_contact_plan_silver();
+
+CREATE OR REPLACE FUNCTION service_log_contact_plan_cards() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    first_month date;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        SELECT min(month) INTO first_month FROM old_rows;
+    ELSE
+        SELECT min(month) INTO first_month FROM new_rows;
+    END IF;
+    IF first_month IS NOT NULL AND coalesce((
+            SELECT contact_plans_by FROM tiering_contributionpolicy
+            WHERE approved_at IS NOT NULL AND effective_from <= (first_month + interval '1 month')::date
+            ORDER BY version DESC LIMIT 1), 'tiers') = 'cards' THEN
+        PERFORM service_log_contact_plan_refresh_from((first_month + interval '1 month')::date, NULL);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER service_log_contact_plan_cards_insert AFTER INSERT ON tiering_contributioncard
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION service_log_contact_plan_cards();
+CREATE TRIGGER service_log_contact_plan_cards_update AFTER UPDATE ON tiering_contributioncard
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION service_log_contact_plan_cards();
+CREATE TRIGGER service_log_contact_plan_cards_delete AFTER DELETE ON tiering_contributioncard
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION service_log_contact_plan_cards();
+
+CREATE OR REPLACE FUNCTION service_log_contact_plan_card_policy() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM service_log_contact_plan_refresh_from(NEW.effective_from, NULL);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER service_log_contact_plan_card_policy AFTER UPDATE OF approved_at ON tiering_contributionpolicy
+FOR EACH ROW WHEN (OLD.approved_at IS NULL AND NEW.approved_at IS NOT NULL)
+EXECUTE FUNCTION service_log_contact_plan_card_policy();
+"""
+
+FROZEN_CARDS_UNINSTALL = """
+DROP TRIGGER IF EXISTS service_log_contact_plan_silver ON tiering_silvercard;
+DROP TRIGGER IF EXISTS service_log_contact_plan_cards_insert ON tiering_contributioncard;
+DROP TRIGGER IF EXISTS service_log_contact_plan_cards_update ON tiering_contributioncard;
+DROP TRIGGER IF EXISTS service_log_contact_plan_cards_delete ON tiering_contributioncard;
+DROP TRIGGER IF EXISTS service_log_contact_plan_card_policy ON tiering_contributionpolicy;
+DROP FUNCTION IF EXISTS service_log_contact_plan_silver(), service_log_contact_plan_cards(),
+    service_log_contact_plan_card_policy();
+"""
+
+FROZEN_REFRESH = """
+CREATE OR REPLACE FUNCTION service_log_contact_plan_refresh(p_week date, p_clients bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    week_from timestamptz := p_week::timestamp AT TIME ZONE 'Asia/Shanghai';
+    week_to timestamptz := (p_week + 7)::timestamp AT TIME ZONE 'Asia/Shanghai';
+    open_after date := least((now() AT TIME ZONE 'Asia/Shanghai')::date, p_week + 6);
+    plan_month date := date_trunc('month', p_week)::date;
+    latest_month date := (SELECT max(month) FROM tiering_tierassignment WHERE state = 'final');
+    -- T14: the plans follow the tiers, or the contribution cards, as the card policy in force that month says;
+    -- by cards: the latest month computed before the week's month, a silver card in force (T16) first.
+    plan_by text := coalesce((SELECT contact_plans_by FROM tiering_contributionpolicy
+                              WHERE approved_at IS NOT NULL AND effective_from <= plan_month
+                              ORDER BY version DESC LIMIT 1), 'tiers');
+    cards_month date := (SELECT max(month) FROM tiering_contributionmonth WHERE month < plan_month);
+    planned_tiers text[] := ARRAY(SELECT segment FROM service_log_contactplanrule
+                                  WHERE weekly_minimum > 0 AND segment <> 'key_monitoring');
+    monitoring_minimum integer := coalesce((SELECT weekly_minimum FROM service_log_contactplanrule
+                                            WHERE segment = 'key_monitoring'), 0);
+BEGIN
+    DELETE FROM service_log_contactplanweek
+    WHERE week_start = p_week AND (p_clients IS NULL OR client_id = ANY(p_clients));
+    INSERT INTO service_log_contactplanweek (week_start, client_id, branch_id, advisor_id, tier, key_monitoring,
+                                             weekly_minimum, outbound)
+    WITH overrides AS (
+        SELECT DISTINCT ON (client_id) client_id, tier FROM tiering_tieroverride
+        WHERE plan_by = 'tiers' AND approved_at IS NOT NULL AND first_month <= plan_month AND last_month >= plan_month
+          AND (p_clients IS NULL OR client_id = ANY(p_clients))
+        ORDER BY client_id, approved_at DESC
+    ), silver AS (
+        SELECT DISTINCT client_id, 'silver_card'::text AS card FROM tiering_silvercard
+        WHERE plan_by = 'cards' AND approved_at IS NOT NULL AND first_month <= plan_month AND last_month >= plan_month
+          AND (p_clients IS NULL OR client_id = ANY(p_clients))
+    ), monitored AS (
+        SELECT DISTINCT client_id FROM risk_keymonitoring
+        WHERE monitoring_minimum > 0 AND started_on <= p_week + 6 AND (ended_on IS NULL OR ended_on >= p_week)
+          AND (p_clients IS NULL OR client_id = ANY(p_clients))
+    ), candidates AS (
+        SELECT client_id FROM tiering_tierassignment
+        WHERE plan_by = 'tiers' AND month = latest_month AND tier = ANY(planned_tiers)
+          AND (p_clients IS NULL OR client_id = ANY(p_clients))
+        UNION SELECT client_id FROM overrides WHERE tier = ANY(planned_tiers)
+        UNION SELECT client_id FROM tiering_contributioncard
+        WHERE plan_by = 'cards' AND month = cards_month AND card = ANY(planned_tiers)
+          AND (p_clients IS NULL OR client_id = ANY(p_clients))
+        UNION SELECT client_id FROM silver WHERE card = ANY(planned_tiers)
+        UNION SELECT client_id FROM monitored
+    ), contacts AS (
+        SELECT client_id, count(*) AS outbound FROM service_log_contactrecord
+        WHERE direction = 'outbound' AND contacted_at >= week_from AND contacted_at < week_to
+          AND (p_clients IS NULL OR client_id = ANY(p_clients))
+        GROUP BY client_id
+    ), planned AS (
+        SELECT client.id AS client_id, client.branch_id, client.advisor_id,
+               coalesce(o.tier, a.tier, s.card, c.card) AS tier, m.client_id IS NOT NULL AS key_monitoring
+        FROM candidates
+        JOIN clients_client AS client ON client.id = candidates.client_id
+        LEFT JOIN overrides AS o ON o.client_id = client.id
+        LEFT JOIN tiering_tierassignment AS a ON plan_by = 'tiers' AND a.month = latest_month
+                                              AND a.client_id = client.id
+        LEFT JOIN silver AS s ON s.client_id = client.id
+        LEFT JOIN tiering_contributioncard AS c ON plan_by = 'cards' AND c.month = cards_month
+                                                AND c.client_id = client.id
+        LEFT JOIN monitored AS m ON m.client_id = client.id
+        WHERE client.closed_on IS NULL OR client.closed_on > open_after
+    ), minimums AS (
+        SELECT planned.*, greatest(coalesce(rule.weekly_minimum, 0),
+                                   CASE WHEN key_monitoring THEN monitoring_minimum ELSE 0 END) AS weekly_minimum
+        FROM planned LEFT JOIN service_log_contactplanrule AS rule ON rule.segment = planned.tier
+    )
+    SELECT p_week, m.client_id, m.branch_id, m.advisor_id, m.tier, m.key_monitoring, m.weekly_minimum,
+           coalesce(contacts.outbound, 0)
+    FROM minimums AS m LEFT JOIN contacts ON contacts.client_id = m.client_id
+    WHERE m.weekly_minimum > 0;
+END $$
+"""
 
 
 class Migration(migrations.Migration):
@@ -37,7 +173,7 @@ class Migration(migrations.Migration):
             name='tier',
             field=models.CharField(choices=[('diamond', 'diamond'), ('platinum', 'platinum'), ('gold', 'gold'), ('quality', 'quality'), ('effective', 'effective'), ('dormant', 'dormant'), ('ordinary', 'ordinary'), ('diamond_card', 'diamond card'), ('black_gold_card', 'black-gold card'), ('platinum_card', 'platinum card'), ('gold_card', 'gold card'), ('silver_card', 'silver card')], max_length=16, null=True, verbose_name='tier or card'),
         ),
-        migrations.RunSQL(sql.REFRESH, migrations.RunSQL.noop),
-        migrations.RunSQL(sql.SILVER_CHANGE + sql.CARDS_CHANGE, sql.CARDS_UNINSTALL),
+        migrations.RunSQL(FROZEN_REFRESH, migrations.RunSQL.noop),
+        migrations.RunSQL(FROZEN_SILVER_CHANGE_CARDS_CHANGE, FROZEN_CARDS_UNINSTALL),
         migrations.RunPython(card_rules, no_card_rules),
     ]

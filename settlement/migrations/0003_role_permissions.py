@@ -2,10 +2,9 @@
 
 from django.db import migrations
 
-from clients.roles import sync_role_groups_operation
 
 
 class Migration(migrations.Migration):
     dependencies = [("settlement", "0002_seed_trading_calendar"), ("clients", "0002_role_groups")]
 
-    operations = [sync_role_groups_operation()]
+    operations = []  # the role groups now sync after every migrate (clients.apps)

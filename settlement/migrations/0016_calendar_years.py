@@ -4,7 +4,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from clients.roles import sync_role_groups_operation
 
 
 def seeded_years_confirmed(apps, schema_editor):
@@ -40,5 +39,4 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(seeded_years_confirmed, migrations.RunPython.noop),
-        sync_role_groups_operation(),  # head office confirms the years
     ]

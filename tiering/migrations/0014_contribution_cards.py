@@ -6,8 +6,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
 
-from clients.roles import sync_role_groups_operation
-from clients.sql import scope_copies_install, scope_copies_uninstall
 
 
 def first_policy(apps, schema_editor):
@@ -18,6 +16,25 @@ def first_policy(apps, schema_editor):
 
     apps.get_model("tiering", "ContributionPolicy").objects.get_or_create(
         version=1, defaults={"effective_from": datetime.date(2000, 1, 1), "approved_at": timezone.now()})
+
+
+# The SQL of this migration's day, frozen here (STYLE.md 16).
+FROZEN_SCOPE_COPIES_INSTALL = """
+CREATE OR REPLACE FUNCTION tiering_contributioncard_scope_client() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE tiering_contributioncard SET branch_id = NEW.branch_id, advisor_id = NEW.advisor_id
+    WHERE client_id = NEW.id AND (branch_id, advisor_id) IS DISTINCT FROM (NEW.branch_id, NEW.advisor_id);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER tiering_contributioncard_scope_client AFTER UPDATE OF branch_id, advisor_id ON clients_client FOR EACH ROW
+WHEN (OLD.branch_id IS DISTINCT FROM NEW.branch_id OR OLD.advisor_id IS DISTINCT FROM NEW.advisor_id)
+EXECUTE FUNCTION tiering_contributioncard_scope_client();
+"""
+FROZEN_SCOPE_COPIES_UNINSTALL = """
+DROP TRIGGER IF EXISTS tiering_contributioncard_scope_copy ON tiering_contributioncard;
+DROP TRIGGER IF EXISTS tiering_contributioncard_scope_client ON clients_client;
+DROP FUNCTION IF EXISTS tiering_contributioncard_scope_copy(), tiering_contributioncard_scope_client();
+"""
 
 
 class Migration(migrations.Migration):
@@ -141,7 +158,5 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(('approved_by__isnull', True), models.Q(('approved_by', models.F('requested_by')), _negated=True), _connector='OR'), name='silver_card_approver_is_not_requester'),
         ),
         migrations.RunPython(first_policy, migrations.RunPython.noop),
-        migrations.RunSQL(scope_copies_install("tiering_contributioncard", on_insert=False),
-                          scope_copies_uninstall("tiering_contributioncard")),
-        sync_role_groups_operation(),
+        migrations.RunSQL(FROZEN_SCOPE_COPIES_INSTALL, FROZEN_SCOPE_COPIES_UNINSTALL),
     ]
