@@ -7,7 +7,6 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.signing import BadSignature, Signer
 from django.db import connection, transaction
 from django.db.models.functions import Greatest
 from django.urls import reverse
@@ -18,10 +17,11 @@ from acquisition.models import Event, EventGuest, Prospect, ProspectStep
 from acquisition.services import FUNNEL, duplicates, prospect_create
 from clients import pii
 from clients.models import Branch, Client, StaffProfile
+from core import links
 from core.errors import DomainError, required_text
-from core.owed import queue_after_commit, work_owe
+from core.links import link_read, link_token
+from core.owed import owe_and_queue
 from core.sms import SmsMessage, get_backend, send_many
-from core.tasks import run_owed_work
 from research.models import Product, ProductInterest
 from service_log.models import MessageTemplate, Notification, SmsDelivery
 from service_log.services import follow_up_tasks_set, notification_create
@@ -31,7 +31,7 @@ from tiering.selectors import in_current_tiers
 
 INVITATIONS_SEND = "event_invitations_send"
 INVITATION_TEMPLATE = "event_invitation"
-LINK_SALT = "futcrm.acquisition.guest"
+LINK_DAYS = 7  # S30: a guest's link (and check-in code) opens until a week after the event's end
 BATCH = 500
 MAX_INVITATIONS = 300_000  # one event's invitations: the check-in codes are six digits, drawn without repeats
 CHECK_IN_OPENS = datetime.timedelta(hours=2)  # S30: the desk checks guests in from two hours before the start
@@ -162,22 +162,26 @@ def event_invite(*, user, event_id: int, clients: bool = True, tiers=(), branch_
     if EventGuest.objects.filter(event=event).count() > MAX_INVITATIONS:
         raise DomainError(_("At most 300,000 guests an event: choose a narrower audience."), field="tiers")
     if counts["clients"] or counts["prospects"]:
-        owed = work_owe(INVITATIONS_SEND, str(event.pk))
-        queue_after_commit(lambda: run_owed_work.delay([owed.pk]), f"the invitations of event {event.pk}")
+        owe_and_queue(INVITATIONS_SEND, str(event.pk), what=f"the invitations of event {event.pk}")
     return counts
 
 
-def guest_link(guest_id: int) -> str:
-    token = Signer(salt=LINK_SALT).sign(str(guest_id))
+def guest_link(guest_id: int, event: Event) -> str:
+    """S30: the guest's signed link (core/links.py), open until LINK_DAYS after the event's end."""
+    token = link_token(links.EVENT_GUEST, guest_id, expires_at=event.ends_at + datetime.timedelta(days=LINK_DAYS))
     return settings.FUTCRM_PUBLIC_URL.rstrip("/") + reverse("event-register", args=[token])
 
 
 def guest_for_token(token: str) -> EventGuest | None:
-    try:
-        guest_id = int(Signer(salt=LINK_SALT).unsign(token))
-    except (BadSignature, ValueError):
+    """The guest a link names while it is open; None for a forged, changed or expired one."""
+    link = link_read(links.EVENT_GUEST, token)
+    if link is None or link.expired():
         return None
-    return EventGuest.objects.select_related("event", "event__branch").filter(pk=guest_id).first()
+    guest = EventGuest.objects.select_related("event", "event__branch").filter(pk=link.key).first()
+    if guest is None or (link.expires_at is None and timezone.now() >= guest.event.ends_at
+                         + datetime.timedelta(days=LINK_DAYS)):  # a link sent before expiries were signed
+        return None
+    return guest
 
 
 def _when(event: Event) -> str:
@@ -219,7 +223,7 @@ def _send_batch(event: Event, template: MessageTemplate, backend, batch: list[Ev
         else:
             text = template.body.format_map({
                 "name": person.name, "title": event.title, "when": _when(event),
-                "place": event.place or _("online"), "link": guest_link(guest.pk), "code": guest.code,
+                "place": event.place or _("online"), "link": guest_link(guest.pk, event), "code": guest.code,
                 "hotline": settings.SERVICE_HOTLINE})
             sendable.append((guest, text, person.decrypted_phone()))
     results = send_many(backend, [SmsMessage(phone=phone, text=text) for _guest, text, phone in sendable])

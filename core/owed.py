@@ -120,3 +120,21 @@ def queue_after_commit(send: Callable[[], object], what: str) -> None:
             logger.warning("could not queue %s; the owed-work sweep will run it", what, exc_info=True)
 
     transaction.on_commit(enqueue)
+
+
+def owe_and_queue(job: str, key: str, *, what: str, arguments: dict | None = None) -> OwedWork:
+    """The one way a change owes a job (STYLE.md 7): written in the change's transaction (work_owe), queued once it
+    commits (owed_queue); `what` names it in the log if the broker is down then."""
+    owed = work_owe(job, key, arguments=arguments)
+    owed_queue([owed], what)
+    return owed
+
+
+def owed_queue(owed: list[OwedWork], what: str) -> None:
+    """Queue owed rows of the current transaction (a chain, several months) for the worker once it commits."""
+    # Local: core.tasks imports this module for the sweep it runs.
+    from core.tasks import run_owed_work
+
+    ids = [step.pk for step in owed]
+    queue_after_commit(lambda: run_owed_work.delay(ids), what)
+

@@ -7,7 +7,6 @@ import re
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.signing import BadSignature, Signer
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -18,10 +17,11 @@ from markdown_it import MarkdownIt
 from clients.models import Branch, Client, StaffProfile
 from clients.roles import Role
 from clients.scoping import staff_profile_of
+from core import links
 from core.errors import DomainError, required_text, text_is_storable
-from core.owed import queue_after_commit, work_owe
+from core.links import link_read, link_token
+from core.owed import owe_and_queue
 from core.sms import SmsMessage, get_backend, send_many
-from core.tasks import run_owed_work
 from research.models import (
     Delivery,
     DisclosureText,
@@ -46,7 +46,7 @@ DISTRIBUTION_SEND = "research_distribution_send"
 SMS_TEMPLATE = "research_summary"
 BATCH = 500
 MAX_ATTEMPTS = 3
-LINK_SALT = "futcrm.research.delivery"
+LINK_DAYS = 90  # S20: a publication's link opens for 90 days after it was sent
 # S19: an intraday tip is for the trading sessions (day 09:00–11:30, 13:30–15:00; night 21:00–23:00, local) of a
 # trading day of the calendar.
 SESSIONS = [(datetime.time(9), datetime.time(11, 30)), (datetime.time(13, 30), datetime.time(15)),
@@ -252,8 +252,7 @@ def distribution_create(*, user, publication_id: int, tiers=(), branch_id=None, 
         publication=publication, version_id=publication.approved_version_id, tiers=tiers, branch=branch,
         advisor=advisor, client_type=client_type, key_monitoring_only=key_monitoring_only,
         interested_only=interested_only, trade_date=today or timezone.localdate(), created_by=user)
-    owed = work_owe(DISTRIBUTION_SEND, str(distribution.pk))
-    queue_after_commit(lambda: run_owed_work.delay([owed.pk]), f"the sending of distribution {distribution.pk}")
+    owe_and_queue(DISTRIBUTION_SEND, str(distribution.pk), what=f"the sending of distribution {distribution.pk}")
     return distribution
 
 
@@ -278,17 +277,23 @@ def audience(distribution: Distribution):
     return clients
 
 
-def delivery_link(delivery_id: int) -> str:
-    token = Signer(salt=LINK_SALT).sign(str(delivery_id))
+def delivery_link(delivery_id: int, sent_at: datetime.datetime | None = None) -> str:
+    """S20: the recipient's signed link (core/links.py), open for LINK_DAYS from its sending (now by default)."""
+    expires_at = (sent_at or timezone.now()) + datetime.timedelta(days=LINK_DAYS)
+    token = link_token(links.PUBLICATION, delivery_id, expires_at=expires_at)
     return settings.FUTCRM_PUBLIC_URL.rstrip("/") + reverse("research-read", args=[token])
 
 
 def delivery_for_token(token: str) -> Delivery | None:
-    try:
-        delivery_id = int(Signer(salt=LINK_SALT).unsign(token))
-    except (BadSignature, ValueError):
+    """The delivery a link names while it is open; None for a forged, changed or expired one."""
+    link = link_read(links.PUBLICATION, token)
+    if link is None or link.expired():
         return None
-    return Delivery.objects.select_related("distribution__version__publication").filter(pk=delivery_id).first()
+    delivery = Delivery.objects.select_related("distribution__version__publication").filter(pk=link.key).first()
+    if delivery is None or (link.expires_at is None and delivery.sent_at is not None and timezone.now()
+                            >= delivery.sent_at + datetime.timedelta(days=LINK_DAYS)):  # sent before expiries
+        return None
+    return delivery
 
 
 def deliveries_write(distribution: Distribution) -> int:
@@ -347,8 +352,8 @@ def _send_batch(distribution, template, backend, batch: list[Delivery]) -> None:
             delivery.status, delivery.error = Delivery.Status.NO_PHONE, ""
         else:
             text = template.body.format_map({"name": client.name, "account": client.account_no,
-                                             "title": distribution.version.title, "link": delivery_link(delivery.pk),
-                                             "hotline": _hotline()})
+                                             "title": distribution.version.title,
+                                             "link": delivery_link(delivery.pk, now), "hotline": _hotline()})
             sendable.append((delivery, text, client.decrypted_phone()))
     results = send_many(backend, [SmsMessage(phone=phone, text=text) for _d, text, phone in sendable])
     records = []

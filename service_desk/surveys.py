@@ -6,7 +6,6 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Avg, Count, Q
@@ -15,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import StaffProfile
+from core import links
 from core.errors import DomainError
+from core.links import link_read, link_token
 from core.owed import queue_after_commit
 from service_desk.models import (
     Question,
@@ -27,7 +28,6 @@ from service_desk.models import (
 )
 from service_log.services import sms_send, survey_response_write
 
-SALT = "futcrm.survey-invitation"
 INVITATION_TEMPLATE = "survey_invitation"
 TEXT_LIMIT = 1000
 SEND_BATCH = 500
@@ -38,7 +38,7 @@ SEND_BATCH = 500
 def invitation_token(invitation: SurveyInvitation) -> str:
     """The link's secret: the invitation's number and its random nonce, signed with the secret key (nothing a
     client could guess or change; no personal data)."""
-    return signing.Signer(salt=SALT).sign(f"{invitation.pk}.{invitation.nonce}")
+    return link_token(links.SURVEY, invitation.pk, expires_at=invitation.expires_at, nonce=invitation.nonce)
 
 
 def invitation_link(invitation: SurveyInvitation) -> str:
@@ -46,12 +46,11 @@ def invitation_link(invitation: SurveyInvitation) -> str:
 
 
 def invitation_from_token(token: str) -> SurveyInvitation | None:
-    try:
-        number, nonce = signing.Signer(salt=SALT).unsign(token).split(".", 1)
-    except (signing.BadSignature, ValueError):
+    link = link_read(links.SURVEY, token)  # an expired one still names its invitation: the page says so
+    if link is None:
         return None
-    return (SurveyInvitation.objects.select_related("questionnaire", "client").filter(pk=number, nonce=nonce)
-            .first() if number.isdigit() else None)
+    return SurveyInvitation.objects.select_related("questionnaire", "client").filter(pk=link.key,
+                                                                                      nonce=link.nonce).first()
 
 
 def invitation_state(invitation: SurveyInvitation, now: datetime.datetime | None = None) -> str:

@@ -18,9 +18,8 @@ from clients.roles import Role
 from clients.scoping import staff_profile_of
 from clients.sql import scope_copies_repair_sql
 from core.errors import DomainError
-from core.owed import queue_after_commit, work_owe
+from core.owed import owe_and_queue
 from core.sms import SmsError, SmsMessage, get_backend
-from core.tasks import run_owed_work
 from risk.models import Alert
 from risk.services import alert_acknowledge, alert_record_contact
 from service_log import sql
@@ -29,6 +28,7 @@ from service_log.models import (
     Complaint,
     ContactPlanWeekBuilt,
     ContactRecord,
+    FollowUpTask,
     MessageTemplate,
     Notification,
     SmsDelivery,
@@ -105,8 +105,18 @@ def contact_record_create(*, user, client_id: int, staff_id: int | None = None, 
     contact = ContactRecord(client=client, staff=staff, alert=alert, **fields)
     contact.full_clean()
     contact.save()
+    follow_up_tasks_close(contact=contact)
     contact.alert_not_answered = contact_record_answer_alert(user=user, contact=contact)
     return contact
+
+
+def follow_up_tasks_close(*, contact: ContactRecord) -> int:
+    """S21: a contact with a client closes the client's open follow-up tasks set at or before it (to the minute, as
+    tasks are set); a task set later than the contact stays open. Every writer of a contact calls this (the service
+    above, a survey's follow-up contact). Returns how many it closed."""
+    return FollowUpTask.objects.filter(client_id=contact.client_id, contact__isnull=True,
+                                       set_at__lte=contact.contacted_at).update(contact=contact,
+                                                                                done_at=contact.contacted_at)
 
 
 def contact_record_answer_alert(*, user, contact: ContactRecord) -> str | None:
@@ -273,6 +283,7 @@ def survey_response_write(*, client: Client, survey: str, score: int, comment: s
             summary=f"满意度回访：{survey} 评分 {score}。{comment}".strip(), outcome="",
             next_follow_up=timezone.localdate() + datetime.timedelta(days=1),
         )  # fmt: skip
+        follow_up_tasks_close(contact=response.follow_up)
         response.save(update_fields=["follow_up"])
     return response
 
@@ -292,8 +303,7 @@ def broadcast_create(*, user, text: str):
     if not text.strip():
         raise DomainError("A broadcast needs a text.", field="text")
     broadcast = Broadcast.objects.create(text=text.strip(), created_by=user)
-    owed = work_owe(BROADCAST_SEND, str(broadcast.pk))
-    queue_after_commit(lambda: run_owed_work.delay([owed.pk]), f"the sending of broadcast {broadcast.pk}")
+    owe_and_queue(BROADCAST_SEND, str(broadcast.pk), what=f"the sending of broadcast {broadcast.pk}")
     return broadcast
 
 

@@ -19,9 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from core.owed import queue_after_commit, work_owe
+from core.owed import owe_and_queue
 from core.tabular import column_word, date_cell, read_table
-from core.tasks import run_owed_work
 from settlement.models import CalendarYear, SettlementDay, TradingDay
 
 CALENDAR_CHANGED = "calendar_changed"  # owed work: arguments {"days": [ISO dates]} (C4)
@@ -162,9 +161,9 @@ def calendar_changed_owe(days: list[datetime.date]) -> None:
     if not days:
         return
     first, last = min(days), max(days)
-    owed = work_owe(CALENDAR_CHANGED, f"{first}…{last}@{timezone.now():%Y%m%dT%H%M%S.%f}",
-                    arguments={"days": sorted(day.isoformat() for day in days)})
-    queue_after_commit(lambda: run_owed_work.delay([owed.pk]), "the recalculation after a calendar change")
+    owe_and_queue(CALENDAR_CHANGED, f"{first}…{last}@{timezone.now():%Y%m%dT%H%M%S.%f}",
+                  arguments={"days": sorted(day.isoformat() for day in days)},
+                  what="the recalculation after a calendar change")
 
 
 @transaction.atomic

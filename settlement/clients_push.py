@@ -14,8 +14,7 @@ from clients.models import ACCOUNT_NO_PATTERN, Branch, Client, StaffProfile
 from clients.roles import Role
 from core.dates import parse_iso_date
 from core.errors import row_error, text_is_storable
-from core.owed import queue_after_commit, work_owe
-from core.tasks import run_owed_work
+from core.owed import owe_and_queue
 from settlement.services import refusal_of_rows
 
 MAX_CLIENT_ROWS = 10_000
@@ -180,9 +179,8 @@ def clients_upsert_from_settlement(rows: list) -> dict:
         if to_create:  # S3: the welcome SMS is owed with the new accounts, and queued once they are committed
             new_ids = list(Client.objects.filter(account_no__in=[c.account_no for c in to_create])
                            .values_list("pk", flat=True))
-            owed = work_owe(CLIENTS_ARRIVED, f"{min(new_ids)}-{max(new_ids)}@{now:%Y%m%dT%H%M%S.%f}",
-                            arguments={"client_ids": new_ids})
-            queue_after_commit(lambda: run_owed_work.delay([owed.pk]), "the welcome of new accounts")
+            owe_and_queue(CLIENTS_ARRIVED, f"{min(new_ids)}-{max(new_ids)}@{now:%Y%m%dT%H%M%S.%f}",
+                          arguments={"client_ids": new_ids}, what="the welcome of new accounts")
         bulk_update_with_history(to_update, Client, MASTER_FIELDS[:9] + [
             "id_number_ciphertext", "id_number_hash", "phone_ciphertext", "phone_hash", "phone_last4", "birth_date",
             "home_region", "advisor", "updated_at"], batch_size=1000)  # fmt: skip

@@ -19,8 +19,7 @@ from django.utils import timezone
 
 from core.dates import parse_iso_date
 from core.errors import DomainError, request_error, row_error, text_is_storable
-from core.owed import queue_after_commit, work_owe
-from core.tasks import run_owed_work
+from core.owed import owed_queue, work_owe
 from settlement import sql
 from settlement.models import TOTAL_DIGITS, ApiToken, SettlementDay, SettlementDayEvent, TradingDay
 
@@ -412,7 +411,7 @@ def _owe_day_close_work(trade_date: datetime.date) -> None:
         previous = work_owe(job, key, follows=previous)
         owed.append(previous)
     owed.append(work_owe(DAY_CLOSE_TIERS, key, arguments={"month": trade_date.replace(day=1).isoformat()}))
-    queue_after_commit(lambda: run_owed_work.delay([step.pk for step in owed]), f"the work of closing {key}")
+    owed_queue(owed, f"the work of closing {key}")
 
 
 @transaction.atomic

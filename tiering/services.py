@@ -14,8 +14,7 @@ from core.dates import add_months
 from core.errors import DomainError
 from core.jobs import job_run
 from core.models import JobRun
-from core.owed import queue_after_commit, work_owe
-from core.tasks import run_owed_work
+from core.owed import owed_queue, work_owe
 from settlement import sql as settlement_sql
 from settlement.models import DailyStatement, SettlementDay, TradingDay
 from settlement.services import DAY_CLOSE_TIERS
@@ -191,8 +190,7 @@ def tiers_months_owe(months, *, cause: str) -> list:
     owed = [work_owe(DAY_CLOSE_TIERS, f"{cause}:{month:%Y-%m}", arguments={"month": month.isoformat()})
             for month in sorted(set(months))]
     if owed:
-        queue_after_commit(lambda: run_owed_work.delay([step.pk for step in owed]),
-                           f"the recalculation of {len(owed)} months")
+        owed_queue(owed, f"the recalculation of {len(owed)} months")
     return owed
 
 

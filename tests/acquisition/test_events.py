@@ -173,7 +173,7 @@ def test_registration_by_link_holds_the_seats_and_closes_at_the_start(world):
 def test_the_registration_page_registers_and_shows_the_check_in_code(world, client):
     event = plan(world)
     guest = _guest(world, event)
-    url = events.guest_link(guest.pk).split("testserver")[-1].split("://")[-1]
+    url = events.guest_link(guest.pk, guest.event).split("testserver")[-1].split("://")[-1]
     path = url[url.index("/e/"):]
     page = client.get(path)
     assert page.status_code == 200 and "股指期货策略报告会" in page.content.decode()

@@ -173,7 +173,7 @@ def event_page(data) -> str:
 def registration_page(data) -> str:
     event_page(data)
     guest = EventGuest.objects.filter(event__title="股指期货策略报告会", registered_at__isnull=True).first()
-    link = events.guest_link(guest.pk)
+    link = events.guest_link(guest.pk, guest.event)
     return link[link.index("/e/"):]
 
 

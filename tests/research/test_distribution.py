@@ -1,9 +1,12 @@
 """S20 distribution (audience, suitability, consent at sending, idempotent), S21 same-day follow-up, S4 coverage."""
 
 import datetime
+from urllib.parse import urlsplit
 
 import pytest
+from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.roles import Role
 from core.errors import DomainError
@@ -163,3 +166,20 @@ def test_the_workbench_shows_the_advisors_follow_ups_and_who_got_nothing(researc
     assert sections["tasks"] == 1 and sections["no_information"] == 0  # the advisor's own client got the tip
     colleague = login(research["advisors"][1]).get(reverse("workbench"))
     assert {s["key"]: s["count"] for s in colleague.context["sections"]}["no_information"] == 1
+
+
+def test_a_publication_link_opens_for_90_days_from_its_sending(research, gold_tip, client):
+    """S20 with core/links.py: a link sent 90 days ago to the second is closed, one second less is open; a link sent
+    before links carried their expiry is judged by the delivery's own sending time."""
+    distribution = sent(distribution_create(user=research["staff"][Role.HEAD_OFFICE].user,
+                                            publication_id=gold_tip.pk, today=DAY))
+    delivery = Delivery.objects.filter(distribution=distribution).exclude(sent_at=None).first()
+    now = timezone.now()
+    open_link = delivery_link(delivery.pk, now - datetime.timedelta(days=90) + datetime.timedelta(seconds=5))
+    closed_link = delivery_link(delivery.pk, now - datetime.timedelta(days=90))
+    assert client.get(urlsplit(open_link).path).status_code == 200
+    assert client.get(urlsplit(closed_link).path).status_code == 404
+    old_token = signing.Signer(salt="futcrm.research.delivery").sign(str(delivery.pk))
+    assert client.get(reverse("research-read", args=[old_token])).status_code == 200
+    Delivery.objects.filter(pk=delivery.pk).update(sent_at=now - datetime.timedelta(days=90))
+    assert client.get(reverse("research-read", args=[old_token])).status_code == 404
