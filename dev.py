@@ -84,7 +84,29 @@ def test() -> None:
         "FUTCRM_PUBLIC_URL": "https://crm.example.com",
     }
     run(PYTHON, "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=production)
-    run(PYTHON, "-m", "pytest", *sys.argv[2:])
+    database_options, stamp = test_database()
+    run(PYTHON, "-m", "pytest", *database_options, *sys.argv[2:])
+    stamp()
+
+
+def test_database():
+    """Locally the test database is kept between runs while the migrations are the same (building it is a minute of
+    a run); CI (a fresh clone, or CI set), a change of a migration or of pyproject.toml, and a failed run build it
+    anew. Returns pytest's option and what records, after a green run, which migrations the kept database has."""
+    if "--create-db" in sys.argv or "--reuse-db" in sys.argv:
+        return [], lambda: None
+    sources = sorted(ROOT.glob("*/migrations/*.py")) + [ROOT / "pyproject.toml"]
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
+    record = ROOT / ".data" / "test-database.sha256"
+    fresh = os.environ.get("CI") or not record.exists() or record.read_text() != digest
+    if record.exists():
+        record.unlink()  # a run that stops half way leaves no record: the next one builds the database again
+
+    def stamp():
+        record.parent.mkdir(exist_ok=True)
+        record.write_text(digest)
+
+    return ["--create-db"] if fresh else ["--reuse-db"], stamp
 
 
 if __name__ == "__main__":
