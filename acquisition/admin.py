@@ -6,11 +6,8 @@ import contextvars
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -33,31 +30,24 @@ from acquisition.models import (
 )
 from clients.models import Branch, Client, StaffProfile
 from clients.services import REVEAL_PERMISSIONS
-from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, act_on, reveal_response
+from core.admin_tools import (
+    ReadOnlyAdminMixin,
+    ScopedAdminMixin,
+    ScopedRelatedFilter,
+    ServiceAdminMixin,
+    ServiceForm,
+    act_on,
+    reveal_response,
+)
 from core.errors import DomainError
 from core.exports import sections_response
+from core.imports import import_view
 from tiering.models import Tier
 
 _page_request: contextvars.ContextVar = contextvars.ContextVar("prospect_page_request", default=None)
 
 
-class _ServiceForm(forms.ModelForm):
-    """The service's refusals shown on the field they name; the write happens in clean() inside a savepoint, so a
-    refused one leaves nothing behind and save_model has nothing left to do."""
-
-    user = None
-    done = None
-
-    def _through_service(self, write) -> None:
-        try:
-            with transaction.atomic():
-                self.done = write()
-        except DomainError as error:
-            field = error.field if error.field in self.fields else None
-            self.add_error(field, error.message)
-
-
-class ProspectAddForm(_ServiceForm):
+class ProspectAddForm(ServiceForm):
     phone = forms.CharField(label=_("phone"), required=False, max_length=20)
     id_number = forms.CharField(label=_("ID number"), required=False, max_length=18)
 
@@ -73,19 +63,16 @@ class ProspectAddForm(_ServiceForm):
         self.fields["referrer"].queryset = Referrer.objects.visible_to(self.user).filter(active=True)
         self.fields["event"].queryset = Event.objects.visible_to(self.user)
 
-    def clean(self):
-        data = super().clean()
-        if not self.errors:
-            self._through_service(lambda: services.prospect_create(
-                user=self.user, name=data.get("name", ""), source=data.get("source", ""),
-                branch_id=data["branch"].pk, phone=data.get("phone", ""), id_number=data.get("id_number", ""),
-                owner_id=data["owner"].pk if data.get("owner") else None, interests=data.get("interests", ""),
-                notes=data.get("notes", ""), referrer_id=data["referrer"].pk if data.get("referrer") else None,
-                event_id=data["event"].pk if data.get("event") else None))
-        return data
+    def write(self, data):
+        return services.prospect_create(
+            user=self.user, name=data.get("name", ""), source=data.get("source", ""),
+            branch_id=data["branch"].pk, phone=data.get("phone", ""), id_number=data.get("id_number", ""),
+            owner_id=data["owner"].pk if data.get("owner") else None, interests=data.get("interests", ""),
+            notes=data.get("notes", ""), referrer_id=data["referrer"].pk if data.get("referrer") else None,
+            event_id=data["event"].pk if data.get("event") else None)
 
 
-class ProspectMoveForm(_ServiceForm):
+class ProspectMoveForm(ServiceForm):
     note = forms.CharField(label=_("note (the reason, if lost)"), required=False, max_length=300)
 
     class Meta:
@@ -97,39 +84,11 @@ class ProspectMoveForm(_ServiceForm):
         manual = {*services.MANUAL_STAGES, Prospect.Stage.LOST, self.instance.stage}
         self.fields["stage"].choices = [(value, label) for value, label in Prospect.Stage.choices if value in manual]
 
-    def clean(self):
-        data = super().clean()
-        if not self.errors and data.get("stage") != self.initial.get("stage"):
-            self._through_service(lambda: services.prospect_move(
-                user=self.user, prospect_id=self.instance.pk, stage=data["stage"], note=data.get("note", "")))
-        return data
-
-
-class ProspectImportForm(forms.Form):  # and the referrer list's
-    file = forms.FileField(label=_("list (CSV or Excel)"))
-
-
-def list_import_view(model_admin, request, run, *, title, headings, cells, help, done):
-    """S28, S34: a list previewed row by row (`run` with commit=False), then imported all or nothing."""
-    if not model_admin.has_add_permission(request):
-        raise PermissionDenied
-    form = ProspectImportForm(request.POST or None, request.FILES or None)
-    rows, bad = [], 0
-    if request.method == "POST" and form.is_valid():
-        upload, commit = form.cleaned_data["file"], "commit" in request.POST
-        try:
-            rows = run(user=request.user, data=upload.read(), filename=upload.name, commit=commit)
-        except DomainError as error:
-            form.add_error("file", error.message)
-        bad = sum(1 for row in rows if row["problems"])
-        if rows and commit and not bad:
-            messages.success(request, done % {"count": len(rows)})
-            return redirect(f"admin:{model_admin.opts.app_label}_{model_admin.opts.model_name}_changelist")
-    for row in rows:
-        row["cells"] = cells(row)
-    return TemplateResponse(request, "admin/acquisition/import.html", {
-        **model_admin.admin_site.each_context(request), "opts": model_admin.opts, "form": form, "rows": rows,
-        "bad": bad, "title": title, "headings": headings, "help": help})
+    def write(self, data):
+        if data.get("stage") == self.initial.get("stage"):
+            return None
+        return services.prospect_move(
+            user=self.user, prospect_id=self.instance.pk, stage=data["stage"], note=data.get("note", ""))
 
 
 class StepInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -141,7 +100,7 @@ class StepInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Prospect)
-class ProspectAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ProspectAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """潜在客户: who may become a client, where they came from, and how far they got (S24–S25)."""
 
     list_display = ["name", "phone_masked", "source", "stage", "branch", "owner", "created_at", "client"]
@@ -192,7 +151,7 @@ class ProspectAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def import_view(self, request):
         """S28: a prospect list previewed row by row, then imported all or nothing (the file is sent again)."""
-        return list_import_view(
+        return import_view(
             self, request, services.prospects_import, title=_("Import a prospect list"),
             headings=[pgettext_lazy("person", "name"), _("phone"), _("branch")],
             cells=lambda row: [row["name"], row["phone"], row["branch"]],
@@ -212,22 +171,13 @@ class ProspectAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = ProspectMoveForm if obj else ProspectAddForm
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
         return [*self.readonly, "stage", "note"] if obj else list(ProspectAddForm.Meta.fields)
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly if obj else []
-
-    def save_model(self, request, obj, form, change):
-        """The service wrote it in the form's clean(); the admin's log and redirect need its row."""
-        if not change and form.done is not None:
-            obj.pk, obj.name = form.done.pk, form.done.name
-
-    def save_related(self, request, form, formsets, change):
-        """Nothing: the service wrote the prospect and its first step."""
 
 
 @admin.register(ProspectRevealLog)
@@ -240,7 +190,7 @@ class ProspectRevealLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "revealed_at"
 
 
-class AppointmentBookForm(_ServiceForm):
+class AppointmentBookForm(ServiceForm):
     class Meta:
         model = Appointment
         fields = ["prospect", "staff", "starts_at", "note"]
@@ -253,30 +203,26 @@ class AppointmentBookForm(_ServiceForm):
         self.fields["staff"].queryset = StaffProfile.objects.visible_to(self.user).filter(
             user__is_active=True, branch__isnull=False)
 
-    def clean(self):
-        data = super().clean()
-        if not self.errors:
-            self._through_service(lambda: services.appointment_book(
-                user=self.user, prospect_id=data["prospect"].pk, starts_at=data["starts_at"],
-                staff_id=data["staff"].pk, note=data.get("note", "")))
-        return data
+    def write(self, data):
+        return services.appointment_book(
+            user=self.user, prospect_id=data["prospect"].pk, starts_at=data["starts_at"],
+            staff_id=data["staff"].pk, note=data.get("note", ""))
 
 
-class AppointmentMarkForm(_ServiceForm):
+class AppointmentMarkForm(ServiceForm):
     class Meta:
         model = Appointment
         fields = ["state"]
 
-    def clean(self):
-        data = super().clean()
-        if not self.errors and data.get("state") != self.initial.get("state"):
-            self._through_service(lambda: services.appointment_mark(
-                user=self.user, appointment_id=self.instance.pk, state=data["state"]))
-        return data
+    def write(self, data):
+        if data.get("state") == self.initial.get("state"):
+            return None
+        return services.appointment_mark(
+            user=self.user, appointment_id=self.instance.pk, state=data["state"])
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class AppointmentAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """预约开户 (S26): a branch's calendar of account-opening appointments, by day, each with who receives whom."""
 
     list_display = ["starts_at", "prospect", "branch", "staff", "state", "reminded_at"]
@@ -289,8 +235,7 @@ class AppointmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = AppointmentMarkForm if obj else AppointmentBookForm
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
         return [*self.readonly, "state"] if obj else list(AppointmentBookForm.Meta.fields)
@@ -298,18 +243,10 @@ class AppointmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.readonly if obj else []
 
-    def save_model(self, request, obj, form, change):
-        """The service wrote it in the form's clean()."""
-        if not change and form.done is not None:
-            obj.pk = form.done.pk
-
-    def save_related(self, request, form, formsets, change):
-        """Nothing to save: the appointment has no related rows of its own."""
-
 
 # S29–S31 events, their guests and the investor-education records -----------------------------------------------
 
-class EventAddForm(_ServiceForm):
+class EventAddForm(ServiceForm):
     online_link = forms.URLField(label=_("online link"), required=False, assume_scheme="https")
     topics = forms.MultipleChoiceField(label=_("topics"), choices=Event.Topic.choices, required=False,
                                        widget=forms.CheckboxSelectMultiple)
@@ -325,16 +262,13 @@ class EventAddForm(_ServiceForm):
         super().__init__(*args, **kwargs)
         self.fields["branch"].queryset = Branch.objects.visible_to(self.user)
 
-    def clean(self):
-        data = super().clean()
-        if not self.errors:
-            self._through_service(lambda: events.event_create(
-                user=self.user, title=data.get("title", ""), kind=data.get("kind", ""), topics=data.get("topics", []),
-                branch_id=data["branch"].pk, starts_at=data["starts_at"], ends_at=data["ends_at"],
-                capacity=data.get("capacity") or 0, place=data.get("place", ""),
-                online_link=data.get("online_link", ""), speakers=data.get("speakers", ""),
-                product_ids=[product.pk for product in data.get("products", [])]))
-        return data
+    def write(self, data):
+        return events.event_create(
+            user=self.user, title=data.get("title", ""), kind=data.get("kind", ""), topics=data.get("topics", []),
+            branch_id=data["branch"].pk, starts_at=data["starts_at"], ends_at=data["ends_at"],
+            capacity=data.get("capacity") or 0, place=data.get("place", ""),
+            online_link=data.get("online_link", ""), speakers=data.get("speakers", ""),
+            product_ids=[product.pk for product in data.get("products", [])])
 
 
 class EventInviteForm(forms.Form):
@@ -368,7 +302,7 @@ class EventChangeList(ChangeList):
 
 
 @admin.register(Event)
-class EventAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class EventAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """投资者教育活动 (S29–S31): planned, invited, registered and checked in from the event's page."""
 
     list_display = ["starts_at", "title", "kind", "branch", "capacity", "registered", "attended"]
@@ -414,8 +348,7 @@ class EventAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = EventAddForm
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
         return self.readonly if obj else list(EventAddForm.Meta.fields)
@@ -425,14 +358,6 @@ class EventAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)  # written by its services only
-
-    def save_model(self, request, obj, form, change):
-        """The service wrote it in the form's clean()."""
-        if not change and form.done is not None:
-            obj.pk = form.done.pk
-
-    def save_related(self, request, form, formsets, change):
-        """Nothing: the service wrote the event's products."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra = extra_context or {}
@@ -544,7 +469,7 @@ class EducationRecordAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmi
 
 # S32–S34 referrers and attributions ------------------------------------------------------------------------------
 
-class ReferrerAddForm(_ServiceForm):
+class ReferrerAddForm(ServiceForm):
     class Meta:
         model = Referrer
         fields = ["code", "name", "kind", "branch", "staff", "client", "agreement_no"]
@@ -554,19 +479,16 @@ class ReferrerAddForm(_ServiceForm):
         self.fields["branch"].queryset = Branch.objects.visible_to(self.user)
         self.fields["staff"].queryset = StaffProfile.objects.visible_to(self.user).filter(user__is_active=True)
 
-    def clean(self):
-        data = super().clean()
-        if not self.errors:
-            self._through_service(lambda: referrers.referrer_create(
-                user=self.user, code=data.get("code", ""), name=data.get("name", ""), kind=data.get("kind", ""),
-                branch_id=data["branch"].pk, staff_id=data["staff"].pk if data.get("staff") else None,
-                client_id=data["client"].pk if data.get("client") else None,
-                agreement_no=data.get("agreement_no", "")))
-        return data
+    def write(self, data):
+        return referrers.referrer_create(
+            user=self.user, code=data.get("code", ""), name=data.get("name", ""), kind=data.get("kind", ""),
+            branch_id=data["branch"].pk, staff_id=data["staff"].pk if data.get("staff") else None,
+            client_id=data["client"].pk if data.get("client") else None,
+            agreement_no=data.get("agreement_no", ""))
 
 
 @admin.register(Referrer)
-class ReferrerAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ReferrerAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """居间人、中间介绍业务机构、员工、客户 as referrers (S32); their list imported (S34)."""
 
     list_display = ["code", "name", "kind", "branch", "agreement_no", "active"]
@@ -579,8 +501,7 @@ class ReferrerAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = ReferrerAddForm
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
         return [*self.readonly, "name", "agreement_no", "active"] if obj else list(ReferrerAddForm.Meta.fields)
@@ -589,11 +510,9 @@ class ReferrerAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return self.readonly if obj else []
 
     def save_model(self, request, obj, form, change):
-        """A new one was written by the service in the form's clean(); an edit changes name, agreement, active."""
+        """A new one is written by the service in the form's clean(); an edit changes name, agreement, active."""
         if change:
             obj.save(update_fields=["name", "agreement_no", "active"])
-        elif form.done is not None:
-            obj.pk = form.done.pk
 
     def get_urls(self):
         return [path("import/", self.admin_site.admin_view(self.import_view), name="acquisition_referrer_import"),
@@ -601,7 +520,7 @@ class ReferrerAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def import_view(self, request):
         """S34: a referrer list previewed row by row, then imported all or nothing."""
-        return list_import_view(
+        return import_view(
             self, request, referrers.referrers_import, title=_("Import a referrer list"),
             headings=[_("referrer code"), pgettext_lazy("person", "name"), _("branch")],
             cells=lambda row: [row["code"], row["name"], row["branch"]],
@@ -623,7 +542,7 @@ class AttributionAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["client__account_no", "referrer__code"]
 
 
-class AttributionRequestForm(_ServiceForm):
+class AttributionRequestForm(ServiceForm):
     class Meta:
         model = AttributionChange
         fields = ["client", "referrer", "marketer", "effective_on", "reason"]
@@ -634,18 +553,15 @@ class AttributionRequestForm(_ServiceForm):
         self.fields["marketer"].queryset = StaffProfile.objects.visible_to(self.user).filter(user__is_active=True)
         self.fields["effective_on"].initial = timezone.localdate()
 
-    def clean(self):
-        data = super().clean()
-        if not self.errors:
-            self._through_service(lambda: referrers.attribution_change_request(
-                user=self.user, client_id=data["client"].pk,
-                referrer_id=data["referrer"].pk if data.get("referrer") else None,
-                marketer_id=data["marketer"].pk if data.get("marketer") else None,
-                effective_on=data["effective_on"], reason=data.get("reason", "")))
-        return data
+    def write(self, data):
+        return referrers.attribution_change_request(
+            user=self.user, client_id=data["client"].pk,
+            referrer_id=data["referrer"].pk if data.get("referrer") else None,
+            marketer_id=data["marketer"].pk if data.get("marketer") else None,
+            effective_on=data["effective_on"], reason=data.get("reason", ""))
 
 
-class AttributionDecideForm(_ServiceForm):
+class AttributionDecideForm(ServiceForm):
     class Meta:
         model = AttributionChange
         fields = ["state", "decision_note"]
@@ -655,17 +571,16 @@ class AttributionDecideForm(_ServiceForm):
         if "decision_note" in self.fields:
             self.fields["decision_note"].help_text = _("Needed to reject.")
 
-    def clean(self):
-        data = super().clean()
-        if not self.errors and data.get("state") != self.initial.get("state"):
-            self._through_service(lambda: referrers.attribution_change_decide(
-                user=self.user, change_id=self.instance.pk, approve=data["state"] == AttributionChange.State.APPROVED,
-                note=data.get("decision_note", "")))
-        return data
+    def write(self, data):
+        if data.get("state") == self.initial.get("state"):
+            return None
+        return referrers.attribution_change_decide(
+            user=self.user, change_id=self.instance.pk, approve=data["state"] == AttributionChange.State.APPROVED,
+            note=data.get("decision_note", ""))
 
 
 @admin.register(AttributionChange)
-class AttributionChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class AttributionChangeAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """S33: an account credited to another referrer or marketer, asked by one person, approved by a second."""
 
     list_display = ["requested_at", "client", "current", "referrer", "marketer", "effective_on", "state",
@@ -686,8 +601,7 @@ class AttributionChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = AttributionDecideForm if obj else AttributionRequestForm
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -706,10 +620,3 @@ class AttributionChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return request.user.has_perm("acquisition.approve_attributionchange") or (
             obj is None and super().has_change_permission(request, obj))
 
-    def save_model(self, request, obj, form, change):
-        """The service wrote it in the form's clean()."""
-        if not change and form.done is not None:
-            obj.pk = form.done.pk
-
-    def save_related(self, request, form, formsets, change):
-        """Nothing: the request has no related rows of its own."""

@@ -3,7 +3,6 @@ introducing-broker units, staff, clients) and its marketer, changed only with a 
 history kept; the monthly report of accounts, equity and commission per referrer (业绩归属); the referrer list's
 import. Every write checks role and scope (O) here."""
 
-import calendar
 import datetime
 from decimal import Decimal
 
@@ -15,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from acquisition.models import Attribution, AttributionChange, Referrer, ReferrerMonth
 from clients.models import Branch, Client, StaffProfile
+from core.approvals import four_eyes_check
+from core.dates import month_bounds
 from core.errors import DomainError, required_text
 from core.tabular import column_word, read_table
 
@@ -123,8 +124,7 @@ def attribution_change_decide(*, user, change_id: int, approve: bool, note: str 
         raise PermissionDenied
     if change.state != AttributionChange.State.PENDING:
         raise DomainError(_("The request was decided already."), code="forbidden_transition", field="state")
-    if change.requested_by_id == user.pk:
-        raise DomainError(_("A second person approves: not the one who asked."), code="four_eyes", field="state")
+    four_eyes_check(change, user, requester_field="requested_by")
     note = (note or "").strip()
     if not approve:
         note = required_text(note, "decision_note", _("Say why the request is rejected."))
@@ -175,11 +175,6 @@ FROM unnest(%(referrers)s::bigint[]) AS r(id)
 LEFT JOIN opened o ON o.referrer_id = r.id LEFT JOIN closing x ON x.referrer_id = r.id
 LEFT JOIN money m ON m.referrer_id = r.id
 """
-
-
-def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
-    start = month.replace(day=1)
-    return start, start + datetime.timedelta(days=calendar.monthrange(start.year, start.month)[1])
 
 
 def referrer_months_compute(month: datetime.date) -> int:

@@ -127,9 +127,6 @@ class ClientContactInline(ContactRecordInline):
         return formset
 
 
-admin.site.unregister(Client)
-
-
 @admin.register(Client)
 class ClientPageAdmin(ClientAdmin):
     list_filter = [*ClientAdmin.list_filter[:3], TierFilter, KeyMonitoringFilter, RiskLevelFilter,
@@ -293,9 +290,6 @@ class LabelledJobMixin:
     @admin.display(description=_("for"), ordering="key")
     def subject(self, record):
         return record.key.split(":", 1)[-1]
-
-
-admin.site.unregister(JobRun)
 
 
 @admin.register(JobRun)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from clients import pii, services
-from clients.models import Branch, Client, ClientArchive, PiiAccessLog, StaffProfile
+from clients.models import Branch, ClientArchive, PiiAccessLog, StaffProfile
 from clients.roles import Role
 from core.admin_tools import ScopedAdminMixin, ScopedHistoryAdminMixin, ScopedRelatedFilter, reveal_response
 from core.errors import DomainError
@@ -72,8 +72,10 @@ class AdvisorFilter(ScopedRelatedFilter):
         return [(advisor.pk, str(advisor)) for advisor in advisors]
 
 
-@admin.register(Client)
 class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
+    """The client record as this floor knows it (O, S6, S9). The client page composes it with the tiers, risk and
+    contacts of the floors above and is registered once, there (backoffice.admin.ClientPageAdmin)."""
+
     list_display = ["account_no", "name", "branch", "advisor", "phone_display", "opened_on", "status_display"]
     list_select_related = ["branch", "advisor"]
     list_filter = [("branch", ScopedRelatedFilter), ("advisor", AdvisorFilter), StatusFilter, "client_type",

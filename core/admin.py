@@ -6,9 +6,9 @@ from core.admin_tools import ReadOnlyAdminMixin
 from core.models import JobRun
 
 
-@admin.register(JobRun)
 class JobRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Long-running jobs with their progress; nothing here is edited."""
+    """Long-running jobs with their progress; nothing here is edited. Registered with the jobs named as people read
+    them, by the app that knows them (backoffice.admin.JobRunLabelledAdmin)."""
     list_display = ["started_at", "job", "key", "status", "progress_bar", "step", "rows", "finished_at"]
     list_filter = ["job", "status"]
     search_fields = ["key"]

@@ -1,9 +1,13 @@
-"""Shared admin pieces: scoped model admins (domain O) and a paginator that never counts a big table in full."""
+"""Shared admin pieces: scoped model admins (domain O), the one way to write from the admin (STYLE.md 18: the
+service in the form's clean(), in a savepoint, its refusal on the field) and a paginator that never counts a big
+table in full."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext, gettext_noop
@@ -123,3 +127,60 @@ def reveal_response(reveal) -> JsonResponse:
         return JsonResponse({"error": "forbidden"}, status=403)
     except DomainError as error:
         return JsonResponse({"error": error.message}, status=400)
+
+
+class ServiceForm(forms.ModelForm):
+    """STYLE.md 18, the one way to write from the admin: `write(data)` calls the service (a subclass says how) in
+    clean(), inside a savepoint, and returns the row it wrote. A refusal (DomainError, a model's ValidationError, a
+    role's PermissionDenied) is shown on the field it names and leaves nothing behind; the admin then has nothing
+    left to save (ServiceAdminMixin). `self.instance` carries the posted values when write() runs."""
+
+    user = None  # set by ServiceAdminMixin.get_form
+    written = None
+
+    def write(self, data: dict):
+        raise NotImplementedError
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        forms.models.construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
+        try:
+            with transaction.atomic():
+                self.written = self.write(data)
+        except DomainError as error:
+            self.add_error(error.field if error.field in self.fields else None, error.message)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    self.add_error(field if field in self.fields else None, errors)
+            else:
+                self.add_error(None, error)
+        except PermissionDenied:
+            self.add_error(None, gettext("Your role may not do this."))
+        return data
+
+    def _post_clean(self):
+        """The service validated and wrote the row; the ModelForm's own model validation would see it twice."""
+
+
+class ServiceAdminMixin:
+    """For a ModelAdmin whose add (and change) form is a ServiceForm: the form knows its user, the row the service
+    wrote is the admin's object (its log entry, its redirect), and nothing more is saved."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def save_form(self, request, form, change):
+        written = getattr(form, "written", None)
+        return written if written is not None else super().save_form(request, form, change)
+
+    def save_model(self, request, obj, form, change):
+        if not isinstance(form, ServiceForm):  # a page of the same admin with a plain form (an edit of names)
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if not isinstance(form, ServiceForm):
+            super().save_related(request, form, formsets, change)

@@ -1,12 +1,39 @@
-"""The four-eyes rule shared by T10 (tier policy), T11 (tier overrides) and R8 (risk thresholds): a draft is in
-force only once a head-office manager other than its author approves it (seed: 参数调整 经总经理办公会批准)."""
+"""The four-eyes rule (seed: 参数调整 经总经理办公会批准), written once for T10 (tier policy), T11 (tier overrides),
+T14 (card policy), T16 (silver cards), R8 (risk thresholds) and S33 (attribution changes): a request or draft is in
+force only once a second person approves it, never its author. Here: the abstract model of what is approved
+(`Approvable`), the rule (`four_eyes_check`, `second_person_approve`, `draft_save`) and the admin's approve action
+(`ApprovalAdminMixin`)."""
 
+from django.conf import settings
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
+from core.admin_tools import apply_to_each
 from core.errors import DomainError
+
+
+class Approvable(models.Model):
+    """A draft or request that a second person approves; `requester_field` names who asked (author or
+    requested_by), whom the rule refuses as approver."""
+
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=gettext_lazy("approved by"))
+    approved_at = models.DateTimeField(gettext_lazy("approved at"), null=True, blank=True)
+
+    requester_field = "author"
+
+    class Meta:
+        abstract = True
+
+
+def four_eyes_check(record, user, *, requester_field: str = "author") -> None:
+    """The rule itself: whoever asked (drafted, requested) may not approve."""
+    if getattr(record, f"{requester_field}_id") == user.pk:
+        raise DomainError(gettext("A second person approves: not the one who asked."), code="four_eyes",
+                          field="state")
 
 
 class VersionedQuerySet(models.QuerySet):
@@ -73,9 +100,33 @@ def second_person_approve(record, *, user, permission: str, approver_is_head_off
         raise PermissionDenied
     if record.approved_at is not None:
         raise DomainError(f"{record} is approved already.", code="already_approved")
-    if getattr(record, f"{author_field}_id") == user.pk:
-        raise DomainError("The author cannot approve it; a second person must.", code="same_person")
+    four_eyes_check(record, user, requester_field=author_field)
     record.approved_by = user
     record.approved_at = timezone.now()
     record.save(update_fields=["approved_by", "approved_at"])
     return record
+
+
+class ApprovalAdminMixin:
+    """The admin of an Approvable: a draft is edited until approved (or, with `editable=False`, a request is never
+    edited: a change is a new request), never deleted; another person approves it with the action, which calls
+    `approve_service(user=…, <approve_argument>=record)` on each selected row and says what became of each."""
+
+    approve_service = None  # a staticmethod
+    approve_argument = "record"
+    editable = True
+    actions = ["approve"]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and (obj.approved_at is not None or not self.editable):
+            return False  # approved: history; a change is a new draft
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=gettext_lazy("Approve selected drafts"))
+    def approve(self, request, queryset):
+        apply_to_each(self, request, queryset, lambda record: self.approve_service(
+            user=request.user, **{self.approve_argument: record}), gettext("approved"))
+

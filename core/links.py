@@ -4,7 +4,7 @@ in a link sent by SMS so that nobody can guess, change or reuse it for anything 
 A token is `<key>.<nonce>.<expiry>` signed with the secret key and a salt naming its purpose: a survey's token
 never opens a publication, a changed key or expiry breaks the signature, and the nonce makes two links of one row
 differ. The expiry (seconds since the epoch, base 36) travels in the token, so a link dies on its day without a
-lookup; the row may still refuse it earlier (an answered questionnaire). Short enough for an SMS (about 45
+lookup; the row may still refuse it earlier (an answered questionnaire). Short enough for an SMS (about 60
 characters). Links sent before this module (`<key>:<signature>`, or `<key>.<nonce>:<signature>` for surveys, with
 the purposes' old salts) are still read: their expiry is the caller's (the row's own date), so they keep working
 exactly as long as a new link for the same row would."""

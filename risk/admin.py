@@ -1,19 +1,26 @@
 from contextvars import ContextVar
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
+from core.admin_tools import (
+    ReadOnlyAdminMixin,
+    ScopedAdminMixin,
+    ScopedRelatedFilter,
+    ServiceAdminMixin,
+    ServiceForm,
+    apply_to_each,
+)
+from core.approvals import ApprovalAdminMixin
 from core.errors import DomainError
+from core.imports import import_view
 from risk import services, sql
 from risk.models import (
     Alert,
@@ -50,9 +57,9 @@ class AlertEventInline(admin.TabularInline):
         return False
 
 
-@admin.register(Alert)
 class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """Risk alerts (R2), scoped like clients, with the R5 workflow as actions; overdue ones (R6) stand out."""
+    """Risk alerts (R2), scoped like clients, with the R5 workflow as actions; overdue ones (R6) stand out. The page
+    is composed with S1's contact step and registered once, where it is composed (service_log.admin.AlertDeskAdmin)."""
     list_display = ["trade_date", "client_link", "kind", "severity", "status", "degree_display", "assigned_to",
                     "due_display", "escalated"]
     inlines = [AlertEventInline]
@@ -223,54 +230,45 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
         self._each(request, queryset, services.alert_escalate, _("escalated"))
 
 
-class ApprovalAdminMixin:
-    """R8 like T10: new versions are drafts by their author; another head-office manager approves them."""
-    approve_service = None
-    readonly_fields = ["author", "approved_by", "approved_at"]
-    actions = ["approve"]
+class ThresholdDraftForm(ServiceForm):
+    """R8 firm-wide: a draft saved by the service, its refusal on the field."""
 
-    def has_change_permission(self, request, obj=None):
-        return False if obj is not None and obj.approved_at else super().has_change_permission(request, obj)
+    def write(self, data):
+        return services.risk_thresholds_draft_save(user=self.user, thresholds=self.instance)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
 
-    @admin.action(description=_("Approve selected drafts"))
-    def approve(self, request, queryset):
-        apply_to_each(self, request, queryset,
-                      lambda record: type(self).approve_service(user=request.user, thresholds=record), _("approved"))
+class ClientThresholdsRequestForm(ServiceForm):
+    """R8 per client: each save proposes a new version for the second person to approve."""
+
+    def write(self, data):
+        return services.client_risk_thresholds_propose(
+            user=self.user, client_id=self.instance.client_id, reason=self.instance.reason,
+            **{name: getattr(self.instance, name) for name in ["warning_ratio", "margin_call_ratio",
+                                                               "large_fund_movement", "large_loss"]})
 
 
 @admin.register(RiskThresholdSet)
-class RiskThresholdSetAdmin(ApprovalAdminMixin, admin.ModelAdmin):
+class RiskThresholdSetAdmin(ApprovalAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+    """R8 like T10: new versions are drafts by their author; another head-office manager approves them."""
     list_display = ["version", "warning_ratio", "margin_call_ratio", "large_fund_movement", "large_loss", "author",
                     "approved_by", "approved_at"]
-    approve_service = services.risk_thresholds_approve
-
-    def save_model(self, request, obj, form, change):
-        services.risk_thresholds_draft_save(user=request.user, thresholds=obj)
+    readonly_fields = ["author", "approved_by", "approved_at"]
+    form = ThresholdDraftForm
+    approve_service = staticmethod(services.risk_thresholds_approve)
+    approve_argument = "thresholds"
 
 
 @admin.register(ClientRiskThresholds)
-class ClientRiskThresholdsAdmin(ApprovalAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class ClientRiskThresholdsAdmin(ApprovalAdminMixin, ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["client", "version", "warning_ratio", "margin_call_ratio", "large_fund_movement", "large_loss",
                     "author", "approved_by", "approved_at"]
     list_select_related = ["client", "author", "approved_by"]
     search_fields = ["client__account_no", "client__name"]
     autocomplete_fields = ["client"]
     readonly_fields = ["version", "author", "approved_by", "approved_at"]
-    approve_service = services.client_risk_thresholds_approve
-
-    def save_model(self, request, obj, form, change):
-        created = services.client_risk_thresholds_propose(
-            user=request.user, client_id=obj.client_id, reason=obj.reason,
-            **{name: getattr(obj, name) for name in ["warning_ratio", "margin_call_ratio", "large_fund_movement",
-                                                     "large_loss"]})
-        obj.pk, obj.version = created.pk, created.version
-
-
-class KeyMonitoringImportForm(forms.Form):
-    file = forms.FileField(label=_("list (CSV or Excel: account_no, reason, started_on, last_trigger_on, note)"))
+    form = ClientThresholdsRequestForm
+    approve_service = staticmethod(services.client_risk_thresholds_approve)
+    approve_argument = "thresholds"
 
 
 @admin.register(KeyMonitoring)
@@ -299,23 +297,19 @@ class KeyMonitoringAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 *super().get_urls()]
 
     def import_view(self, request):
-        """R3 (issue 16 item 5): the settlement department's list from before go-live, all or nothing."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = KeyMonitoringImportForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                entries = services.key_monitoring_import(user=request.user, data=upload.read(), filename=upload.name)
-            except DomainError as error:
-                form.add_error("file", error.message)
-            else:
-                messages.success(request, _("%(count)s clients added to the key-monitoring list.")
-                                 % {"count": len(entries)})
-                return redirect("admin:risk_keymonitoring_changelist")
-        return TemplateResponse(request, "admin/risk/keymonitoring/import.html", {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-            "title": _("Import the key-monitoring list")})
+        """R3 (issue 16 item 5): the settlement department's list from before go-live, previewed, all or nothing."""
+        return import_view(
+            self, request, services.key_monitoring_rows, title=_("Import the key-monitoring list"),
+            headings=[_("account number"), _("reason"), _("started"), _("last trigger")],
+            cells=lambda row: [row["values"]["account_no"], row["values"]["reason"], row["values"]["started_on"],
+                               row["values"]["last_trigger_on"]],
+            help=_("One row per client: 资金账号 (account_no), 原因 (reason: "
+                   "大额出入金, 大额亏损, 连续两个月未交易且有权益, "
+                   "or your own words, kept as the note of an entry added by hand), 列入日期 (started_on), "
+                   "and optionally 最近触发日期 (last_trigger_on) and 备注 (note); dates as YYYY-MM-DD. The clients "
+                   "leave the list after 20 trading days without a trigger, counted from the last trigger, or from "
+                   "today when the list names none. Nothing is added unless every row is right."),
+            done=_("%(count)s clients added to the key-monitoring list."))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         entry = self.get_object(request, object_id)  # scoped (O)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import Client, StaffProfile
 from clients.scoping import BranchAdvisorScopedQuerySet, ClientScopedQuerySet
 from clients.triggers import scope_copy_trigger
-from core.approvals import VersionedQuerySet
+from core.approvals import Approvable, VersionedQuerySet
 from risk import triggers
 
 # R1 degrees as stored: the contract allows margin up to 10^15 on a balance of 0.01, a degree just under 10^17, so
@@ -19,7 +19,7 @@ from risk import triggers
 DEGREE_DIGITS = 22
 
 
-class RiskThresholdSet(models.Model):
+class RiskThresholdSet(Approvable):
     """R2/R8 firm-wide thresholds, versioned: each alert records the version it was raised under. Version 1 holds
     the defaults of domain.md; the approval workflow and per-client thresholds come with the margin-risk issue."""
     version = models.PositiveIntegerField(_("version"), unique=True)
@@ -33,9 +33,6 @@ class RiskThresholdSet(models.Model):
                                      default=Decimal("200000.00"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                related_name="+", verbose_name=_("author"))
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name=_("approved by"))
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     objects = VersionedQuerySet.as_manager()
 
@@ -58,7 +55,7 @@ class RiskThresholdSet(models.Model):
         return gettext("version %(version)s") % {"version": self.version}
 
 
-class ClientRiskThresholds(models.Model):
+class ClientRiskThresholds(Approvable):
     """R8 per client (contracts differ): any threshold left empty falls back to the firm-wide set. Versioned per
     client and approved like T10; the approved version with the highest number is in force."""
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="risk_thresholds",
@@ -73,9 +70,6 @@ class ClientRiskThresholds(models.Model):
     reason = models.TextField(_("reason"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("author"))
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name=_("approved by"))
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     objects = ClientScopedQuerySet.as_manager()
 

@@ -227,9 +227,27 @@ def _reason_of(text: str) -> tuple[str, str]:
 def key_monitoring_import(*, user, data: bytes, filename: str) -> list[KeyMonitoring]:
     """R3 (issue 16 item 5): the settlement department's list from before go-live (CR上线前由结算部提供客户名单),
     from CSV or Excel: account_no, reason, started_on, and optionally last_trigger_on and note. All or nothing:
-    every bad row is named with its field. Only clients the user may see (O). R3's 20 quiet trading days count
-    from last_trigger_on, which is the import's day when the list does not name one (the CRM knows no trigger from
-    before it)."""
+    every bad row is named with its field (one DomainError naming them all). Only clients the user may see (O).
+    R3's 20 quiet trading days count from last_trigger_on, which is the import's day when the list does not name one
+    (the CRM knows no trigger from before it)."""
+    checked = _key_monitoring_check(user=user, data=data, filename=filename)
+    problems = [problem for row in checked for problem in row["problems"]]
+    if problems:
+        raise DomainError(" ".join(problems[:50]) + (f" … ({len(problems)})" if len(problems) > 50 else ""),
+                          field="file", code="invalid_rows", status=400)
+    return KeyMonitoring.objects.bulk_create([row["entry"] for row in checked])
+
+
+def key_monitoring_rows(*, user, data: bytes, filename: str, commit: bool) -> list[dict]:
+    """The same list for the admin's import page (core.imports): every row with its problems, written only when
+    `commit` and no row has one."""
+    checked = _key_monitoring_check(user=user, data=data, filename=filename)
+    if commit and not any(row["problems"] for row in checked):
+        KeyMonitoring.objects.bulk_create([row["entry"] for row in checked])
+    return checked
+
+
+def _key_monitoring_check(*, user, data: bytes, filename: str) -> list[dict]:
     if not user.has_perm("risk.add_keymonitoring"):
         raise PermissionDenied
     rows = read_table(data, filename, columns=KEY_MONITORING_COLUMNS, optional=OPTIONAL_KEY_MONITORING_COLUMNS)
@@ -239,11 +257,12 @@ def key_monitoring_import(*, user, data: bytes, filename: str) -> list[KeyMonito
                for client in Client.objects.visible_to(user).filter(account_no__in=accounts)}
     listed = set(KeyMonitoring.objects.filter(client__in=clients.values(), ended_on__isnull=True)
                  .values_list("client__account_no", flat=True))
-    problems, entries, seen = [], [], {}
+    checked, seen = [], {}
     for number, values in rows:
-        before = len(problems)
+        problems = []
+        checked.append({"row": number, "values": values, "problems": problems, "entry": None})
 
-        def problem(message, number=number, **values):
+        def problem(message, number=number, problems=problems, **values):
             problems.append(message % {"row": number, **values})
 
         account = values["account_no"]
@@ -278,18 +297,15 @@ def key_monitoring_import(*, user, data: bytes, filename: str) -> list[KeyMonito
         started, last = dates.get("started_on"), dates.get("last_trigger_on", today)
         if started and "last_trigger_on" in dates and last < started:
             problem(_("Row %(row)s: last_trigger_on is before started_on."))
-        if len(problems) > before:
+        if problems:
             continue
         reason, words = _reason_of(values["reason"])
         note = "；".join(part for part in (words, values["note"].strip()) if part)
-        entries.append(KeyMonitoring(client=client, reason=reason, started_on=started, last_trigger_on=last,
-                                     note=note[:2000]))
-    if problems:
-        raise DomainError(" ".join(problems[:50]) + (f" … ({len(problems)})" if len(problems) > 50 else ""),
-                          field="file", code="invalid_rows", status=400)
-    if not entries:
+        checked[-1]["entry"] = KeyMonitoring(client=client, reason=reason, started_on=started, last_trigger_on=last,
+                                             note=note[:2000])
+    if not checked:
         raise DomainError(_("The file has no rows."), field="file", code="empty", status=400)
-    return KeyMonitoring.objects.bulk_create(entries)
+    return checked
 
 
 @transaction.atomic

@@ -100,7 +100,9 @@ def ticket_open(*, user, category_id: int, subject: str, client_id: int | None =
         if client is None:
             raise PermissionDenied
     phone = pii.normalise_phone(caller_phone or "")
-    if client is None and not pii.is_valid_phone(phone):
+    if phone and not pii.is_valid_phone(phone):
+        raise DomainError(_("Enter a mobile number or a landline with its area code."), field="caller_number")
+    if client is None and not phone:
         raise DomainError(_("Name the client, or the caller's phone number."), field="client")
     category = TicketCategory.objects.filter(pk=category_id, active=True).first()
     if category is None:

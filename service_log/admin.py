@@ -52,9 +52,6 @@ class AlertContactForm(forms.Form):
         self.fields["staff"].initial = staff_profile_of(user)
 
 
-admin.site.unregister(Alert)
-
-
 @admin.register(Alert)
 class AlertDeskAdmin(AlertAdmin):
     """The alert page with R5's contact step on it: the contact is logged through the same service as everywhere

@@ -1,9 +1,8 @@
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_tools import ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
-from core.errors import DomainError
+from core.admin_tools import ScopedAdminMixin, ScopedRelatedFilter, ServiceAdminMixin, ServiceForm
+from core.approvals import ApprovalAdminMixin
 from tiering.cards import cards_policy_approve, cards_policy_draft_save, silver_card_approve, silver_card_request
 from tiering.models import (
     ContributionCard,
@@ -22,33 +21,30 @@ from tiering.services import (
 )
 
 
-class MonthPolicyAdmin(admin.ModelAdmin):
+class PolicyDraftForm(ServiceForm):
+    """T10, T14: a draft saved by its admin's `draft_service`, the refusal on the field."""
+
+    draft_service = None  # set per admin
+
+    def write(self, data):
+        return self.draft_service(user=self.user, policy=self.instance)
+
+
+class MonthPolicyAdmin(ApprovalAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     """T10 and T14: a new version is a draft naming the month it takes effect from; another head-office manager
     approves it with the action; an approved version is history. Subclasses name their two services."""
 
     readonly_fields = ["author", "approved_by", "approved_at", "created_at"]
-    actions = ["approve"]
     draft_service = approve_service = None  # staticmethods: (user=, policy=) → policy
+    approve_argument = "policy"
 
     @admin.display(description=_("takes effect from month"), ordering="effective_from")
     def effective_from_month(self, policy):
         return f"{policy.effective_from:%Y-%m}"
 
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.approved_at is not None:
-            return False  # an approved version is history: change it by adding a new draft
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        self.draft_service(user=request.user, policy=obj)
-
-    @admin.action(description=_("Approve selected draft policies"))
-    def approve(self, request, queryset):
-        apply_to_each(self, request, queryset,
-                      lambda policy: self.approve_service(policy=policy, user=request.user), _("approved"))
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = type("PolicyDraftForm", (PolicyDraftForm,), {"draft_service": self.draft_service})
+        return super().get_form(request, obj, change=change, **kwargs)
 
 
 @admin.register(TierPolicy)
@@ -92,8 +88,15 @@ class TierChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False
 
 
+class OverrideRequestForm(ServiceForm):
+    def write(self, data):
+        return tier_override_request(user=self.user, client_id=self.instance.client_id, tier=self.instance.tier,
+                                     first_month=self.instance.first_month, last_month=self.instance.last_month,
+                                     reason=self.instance.reason)
+
+
 @admin.register(TierOverride)
-class TierOverrideAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class TierOverrideAdmin(ApprovalAdminMixin, ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """T11: requested by a branch manager or head office, approved by another head-office manager."""
 
     list_display = ["client", "tier", "first_month", "last_month", "requested_by", "approved_by", "approved_at"]
@@ -103,23 +106,10 @@ class TierOverrideAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["client"]
     fields = ["client", "tier", "first_month", "last_month", "reason", "requested_by", "approved_by", "approved_at"]
     readonly_fields = ["requested_by", "approved_by", "approved_at"]
-    actions = ["approve"]
-
-    def has_change_permission(self, request, obj=None):
-        return False if obj is not None else super().has_change_permission(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        try:
-            created = tier_override_request(user=request.user, client_id=obj.client_id, tier=obj.tier,
-                                            first_month=obj.first_month, last_month=obj.last_month, reason=obj.reason)
-        except DomainError as error:
-            raise ValidationError(error.message) from error
-        obj.pk = created.pk
-
-    @admin.action(description=_("Approve selected overrides"))
-    def approve(self, request, queryset):
-        apply_to_each(self, request, queryset,
-                      lambda override: tier_override_approve(user=request.user, override=override), _("approved"))
+    form = OverrideRequestForm
+    editable = False  # a request is never edited: a change is a new request
+    approve_service = staticmethod(tier_override_approve)
+    approve_argument = "override"
 
 
 # The contribution cards (issue 16 item 6, T13–T16) ---------------------------------------------------------------
@@ -157,8 +147,13 @@ class ContributionCardAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False
 
 
+class SilverCardRequestForm(ServiceForm):
+    def write(self, data):
+        return silver_card_request(user=self.user, client_id=self.instance.client_id, reason=self.instance.reason)
+
+
 @admin.register(SilverCard)
-class SilverCardAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class SilverCardAdmin(ApprovalAdminMixin, ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """T16: an advisor requests 银卡 for a new ordinary account; the branch manager (or head office) approves."""
 
     list_display = ["client", "first_month", "last_month", "requested_by", "approved_by", "approved_at"]
@@ -167,19 +162,7 @@ class SilverCardAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["client"]
     fields = ["client", "reason", "first_month", "last_month", "requested_by", "approved_by", "approved_at"]
     readonly_fields = ["first_month", "last_month", "requested_by", "approved_by", "approved_at"]
-    actions = ["approve"]
-
-    def has_change_permission(self, request, obj=None):
-        return False if obj is not None else super().has_change_permission(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        try:
-            created = silver_card_request(user=request.user, client_id=obj.client_id, reason=obj.reason)
-        except DomainError as error:
-            raise ValidationError(error.message) from error
-        obj.pk = created.pk
-
-    @admin.action(description=_("Approve selected silver cards"))
-    def approve(self, request, queryset):
-        apply_to_each(self, request, queryset,
-                      lambda card: silver_card_approve(user=request.user, card=card), _("approved"))
+    form = SilverCardRequestForm
+    editable = False
+    approve_service = staticmethod(silver_card_approve)
+    approve_argument = "card"

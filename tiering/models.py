@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from clients.scoping import BranchAdvisorScopedQuerySet, ClientScopedQuerySet
-from core.approvals import MonthVersionedQuerySet, TakesEffectFromMonth
+from core.approvals import Approvable, MonthVersionedQuerySet, TakesEffectFromMonth
 from tiering import triggers
 
 
@@ -64,7 +64,7 @@ def criterion_in_words(decided_by: str) -> str:
     return "；".join(str(word) for word in words)
 
 
-class TierPolicy(TakesEffectFromMonth, models.Model):
+class TierPolicy(TakesEffectFromMonth, Approvable):
     """T10: thresholds and window W, versioned. A new version is a draft until a head-office manager other than its
     author approves it; it grades the months from the one it names (effective_from) on, never a month before it
     unless it is a head-office re-grading approved with a reason (regrade_reason)."""
@@ -92,9 +92,6 @@ class TierPolicy(TakesEffectFromMonth, models.Model):
     dormant_equity = models.DecimalField(_("dormant: last-day equity at most"), default=Decimal("1000"), **MONEY)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                related_name="+", verbose_name=_("author"))
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name=_("approved by"))
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = MonthVersionedQuerySet.as_manager()
@@ -267,9 +264,10 @@ class ApprovedPeriodQuerySet(ClientScopedQuerySet):
         return self.filter(approved_at__isnull=False, first_month__lte=month, last_month__gte=month)
 
 
-class TierOverride(models.Model):
+class TierOverride(Approvable):
     """T11: a manager sets a client's tier by hand for a stated period with a reason. It needs a second person's
     approval (as T10) and is shown beside the computed tier; the monthly assignments stay as computed."""
+    requester_field = "requested_by"  # T11/T16: who asked may not approve (core.approvals)
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="tier_overrides",
                                verbose_name=_("client"))
@@ -280,9 +278,6 @@ class TierOverride(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("requested by"))
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name=_("approved by"))
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     objects = ApprovedPeriodQuerySet.as_manager()
 
@@ -318,7 +313,7 @@ PERCENT = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 16, "decimal_places": 6}
 
 
-class ContributionPolicy(TakesEffectFromMonth, models.Model):
+class ContributionPolicy(TakesEffectFromMonth, Approvable):
     """T14: the bands of the contribution cards, versioned and approved like T10 (a draft until a second
     head-office person approves it; each version names the month it takes effect from)."""
 
@@ -338,9 +333,6 @@ class ContributionPolicy(TakesEffectFromMonth, models.Model):
                                         default=PlansBy.TIERS)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                related_name="+", verbose_name=_("author"))
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name=_("approved by"))
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = MonthVersionedQuerySet.as_manager()
@@ -423,10 +415,11 @@ class ContributionCard(models.Model):
         return f"{self.month:%Y-%m} {self.get_card_display()}"
 
 
-class SilverCard(models.Model):
+class SilverCard(Approvable):
     """T16 银卡: an advisor sets it for an ordinary account opened within three months (开户三个月内的普通客户), with
     the department head's approval (the branch manager, or head office; never the requester). It holds from the
     request's month to the month the account's third month ends, and is shown instead of the computed card."""
+    requester_field = "requested_by"  # T11/T16: who asked may not approve (core.approvals)
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="silver_cards",
                                verbose_name=_("client"))
@@ -436,9 +429,6 @@ class SilverCard(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("requested by"))
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name=_("approved by"))
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     objects = ApprovedPeriodQuerySet.as_manager()
 
