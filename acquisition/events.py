@@ -382,8 +382,7 @@ def check_in(*, user, event_id: int, code: str, now: datetime.datetime | None = 
 
 def follow_up_due(day: datetime.date) -> datetime.datetime:
     """S31: an attendee's follow-up is due by the end (24:00 local) of the first trading day after the event."""
-    after = (TradingDay.objects.trading().filter(date__gt=day).order_by("date").values_list("date", flat=True)
-             .first()) or day + datetime.timedelta(days=1)
+    after = TradingDay.objects.next_after(day) or day + datetime.timedelta(days=1)
     return timezone.make_aware(datetime.datetime.combine(after + datetime.timedelta(days=1), datetime.time()))
 
 

@@ -298,8 +298,7 @@ def appointment_reminders_send(today: datetime.date | None = None) -> int:
     """S26: the day before, one reminder SMS (the editable template) to each prospect booked for the next trading
     day's counter hours; sent once, a failure kept on the appointment. Returns how many were sent."""
     today = today or timezone.localdate()
-    tomorrow = TradingDay.objects.trading().filter(date__gt=today).order_by("date").values_list(
-        "date", flat=True).first()
+    tomorrow = TradingDay.objects.next_after(today)
     if tomorrow is None:
         return 0
     start = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time()))

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from acquisition.events import guest_for_token, register_by_link
+from acquisition.filtersets import FunnelFilterSet, ReferrerReportFilterSet
 from acquisition.models import EventGuest
 from acquisition.referrers import referrer_report, report_sections
 from acquisition.selectors import funnel
-from core.admin_tools import posted_int
 from core.errors import DomainError
 from core.exports import sections_response
 from core.ratelimit import public_page_rate_limited
@@ -26,11 +26,11 @@ from core.ratelimit import public_page_rate_limited
 def funnel_view(request):
     """S27 the funnel dashboard: the prospects first contacted in a period (this year unless ?since=&until=)."""
     today = timezone.localdate()
-    try:
-        since = datetime.date.fromisoformat(request.GET.get("since") or f"{today.year}-01-01")
-        until = datetime.date.fromisoformat(request.GET.get("until") or today.isoformat())
-    except ValueError:
+    filters = FunnelFilterSet(request.GET, request=request)
+    if filters.errors:
         return HttpResponseBadRequest(_("The dates must be such as 2026-12-01."))
+    chosen = filters.values(since=datetime.date(today.year, 1, 1), until=today)
+    since, until = chosen["since"], chosen["until"]
     if since > until:
         return HttpResponseBadRequest(_("The period must start before it ends."))
     return render(request, "acquisition/funnel.html", {
@@ -67,12 +67,12 @@ def register_view(request, token: str):
 def referrer_report_view(request):
     """S34 the monthly referrer report (业绩归属), scoped (O): this month unless ?month=YYYY-MM, the branches' totals
     and one branch's referrers (?branch=); ?format=csv|xlsx exports every referrer in scope."""
-    today = timezone.localdate()
-    try:
-        month = datetime.date.fromisoformat((request.GET.get("month") or f"{today:%Y-%m}") + "-01")
-    except ValueError:
+    filters = ReferrerReportFilterSet(request.GET, request=request)
+    if "month" in filters.errors:
         return HttpResponseBadRequest(_("The month must be such as 2026-11."))
-    report = referrer_report(request.user, month, branch_id=posted_int(request.GET.get("branch")))
+    chosen = filters.values(month=timezone.localdate().replace(day=1))
+    month, branch = chosen["month"], chosen["branch"]
+    report = referrer_report(request.user, month, branch_id=branch.pk if branch else None)
     fmt = request.GET.get("format", "")
     if fmt in {"csv", "xlsx"}:
         return sections_response(report_sections(report), f"referrers-{month:%Y-%m}", fmt)

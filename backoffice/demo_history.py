@@ -342,8 +342,7 @@ class DemoHistory:
         manager for its advisors, some contacted, some with an account-opening appointment on the next trading day
         at the branch's desk (S26), one lost."""
         entered = 0
-        opening_day = (TradingDay.objects.trading().filter(date__gt=timezone.localdate()).order_by("date")
-                       .values_list("date", flat=True).first())
+        opening_day = TradingDay.objects.next_after(timezone.localdate())
         for manager in StaffProfile.objects.filter(role=Role.BRANCH_MANAGER).select_related("user", "branch"):
             advisors = list(StaffProfile.objects.filter(role=Role.ADVISOR, branch=manager.branch).order_by("pk"))
             desk = list(StaffProfile.objects.filter(role=Role.SERVICE_STAFF, branch=manager.branch).order_by("pk"))

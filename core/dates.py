@@ -3,6 +3,8 @@
 import datetime
 import re
 
+from django.utils import timezone
+
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -34,3 +36,15 @@ def parse_month(value) -> datetime.date:
     if not FIRST_MONTH <= month <= LAST_MONTH:
         raise ValueError(value)
     return month
+
+
+def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first day of `month`'s month and the first day of the next (a half-open range of days)."""
+    first = month.replace(day=1)
+    return first, add_months(first, 1)
+
+
+def local_month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The month's first and the next month's first local midnight (settings.TIME_ZONE): a half-open range of times."""
+    return tuple(timezone.make_aware(datetime.datetime.combine(day, datetime.time())) for day in month_bounds(month))
+

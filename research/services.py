@@ -521,7 +521,7 @@ def question_from_link(delivery: Delivery, text: str) -> Question:
 
 def _pass_on_due(today: datetime.date) -> datetime.datetime:
     """S22: an answer is passed on by the end of the next trading day (24:00 local)."""
-    day = TradingDay.objects.trading().filter(date__gt=today).order_by("date").values_list("date", flat=True).first()
+    day = TradingDay.objects.next_after(today)
     return follow_up_due(day or today + datetime.timedelta(days=1))
 
 

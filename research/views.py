@@ -1,7 +1,6 @@
 """S20/S22: the phone-sized public page a research SMS links to (no login; signed link; rate-limited per address),
 where the recipient may also ask the chief analyst a question. And S23, the advisors' library."""
 
-import datetime
 
 from django.conf import settings
 from django.contrib import admin
@@ -11,9 +10,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.admin_tools import posted_int
 from core.errors import DomainError
 from core.ratelimit import public_page_rate_limited
+from research.filtersets import LibraryFilterSet
 from research.models import Kind, Product, Publication
 from research.selectors import LibraryFilter, library, received_by_advisor
 from research.services import delivery_for_token, delivery_open, question_from_link, render_markdown
@@ -46,22 +45,14 @@ def research_read_view(request, token: str):
     }, status=status)
 
 
-def _date(value: str | None) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 @login_required
 @permission_required("research.view_publication", raise_exception=True)
 def library_view(request):
     """S23 the advisors' library: search by product, kind and date; what the clients of one's scope received."""
-    product_id = posted_int(request.GET.get("product"))
-    kind = request.GET.get("kind", "") if request.GET.get("kind", "") in Kind.values else ""
-    chosen = LibraryFilter(product_id=product_id, kind=kind, since=_date(request.GET.get("since")),
-                           until=_date(request.GET.get("until")), received_only=bool(request.GET.get("received")))
-    page = max(1, min(posted_int(request.GET.get("page")) or 1, 1000))
+    values = LibraryFilterSet(request.GET, request=request).values(kind="", received=False, page=1)
+    chosen = LibraryFilter(product_id=values["product"].pk if values["product"] else None, kind=values["kind"],
+                           since=values["since"], until=values["until"], received_only=values["received"])
+    page = int(values["page"])
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "research/library.html", {

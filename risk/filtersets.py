@@ -1,6 +1,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from clients.filtersets import BranchFilter
+from core.filtersets import PageFilterSet
 from risk.models import Alert
 
 
@@ -12,3 +14,14 @@ class AlertFilterSet(django_filters.FilterSet):
     class Meta:
         model = Alert
         fields = ["trade_date", "kind", "status", "severity", "account_no"]
+
+
+class RiskDashboardFilterSet(PageFilterSet):
+    """R2–R6 the risk dashboard: ?branch=<id>, one the reader may see."""
+
+    branch = BranchFilter()
+
+    class Meta:
+        model = Alert
+        fields = []
+

@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from clients.models import Branch
+from risk.filtersets import RiskDashboardFilterSet
 from risk.models import Alert
 from risk.selectors import risk_dashboard
 
@@ -16,9 +17,8 @@ from risk.selectors import risk_dashboard
 @login_required
 @permission_required("risk.view_alert", raise_exception=True)
 def risk_dashboard_view(request):
-    branch_id = int(request.GET["branch"]) if request.GET.get("branch", "").isdigit() else None
-    if branch_id and not Branch.objects.visible_to(request.user).filter(pk=branch_id).exists():
-        branch_id = None  # never another branch's figures, whatever the URL says
+    branch = RiskDashboardFilterSet(request.GET, request=request).values()["branch"]
+    branch_id = branch.pk if branch else None  # never another branch's figures, whatever the URL says
     data = risk_dashboard(request.user, branch_id=branch_id)
     alert_list = reverse("admin:risk_alert_changelist")
     branch_filter = {"client__branch__id__exact": branch_id} if branch_id else {}

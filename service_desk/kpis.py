@@ -14,18 +14,10 @@ from django.utils import timezone
 
 from clients.models import Branch, StaffProfile
 from clients.scoping import sees_everything, staff_profile_of
-from core.dates import add_months
+from core.dates import add_months, local_month_bounds
 from risk.models import Alert
 from service_desk.models import SurveyAnswer, Team, Ticket
 from service_log.models import Complaint, ContactPlanWeek, SurveyResponse
-
-
-def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
-    """The month's first and the next month's first local midnight (Asia/Shanghai)."""
-    first = month.replace(day=1)
-    following = (first + datetime.timedelta(days=32)).replace(day=1)
-    return (timezone.make_aware(datetime.datetime.combine(first, datetime.time())),
-            timezone.make_aware(datetime.datetime.combine(following, datetime.time())))
 
 
 @dataclass
@@ -112,7 +104,7 @@ def _fill(card: Scorecard, opened: dict | None, resolved: dict | None) -> None:
 
 def service_kpis(user, month: datetime.date) -> dict:
     """S17: the month's scorecards of the staff, teams and branches the user may see, and the total."""
-    start, end = month_bounds(month)
+    start, end = local_month_bounds(month)
     tickets = Ticket.objects.visible_to(user)
     staff = {profile.pk: Scorecard(profile.pk, str(profile)) for profile in
              StaffProfile.objects.visible_to(user).filter(role__in=["advisor", "service_staff", "risk_officer",

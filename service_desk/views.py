@@ -1,7 +1,6 @@
 """The service desk's pages outside the admin: the knowledge-base report for the service centre's lead (S14), the
 survey results (S15), and the public survey and suggestion pages (S15, S16)."""
 
-import contextlib
 import datetime
 
 from django.conf import settings
@@ -12,24 +11,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.dates import add_months, parse_month
+from core.dates import add_months, local_month_bounds
 from core.errors import DomainError
 from core.exports import sections_response
 from core.ratelimit import public_page_rate_limited
 from service_desk import surveys
-from service_desk.kpis import month_bounds, service_kpis_cached
+from service_desk.filtersets import PERIODS, KnowledgeReportFilterSet, KpiFilterSet, SurveyReportFilterSet
+from service_desk.kpis import service_kpis_cached
 from service_desk.models import Questionnaire, Ticket
 from service_desk.selectors import knowledge_report
 from service_desk.services import suggestion_submit
-
-PERIODS = {"30": 30, "90": 90, "365": 365}
 
 
 @login_required
 @permission_required("service_desk.view_knowledge_report", raise_exception=True)
 def knowledge_report_view(request):
     """S14: the articles used most and the questions with no article, over the last 30, 90 or 365 days, scoped."""
-    days = PERIODS.get(request.GET.get("days", ""), 30)
+    days = PERIODS[KnowledgeReportFilterSet(request.GET, request=request).values(days="30")["days"]]
     since = timezone.localdate() - datetime.timedelta(days=days)
     return render(request, "service_desk/knowledge_report.html", {
         **admin.site.each_context(request), "title": _("Knowledge base: use and gaps"),
@@ -108,8 +106,8 @@ def suggestion_view(request):
 def survey_report_view(request):
     """S15: a questionnaire's response rate and results by question and ticket category, for the user's scope."""
     questionnaires = list(Questionnaire.objects.order_by("-created_at"))
-    chosen = next((item for item in questionnaires if str(item.pk) == request.GET.get("questionnaire")),
-                  questionnaires[0] if questionnaires else None)
+    chosen = SurveyReportFilterSet(request.GET, request=request).values(
+        questionnaire=questionnaires[0] if questionnaires else None)["questionnaire"]
     return render(request, "service_desk/survey_report.html", {
         **admin.site.each_context(request), "title": _("Survey results by question"),
         "questionnaires": questionnaires, "chosen": chosen,
@@ -120,10 +118,8 @@ def survey_report_view(request):
 # S17 service KPIs -------------------------------------------------------------------------------------------------
 
 def _kpi_month(request) -> datetime.date:
-    month = timezone.localdate().replace(day=1)
-    with contextlib.suppress(ValueError):  # an unreadable month shows this month
-        month = parse_month(request.GET.get("month", ""))
-    return month
+    """The month asked for; an unreadable one shows this month."""
+    return KpiFilterSet(request.GET, request=request).values(month=timezone.localdate().replace(day=1))["month"]
 
 
 def _number(value, places: int = 1):
@@ -172,7 +168,7 @@ def service_kpis_view(request):
     """S17: the month's scorecards per member of staff, team and branch, scoped (O), with drill-down to tickets."""
     month = _kpi_month(request)
     data = service_kpis_cached(request.user, month)
-    start, end = month_bounds(month)
+    start, end = local_month_bounds(month)
     return render(request, "service_desk/kpis.html", {
         **admin.site.each_context(request), "title": _("Service KPIs"), "month": month,
         "months": [add_months(timezone.localdate().replace(day=1), -back) for back in range(12)],

@@ -1,6 +1,5 @@
 import datetime
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -11,9 +10,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from clients.models import Branch, StaffProfile
-from clients.roles import Role
-from clients.scoping import sees_everything, staff_profile_of
+from service_log.filtersets import (
+    WORK_KINDS,
+    CoverageFilterSet,
+    NoticesFilterSet,
+    SurveyResultsFilterSet,
+    WorkbenchFilterSet,
+)
 from service_log.models import InformationCoverage, Notification
 from service_log.selectors import (
     DUE,
@@ -26,51 +29,8 @@ from service_log.selectors import (
     workbench,
 )
 
-WORK_KINDS = [
-    ("alerts", gettext_lazy("Risk alerts")), ("complaints", gettext_lazy("Complaints near their deadline")),
-    ("follow_ups", gettext_lazy("Follow-ups due")), ("tasks", gettext_lazy("Same-day follow-ups")),
-    ("no_information", gettext_lazy("Received no information on the last trading day")),
-    ("plan", gettext_lazy("Contacts due this week")),
-    ("onboarding", gettext_lazy("Onboarding calls")), ("archives", gettext_lazy("VIP archives to complete")),
-    ("birthdays", gettext_lazy("VIP birthdays today")), ("tier_changes", gettext_lazy("Tier changes")),
-]
 GROUP_LABELS = {OVERDUE: gettext_lazy("Overdue"), DUE: gettext_lazy("Due, soonest first")}
 OVERVIEW_SIZE, PAGE_SIZE = 8, 50
-
-
-class WorkbenchFilter(forms.Form):
-    """Narrow the workbench (issue 14 item 5): a branch and an advisor among those the user may see (O), and one
-    kind of work, shown whole and paged. An advisor sees only their own clients and gets no branch or advisor
-    field; a branch role gets no branch field. Head office picks an advisor among the chosen branch's (the
-    advisor field shows once a branch is chosen, or an advisor was given): hundreds of names in one list help
-    nobody."""
-
-    branch = forms.ModelChoiceField(label=gettext_lazy("branch"), queryset=Branch.objects.none(), required=False,
-                                    empty_label=gettext_lazy("every branch"))
-    advisor = forms.ModelChoiceField(label=gettext_lazy("advisor"), queryset=StaffProfile.objects.none(),
-                                     required=False, empty_label=gettext_lazy("every advisor"))
-    kind = forms.ChoiceField(label=gettext_lazy("kind of work"), required=False,
-                             choices=[("", gettext_lazy("every kind")), *WORK_KINDS])
-
-    def __init__(self, data, *, user):
-        super().__init__(data)
-        branches = Branch.objects.visible_to(user).order_by("code")
-        advisors = StaffProfile.objects.visible_to(user).filter(role=Role.ADVISOR).order_by("full_name")
-        self.fields["branch"].queryset, self.fields["advisor"].queryset = branches, advisors
-        profile = staff_profile_of(user)
-        if profile is not None and profile.role == Role.ADVISOR:
-            del self.fields["advisor"]
-        if not sees_everything(user):
-            del self.fields["branch"]
-        elif "advisor" in self.fields:
-            chosen = {name: data.get(name) for name in ("branch", "advisor")} if data else {}
-            if str(chosen.get("branch") or "").isdigit():
-                self.fields["advisor"].queryset = advisors.filter(branch_id=chosen["branch"])
-            elif str(chosen.get("advisor") or "").isdigit():
-                self.fields["advisor"].queryset = advisors.filter(branch_id__in=StaffProfile.objects.filter(
-                    pk=chosen["advisor"]).values("branch_id"))
-            else:
-                del self.fields["advisor"]
 
 
 @login_required
@@ -79,9 +39,9 @@ def workbench_view(request):
     """今日工作台: the work due for the clients this user may see, by kind; in each kind a client once with its
     items, overdue work in its own group with its true count, the rest soonest due first. The overview shows the
     first clients of each group and says how many there are, linking to the kind shown whole and paged."""
-    form = WorkbenchFilter(request.GET, user=request.user)
-    chosen = form.cleaned_data if form.is_valid() else {}
-    kind = chosen.get("kind") or ""
+    filters = WorkbenchFilterSet(request.GET, request=request)
+    chosen = filters.values(kind="")
+    kind = chosen["kind"]
     sections = workbench(request.user, branch=chosen.get("branch"), advisor=chosen.get("advisor"))
     narrowing = {name: chosen[name].pk for name in ("branch", "advisor") if chosen.get(name)}
     shown = []
@@ -103,7 +63,7 @@ def workbench_view(request):
                       "has_overdue": len(groups) > 1,
                       "whole": "?" + urlencode({**narrowing, "kind": key})})
     return render(request, "service_log/workbench.html", {
-        **admin.site.each_context(request), "title": _("Today's workbench"), "sections": shown, "form": form,
+        **admin.site.each_context(request), "title": _("Today's workbench"), "sections": shown, "form": filters.form,
         "kind": kind, "now": timezone.now(), "overview": not kind,
     })
 
@@ -112,10 +72,11 @@ def workbench_view(request):
 @permission_required("service_log.view_surveyresponse", raise_exception=True)
 def survey_results_view(request):
     """S8 results by advisor, branch and tier, scoped (O)."""
-    results = survey_results(request.user, request.GET.get("survey") or None)
+    survey = SurveyResultsFilterSet(request.GET, request=request).values()["survey"]
+    results = survey_results(request.user, survey or None)
     return render(request, "service_log/survey_results.html", {
         **admin.site.each_context(request), "title": _("Satisfaction results"), "results": results,
-        "selected": request.GET.get("survey", ""),
+        "selected": survey or "",
     })
 
 
@@ -135,10 +96,10 @@ def complaint_analysis_view(request):
 def information_coverage_view(request):
     """S4 coverage of a trading day (the last one counted unless ?day=): the opted-in clients who received no
     information, per branch and advisor, with S21's same-day follow-ups per advisor; scoped (O)."""
-    try:
-        day = datetime.date.fromisoformat(request.GET["day"]) if request.GET.get("day") else last_coverage_day()
-    except ValueError:
+    filters = CoverageFilterSet(request.GET, request=request)
+    if filters.errors:
         return HttpResponseBadRequest(_("The day must be a date such as 2026-12-01."))
+    day = filters.values()["day"] or last_coverage_day()
     days = list(InformationCoverage.objects.filter(trade_date__lte=timezone.localdate()).order_by("-trade_date")
                 .values_list("trade_date", flat=True).distinct()[:20])
     return render(request, "service_log/information_coverage.html", {
@@ -173,8 +134,8 @@ def notices_view(request):
     """The user's unread in-app notices newer than `after` (their id), for the pages' poll: a call answered (S13) or a
     ticket escalated (S12) shows without a reload. Without `after`: those of the last two minutes."""
     unread = Notification.objects.filter(recipient=request.user, read_at__isnull=True)
-    after = request.GET.get("after", "")
-    unread = (unread.filter(pk__gt=int(after)) if after.isdigit()
+    after = NoticesFilterSet(request.GET, request=request).values()["after"]
+    unread = (unread.filter(pk__gt=int(after)) if after is not None
               else unread.filter(created_at__gte=timezone.now() - NOTICE_RECENT))
     notices = [{"id": notice.pk, "text": notice.text, "url": f"/notices/{notice.pk}/"}
                for notice in unread.order_by("pk")[:10]]

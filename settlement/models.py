@@ -22,6 +22,10 @@ class TradingDayQuerySet(models.QuerySet):
     def between(self, first: datetime.date, last: datetime.date):
         return self.trading().filter(date__gte=first, date__lte=last)
 
+    def next_after(self, day: datetime.date) -> datetime.date | None:
+        """The first trading day after `day`, or None beyond the calendar's last year."""
+        return self.trading().filter(date__gt=day).order_by("date").values_list("date", flat=True).first()
+
 
 class TradingDay(models.Model):
     """交易日历: one row per calendar day; is_trading_day decides what a trading day is. Seeded from Chinese

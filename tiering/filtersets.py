@@ -1,25 +1,10 @@
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.dates import parse_month
-from tiering.models import TierAssignment
-
-
-class MonthField(forms.CharField):
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        try:
-            return parse_month(value)
-        except ValueError:
-            raise forms.ValidationError(_("Enter a month as YYYY-MM.")) from None
-
-
-class MonthFilter(django_filters.Filter):
-    field_class = MonthField
+from clients.filtersets import BranchFilter
+from core.filtersets import MonthFilter, PageFilterSet
+from tiering.models import ContributionCard, TierAssignment
 
 
 class TierAssignmentFilterSet(django_filters.FilterSet):
@@ -31,3 +16,23 @@ class TierAssignmentFilterSet(django_filters.FilterSet):
     class Meta:
         model = TierAssignment
         fields = ["month", "tier", "account_no", "state"]
+
+
+class TierDashboardFilterSet(PageFilterSet):
+    """T12 the tier dashboard and its export: ?month=YYYY-MM&branch=<id>."""
+
+    month = MonthFilter(label=_("month (YYYY-MM)"))
+    branch = BranchFilter()
+
+    class Meta:
+        model = TierAssignment
+        fields = []
+
+
+class CardsDashboardFilterSet(TierDashboardFilterSet):
+    """T13–T16 the contribution cards and their export: ?month=YYYY-MM&branch=<id>."""
+
+    class Meta:
+        model = ContributionCard
+        fields = []
+

@@ -1,7 +1,5 @@
 """The managers' tier dashboard (issue 4): scoped by role, drill-down to the lists, CSV and Excel export."""
 
-import contextlib
-
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -12,9 +10,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from clients.models import Branch
-from core.dates import add_months, parse_month
+from core.dates import add_months
 from core.exports import sections_response
 from tiering.cards import cards_dashboard
+from tiering.filtersets import CardsDashboardFilterSet, TierDashboardFilterSet
 from tiering.models import Card, ContributionMonth, Tier, TierAssignment
 from tiering.selectors import TIER_CODES, tier_dashboard
 
@@ -23,21 +22,9 @@ ADVISORS_PER_PAGE = 50  # the per-advisor table of the dashboard, a page at a ti
 
 def _selected(request):
     latest = TierAssignment.objects.visible_to(request.user).order_by("-month").values_list("month", flat=True).first()
-    return _month_and_branch(request, latest)
-
-
-def _month_and_branch(request, latest):
-    """The month asked for (else `latest`, else this month) and a branch the user may see (else none)."""
-    month = latest or timezone.localdate().replace(day=1)
-    if request.GET.get("month"):
-        with contextlib.suppress(ValueError):  # an unreadable month shows the latest one
-            month = parse_month(request.GET["month"])
-    branch_id = None
-    if request.GET.get("branch", "").isdigit():
-        branch_id = int(request.GET["branch"])
-        if not Branch.objects.visible_to(request.user).filter(pk=branch_id).exists():
-            branch_id = None  # never another branch's figures, whatever the URL says
-    return month, branch_id
+    values = TierDashboardFilterSet(request.GET, request=request).values(
+        month=latest or timezone.localdate().replace(day=1))
+    return values["month"], values["branch"].pk if values["branch"] else None
 
 
 def _drill(month, **filters) -> str:
@@ -114,8 +101,10 @@ def tier_dashboard_export(request, fmt):
 # The contribution cards (issue 16 item 6, T13–T16) -----------------------------------------------------------------
 
 def _cards_selected(request):
-    return _month_and_branch(request, ContributionMonth.objects.order_by("-month").values_list("month", flat=True)
-                             .first())
+    latest = ContributionMonth.objects.order_by("-month").values_list("month", flat=True).first()
+    values = CardsDashboardFilterSet(request.GET, request=request).values(
+        month=latest or timezone.localdate().replace(day=1))
+    return values["month"], values["branch"].pk if values["branch"] else None
 
 
 @login_required
