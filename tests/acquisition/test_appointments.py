@@ -14,8 +14,8 @@ from clients.roles import Role
 from core.errors import DomainError
 from core.sms import LocmemBackend
 from settlement.models import TradingDay
-from tests.acquisition.test_prospects import enter
 from tests.factories import valid_id_card
+from tests.fixtures.prospects import enter
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from core.sms import LocmemBackend
 from core.tasks import run_owed_work
 from research.models import Product, ProductInterest
 from service_log.models import FollowUpTask, Notification, SmsDelivery
-from tests.factories import ClientFactory, valid_id_card
-from tiering.models import TierAssignment, TierPolicy
+from tests.factories import ClientFactory, TierAssignmentFactory, valid_id_card
+from tiering.models import TierPolicy
 
 NOW = timezone.now().replace(microsecond=0)
 START = NOW + datetime.timedelta(days=3)
@@ -35,7 +35,7 @@ def plan(world, role=Role.BRANCH_MANAGER, **overrides) -> Event:
 
 def tier(client, value: str):
     month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-    TierAssignment.objects.create(client=client, month=month, tier=value, avg_equity=Decimal("0"),
+    TierAssignmentFactory(client=client, month=month, tier=value, avg_equity=Decimal("0"),
                                   avg_commission=Decimal("0"), trading_days=20, decided_by="test",
                                   computed_at=timezone.now(), state="final",
                                   policy=TierPolicy.objects.order_by("pk").first())

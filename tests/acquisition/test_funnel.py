@@ -10,8 +10,8 @@ from django.utils import timezone
 from acquisition.models import Prospect
 from acquisition.services import prospect_move, prospects_convert
 from clients.roles import Role
-from tests.acquisition.test_prospects import ID_NUMBER, enter
 from tests.factories import ClientFactory
+from tests.fixtures.prospects import ID_NUMBER, enter
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from acquisition.models import Prospect, ProspectRevealLog, ProspectStep
-from acquisition.services import prospect_create, prospect_move, prospects_convert, prospects_progress
+from acquisition.services import prospect_move, prospects_convert, prospects_progress
 from clients.models import Client
 from clients.roles import Role
 from core.errors import DomainError
@@ -15,15 +15,8 @@ from core.models import OwedWork
 from core.tasks import run_owed_work
 from settlement.clients_push import CLIENTS_ARRIVED
 from tests.factories import ClientFactory, make_staff, valid_id_card
+from tests.fixtures.prospects import ID_NUMBER, enter
 from tests.settlement_helpers import Api, statement_row, token_for
-
-ID_NUMBER = valid_id_card("44030119880512123")
-
-
-def enter(world, role=Role.BRANCH_MANAGER, **overrides):
-    values = {"name": "赵潜客", "source": "event", "branch_id": world["branches"][0].pk, "phone": "13900001111",
-              "id_number": ID_NUMBER, "owner_id": world["advisors"][0].pk, **overrides}
-    return prospect_create(user=world["staff"][role].user, **values)
 
 
 def test_a_prospect_is_kept_as_clients_are_encrypted_hashed_and_masked(world):

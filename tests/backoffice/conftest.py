@@ -6,12 +6,12 @@ import pytest
 from django.utils import timezone
 
 from clients.roles import Role
-from risk.models import Alert, KeyMonitoring, RiskThresholdSet
+from risk.models import RiskThresholdSet
 from risk.services import alert_acknowledge
 from service_desk.models import TicketCategory
 from service_desk.services import ticket_open, ticket_reply, ticket_step
-from service_log.models import Complaint, ContactRecord
-from tests.tiering.test_services import OCTOBER, SEPTEMBER, close, statements
+from tests.factories import AlertFactory, ComplaintFactory, ContactRecordFactory, KeyMonitoringFactory
+from tests.fixtures.tiering import OCTOBER, SEPTEMBER, close, statements
 from tiering.cards import cards_compute
 from tiering.services import tiers_recalculate
 
@@ -31,14 +31,14 @@ def busy_client(world):
     tiers_recalculate(OCTOBER)
     cards_compute(OCTOBER)
     now = timezone.now()
-    alert = Alert.objects.create(client=own, trade_date=OCTOBER, kind="margin_call", severity="high",
+    alert = AlertFactory(client=own, trade_date=OCTOBER, kind="margin_call", severity="high",
                                  thresholds=RiskThresholdSet.objects.get(), raised_at=now, risk_degree="1.0500",
                                  due_at=now - datetime.timedelta(minutes=5), assigned_to=advisor)
     alert_acknowledge(user=advisor.user, alert_id=alert.pk)
-    KeyMonitoring.objects.create(client=own, reason="large_loss", started_on=OCTOBER, last_trigger_on=OCTOBER)
-    ContactRecord.objects.create(client=own, staff=advisor, category="risk_notice", channel="wechat",
+    KeyMonitoringFactory(client=own, reason="large_loss", started_on=OCTOBER, last_trigger_on=OCTOBER)
+    ContactRecordFactory(client=own, staff=advisor, category="risk_notice", channel="wechat",
                                  summary="通知追加保证金", next_follow_up=timezone.localdate())
-    Complaint.objects.create(client=own, channel="phone", category="service", description="等待时间长",
+    ComplaintFactory(client=own, channel="phone", category="service", description="等待时间长",
                              received_at=now, acknowledge_by=now + datetime.timedelta(hours=2),
                              resolve_by=now + datetime.timedelta(days=15))
     ticket = ticket_open(user=advisor.user, category_id=TicketCategory.objects.get(code="margin_call").pk,

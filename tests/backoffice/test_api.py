@@ -6,8 +6,8 @@ import json
 import pytest
 
 from clients.roles import Role
-from tests.clients.test_scoping import ROLES
-from tests.conftest import VISIBLE
+from tests.fixtures.scoping import ROLES
+from tests.fixtures.world import VISIBLE
 from tests.settlement_helpers import token_for
 
 

@@ -12,7 +12,7 @@ from playwright.sync_api import sync_playwright
 from clients.roles import Role
 from risk.models import KeyMonitoring
 from tests.browser import BROWSER_TESTS, launch, log_in
-from tests.tiering.test_services import OCTOBER
+from tests.fixtures.tiering import OCTOBER
 
 SCREENS = Path(__file__).resolve().parents[2] / ".artifacts" / "screens"
 pytestmark = BROWSER_TESTS

@@ -10,10 +10,11 @@ from django.utils import timezone
 from playwright.sync_api import sync_playwright
 
 from clients.roles import Role
-from risk.models import Alert, AlertEvent, RiskThresholdSet
+from risk.models import AlertEvent, RiskThresholdSet
 from service_log.models import ContactRecord
 from settlement.models import DailyStatement
 from tests.browser import BROWSER_TESTS, launch, log_in
+from tests.factories import AlertFactory
 
 pytestmark = BROWSER_TESTS
 
@@ -41,7 +42,7 @@ def test_an_advisor_answers_a_margin_call_by_clicking(world, live_server, monkey
     own, advisor = world["clients"]["own"], world["staff"][Role.ADVISOR]
     rows = recent_statements(own)
     now = timezone.now()
-    alert = Alert.objects.create(client=own, trade_date=rows[-1].trade_date, kind="margin_call", severity="high",
+    alert = AlertFactory(client=own, trade_date=rows[-1].trade_date, kind="margin_call", severity="high",
                                  thresholds=RiskThresholdSet.objects.get(), raised_at=now, risk_degree="1.1000",
                                  due_at=now + datetime.timedelta(minutes=60), assigned_to=advisor)
 

@@ -10,10 +10,8 @@ from django.utils import timezone
 
 from clients.models import Client
 from clients.roles import Role
-from risk.models import KeyMonitoring
-from service_log.models import ContactRecord
-from tests.risk.test_sql import DAY, statement
-from tiering.models import TierOverride
+from tests.factories import ContactRecordFactory, KeyMonitoringFactory, TierOverrideFactory
+from tests.fixtures.risk import DAY, statement
 
 
 def test_the_client_list_shows_what_a_call_needs_and_offers_only_advisors(world, login):
@@ -21,8 +19,8 @@ def test_the_client_list_shows_what_a_call_needs_and_offers_only_advisors(world,
     next follow-up beside each client; the advisor filter lists advisors the viewer may see, nobody else."""
     own = world["clients"]["own"]
     statement(own, margin="85000.00")
-    KeyMonitoring.objects.create(client=own, reason="large_loss", started_on=DAY, last_trigger_on=DAY)
-    ContactRecord.objects.create(client=own, staff=world["staff"][Role.ADVISOR], category="risk_notice",
+    KeyMonitoringFactory(client=own, reason="large_loss", started_on=DAY, last_trigger_on=DAY)
+    ContactRecordFactory(client=own, staff=world["staff"][Role.ADVISOR], category="risk_notice",
                                  summary="called", next_follow_up=DAY)
     page = login(world["staff"][Role.BRANCH_MANAGER]).get(reverse("admin:clients_client_changelist"))
     admin_page = page.context["cl"].model_admin
@@ -57,13 +55,13 @@ def test_the_client_list_sorts_by_each_fact(world, login, name, ascending):
         statement(clients[key], balance=balance, margin=margin)
     now = timezone.now()
     for key, hours, follow_up in (("colleague", 30, 9), ("own", 20, 5), ("other_branch", 10, 1)):
-        ContactRecord.objects.create(client=clients[key], staff=clients[key].advisor, category="guidance",
+        ContactRecordFactory(client=clients[key], staff=clients[key].advisor, category="guidance",
                                      summary="call", contacted_at=now - datetime.timedelta(hours=hours),
                                      next_follow_up=DAY + datetime.timedelta(days=follow_up))
-    KeyMonitoring.objects.create(client=clients["own"], reason="large_loss", started_on=DAY, last_trigger_on=DAY)
+    KeyMonitoringFactory(client=clients["own"], reason="large_loss", started_on=DAY, last_trigger_on=DAY)
     month = timezone.localdate().replace(day=1)
     for key, tier in (("own", "diamond"), ("colleague", "ordinary"), ("other_branch", "gold")):
-        TierOverride.objects.create(client=clients[key], tier=tier, first_month=month, last_month=month,
+        TierOverrideFactory(client=clients[key], tier=tier, first_month=month, last_month=month,
                                     reason="test", requested_by=world["staff"][Role.BRANCH_MANAGER].user,
                                     approved_by=world["staff"][Role.HEAD_OFFICE].user, approved_at=now)
     browser = login(world["staff"][Role.HEAD_OFFICE])

@@ -11,15 +11,23 @@ from django.utils import timezone
 
 from backoffice import client_page
 from clients.roles import Role
-from risk.models import Alert, KeyMonitoring, RiskThresholdSet
+from risk.models import RiskThresholdSet
 from risk.services import alert_acknowledge
-from service_log.models import Complaint, ContactRecord, MessageTemplate, SmsDelivery
+from service_log.models import ContactRecord, MessageTemplate
 from settlement.models import DailyStatement
-from tests.clients.test_scoping import ROLES
-from tests.conftest import VISIBLE
-from tests.risk.test_sql import DAY, statement
-from tests.tiering.test_services import OCTOBER, SEPTEMBER, close, days_of, statements
-from tiering.models import TierChange, TierOverride
+from tests.factories import (
+    AlertFactory,
+    ComplaintFactory,
+    ContactRecordFactory,
+    KeyMonitoringFactory,
+    SmsDeliveryFactory,
+    TierChangeFactory,
+    TierOverrideFactory,
+)
+from tests.fixtures.risk import DAY, statement
+from tests.fixtures.scoping import ROLES
+from tests.fixtures.tiering import OCTOBER, SEPTEMBER, close, days_of, statements
+from tests.fixtures.world import VISIBLE
 from tiering.services import tiers_recalculate
 
 
@@ -32,12 +40,12 @@ def own_on_the_phone(world):
     """'own': a statement at 85 % risk degree, on key monitoring, with an open margin call and a contact."""
     own = world["clients"]["own"]
     statement(own, margin="85000.00")
-    KeyMonitoring.objects.create(client=own, reason="large_loss", started_on=DAY, last_trigger_on=DAY)
+    KeyMonitoringFactory(client=own, reason="large_loss", started_on=DAY, last_trigger_on=DAY)
     now = timezone.now()
-    Alert.objects.create(client=own, trade_date=DAY, kind="margin_call", severity="high", risk_degree="0.8500",
+    AlertFactory(client=own, trade_date=DAY, kind="margin_call", severity="high", risk_degree="0.8500",
                          thresholds=RiskThresholdSet.objects.get(), raised_at=now - datetime.timedelta(hours=2),
                          due_at=now - datetime.timedelta(hours=1))
-    ContactRecord.objects.create(client=own, staff=world["advisors"][0], category="guidance", summary="market view",
+    ContactRecordFactory(client=own, staff=world["advisors"][0], category="guidance", summary="market view",
                                  contacted_at=now - datetime.timedelta(days=1),
                                  next_follow_up=timezone.localdate() + datetime.timedelta(days=3))
     own.marketer = world["advisors"][1]
@@ -65,7 +73,7 @@ def test_an_override_in_force_is_shown_beside_the_computed_tier(world, login):
     close(OCTOBER)
     tiers_recalculate(OCTOBER)
     month = timezone.localdate().replace(day=1)
-    TierOverride.objects.create(client=own, tier="diamond", first_month=month, last_month=month, reason="VIP",
+    TierOverrideFactory(client=own, tier="diamond", first_month=month, last_month=month, reason="VIP",
                                 requested_by=world["staff"][Role.BRANCH_MANAGER].user, approved_by=head_office,
                                 approved_at=timezone.now())
     page = page_of(login(world["staff"][Role.ADVISOR]), own)
@@ -157,18 +165,18 @@ def test_the_export_takes_inclusive_dates_and_refuses_others(world, login):
 def test_the_timeline_is_one_story_newest_first_in_local_time(world, login):
     own, advisor = world["clients"]["own"], world["staff"][Role.ADVISOR]
     now = timezone.now()
-    contact = ContactRecord.objects.create(client=own, staff=advisor, category="risk_notice", channel="phone",
+    contact = ContactRecordFactory(client=own, staff=advisor, category="risk_notice", channel="phone",
                                            summary="called about the margin", contacted_at=now -
                                            datetime.timedelta(hours=3))
-    alert = Alert.objects.create(client=own, trade_date=DAY, kind="margin_call", severity="high",
+    alert = AlertFactory(client=own, trade_date=DAY, kind="margin_call", severity="high",
                                  thresholds=RiskThresholdSet.objects.get(), raised_at=now - datetime.timedelta(hours=5),
                                  due_at=now - datetime.timedelta(hours=4), risk_degree="1.1000")
     alert_acknowledge(user=advisor.user, alert_id=alert.pk)
-    Complaint.objects.create(client=own, channel="phone", category="service", description="waited long",
+    ComplaintFactory(client=own, channel="phone", category="service", description="waited long",
                              received_at=now - datetime.timedelta(days=2), acknowledge_by=now, resolve_by=now)
-    SmsDelivery.objects.create(client=own, template=MessageTemplate.objects.get(code="margin_call"),
+    SmsDeliveryFactory(client=own, template=MessageTemplate.objects.get(code="margin_call"),
                                text="请追加保证金", status="sent")
-    TierChange.objects.create(client=own, month=OCTOBER, from_tier="platinum", to_tier="gold", upgrade=True)
+    TierChangeFactory(client=own, month=OCTOBER, from_tier="platinum", to_tier="gold", upgrade=True)
     moments = page_of(login(advisor), own).context["timeline"]
     kinds = [moment.kind for moment in moments]
     assert kinds == ["短信", "预警处理", "联系", "风险预警", "投诉", "级别变动"]

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.roles import Role
-from risk.models import Alert, RiskThresholdSet
-from service_log.models import ContactRecord
+from risk.models import RiskThresholdSet
+from tests.factories import AlertFactory, ContactRecordFactory
 
 RAISED = datetime.datetime(2026, 12, 1, 19, 58, tzinfo=datetime.UTC)  # 2026-12-02 03:58 in Shanghai
 DUE = RAISED + datetime.timedelta(minutes=60)  # 2026-12-02 04:58 in Shanghai
@@ -29,10 +29,10 @@ def utc(instant, pattern="%Y-%m-%d %H:%M") -> str:
 @pytest.fixture
 def stored(world):
     own = world["clients"]["own"]
-    alert = Alert.objects.create(client=own, trade_date=datetime.date(2026, 12, 1), kind="margin_call",
+    alert = AlertFactory(client=own, trade_date=datetime.date(2026, 12, 1), kind="margin_call",
                                  severity="high", thresholds=RiskThresholdSet.objects.get(), raised_at=RAISED,
                                  due_at=DUE, assigned_to=world["advisors"][0])
-    contact = ContactRecord.objects.create(client=own, staff=world["advisors"][0], category="risk_notice",
+    contact = ContactRecordFactory(client=own, staff=world["advisors"][0], category="risk_notice",
                                            summary="called", contacted_at=CONTACTED,
                                            next_follow_up=timezone.localdate())
     return {"alert": alert, "contact": contact, "browser_of": world["staff"][Role.ADVISOR]}

@@ -26,7 +26,7 @@ from research.models import Publication, Question
 from service_log.services import information_gaps_write
 from settlement.models import TradingDay
 from tests.factories import make_staff
-from tests.tiering.test_services import OCTOBER
+from tests.fixtures.tiering import OCTOBER
 
 OUR_APPS = {"clients", "settlement", "tiering", "risk", "service_log", "service_desk", "research", "acquisition",
             "core", "backoffice"}

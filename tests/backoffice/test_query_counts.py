@@ -13,10 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.roles import Role
-from risk.models import Alert, RiskThresholdSet
-from service_log.models import ContactRecord
-from tests.factories import ClientFactory
-from tests.tiering.test_services import OCTOBER, close, statements
+from risk.models import RiskThresholdSet
+from tests.factories import AlertFactory, ClientFactory, ContactRecordFactory
+from tests.fixtures.tiering import OCTOBER, close, statements
 from tiering.services import tiers_recalculate
 
 RECORDED = json.loads((Path(__file__).parent.parent / "query_counts.json").read_text())
@@ -38,10 +37,10 @@ def grow(world, clients_per_advisor: int) -> None:
         for _ in range(clients_per_advisor):
             client = ClientFactory(branch=advisor.branch, advisor=advisor, opened_on=datetime.date(2020, 1, 6))
             statements(client, OCTOBER, "1200000.00")
-            Alert.objects.create(client=client, trade_date=datetime.date(2026, 10, 30), kind="margin_call",
+            AlertFactory(client=client, trade_date=datetime.date(2026, 10, 30), kind="margin_call",
                                  severity="high", thresholds=thresholds, raised_at=now,
                                  due_at=now + datetime.timedelta(minutes=60), assigned_to=advisor)
-            ContactRecord.objects.create(client=client, staff=advisor, category="risk_notice", summary="called",
+            ContactRecordFactory(client=client, staff=advisor, category="risk_notice", summary="called",
                                          next_follow_up=timezone.localdate())
     close(OCTOBER)
     tiers_recalculate(OCTOBER)

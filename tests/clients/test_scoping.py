@@ -6,7 +6,6 @@ import datetime
 import pytest
 from django.contrib import admin as django_admin
 from django.contrib.auth.models import AnonymousUser
-from django.test import Client as Browser
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -14,24 +13,12 @@ from django.utils import timezone
 from clients.models import Client, PiiAccessLog, StaffProfile
 from clients.roles import Role
 from core.admin_tools import ScopedAdminMixin
-from risk.models import Alert, RiskThresholdSet
-from tests.conftest import VISIBLE
+from risk.models import RiskThresholdSet
+from tests.factories import AlertFactory
+from tests.fixtures.scoping import ROLES, inline_management_forms
+from tests.fixtures.world import VISIBLE
 
-ROLES = list(VISIBLE)
 ADMIN_ROLES = [role for role in ROLES if role != Role.SETTLEMENT_SYSTEM]
-
-
-def inline_management_forms(world) -> dict:
-    """The management-form fields of every inline on the client page, as a browser would post them back."""
-    browser = Browser()
-    browser.force_login(world["staff"][Role.HEAD_OFFICE].user, backend="django.contrib.auth.backends.ModelBackend")
-    page = browser.get(reverse("admin:clients_client_change", args=[world["clients"]["own"].pk]))
-    data = {}
-    for inline in page.context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        data.update({f"{management.prefix}-{name}": value for name, value in
-                     {"TOTAL_FORMS": "0", "INITIAL_FORMS": "0", "MIN_NUM_FORMS": "0", "MAX_NUM_FORMS": "1000"}.items()})
-    return data
 
 
 def names_of(world, accounts):
@@ -229,11 +216,10 @@ def test_history_version_page_is_scoped(world, login, role):
 def alerts(world):
 
 
-
     thresholds = RiskThresholdSet.objects.get(version=1)
     now = timezone.now()
     return {
-        name: Alert.objects.create(client=client, trade_date=datetime.date(2026, 11, 20), kind="margin_call",
+        name: AlertFactory(client=client, trade_date=datetime.date(2026, 11, 20), kind="margin_call",
                                    severity="high", thresholds=thresholds, raised_at=now, due_at=now)
         for name, client in world["clients"].items()
     }

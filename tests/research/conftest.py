@@ -1,17 +1,11 @@
-import datetime
-from decimal import Decimal
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 
 from clients.roles import Role
-from research.models import Product
-from research.services import distribution_send, publication_create, publication_review, publication_submit
 from settlement.models import TradingDay
 from tests.factories import make_staff
-from tiering.models import TierAssignment, TierPolicy
-
-DAY = datetime.date(2026, 12, 2)  # a Wednesday
+from tests.fixtures.research import DAY
 
 
 @pytest.fixture(autouse=True)
@@ -33,24 +27,3 @@ def research(world):
     return world
 
 
-def tier(client, value: str, month=datetime.date(2026, 11, 1)):
-    TierAssignment.objects.create(client=client, month=month, tier=value, avg_equity=Decimal("0"),
-                                  avg_commission=Decimal("0"), trading_days=20, decided_by="test",
-                                  computed_at=timezone.now(), state="final",
-                                  policy=TierPolicy.objects.order_by("pk").first())
-
-
-def approved(world, *, kind="daily", body="铜价震荡，关注库存变化。", risk_level="R3", title="铜日评"):
-    analyst, compliance = world["analyst"].user, world["compliance"].user
-    publication = publication_create(user=analyst, kind=kind, title=title, body=body, risk_level=risk_level,
-                                     product_ids=[Product.objects.get(exchange="SHFE", code="cu", kind="futures").pk])
-    version = publication_submit(user=analyst, publication_id=publication.pk)
-    publication_review(user=compliance, publication_id=publication.pk, version_id=version.pk, decision="approved")
-    publication.refresh_from_db()
-    return publication
-
-
-def sent(distribution):
-    distribution_send(distribution.pk)
-    distribution.refresh_from_db()
-    return distribution

@@ -13,7 +13,7 @@ from research.models import Delivery, Distribution, Product, Publication, Review
 from service_log.models import FollowUpTask, InformationGap
 from service_log.services import information_gaps_write
 from tests.browser import BROWSER_TESTS, launch, log_in
-from tests.research.conftest import tier
+from tests.fixtures.research import tier
 
 pytestmark = BROWSER_TESTS
 

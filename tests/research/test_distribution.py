@@ -15,8 +15,8 @@ from research.models import Delivery
 from research.services import delivery_link, distribution_create, follow_up_due
 from service_log.models import FollowUpTask, InformationGap, Notification, SmsDelivery
 from service_log.services import contact_record_create, information_gaps_write
-from tests.research.conftest import DAY, approved, sent, tier
-from tests.service_desk.conftest import local
+from tests.fixtures.research import DAY, approved, sent, tier
+from tests.fixtures.times import local
 
 
 @pytest.fixture

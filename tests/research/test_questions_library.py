@@ -16,7 +16,7 @@ from research.services import (
     question_pass_on,
 )
 from service_log.models import ContactRecord, FollowUpTask, Notification
-from tests.research.conftest import DAY, approved, sent
+from tests.fixtures.research import DAY, approved, sent
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from core.errors import DomainError
 from research import services
 from research.models import Publication, ReviewDecision
 from research.services import point_warnings, publication_create, publication_review, publication_submit
-from tests.research.conftest import approved
-from tests.service_desk.conftest import local
+from tests.fixtures.research import approved
+from tests.fixtures.times import local
 
 
 @pytest.mark.parametrize(("text", "quoted"), [

@@ -9,12 +9,13 @@ from django.utils import timezone
 from clients.roles import Role
 from risk.models import Alert, RiskThresholdSet
 from service_log.models import ContactRecord
+from tests.factories import AlertFactory
 
 STORED = datetime.datetime(2026, 12, 1, 20, 58, tzinfo=datetime.UTC)  # 2026-12-02 04:58 in Shanghai
 
 
 def test_the_alert_list_shows_the_deadline_in_shanghai_time(world, login):
-    Alert.objects.create(client=world["clients"]["own"], trade_date=datetime.date(2026, 12, 1), kind="margin_call",
+    AlertFactory(client=world["clients"]["own"], trade_date=datetime.date(2026, 12, 1), kind="margin_call",
                          severity="high", thresholds=RiskThresholdSet.objects.get(), raised_at=STORED,
                          due_at=STORED, assigned_to=world["advisors"][0])
     page = login(world["staff"][Role.ADVISOR]).get(reverse("admin:risk_alert_changelist")).content.decode()

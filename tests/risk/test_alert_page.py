@@ -11,17 +11,18 @@ from django.utils import timezone
 
 from clients.roles import Role
 from risk import services
-from risk.models import Alert, RiskThresholdSet
+from risk.models import RiskThresholdSet
 from risk.sql import r1_shortfall
-from tests.conftest import VISIBLE
-from tests.risk.test_sql import DAY, statement
+from tests.factories import AlertFactory
+from tests.fixtures.risk import DAY, statement
+from tests.fixtures.world import VISIBLE
 
 
 @pytest.fixture
 def margin_call(world):
     statement(world["clients"]["own"], margin="120000.00")  # 120 % of 100,000
     now = timezone.now()
-    alert = Alert.objects.create(client=world["clients"]["own"], trade_date=DAY, kind="margin_call", severity="high",
+    alert = AlertFactory(client=world["clients"]["own"], trade_date=DAY, kind="margin_call", severity="high",
                                  thresholds=RiskThresholdSet.objects.get(), raised_at=now, risk_degree="1.2000",
                                  due_at=now + datetime.timedelta(minutes=60), assigned_to=world["advisors"][0])
     services.alert_acknowledge(user=world["staff"][Role.ADVISOR].user, alert_id=alert.pk)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from clients.roles import Role
 from risk import services, sql
 from risk.models import Alert, AlertEvent, AlertSummary, RiskThresholdSet
-from service_log.models import ContactRecord
+from tests.factories import AlertEventFactory, AlertFactory, ContactRecordFactory, SettlementDayFactory
 
 
 def kept() -> set[tuple]:
@@ -36,7 +36,7 @@ def assert_kept_equals_rebuilt():
 
 def raise_alert(client, *, kind="margin_call", days_ago=1, due_in=datetime.timedelta(hours=1)) -> Alert:
     now = timezone.now()
-    return Alert.objects.create(client=client, trade_date=timezone.localdate() - datetime.timedelta(days=days_ago),
+    return AlertFactory(client=client, trade_date=timezone.localdate() - datetime.timedelta(days=days_ago),
                                 kind=kind, severity="high", thresholds=RiskThresholdSet.objects.get(),
                                 raised_at=now, due_at=now + due_in, assigned_to=client.advisor)
 
@@ -44,7 +44,7 @@ def raise_alert(client, *, kind="margin_call", days_ago=1, due_in=datetime.timed
 def contact(world, alert, staff_role=Role.HEAD_OFFICE):
     staff = world["staff"][staff_role]
     services.alert_acknowledge(user=staff.user, alert_id=alert.pk)
-    record = ContactRecord.objects.create(client=alert.client, staff=staff, category="risk_notice", summary="called")
+    record = ContactRecordFactory(client=alert.client, staff=staff, category="risk_notice", summary="called")
     services.alert_record_contact(user=staff.user, alert_id=alert.pk, contact=record)
 
 
@@ -80,11 +80,10 @@ def test_every_kind_of_write_keeps_the_summary_equal_to_a_rebuild(world):
 
 def test_a_day_raised_in_one_statement_is_counted_once(world):
     """R2 raises a day's alerts in one INSERT … SELECT: the statement trigger counts them in one grouped pass."""
-    from settlement.models import SettlementDay
     from tests.risk.test_sql import DAY, statement
     for client in world["clients"].values():
         statement(client, margin="100000.00")
-    SettlementDay.objects.create(trade_date=DAY, status="closed")
+    SettlementDayFactory(trade_date=DAY, status="closed")
     assert services.alerts_evaluate(DAY) == 3
     assert services.alerts_evaluate(DAY) == 0  # a repeat raises nothing and counts nothing twice
     figures = assert_kept_equals_rebuilt()
@@ -120,8 +119,8 @@ def test_compliance_at_the_deadline(world, login, late_by, in_time):
 
 def test_contacted_at_is_the_first_contact_whoever_records_it(world):
     alert = raise_alert(world["clients"]["own"])
-    first = AlertEvent.objects.create(alert=alert, action=AlertEvent.Action.CONTACTED)
-    AlertEvent.objects.create(alert=alert, action=AlertEvent.Action.CONTACTED)
+    first = AlertEventFactory(alert=alert, action=AlertEvent.Action.CONTACTED)
+    AlertEventFactory(alert=alert, action=AlertEvent.Action.CONTACTED)
     assert Alert.objects.get(pk=alert.pk).contacted_at == AlertEvent.objects.get(pk=first.pk).at
 
 

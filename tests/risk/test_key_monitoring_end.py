@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from clients.roles import Role
 from risk.models import KeyMonitoring
+from tests.factories import KeyMonitoringFactory
 
 
 @pytest.fixture
 def entries(world):
-    return {name: KeyMonitoring.objects.create(client=client, reason=KeyMonitoring.Reason.LARGE_LOSS,
+    return {name: KeyMonitoringFactory(client=client, reason=KeyMonitoring.Reason.LARGE_LOSS,
                                                started_on=timezone.localdate() - datetime.timedelta(days=5),
                                                last_trigger_on=timezone.localdate() - datetime.timedelta(days=5))
             for name, client in world["clients"].items()}

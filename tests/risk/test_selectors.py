@@ -10,8 +10,8 @@ from django.urls import reverse
 from clients.roles import Role
 from risk import sql
 from risk.services import client_risk_thresholds_approve, client_risk_thresholds_propose
-from settlement.models import SettlementDay
-from tests.risk.test_sql import DAY, statement
+from tests.factories import SettlementDayFactory
+from tests.fixtures.risk import DAY, statement
 
 
 def above(world, login):
@@ -26,7 +26,7 @@ def above(world, login):
 ])
 def test_the_firm_thresholds_at_their_boundaries(world, login, margin, warning, margin_call):
     statement(world["clients"]["own"], margin=margin)
-    SettlementDay.objects.create(trade_date=DAY, status="closed")
+    SettlementDayFactory(trade_date=DAY, status="closed")
     figures = above(world, login)
     assert (figures["warning"], figures["margin_call"]) == (warning, margin_call)
 
@@ -37,7 +37,7 @@ def test_a_clients_own_thresholds_in_force_are_the_ones_counted(world, login):
                                            reason="hedging contract", warning_ratio=Decimal("0.9000"))
     statement(own, margin="85000.00")  # 85 %: above the firm's 80 %, below the client's own 90 %
     statement(colleague, margin="85000.00")
-    SettlementDay.objects.create(trade_date=DAY, status="closed")
+    SettlementDayFactory(trade_date=DAY, status="closed")
     assert above(world, login)["warning"] == 2  # a draft is not in force
     client_risk_thresholds_approve(user=world["staff"][Role.HEAD_OFFICE].user, thresholds=draft)
     assert above(world, login)["warning"] == 1
@@ -45,7 +45,7 @@ def test_a_clients_own_thresholds_in_force_are_the_ones_counted(world, login):
 
 def test_equity_at_or_below_zero_with_margin_is_above_every_threshold(world, login):
     statement(world["clients"]["own"], balance="-10.00", margin="5.00")
-    SettlementDay.objects.create(trade_date=DAY, status="closed")
+    SettlementDayFactory(trade_date=DAY, status="closed")
     figures = above(world, login)
     assert (figures["warning"], figures["margin_call"], figures["negative"]) == (1, 1, 1)
 
@@ -59,7 +59,7 @@ def test_a_clients_own_line_below_the_firms_is_still_read(world, login, margin, 
                                            reason="speculative account", warning_ratio=Decimal("0.5000"))
     client_risk_thresholds_approve(user=world["staff"][Role.HEAD_OFFICE].user, thresholds=draft)
     statement(own, margin=margin)
-    SettlementDay.objects.create(trade_date=DAY, status="closed")
+    SettlementDayFactory(trade_date=DAY, status="closed")
     assert above(world, login)["warning"] == warning
 
 

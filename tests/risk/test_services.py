@@ -12,21 +12,21 @@ from core.errors import DomainError
 from risk import services
 from risk.models import Alert, AlertEvent, RiskThresholdSet
 from service_log.models import ContactRecord
-from tests.conftest import VISIBLE
-from tests.factories import make_staff
+from tests.factories import AlertFactory, ContactRecordFactory, make_staff
+from tests.fixtures.world import VISIBLE
 
 
 @pytest.fixture
 def alert(world):
     now = timezone.now()
-    return Alert.objects.create(client=world["clients"]["own"], trade_date=datetime.date(2026, 11, 20),
+    return AlertFactory(client=world["clients"]["own"], trade_date=datetime.date(2026, 11, 20),
                                 kind="margin_call", severity="high", thresholds=RiskThresholdSet.objects.get(),
                                 raised_at=now, due_at=now + datetime.timedelta(minutes=60),
                                 assigned_to=world["advisors"][0])
 
 
 def contact_for(world, client, staff=None):
-    return ContactRecord.objects.create(client=client, staff=staff or world["staff"][Role.ADVISOR],
+    return ContactRecordFactory(client=client, staff=staff or world["staff"][Role.ADVISOR],
                                         category="risk_notice", summary="called about the margin call")
 
 

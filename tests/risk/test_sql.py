@@ -8,10 +8,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import translation
 
 from clients.roles import Role
 from core.errors import DomainError
-from risk.models import Alert, RiskThresholdSet
+from risk.models import Alert
 from risk.services import (
     alerts_escalate_overdue,
     alerts_evaluate,
@@ -20,25 +21,17 @@ from risk.services import (
     risk_thresholds_approve,
 )
 from settlement.models import DailyStatement, SettlementDay
-from tests.factories import BranchFactory, ClientFactory, make_staff
+from tests.factories import (
+    BranchFactory,
+    ClientFactory,
+    DailyStatementFactory,
+    RiskThresholdSetFactory,
+    SettlementDayFactory,
+    make_staff,
+)
+from tests.fixtures.risk import DAY, statement
 
-DAY = datetime.date(2026, 11, 20)  # a Friday; the next trading day is Monday 23 November
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def statement(client, *, balance="100000.00", margin="0.00", deposit="0.00", withdrawal="0.00",
-              close_profit="0.00", position_profit="0.00", commission="0.00", **flags):
-    balance, commission = Decimal(balance), Decimal(commission)
-    movement = (Decimal(deposit) - Decimal(withdrawal) + Decimal(close_profit) + Decimal(position_profit)
-                - commission)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT futcrm_ensure_statement_partition(%s)", [DAY])
-    DailyStatement.objects.create(
-        trade_date=DAY, client=client, pre_balance=balance - movement, deposit=deposit, withdrawal=withdrawal,
-        close_profit=close_profit, position_profit=position_profit, commission=commission, other_adjustments=0,
-        balance=balance, margin=margin, available=balance - Decimal(margin), trade_volume=0, position_volume=1,
-        **flags,
-    )  # fmt: skip
 
 
 def kinds(client) -> set[str]:
@@ -124,7 +117,7 @@ def test_evaluate_risk_command_needs_a_closed_day(client_):
     statement(client_, margin="90000.00")
     with pytest.raises(CommandError, match="not closed"):
         call_command("evaluate_risk", "--date", DAY.isoformat())
-    SettlementDay.objects.create(trade_date=DAY, status="closed")
+    SettlementDayFactory(trade_date=DAY, status="closed")
     call_command("evaluate_risk", "--date", DAY.isoformat())
     assert kinds(client_) == {"risk_warning"}
     assert SettlementDay.objects.get(trade_date=DAY).alerts_raised == 1  # the day's summary counts them
@@ -155,8 +148,8 @@ class TestVersionedThresholds:
 
 
         author = world["staff"][Role.HEAD_OFFICE].user
-        draft = RiskThresholdSet.objects.create(version=2, warning_ratio=Decimal("0.7000"), author=author)
-        with pytest.raises(DomainError, match="second person"):
+        draft = RiskThresholdSetFactory(version=2, warning_ratio=Decimal("0.7000"), author=author)
+        with translation.override("en"), pytest.raises(DomainError, match="second person"):
             risk_thresholds_approve(user=author, thresholds=draft)
         with pytest.raises(PermissionDenied):
             risk_thresholds_approve(user=world["staff"][Role.RISK_OFFICER].user, thresholds=draft)
@@ -186,7 +179,7 @@ def test_r1_risk_degree_per_statement(balance, margin, exchange_margin, degree, 
 def test_alerts_carry_both_degrees(client_):
     with connection.cursor() as cursor:
         cursor.execute("SELECT futcrm_ensure_statement_partition(%s)", [DAY])
-    DailyStatement.objects.create(trade_date=DAY, client=client_, pre_balance=100000, deposit=0, withdrawal=0,
+    DailyStatementFactory(trade_date=DAY, client=client_, pre_balance=100000, deposit=0, withdrawal=0,
                                   close_profit=0, position_profit=0, commission=0, other_adjustments=0,
                                   balance=100000, margin=90000, exchange_margin=72000, available=10000,
                                   trade_volume=0, position_volume=1)

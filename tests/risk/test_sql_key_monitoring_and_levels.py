@@ -9,17 +9,17 @@ from django.db import connection
 
 from clients.roles import Role
 from core.errors import DomainError
-from risk.models import Alert, KeyMonitoring, RiskLevel, RiskThresholdSet
+from risk.models import KeyMonitoring, RiskLevel, RiskThresholdSet
 from risk.services import alerts_evaluate, key_monitoring_end, key_monitoring_update, risk_levels_compute
-from settlement.models import DailyStatement, TradingDay
-from tests.factories import BranchFactory, ClientFactory
+from settlement.models import TradingDay
+from tests.factories import AlertFactory, BranchFactory, ClientFactory, DailyStatementFactory, KeyMonitoringFactory
 
 
 def put(client, day, *, balance="100000.00", margin="0.00", deposit="0.00", trade_volume=0, position_volume=0):
     balance, deposit = Decimal(balance), Decimal(deposit)
     with connection.cursor() as cursor:
         cursor.execute("SELECT futcrm_ensure_statement_partition(%s)", [day])
-    DailyStatement.objects.create(
+    DailyStatementFactory(
         trade_date=day, client=client, pre_balance=balance - deposit, deposit=deposit, withdrawal=0, close_profit=0,
         position_profit=0, commission=0, other_adjustments=0, balance=balance, margin=margin,
         available=balance - Decimal(margin), trade_volume=trade_volume, position_volume=position_volume,
@@ -76,7 +76,7 @@ def test_two_idle_months_holding_equity(db):
 
 
 def test_removing_by_hand_needs_a_reason_and_the_scope(world):
-    entry = KeyMonitoring.objects.create(client=world["clients"]["own"], reason="manual",
+    entry = KeyMonitoringFactory(client=world["clients"]["own"], reason="manual",
                                          started_on=datetime.date(2026, 11, 2),
                                          last_trigger_on=datetime.date(2026, 11, 2))
 
@@ -97,7 +97,7 @@ def test_risk_levels(db):
     now = datetime.datetime(2026, 11, 20, tzinfo=datetime.UTC)
     for client, kind, day in [(caller, "margin_call", datetime.date(2026, 9, 10)),
                               (caller, "margin_call", november[3]), (forced, "forced_liquidation", november[2])]:
-        Alert.objects.create(client=client, trade_date=day, kind=kind, severity="high", thresholds=thresholds,
+        AlertFactory(client=client, trade_date=day, kind=kind, severity="high", thresholds=thresholds,
                              raised_at=now, due_at=now)
     for day in november[:5]:
         put(seeker, day, margin="70000.00", position_volume=1)  # 70 %
@@ -114,9 +114,9 @@ def test_risk_levels(db):
 def test_one_margin_call_in_three_months_is_not_high_risk(db):
     client = ClientFactory(branch=BranchFactory())
     now = datetime.datetime(2026, 11, 20, tzinfo=datetime.UTC)
-    Alert.objects.create(client=client, trade_date=datetime.date(2026, 8, 31), kind="margin_call", severity="high",
+    AlertFactory(client=client, trade_date=datetime.date(2026, 8, 31), kind="margin_call", severity="high",
                          thresholds=RiskThresholdSet.objects.get(), raised_at=now, due_at=now)  # 4 months back
-    Alert.objects.create(client=client, trade_date=datetime.date(2026, 11, 3), kind="margin_call", severity="high",
+    AlertFactory(client=client, trade_date=datetime.date(2026, 11, 3), kind="margin_call", severity="high",
                          thresholds=RiskThresholdSet.objects.get(), raised_at=now, due_at=now)
     risk_levels_compute(datetime.date(2026, 11, 1))
     assert RiskLevel.objects.get(client=client).level == "normal"

@@ -9,10 +9,9 @@ from django.utils import timezone
 from clients.roles import Role
 from risk import services
 from risk.models import Alert, RiskThresholdSet
-from service_log.models import ContactRecord
-from settlement.models import SettlementDay
-from tests.conftest import VISIBLE
-from tests.risk.test_sql import DAY, statement
+from tests.factories import AlertFactory, ContactRecordFactory, SettlementDayFactory
+from tests.fixtures.risk import DAY, statement
+from tests.fixtures.world import VISIBLE
 
 
 @pytest.fixture
@@ -20,7 +19,7 @@ def alerts(world):
     now = timezone.now()
     made = {}
     for name, client in world["clients"].items():
-        made[name] = Alert.objects.create(
+        made[name] = AlertFactory(
             client=client, trade_date=timezone.localdate(), kind="margin_call", severity="high",
             thresholds=RiskThresholdSet.objects.get(), raised_at=now - datetime.timedelta(hours=2),
             due_at=now - datetime.timedelta(hours=1), assigned_to=client.advisor)
@@ -43,7 +42,7 @@ def test_deadline_compliance(world, alerts, login):
     own = alerts["own"]
     Alert.objects.filter(pk=own.pk).update(due_at=timezone.now() + datetime.timedelta(hours=1))
     services.alert_acknowledge(user=head_office.user, alert_id=own.pk)
-    contact = ContactRecord.objects.create(client=own.client, staff=head_office, category="risk_notice",
+    contact = ContactRecordFactory(client=own.client, staff=head_office, category="risk_notice",
                                            summary="called")
     services.alert_record_contact(user=head_office.user, alert_id=own.pk, contact=contact)
     compliance = login(head_office).get(reverse("risk-dashboard")).context["data"]["compliance"]
@@ -54,7 +53,7 @@ def test_clients_above_each_threshold_on_the_last_closed_day(world, login):
     statement(world["clients"]["own"], margin="85000.00")
     statement(world["clients"]["colleague"], margin="120000.00")
     statement(world["clients"]["other_branch"], balance="-10.00")
-    SettlementDay.objects.create(trade_date=DAY, status="closed")
+    SettlementDayFactory(trade_date=DAY, status="closed")
     above = login(world["staff"][Role.BRANCH_MANAGER]).get(reverse("risk-dashboard")).context["data"]["above"]
     assert (above["warning"], above["margin_call"], above["negative"]) == (2, 1, 0)  # not the other branch
 

@@ -1,18 +1,9 @@
-import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
 from django.utils import translation
 
 from service_desk.models import SlaTarget, TicketCategory
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def local(day: str, time: str) -> datetime.datetime:
-    """A moment as people in Shanghai read it, e.g. local("2026-09-30", "15:30")."""
-    return datetime.datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=SHANGHAI)
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from clients.roles import Role
 from service_desk import services
 from service_desk.kpis import firm_kpis_refresh, kpi_key, service_kpis
 from service_desk.models import Ticket
-from tests.service_desk.conftest import local
+from tests.fixtures.times import local
 
 SEPTEMBER = datetime.date(2026, 9, 1)
 MICROSECOND = datetime.timedelta(microseconds=1)

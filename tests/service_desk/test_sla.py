@@ -13,7 +13,7 @@ from service_desk.models import ServiceWindow, Team, Ticket, TicketEvent
 from service_log.models import Notification
 from settlement.calendar import calendar_day_set
 from tests.factories import make_staff
-from tests.service_desk.conftest import local
+from tests.fixtures.times import local
 
 MICROSECOND = datetime.timedelta(microseconds=1)
 

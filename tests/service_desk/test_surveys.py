@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from clients.roles import Role
 from service_desk import services, surveys
-from service_desk.models import Question, Questionnaire, SurveyAnswer, SurveyInvitation, Ticket, TicketCategory
+from service_desk.models import SurveyAnswer, SurveyInvitation, Ticket, TicketCategory
 from service_log.models import ContactRecord, SmsDelivery, SurveyResponse
-from tests.factories import ClientFactory
+from tests.factories import ClientFactory, QuestionFactory, QuestionnaireFactory
 
 AFTER_TICKET = "工单服务满意度"
 
@@ -24,11 +24,11 @@ def fresh_rate_limits():
 
 @pytest.fixture
 def quarterly(db):
-    questionnaire = Questionnaire.objects.create(title="2026年第四季度客户满意度调查", valid_days=7)
-    score = Question.objects.create(questionnaire=questionnaire, position=1, kind="scale", text="总体满意度")
-    channel = Question.objects.create(questionnaire=questionnaire, position=2, kind="choice", text="您常用的联系方式",
+    questionnaire = QuestionnaireFactory(title="2026年第四季度客户满意度调查", valid_days=7)
+    score = QuestionFactory(questionnaire=questionnaire, position=1, kind="scale", text="总体满意度")
+    channel = QuestionFactory(questionnaire=questionnaire, position=2, kind="choice", text="您常用的联系方式",
                                       choices="电话\n微信\n邮件")
-    words = Question.objects.create(questionnaire=questionnaire, position=3, kind="text", text="其他意见",
+    words = QuestionFactory(questionnaire=questionnaire, position=3, kind="text", text="其他意见",
                                     required=False)
     return questionnaire, score, channel, words
 

@@ -8,7 +8,7 @@ from clients.roles import Role
 from service_desk import services
 from service_desk.models import Ticket, TicketCategory
 from service_log.models import Complaint
-from tests.conftest import VISIBLE
+from tests.fixtures.world import VISIBLE
 
 STAFF_ROLES = [Role.ADVISOR, Role.SERVICE_STAFF, Role.RISK_OFFICER, Role.BRANCH_MANAGER, Role.HEAD_OFFICE]
 

@@ -13,11 +13,12 @@ from risk import services
 from risk.models import Alert, AlertEvent, RiskThresholdSet
 from risk.services import Step
 from service_log.models import ContactRecord
+from tests.factories import AlertFactory
 
 
 def raise_alert(world, name="own", status=Alert.Status.OPEN) -> Alert:
     now = timezone.now()
-    return Alert.objects.create(client=world["clients"][name], trade_date=datetime.date(2026, 11, 20),
+    return AlertFactory(client=world["clients"][name], trade_date=datetime.date(2026, 11, 20),
                                 kind="margin_call", severity="high", thresholds=RiskThresholdSet.objects.get(),
                                 raised_at=now, due_at=now + datetime.timedelta(minutes=60), status=status)
 

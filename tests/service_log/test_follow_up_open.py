@@ -5,13 +5,13 @@ import datetime
 
 from django.utils import timezone
 
-from service_log.models import ContactRecord
+from tests.factories import ContactRecordFactory
 
 MORNING = timezone.make_aware(datetime.datetime(2026, 11, 25, 9))
 
 
 def contact(client, at, follow_up=None):
-    return ContactRecord.objects.create(client=client, staff=client.advisor, category="guidance", summary="call",
+    return ContactRecordFactory(client=client, staff=client.advisor, category="guidance", summary="call",
                                         contacted_at=at, next_follow_up=follow_up)
 
 

@@ -5,21 +5,17 @@ reads them at once."""
 import datetime
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from clients.roles import Role
-from risk.models import KeyMonitoring
-from service_log import sql
-from service_log.models import ContactPlanRule, ContactPlanWeek, ContactRecord
+from service_log.models import ContactPlanRule, ContactPlanWeek
 from service_log.services import contact_plan_week_ensure, contact_plan_week_rebuild
-from tests.service_log.test_selectors_workbench import TODAY, gold_clients  # noqa: F401 (a fixture)
-from tests.tiering.test_services import OCTOBER, close, statements
-from tiering.models import TierOverride
+from tests.factories import ContactRecordFactory, KeyMonitoringFactory, TierOverrideFactory
+from tests.fixtures.plan_weeks import MONDAY, assert_same_as_a_fresh_build, week_rows
+from tests.fixtures.tiering import OCTOBER, close, statements
+from tests.fixtures.workbench import TODAY
 from tiering.services import tiers_recalculate
-
-MONDAY = TODAY - datetime.timedelta(days=TODAY.weekday())
 
 
 def local(day: datetime.date, *time) -> datetime.datetime:
@@ -27,27 +23,12 @@ def local(day: datetime.date, *time) -> datetime.datetime:
 
 
 def contact(client, at, direction="outbound"):
-    return ContactRecord.objects.create(client=client, staff=client.advisor, category="guidance", summary="call",
+    return ContactRecordFactory(client=client, staff=client.advisor, category="guidance", summary="call",
                                         direction=direction, contacted_at=at)
 
 
-def week_rows(week=MONDAY) -> dict:
-    return {row.client_id: (row.branch_id, row.advisor_id, row.tier, row.key_monitoring, row.weekly_minimum,
-                            row.outbound)
-            for row in ContactPlanWeek.objects.filter(week_start=week)}
-
-
-def assert_same_as_a_fresh_build(week=MONDAY) -> dict:
-    """The rows the writes left, compared with the week built again from its sources; returns them."""
-    kept = week_rows(week)
-    with connection.cursor() as cursor:
-        cursor.execute(sql.REBUILD_WEEK, [week])
-    assert week_rows(week) == kept
-    return kept
-
-
 @pytest.fixture
-def planned(gold_clients):  # noqa: F811
+def planned(gold_clients):
     """'own' and 'other_branch' gold (S2: 3 a week), the week of TODAY built."""
     assert contact_plan_week_ensure(TODAY) == MONDAY
     return gold_clients
@@ -89,7 +70,7 @@ def test_moved_changed_and_deleted_contacts_move_the_count(planned):
 
 def test_key_monitoring_puts_a_client_on_the_plan_for_the_weeks_it_overlaps(planned):
     colleague = planned["clients"]["colleague"]
-    entry = KeyMonitoring.objects.create(client=colleague, reason="large_loss", started_on=TODAY,
+    entry = KeyMonitoringFactory(client=colleague, reason="large_loss", started_on=TODAY,
                                          last_trigger_on=TODAY)
     assert assert_same_as_a_fresh_build()[colleague.pk][3:5] == (True, 3)  # its own tier has no plan
     entry.ended_on = MONDAY - datetime.timedelta(days=1)  # ended before the week: not on this week's plan
@@ -106,12 +87,12 @@ def test_an_override_in_force_takes_a_client_off_or_onto_the_plan(planned):
     own, colleague = planned["clients"]["own"], planned["clients"]["colleague"]
     head_office = planned["staff"][Role.HEAD_OFFICE].user
     month = MONDAY.replace(day=1)
-    down = TierOverride.objects.create(client=own, tier="quality", first_month=month, last_month=month,
+    down = TierOverrideFactory(client=own, tier="quality", first_month=month, last_month=month,
                                        reason="x", requested_by=head_office)
     assert own.pk in week_rows()  # not approved yet: not in force
     down.approved_at, down.approved_by = timezone.now(), planned["staff"][Role.BRANCH_MANAGER].user
     down.save()
-    up = TierOverride.objects.create(client=colleague, tier="diamond", first_month=month, last_month=month,
+    up = TierOverrideFactory(client=colleague, tier="diamond", first_month=month, last_month=month,
                                      reason="x", requested_by=head_office, approved_at=timezone.now(),
                                      approved_by=planned["staff"][Role.BRANCH_MANAGER].user)
     rows = assert_same_as_a_fresh_build()
@@ -140,7 +121,7 @@ def test_closing_an_account_takes_it_off_and_reopening_puts_it_back(planned):
     assert own.pk in assert_same_as_a_fresh_build()
 
 
-def test_a_reassigned_client_moves_on_the_dashboard_at_once(world, login, gold_clients):  # noqa: F811
+def test_a_reassigned_client_moves_on_the_dashboard_at_once(world, login, gold_clients):
     """The reassignment test of issue 15 item 2, for the service figures (tests/tiering has the tier one)."""
     own = world["clients"]["own"]
     browser = login(world["staff"][Role.HEAD_OFFICE])
@@ -157,7 +138,7 @@ def test_a_reassigned_client_moves_on_the_dashboard_at_once(world, login, gold_c
         "compliance_by_advisor"]} == {world["advisors"][2].full_name: 2}
 
 
-def test_met_at_exactly_the_minimum_and_behind_one_below(world, login, gold_clients):  # noqa: F811
+def test_met_at_exactly_the_minimum_and_behind_one_below(world, login, gold_clients):
     own, advisor = world["clients"]["own"], world["staff"][Role.ADVISOR]
     today = timezone.localdate()
     monday = today - datetime.timedelta(days=today.weekday())

@@ -9,9 +9,9 @@ from clients.roles import Role
 from service_log.models import ContactPlanRule
 from service_log.services import contact_plan_week_ensure
 from tests.factories import ClientFactory, make_staff
-from tests.service_log.test_plan_weeks import MONDAY, assert_same_as_a_fresh_build, week_rows
-from tests.service_log.test_selectors_workbench import TODAY
-from tests.tiering.test_services import OCTOBER, close, statements
+from tests.fixtures.plan_weeks import MONDAY, assert_same_as_a_fresh_build, week_rows
+from tests.fixtures.tiering import OCTOBER, close, statements
+from tests.fixtures.workbench import TODAY
 from tiering.cards import (
     cards_compute,
     cards_policy_approve,

@@ -12,7 +12,8 @@ from clients.roles import Role
 from risk.models import Alert, RiskThresholdSet
 from service_log.models import ContactRecord
 from service_log.services import scope_copies_repair
-from tests.conftest import VISIBLE
+from tests.factories import AlertFactory, ContactRecordFactory
+from tests.fixtures.world import VISIBLE
 
 
 def copies_behind() -> list:
@@ -30,11 +31,11 @@ def copies_behind() -> list:
 def rows_for(world):
     made = []
     for client in world["clients"].values():
-        made.append(Alert.objects.create(
+        made.append(AlertFactory(
             client=client, trade_date=timezone.localdate(), kind="margin_call", severity="high",
             thresholds=RiskThresholdSet.objects.get(), raised_at=timezone.now(), due_at=timezone.now(),
             assigned_to=client.advisor))
-        made.append(ContactRecord.objects.create(client=client, staff=client.advisor, category="risk_notice",
+        made.append(ContactRecordFactory(client=client, staff=client.advisor, category="risk_notice",
                                                  summary="called", next_follow_up=timezone.localdate()))
     return made
 

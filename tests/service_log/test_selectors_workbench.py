@@ -2,30 +2,15 @@
 
 import datetime
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import ClientArchive
 from clients.roles import Role
-from risk.models import Alert, KeyMonitoring, RiskThresholdSet
-from service_log.models import ContactRecord
+from risk.models import RiskThresholdSet
 from service_log.selectors import workbench
-from tests.factories import ClientFactory
-from tests.tiering.test_services import OCTOBER, close, statements
-from tiering.services import tiers_recalculate
-
-TODAY = datetime.date(2026, 11, 25)  # a Wednesday
-
-
-@pytest.fixture
-def gold_clients(world):
-    """'own' and 'other_branch' are gold in October (final): on the VIP contact plan."""
-    for name in ("own", "other_branch"):
-        statements(world["clients"][name], OCTOBER, "1000000.00", trade_volume=1)
-    close(OCTOBER)
-    tiers_recalculate(OCTOBER)
-    return world
+from tests.factories import AlertFactory, ClientFactory, ContactRecordFactory, KeyMonitoringFactory
+from tests.fixtures.workbench import TODAY
 
 
 def test_vip_contact_plan_counts_outbound_contacts_this_week(gold_clients):
@@ -36,9 +21,9 @@ def test_vip_contact_plan_counts_outbound_contacts_this_week(gold_clients):
     assert [(client, client.done, client.minimum) for client in work["plan"].all_clients()] == [(own, 0, 3)]
     monday = timezone.make_aware(datetime.datetime(2026, 11, 23, 10))
     for hours in range(3):
-        ContactRecord.objects.create(client=own, staff=advisor, category="guidance", summary="market view",
+        ContactRecordFactory(client=own, staff=advisor, category="guidance", summary="market view",
                                      contacted_at=monday + datetime.timedelta(hours=hours))
-    ContactRecord.objects.create(client=own, staff=advisor, category="guidance", summary="last week",
+    ContactRecordFactory(client=own, staff=advisor, category="guidance", summary="last week",
                                  contacted_at=monday - datetime.timedelta(days=1))
     assert workbench(advisor.user, TODAY)["plan"].all_clients() == []
 
@@ -46,7 +31,7 @@ def test_vip_contact_plan_counts_outbound_contacts_this_week(gold_clients):
 def test_key_monitoring_puts_any_client_on_the_plan(world):
 
     colleague = world["clients"]["colleague"]
-    KeyMonitoring.objects.create(client=colleague, reason="large_loss", started_on=TODAY, last_trigger_on=TODAY)
+    KeyMonitoringFactory(client=colleague, reason="large_loss", started_on=TODAY, last_trigger_on=TODAY)
     due = workbench(world["staff"][Role.SERVICE_STAFF].user, TODAY)["plan"].all_clients()
     assert due == [colleague]
     assert workbench(world["staff"][Role.ADVISOR].user, TODAY)["plan"].all_clients() == []  # not the advisor's client
@@ -60,7 +45,7 @@ def test_onboarding_calls_every_three_trading_days_until_the_first_trade(world):
     own.opened_on = datetime.date(2026, 11, 2)
     own.save()
     assert own in workbench(advisor.user, TODAY)["onboarding"].all_clients()
-    ContactRecord.objects.create(client=own, staff=advisor, category="onboarding", summary="welcome call",
+    ContactRecordFactory(client=own, staff=advisor, category="onboarding", summary="welcome call",
                                  contacted_at=timezone.make_aware(datetime.datetime(2026, 11, 23, 9)))
     assert own not in workbench(advisor.user, TODAY)["onboarding"].all_clients()
     later = datetime.date(2026, 11, 27)  # 3 trading days later
@@ -70,11 +55,11 @@ def test_onboarding_calls_every_three_trading_days_until_the_first_trade(world):
 def test_vip_archives_and_follow_ups_and_alerts(gold_clients, login):
     world = gold_clients
     own, advisor = world["clients"]["own"], world["staff"][Role.ADVISOR]
-    ContactRecord.objects.create(client=own, staff=advisor, category="guidance", summary="call back",
+    ContactRecordFactory(client=own, staff=advisor, category="guidance", summary="call back",
                                  contacted_at=timezone.make_aware(datetime.datetime(2026, 11, 20, 9)),
                                  next_follow_up=TODAY)
     now = timezone.now()
-    Alert.objects.create(client=own, trade_date=TODAY, kind="margin_call", severity="high",
+    AlertFactory(client=own, trade_date=TODAY, kind="margin_call", severity="high",
                          thresholds=RiskThresholdSet.objects.get(), raised_at=now, due_at=now)
 
     work = workbench(advisor.user, TODAY)
@@ -98,7 +83,7 @@ def test_no_workbench_for_the_settlement_system(world, login):
 
 def alert_for(client, kind="margin_call", due_in=datetime.timedelta(minutes=30), trade_date=TODAY):
     now = timezone.now()
-    return Alert.objects.create(client=client, trade_date=trade_date, kind=kind, severity="high",
+    return AlertFactory(client=client, trade_date=trade_date, kind=kind, severity="high",
                                 thresholds=RiskThresholdSet.objects.get(), raised_at=now - datetime.timedelta(
                                     minutes=5), due_at=now + due_in)
 
@@ -206,15 +191,15 @@ def test_follow_ups_due_today_lead_and_the_missed_follow_the_latest_first(world)
     own, colleague, advisor = world["clients"]["own"], world["clients"]["colleague"], world["staff"][Role.ADVISOR]
     called = timezone.make_aware(datetime.datetime(2026, 11, 2, 9))
     for client, day in ((own, TODAY), (colleague, TODAY - datetime.timedelta(days=1))):
-        ContactRecord.objects.create(client=client, staff=advisor, category="guidance", summary="call back",
+        ContactRecordFactory(client=client, staff=advisor, category="guidance", summary="call back",
                                      contacted_at=called, next_follow_up=day)
     other = ClientFactory(branch=world["branches"][0], advisor=world["advisors"][1], account_no="3999")
-    ContactRecord.objects.create(client=other, staff=advisor, category="guidance", summary="call back",
+    ContactRecordFactory(client=other, staff=advisor, category="guidance", summary="call back",
                                  contacted_at=called, next_follow_up=TODAY - datetime.timedelta(days=9))
     groups = {group.key: list(group.clients) for group in
               workbench(world["staff"][Role.SERVICE_STAFF].user, TODAY)["follow_ups"].groups}
     assert groups == {"due": [own], "overdue": [colleague, other]}  # missed yesterday, then nine days ago
-    ContactRecord.objects.create(client=colleague, staff=advisor, category="guidance", summary="called back",
+    ContactRecordFactory(client=colleague, staff=advisor, category="guidance", summary="called back",
                                  contacted_at=timezone.make_aware(datetime.datetime(2026, 11, 24, 9)))
     answered = workbench(world["staff"][Role.SERVICE_STAFF].user, TODAY)["follow_ups"]
     assert [list(group.clients) for group in answered.groups] == [[own], [other]]  # answered since: gone

@@ -11,8 +11,8 @@ from service_log.selectors import workbench
 from service_log.services import birthday_greetings_send, holiday_greetings_send
 from settlement.models import TradingDay
 from tests.factories import valid_id_card
-from tests.settlement.test_api_days_and_clients import client_row, setup  # noqa: F401 - the fixture
-from tests.tiering.test_services import OCTOBER, close, statements
+from tests.fixtures.settlement_days import client_row
+from tests.fixtures.tiering import OCTOBER, close, statements
 from tiering.services import tiers_recalculate
 
 
@@ -25,7 +25,7 @@ def eager_tasks():
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the owed welcome runs after a real commit
-def test_a_new_account_gets_the_welcome_sms_once(setup):  # noqa: F811
+def test_a_new_account_gets_the_welcome_sms_once(setup):
     setup["api"].push_clients([client_row("9001")])
     assert len(LocmemBackend.outbox) == 1
     assert "欢迎" in LocmemBackend.outbox[0].text and "9001" in LocmemBackend.outbox[0].text

@@ -14,14 +14,15 @@ from risk import services as risk_services
 from risk.models import Alert, AlertEvent, RiskThresholdSet
 from service_log.models import ContactRecord
 from service_log.services import contact_record_create
-from tests.clients.test_scoping import inline_management_forms
+from tests.factories import AlertFactory
+from tests.fixtures.scoping import inline_management_forms
 
 CALL = {"category": "risk_notice", "summary": "called about the margin call"}
 
 
 def alert_for(world, name: str, *, acknowledged_by=None) -> Alert:
     now = timezone.now()
-    alert = Alert.objects.create(client=world["clients"][name], trade_date=datetime.date(2026, 11, 20),
+    alert = AlertFactory(client=world["clients"][name], trade_date=datetime.date(2026, 11, 20),
                                  kind="margin_call", severity="high", thresholds=RiskThresholdSet.objects.get(),
                                  raised_at=now, due_at=now + datetime.timedelta(minutes=60),
                                  assigned_to=world["clients"][name].advisor)

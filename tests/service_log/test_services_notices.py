@@ -15,7 +15,7 @@ from core.sms import HttpBackend, LocmemBackend, SmsError, SmsMessage
 from risk.services import alerts_evaluate
 from service_log.models import MessageTemplate, Notification, SmsDelivery
 from service_log.services import margin_call_notices_send, sms_send
-from tests.risk.test_sql import DAY, statement
+from tests.fixtures.risk import DAY, statement
 
 
 @pytest.fixture(autouse=True)

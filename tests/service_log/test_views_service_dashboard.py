@@ -7,9 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.roles import Role
-from risk.models import KeyMonitoring
-from service_log.models import ContactRecord
 from service_log.services import complaint_register, survey_response_record
+from tests.factories import ContactRecordFactory, KeyMonitoringFactory
 
 TODAY = timezone.localdate()
 
@@ -17,11 +16,11 @@ TODAY = timezone.localdate()
 @pytest.fixture
 def service_world(world):
     for name in ("own", "colleague", "other_branch"):  # everyone on key monitoring: 3 contacts a week each
-        KeyMonitoring.objects.create(client=world["clients"][name], reason="manual", started_on=TODAY,
+        KeyMonitoringFactory(client=world["clients"][name], reason="manual", started_on=TODAY,
                                      last_trigger_on=TODAY)
     own, advisor = world["clients"]["own"], world["staff"][Role.ADVISOR]
     for _ in range(3):
-        ContactRecord.objects.create(client=own, staff=advisor, category="guidance", summary="call",
+        ContactRecordFactory(client=own, staff=advisor, category="guidance", summary="call",
                                      contacted_at=timezone.now())
     head_office = world["staff"][Role.HEAD_OFFICE].user
     for name in ("own", "other_branch"):

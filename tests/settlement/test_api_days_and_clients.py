@@ -20,25 +20,9 @@ from futcrm.celery import app
 from risk.models import Alert
 from settlement.models import ApiToken, DailyStatement, SettlementDay, SettlementDayEvent, StatementMonth, TradingDay
 from settlement.services import statement_month_totals
-from tests.factories import BranchFactory, ClientFactory, make_staff, valid_id_card
+from tests.factories import BranchFactory, ClientFactory, make_staff
+from tests.fixtures.settlement_days import client_row
 from tests.settlement_helpers import TRADE_DATE, Api, statement_row, token_for
-
-
-@pytest.fixture
-def setup(db, client):
-    branch = BranchFactory(code="BJ01")
-    advisor = make_staff(Role.ADVISOR, branch, "BJ01A1")
-    for account in ("8001", "8002"):
-        ClientFactory(account_no=account, branch=branch, advisor=advisor)
-    settlement = make_staff(Role.SETTLEMENT_SYSTEM, None, "SYS").user
-    head_office = make_staff(Role.HEAD_OFFICE, None, "HQ").user
-    return {
-        "api": Api(client, token_for(settlement, "settlement:write")),
-        "head_office_api": Api(client, token_for(head_office, "settlement:write")),
-        "reader": Api(client, token_for(head_office, "crm:read")),
-        "branch": branch, "advisor": advisor, "head_office": head_office,
-    }  # fmt: skip
-
 
 # Authentication -------------------------------------------------------------------------------------------------
 
@@ -102,13 +86,6 @@ def test_issue_api_token_refuses_crm_read_without_a_user(db):
 
 
 # Client master data ---------------------------------------------------------------------------------------------
-
-def client_row(account, **overrides):
-    row = {"account_no": account, "name": "王伟", "client_type": "individual", "branch_code": "BJ01",
-           "opened_on": "2025-03-01", "id_type": "id_card", "id_number": valid_id_card("44030119880512123"),
-           "phone": "13912345678", "advisor_code": "BJ01A1"}
-    row.update(overrides)
-    return row
 
 
 def test_a_full_10000_client_push_with_an_idempotency_key_replays_byte_for_byte(setup):

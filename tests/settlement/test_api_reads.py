@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from clients.roles import Role
-from tests.clients.test_scoping import ROLES
-from tests.conftest import VISIBLE
-from tests.risk.test_sql import DAY, statement
+from tests.fixtures.risk import DAY, statement
+from tests.fixtures.scoping import ROLES
+from tests.fixtures.world import VISIBLE
 from tests.settlement_helpers import token_for
 
 

@@ -12,7 +12,7 @@ from clients.roles import Role
 from settlement.api.views import StatementPushView
 from settlement.models import DailyStatement, SettlementDay, TradingDay
 from settlement.services import StatementRow, json_batch
-from tests.factories import BranchFactory, ClientFactory, make_staff
+from tests.factories import BranchFactory, ClientFactory, TradingDayFactory, make_staff
 from tests.settlement_helpers import TRADE_DATE, Api, statement_row, token_for
 
 
@@ -314,7 +314,7 @@ def test_idempotency_key_replays_a_stored_refusal_too(api):
 def test_statements_outside_the_pre_created_partitions_get_their_own(api):
 
     old = datetime.date(2023, 6, 1)
-    TradingDay.objects.create(date=old, is_trading_day=True)
+    TradingDayFactory(date=old, is_trading_day=True)
     assert api.push([statement_row("8001")], trade_date=old.isoformat()).status_code == 200
     assert DailyStatement.objects.filter(trade_date=old).count() == 1
 

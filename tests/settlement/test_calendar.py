@@ -27,8 +27,7 @@ from settlement.calendar import (
     holiday_notice_read,
 )
 from settlement.models import CalendarYear, SettlementDay, TradingDay
-from tests.backoffice.test_workflows import own_redis  # noqa: F401 - the fixture
-from tests.factories import make_staff
+from tests.factories import SettlementDayFactory, make_staff
 
 NEW_YEAR_2027 = datetime.date(2027, 1, 1)
 NOTICE_2027 = "holiday,first_day,last_day\n元旦,2027-01-01,2027-01-03\n春节,2027-02-06,2027-02-14\n"
@@ -104,7 +103,7 @@ def test_an_excel_notice_with_chinese_headers_reads_the_same(db):
 
 
 def test_a_day_with_settlement_data_is_never_closed(db):
-    SettlementDay.objects.create(trade_date=NEW_YEAR_2027)
+    SettlementDayFactory(trade_date=NEW_YEAR_2027)
     with pytest.raises(DomainError, match="Settlement data exists for 2027-01-01"):
         holiday_notice_apply(notice())
     with pytest.raises(DomainError, match="settlement data"):
@@ -116,12 +115,12 @@ def test_a_day_with_settlement_data_is_never_closed(db):
 def test_a_trading_day_still_unsettled_three_trading_days_later_is_flagged(db):
     monday, tuesday, wednesday, thursday, friday = (datetime.date(2026, 11, day) for day in (16, 17, 18, 19, 20))
     for day in (monday, wednesday, thursday, friday):
-        SettlementDay.objects.create(trade_date=day)
+        SettlementDayFactory(trade_date=day)
     # Tuesday has no settlement: by Thursday two trading days followed it, by Friday three.
     assert tuesday not in calendar_warnings(thursday).unsettled_days
     assert calendar_warnings(friday).unsettled_days == (tuesday,)
     assert calendar_warnings(datetime.date(2026, 11, 21)).unsettled_days == (tuesday,)  # the Saturday after
-    SettlementDay.objects.create(trade_date=tuesday)
+    SettlementDayFactory(trade_date=tuesday)
     assert calendar_warnings(datetime.date(2026, 11, 21)).unsettled_days == ()
     # Days before the first settlement ever (before go-live) are never flagged.
     assert datetime.date(2026, 11, 13) not in calendar_warnings(datetime.date(2026, 11, 25)).unsettled_days
@@ -143,7 +142,7 @@ def test_the_command_previews_then_imports(db, tmp_path):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the owed work runs as the sweep runs it
-def test_closing_a_day_of_a_graded_month_owes_that_month_again(own_redis):  # noqa: F811
+def test_closing_a_day_of_a_graded_month_owes_that_month_again(own_redis):
     from tests.factories import BranchFactory
     from tests.tiering.test_services import OCTOBER, close, days_of, new_client, statements
     from tiering.models import TierAssignment, TierMonth

@@ -11,7 +11,8 @@ from clients.roles import Role
 from risk.models import Alert, RiskThresholdSet
 from service_log.services import complaint_register, survey_response_record
 from tests.browser import BROWSER_TESTS, launch, log_in
-from tests.tiering.test_services import OCTOBER, SEPTEMBER, close, statements
+from tests.factories import AlertFactory
+from tests.fixtures.tiering import OCTOBER, SEPTEMBER, close, statements
 from tiering.models import TierAssignment
 from tiering.selectors import TIER_CODES
 from tiering.services import tiers_recalculate
@@ -72,7 +73,7 @@ def test_risk_dashboard_renders_charts_with_the_database_figures(world, live_ser
 
     now = timezone.now()
     for name, kind in (("own", "margin_call"), ("colleague", "risk_warning"), ("other_branch", "margin_call")):
-        Alert.objects.create(client=world["clients"][name], trade_date=timezone.localdate(), kind=kind,
+        AlertFactory(client=world["clients"][name], trade_date=timezone.localdate(), kind=kind,
                              severity="high" if kind == "margin_call" else "low",
                              thresholds=RiskThresholdSet.objects.get(), raised_at=now,
                              due_at=now + datetime.timedelta(hours=1))

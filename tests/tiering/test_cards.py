@@ -12,13 +12,14 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import translation
 
 from clients.roles import Role
 from core.errors import DomainError
 from settlement.models import DailyStatement
-from tests.conftest import VISIBLE
 from tests.factories import BranchFactory, ClientFactory, make_staff
-from tests.tiering.test_services import OCTOBER, close, days_of, statements  # noqa: F401
+from tests.fixtures.tiering import OCTOBER, close, days_of, statements
+from tests.fixtures.world import VISIBLE
 from tiering.cards import (
     cards_compute,
     cards_dashboard,
@@ -111,7 +112,7 @@ def test_a_new_policy_version_moves_the_bands_from_its_month_only(branch):
     policy = cards_policy_draft_save(user=author, policy=ContributionPolicy(
         version=2, effective_from=OCTOBER, high_band=Decimal("20"), low_band=Decimal("-20"),
         regrade_reason="bands at ±20 from October"))
-    with pytest.raises(DomainError, match="second person"):
+    with translation.override("en"), pytest.raises(DomainError, match="second person"):
         cards_policy_approve(policy=policy, user=author)
     cards_compute(OCTOBER)
     assert card_of(top).policy.version == 1  # a draft is never in force

@@ -14,13 +14,9 @@ from clients.roles import Role
 from core.errors import DomainError
 from core.models import OwedWork
 from core.owed import owed_work_sweep
-from tests.backoffice.test_workflows import own_redis  # noqa: F401 - the fixture
-from tests.factories import BranchFactory, make_staff
-from tests.tiering.test_services import (  # noqa: F401 (closed_days_read: the module's autouse fixture, both reads)
+from tests.factories import BranchFactory, TierPolicyFactory, make_staff
+from tests.fixtures.tiering import (
     OCTOBER,
-    close,
-    close_day,
-    closed_days_read,
     days_of,
     new_client,
     reopen_day,
@@ -55,18 +51,18 @@ def approved(head_office, policy):
     return tier_policy_approve(policy=policy, user=approver)
 
 
-def graded_october(branch):
+def graded_october(branch, closing):
     client = new_client(branch)
     statements(client, OCTOBER, GOLD)
-    close(OCTOBER)
+    closing.month(OCTOBER)
     tiers_recalculate(OCTOBER)
     assert (tier_of(client).tier, tier_of(client).policy.version) == ("gold", 1)
     return client
 
 
 def test_a_new_policy_leaves_a_closed_month_alone_and_a_reopened_day_of_it_uses_its_own_version(branch,
-                                                                                               head_office):
-    client = graded_october(branch)
+                                                                                               head_office, closing):
+    client = graded_october(branch, closing)
     before = tier_of(client)
     policy = approved(head_office, stricter(2, THIS_MONTH, window_months=3))
 
@@ -80,7 +76,7 @@ def test_a_new_policy_leaves_a_closed_month_alone_and_a_reopened_day_of_it_uses_
     # A day of October reopened and closed again: October is recalculated with version 1, not the new one.
     last = days_of(OCTOBER)[-1]
     reopen_day(last)
-    close_day(last)
+    closing.day(last)
     result = tiers_recalculate(OCTOBER)
     assert result["policy_version"] == 1
     assert (tier_of(client).tier, tier_of(client).policy.version) == ("gold", 1)
@@ -91,13 +87,13 @@ def test_a_new_policy_leaves_a_closed_month_alone_and_a_reopened_day_of_it_uses_
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the owed work runs as the sweep runs it
 def test_a_regrading_needs_a_reason_and_then_regrades_the_months_from_its_own_on(branch, head_office,
-                                                                                own_redis):  # noqa: F811
+                                                                                own_redis, closing):
     own_redis.stop()  # no queue: the sweep below runs the owed recalculation
-    client = graded_october(branch)
+    client = graded_october(branch, closing)
     author, approver = head_office
     with pytest.raises(ValidationError, match="reason"):  # the admin's form says so at the draft
         tier_policy_draft_save(user=author, policy=stricter(2, OCTOBER))
-    unreasoned = TierPolicy.objects.create(version=2, effective_from=OCTOBER, gold_equity=Decimal("1000000.01"),
+    unreasoned = TierPolicyFactory(version=2, effective_from=OCTOBER, gold_equity=Decimal("1000000.01"),
                                            author=author)  # a draft written before the rule, say
     with pytest.raises(DomainError, match="reason"):
         tier_policy_approve(policy=unreasoned, user=approver)

@@ -8,13 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from tests.factories import BranchFactory
-from tests.tiering.test_services import (  # noqa: F401 (closed_days_read: the module's autouse fixture, both reads)
+from tests.factories import BranchFactory, TierPolicyFactory
+from tests.fixtures.tiering import (
     AUGUST,
     OCTOBER,
     SEPTEMBER,
-    close,
-    closed_days_read,
     days_of,
     new_client,
     statements,
@@ -38,28 +36,29 @@ EQUITY_THRESHOLDS = [
 ]
 
 
-def graded(branch, month, threshold: str, last_day_short_by: Decimal):
+def graded(branch, month, threshold: str, last_day_short_by: Decimal, closing):
     """Every trading day of `month` at the threshold but the last, `last_day_short_by` below it."""
     client = new_client(branch)
     days = days_of(month)
     statements(client, month, threshold, days=days[:-1])
     statements(client, month, str(Decimal(threshold) - last_day_short_by), days=days[-1:])
-    close(month)
+    closing.month(month)
     tiers_recalculate(month)
     return tier_of(client, month), len(days)
 
 
 @pytest.mark.parametrize(("threshold", "tier", "below", "decided_by"), EQUITY_THRESHOLDS)
-def test_just_under_the_threshold_but_shown_as_it_is_graded_by_it(branch, threshold, tier, below, decided_by):
-    assignment, days = graded(branch, OCTOBER, threshold, Decimal("0.08"))  # 17 days: t − 0.0047
+def test_just_under_the_threshold_but_shown_as_it_is_graded_by_it(branch, threshold, tier, below, decided_by, closing):
+    assignment, days = graded(branch, OCTOBER, threshold, Decimal("0.08"), closing)  # 17 days: t − 0.0047
     assert days == 17
     assert assignment.avg_equity == Decimal(threshold)  # shown 1,000,000.00 …
     assert (assignment.tier, assignment.decided_by) == (tier, decided_by)  # … and graded by it
 
 
 @pytest.mark.parametrize(("threshold", "tier", "below", "decided_by"), EQUITY_THRESHOLDS)
-def test_a_little_more_short_is_shown_a_cent_below_and_graded_below(branch, threshold, tier, below, decided_by):
-    assignment, _days = graded(branch, OCTOBER, threshold, Decimal("0.09"))  # 17 days: t − 0.0053
+def test_a_little_more_short_is_shown_a_cent_below_and_graded_below(branch, threshold, tier, below, decided_by,
+                                                                   closing):
+    assignment, _days = graded(branch, OCTOBER, threshold, Decimal("0.09"), closing)  # 17 days: t − 0.0053
     assert assignment.avg_equity == Decimal(threshold) - Decimal("0.01")
     assert assignment.tier == below
 
@@ -72,16 +71,17 @@ def even_month():
 
 
 @pytest.mark.parametrize(("threshold", "tier", "below", "decided_by"), EQUITY_THRESHOLDS)
-def test_exactly_half_a_cent_below_rounds_up_and_reaches(branch, even_month, threshold, tier, below, decided_by):
+def test_exactly_half_a_cent_below_rounds_up_and_reaches(branch, even_month, threshold, tier, below, decided_by,
+                                                         closing):
     days = len(days_of(even_month))
-    assignment, _days = graded(branch, even_month, threshold, Decimal("0.005") * days)  # exactly t − 0.005
+    assignment, _days = graded(branch, even_month, threshold, Decimal("0.005") * days, closing)  # exactly t − 0.005
     assert (assignment.avg_equity, assignment.tier) == (Decimal(threshold), tier)
 
 
 @pytest.mark.parametrize(("threshold", "tier", "below", "decided_by"), EQUITY_THRESHOLDS)
-def test_half_a_cent_and_a_little_below_rounds_down(branch, even_month, threshold, tier, below, decided_by):
+def test_half_a_cent_and_a_little_below_rounds_down(branch, even_month, threshold, tier, below, decided_by, closing):
     days = len(days_of(even_month))
-    assignment, _days = graded(branch, even_month, threshold, Decimal("0.005") * days + Decimal("0.01"))
+    assignment, _days = graded(branch, even_month, threshold, Decimal("0.005") * days + Decimal("0.01"), closing)
     assert (assignment.avg_equity, assignment.tier) == (Decimal(threshold) - Decimal("0.01"), below)
 
 
@@ -90,15 +90,14 @@ def test_half_a_cent_and_a_little_below_rounds_down(branch, even_month, threshol
 ])  # fmt: skip
 @pytest.mark.parametrize(("short_by", "reaches"), [(Decimal("0.01"), True), (Decimal("0.02"), False)])
 def test_a_three_month_commission_average_is_rounded_before_it_is_compared(branch, threshold, tier, below, short_by,
-                                                                           reaches):
+                                                                           reaches, closing):
     """T3 with W = 3: Σ commission ÷ 3. Short by a cent in the sum: t − 0.0033, shown t and graded by it; short by
     two cents: t − 0.0067, shown t − 0.01 and graded below."""
     from clients.roles import Role
     from tests.factories import make_staff
-    from tiering.models import TierPolicy
     from tiering.services import tier_policy_approve
     author, approver = make_staff(Role.HEAD_OFFICE, None, "HQA").user, make_staff(Role.HEAD_OFFICE, None, "HQB").user
-    policy = TierPolicy.objects.create(version=2, window_months=3, author=author, effective_from=AUGUST,
+    policy = TierPolicyFactory(version=2, window_months=3, author=author, effective_from=AUGUST,
                                        regrade_reason="W = 3 from August")
     tier_policy_approve(policy=policy, user=approver)
     client = new_client(branch)
@@ -106,7 +105,7 @@ def test_a_three_month_commission_average_is_rounded_before_it_is_compared(branc
     for month, share in ((AUGUST, Decimal(threshold)), (SEPTEMBER, Decimal(threshold)),
                          (OCTOBER, total - 2 * Decimal(threshold))):
         statements(client, month, "2000.00", commission_total=str(share), trade_volume=1)
-        close(month)
+        closing.month(month)
     tiers_recalculate(OCTOBER)
     assignment = tier_of(client)
     expected = Decimal(threshold) if reaches else Decimal(threshold) - Decimal("0.01")

@@ -5,8 +5,8 @@ copies is the client's, so the workbench's VIP rows of a branch come from the in
 
 from django.db import connection
 
-from tests.conftest import VISIBLE
-from tests.tiering.test_services import OCTOBER, SEPTEMBER, close, statements  # noqa: F401
+from tests.fixtures.tiering import OCTOBER, SEPTEMBER, close, statements
+from tests.fixtures.world import VISIBLE
 from tiering.models import TierAssignment
 from tiering.services import tiers_recalculate
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from clients.models import Client
 from clients.roles import Role
 from clients.services import client_assign_advisor
-from tests.tiering.test_services import OCTOBER, SEPTEMBER, close, close_day, days_of, statements
+from tests.fixtures.tiering import OCTOBER, SEPTEMBER, close, close_day, days_of, statements
 from tiering.models import TierAssignment, TierSummary
 from tiering.selectors import tier_dashboard
 from tiering.services import tier_summaries_rebuild, tiers_recalculate

@@ -22,7 +22,7 @@ from core.jobs import _lock_id, job_run
 from core.models import JobRun
 from futcrm.celery import app
 from tests.factories import BranchFactory, ClientFactory
-from tests.tiering.test_services import OCTOBER, close, statements
+from tests.fixtures.tiering import OCTOBER, close, statements
 from tiering.models import TierAssignment
 from tiering.services import tiers_recalculate
 from tiering.tasks import recalculate_tiers_for_month

@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 
 from clients.roles import Role
 from settlement.models import DailyStatement
-from tests.conftest import VISIBLE
-from tests.tiering.test_services import OCTOBER, SEPTEMBER, close, statements
+from tests.fixtures.tiering import OCTOBER, SEPTEMBER, close, statements
+from tests.fixtures.world import VISIBLE
 from tiering.models import TierAssignment, TierChange
 from tiering.selectors import TIER_CODES
 from tiering.services import tiers_recalculate
