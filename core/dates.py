@@ -48,3 +48,11 @@ def local_month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetim
     """The month's first and the next month's first local midnight (settings.TIME_ZONE): a half-open range of times."""
     return tuple(timezone.make_aware(datetime.datetime.combine(day, datetime.time())) for day in month_bounds(month))
 
+
+def in_window(moment: datetime.datetime, *, past: datetime.timedelta, ahead: datetime.timedelta,
+              now: datetime.datetime | None = None) -> bool:
+    """STYLE.md 21: a time from outside is believed only within its window: not earlier than `past` before now,
+    not later than `ahead` after it (a clock a little fast). Both ends are allowed."""
+    now = now or timezone.now()
+    return now - past <= moment <= now + ahead
+

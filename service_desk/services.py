@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from clients import pii
 from clients.models import Client, StaffProfile
 from clients.scoping import staff_profile_of
-from core.errors import DomainError, request_error, required_text
+from core.dates import in_window
+from core.errors import DomainError, request_error, required_text, text_is_storable
 from risk.models import Alert
 from service_desk import search, sql
 from service_desk.kpis import firm_kpis_forget
@@ -477,6 +478,11 @@ def _caller_number(value) -> str:
     return number
 
 
+# S13: a call's time is the call centre's; believed within the last day and up to 5 minutes ahead (its clock), so that
+# no call can be backdated into 1 BC (a page that reads it would fail) or sent ahead of the SLA clock.
+CALL_PAST, CALL_AHEAD = datetime.timedelta(hours=24), datetime.timedelta(minutes=5)
+
+
 @transaction.atomic
 def call_event_record(*, call_id, caller_number, called_line, staff_code, recording_ref=None,
                       at: datetime.datetime | None = None) -> tuple[TicketCall, bool]:
@@ -488,8 +494,9 @@ def call_event_record(*, call_id, caller_number, called_line, staff_code, record
     if not isinstance(call_id, str) or not CALL_ID.fullmatch(call_id):
         raise request_error(422, "call_id", "invalid", "call_id must be 1–100 printable ASCII characters")
     number = _caller_number(caller_number)
-    if not isinstance(called_line, str) or not 1 <= len(called_line.strip()) <= 40:
-        raise request_error(422, "called_line", "invalid", "called_line must be 1–40 characters")
+    if not isinstance(called_line, str) or not 1 <= len(called_line.strip()) <= 40 or not text_is_storable(
+            called_line) or not called_line.isprintable():
+        raise request_error(422, "called_line", "invalid", "called_line must be 1–40 printable characters")
     if not isinstance(staff_code, str) or not staff_code.strip():
         raise request_error(422, "staff_code", "required", "staff_code names the member of staff who answered")
     staff = StaffProfile.objects.select_related("user").filter(staff_code=staff_code.strip()).first()
@@ -497,6 +504,9 @@ def call_event_record(*, call_id, caller_number, called_line, staff_code, record
         raise request_error(422, "staff_code", "unknown", f"no active member of staff has the code {staff_code!r}")
     if recording_ref is not None and (not isinstance(recording_ref, str) or len(recording_ref) > 300):
         raise request_error(422, "recording_ref", "invalid", "recording_ref must be text of at most 300 characters")
+    if at is not None and not in_window(at, past=CALL_PAST, ahead=CALL_AHEAD):
+        raise request_error(422, "at", "out_of_range", "at must be within the last 24 hours and not in the future "
+                                                      "(5 minutes of clock difference allowed)")
     at = at or timezone.now()
     call = TicketCall.objects.select_for_update().filter(call_id=call_id).first()
     if call is not None:

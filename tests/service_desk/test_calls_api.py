@@ -1,9 +1,11 @@
 """S13: the call-centre system's call events, POST /api/v1/service/calls."""
 
+import datetime
 import json
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from clients.roles import Role
 from service_desk.models import Ticket, TicketCall, TicketEvent
@@ -88,6 +90,13 @@ def test_an_unknown_callers_number_is_kept_only_encrypted_and_hashed(world, call
     ({"call_id": "有中文"}, "call_id", "invalid"),
     ({"called_line": ""}, "called_line", "invalid"),
     ({"at": "2026-12-03 09:00"}, "at", "invalid"),  # no offset: which 09:00?
+    # Issue 35 finding 2: a call in 1 BC, 1900 or 2100 was stored and broke the branch's ticket pages.
+    ({"at": "0001-01-01T00:00:00+08:00"}, "at", "out_of_range"),
+    ({"at": "1900-01-01T00:00:00+08:00"}, "at", "out_of_range"),
+    ({"at": "2100-01-01T00:00:00+08:00"}, "at", "out_of_range"),
+    # Issue 35 finding 6: a NUL or a lone surrogate answered 500.
+    ({"called_line": "955\x0055"}, "called_line", "invalid"),
+    ({"called_line": "955\ud80055"}, "called_line", "invalid"),
 ])
 def test_bad_input_is_a_422_naming_the_field_and_writes_nothing(world, calls, overrides, field, code):
     response = calls(event(**overrides))
@@ -102,3 +111,15 @@ def test_only_a_token_of_the_calls_scope_may_post(world, calls):
     settlement_token = token_for(world["staff"][Role.SETTLEMENT_SYSTEM].user, "settlement:write")
     assert calls(event(), token=settlement_token).status_code == 403
     assert not Ticket.objects.exists()
+
+
+def test_a_calls_time_is_believed_within_the_last_day_and_five_minutes_ahead(world, calls):
+    """S13's window (issue 35 finding 2): exactly 24 hours ago and 4 minutes ahead are taken; a minute more either
+    way is a 422 naming `at`."""
+    now = timezone.now()
+    for number, moment, status in [(1, now - datetime.timedelta(hours=24) + datetime.timedelta(seconds=5), 201),
+                                   (2, now + datetime.timedelta(minutes=4), 201),
+                                   (3, now - datetime.timedelta(hours=24, minutes=1), 422),
+                                   (4, now + datetime.timedelta(minutes=6), 422)]:
+        response = calls(event(call_id=f"CC-W{number}", caller_number=f"1390000000{number}", at=moment.isoformat()))
+        assert response.status_code == status, (number, response.json())
