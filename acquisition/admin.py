@@ -42,6 +42,7 @@ from core.admin_tools import (
 from core.errors import DomainError
 from core.exports import sections_response
 from core.imports import import_view
+from core.ratelimit import client_address
 from tiering.models import Tier
 
 _page_request: contextvars.ContextVar = contextvars.ContextVar("prospect_page_request", default=None)
@@ -164,7 +165,7 @@ class ProspectAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     def reveal_view(self, request, prospect_id, field):
         return reveal_response(lambda: services.prospect_reveal(
-            user=request.user, prospect_id=prospect_id, field=field, ip_address=request.META.get("REMOTE_ADDR")))
+            user=request.user, prospect_id=prospect_id, field=field, ip_address=client_address(request)))
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else []

@@ -20,6 +20,7 @@ from clients.models import Branch, ClientArchive, PiiAccessLog, StaffProfile
 from clients.roles import Role
 from core.admin_tools import ScopedAdminMixin, ScopedHistoryAdminMixin, ScopedRelatedFilter, reveal_response
 from core.errors import DomainError
+from core.ratelimit import client_address
 
 # The request being rendered, for display methods that depend on the user's permissions; a ContextVar, not an
 # attribute of the shared ModelAdmin instance, so concurrent requests never see each other's user.
@@ -196,7 +197,7 @@ class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
     def reveal_view(self, request, client_id, field):
         """S9: POST only, permission-checked and logged by services.pii_reveal; answers JSON for the button."""
         return reveal_response(lambda: services.pii_reveal(user=request.user, client_id=client_id, field=field,
-                                                           ip_address=request.META.get("REMOTE_ADDR")))
+                                                           ip_address=client_address(request)))
 
     @admin.action(description=_("Assign advisor to selected clients"), permissions=["assign_advisor"])
     def assign_advisor(self, request, queryset):

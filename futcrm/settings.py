@@ -4,6 +4,7 @@ FUTCRM_ENV=production demands every secret and server from the environment; othe
 missing DATABASE_URL / REDIS_URL starts the embedded PostgreSQL and Redis under FUTCRM_DATA_DIR.
 """
 
+import ipaddress
 import secrets
 from pathlib import Path
 
@@ -164,6 +165,18 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+
+# The reverse proxies in front of the web workers (addresses or networks, comma-separated). Only a request that
+# arrives from one of them has its client taken from X-Forwarded-For (the public pages' rate limits, the login
+# lockout); anyone else could write any X-Forwarded-For. None by default: docker-compose's gunicorn is reached
+# directly, and its REMOTE_ADDR is the client.
+try:
+    TRUSTED_PROXIES = [ipaddress.ip_network(value, strict=False) for value in env_list("FUTCRM_TRUSTED_PROXIES", [])]
+except ValueError as error:
+    raise ImproperlyConfigured(f"FUTCRM_TRUSTED_PROXIES: {error}") from error
+if TRUSTED_PROXIES:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_TRUSTED_IPS = [str(network.network_address) for network in TRUSTED_PROXIES]
 
 # Internationalisation: Simplified Chinese by default, English available ------------------------------------------
 LANGUAGE_CODE = "zh-hans"
