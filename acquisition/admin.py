@@ -20,6 +20,7 @@ from acquisition.models import (
     Appointment,
     Attribution,
     AttributionChange,
+    DuplicateLookup,
     EducationRecord,
     Event,
     EventGuest,
@@ -189,6 +190,16 @@ class ProspectRevealLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["user", "prospect"]
     list_filter = ["field"]
     date_hierarchy = "revealed_at"
+
+
+@admin.register(DuplicateLookup)
+class DuplicateLookupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """S24 (issue 35): who entered a number known outside their scope, whose it was, when; head office reads it."""
+
+    list_display = ["at", "user", "field", "client", "prospect"]
+    list_select_related = ["user", "client", "prospect"]
+    list_filter = ["field"]
+    date_hierarchy = "at"
 
 
 class AppointmentBookForm(ServiceForm):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from acquisition.models import Event, EventGuest, Prospect, ProspectStep
-from acquisition.services import FUNNEL, duplicates, prospect_create
+from acquisition.services import FUNNEL, duplicate_refuse, duplicates, prospect_create
 from clients import pii
 from clients.models import Branch, Client, StaffProfile
 from core import links
@@ -330,13 +330,10 @@ def _person_by_phone(user, event: Event, name: str, phone: str):
     for _field, client in found["clients"]:
         if Client.objects.visible_to(user).filter(pk=client.pk).exists():
             return client, None
-        raise DomainError(_("Already a client of another branch: account %(account)s.") % {
-            "account": client.account_no}, code="duplicate", field="phone")
     for _field, prospect in found["prospects"]:
         if Prospect.objects.visible_to(user).filter(pk=prospect.pk).exists():
             return None, prospect
-        raise DomainError(_("Already a prospect of %(branch)s.") % {"branch": prospect.branch.name},
-                          code="duplicate", field="phone")
+    duplicate_refuse(user, found)  # known outside the user's scope: refused, named to no one
     profile = getattr(user, "staff_profile", None)
     owner = profile.pk if profile is not None and profile.branch_id == event.branch_id else None
     prospect = prospect_create(user=user, name=name, source=Prospect.Source.EVENT, branch_id=event.branch_id,

@@ -122,6 +122,29 @@ class ProspectRevealLog(models.Model):
         return f"{self.get_field_display()} · {timezone.localtime(self.revealed_at):%Y-%m-%d %H:%M}"
 
 
+class DuplicateLookup(models.Model):
+    """S24 and issue 35: someone entered a phone or ID number that belongs to a client or prospect outside what they
+    may see. The refusal names no one; the attempt is kept here for head office (who tried, when, whose number it
+    was), and a user who keeps trying is stopped for an hour (acquisition.services.DUPLICATE_LOOKUPS_PER_HOUR)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("user"))
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    field = models.CharField(_("field"), max_length=16, choices=PiiAccessLog.Field.choices)
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("client"))
+    prospect = models.ForeignKey(Prospect, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("prospect"))
+
+    class Meta:
+        verbose_name = _("duplicate outside the scope")
+        verbose_name_plural = _("duplicates outside the scope")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()} · {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
+
+
 class AppointmentQuerySet(ScopedQuerySet):
     """O: an advisor sees the appointments they receive; branch-wide roles their branch's; head office all."""
 

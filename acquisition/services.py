@@ -10,12 +10,21 @@ from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from acquisition.models import Appointment, Event, Prospect, ProspectRevealLog, ProspectStep, Referrer
+from acquisition.models import (
+    Appointment,
+    DuplicateLookup,
+    Event,
+    Prospect,
+    ProspectRevealLog,
+    ProspectStep,
+    Referrer,
+)
 from clients import pii
 from clients.models import Branch, Client, StaffProfile
 from clients.roles import Role
 from clients.services import REVEAL_PERMISSIONS
 from core.errors import DomainError, required_text
+from core.ratelimit import rate_limit_hit
 from core.sms import SmsError, SmsMessage, get_backend
 from core.tabular import column_word, read_table
 from service_log.models import MessageTemplate
@@ -50,6 +59,35 @@ def duplicates(*, phone: str = "", id_number: str = "", exclude_id: int | None =
         found["prospects"] += [(field, prospect) for prospect in prospects.select_related("branch")]
         found["clients"] += [(field, client) for client in Client.objects.filter(**{f"{field}_hash": value})]
     return found
+
+
+DUPLICATE_LOOKUPS_PER_HOUR = 10  # out-of-scope duplicates one user may run into before being stopped for the hour
+
+
+def duplicate_refuse(user, found: dict) -> None:
+    """S24 (issue 35 finding 4): refuse a person already known. One the user may see is named (account, or the
+    prospect and branch); one outside the user's scope (O) is refused without a name, the attempt logged for head
+    office (DuplicateLookup), and a user who runs into such numbers again and again is stopped for the hour: a
+    refusal must not tell who is a client elsewhere."""
+    known = [(field, client, None) for field, client in found["clients"]] + [
+        (field, None, prospect) for field, prospect in found["prospects"]]
+    if not known:
+        return
+    for field, client, prospect in known:
+        if client is not None and Client.objects.visible_to(user).filter(pk=client.pk).exists():
+            raise DomainError(_("Already a client: account %(account)s.") % {"account": client.account_no},
+                              code="duplicate", field=field)
+        if prospect is not None and Prospect.objects.visible_to(user).filter(pk=prospect.pk).exists():
+            raise DomainError(_("Already a prospect: %(prospect)s of %(branch)s.") % {
+                "prospect": prospect, "branch": prospect.branch.name}, code="duplicate", field=field)
+    field, client, prospect = known[0]
+    if rate_limit_hit(f"duplicate-lookup:{user.pk}", limit=DUPLICATE_LOOKUPS_PER_HOUR, per_seconds=3600) is not None:
+        raise DomainError(_("Too many numbers known elsewhere in the firm were entered this hour; try again later or "
+                            "ask head office."), code="too_many", field=field, status=429)
+    raise DomainError(_("This person is already known to the firm, outside what you may see; nothing was entered. "
+                        "Head office can help."), code="duplicate", field=field,
+                      record=lambda: DuplicateLookup.objects.create(user=user, field=field, client=client,
+                                                                    prospect=prospect))
 
 
 @transaction.atomic
@@ -88,15 +126,7 @@ def prospect_create(*, user, name: str, source: str, branch_id: int, phone: str 
         event = Event.objects.visible_to(user).filter(pk=event_id).first()
         if event is None:
             raise DomainError(_("Choose an event you may see."), field="event")
-    found = duplicates(phone=phone, id_number=id_number)
-    if found["clients"]:
-        field, client = found["clients"][0]
-        raise DomainError(_("Already a client: account %(account)s.") % {"account": client.account_no},
-                          code="duplicate", field=field)
-    if found["prospects"]:
-        field, existing = found["prospects"][0]
-        raise DomainError(_("Already a prospect: %(prospect)s of %(branch)s.") % {
-            "prospect": existing, "branch": existing.branch.name}, code="duplicate", field=field)
+    duplicate_refuse(user, duplicates(phone=phone, id_number=id_number))
     prospect = Prospect(name=name, source=source, branch=branch, owner=owner, interests=interests.strip()[:200],
                         notes=(notes or "").strip(), created_by=user, referrer=referrer, event=event)
     prospect.set_phone(phone)
@@ -367,7 +397,7 @@ def prospects_import(*, user, data: bytes, filename: str, commit: bool) -> list[
     branches = {branch.code: branch.pk for branch in Branch.objects.visible_to(user)}
     staff = {profile.staff_code: profile.pk for profile in StaffProfile.objects.visible_to(user)}
     referrers = {referrer.code: referrer.pk for referrer in Referrer.objects.visible_to(user).filter(active=True)}
-    checked = []
+    checked, refusals = [], []
     with transaction.atomic():
         for number, values in rows:
             problems = []
@@ -393,9 +423,12 @@ def prospects_import(*, user, data: bytes, filename: str, commit: bool) -> list[
                                         referrer_id=referrers.get(values["referrer_code"]))
                 except DomainError as error:
                     problems.append(f"{column_word(error.field or 'name')}: {error.message}")
+                    refusals.append(error)
             phone = pii.normalise_phone(values["phone"])
             checked.append({"row": number, "name": values["name"], "phone": pii.mask_phone(phone),
                             "branch": values["branch_code"], "problems": problems})
         if not commit or any(row["problems"] for row in checked):
             transaction.set_rollback(True)
+    for refusal in refusals:  # what the refusals keep outlives the preview's rollback (DuplicateLookup)
+        refusal.recorded()
     return checked

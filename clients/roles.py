@@ -124,6 +124,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.reveal_id_number",
         "clients.view_piiaccesslog",
         "acquisition.view_prospectreveallog",
+        "acquisition.view_duplicatelookup",
         "clients.add_branch",
         "clients.change_branch",
         "clients.add_staffprofile",

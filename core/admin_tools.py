@@ -114,6 +114,7 @@ def act_on(request, step, *, denied: str, done="") -> None:
     except PermissionDenied:
         messages.error(request, denied)
     except DomainError as error:
+        error.recorded()
         messages.error(request, error.message)
     else:
         messages.success(request, (done() if callable(done) else done) or gettext("Done."))
@@ -150,6 +151,7 @@ class ServiceForm(forms.ModelForm):
             with transaction.atomic():
                 self.written = self.write(data)
         except DomainError as error:
+            error.recorded()
             self.add_error(error.field if error.field in self.fields else None, error.message)
         except ValidationError as error:
             if hasattr(error, "error_dict"):
@@ -184,3 +186,6 @@ class ServiceAdminMixin:
     def save_related(self, request, form, formsets, change):
         if not isinstance(form, ServiceForm):
             super().save_related(request, form, formsets, change)
+            return
+        for formset in formsets:  # read-only inlines (a history): nothing saved, nothing for the change message
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []

@@ -8,13 +8,22 @@ class DomainError(Exception):
     message}]}` when a field is named, else `{"detail": message}` (core/api.py turns it into the response)."""
 
     def __init__(self, message: str, *, code: str = "invalid", field: str | None = None, status: int = 422,
-                 body: dict | None = None):
+                 body: dict | None = None, record=None):
         super().__init__(message)
         self.message = message
         self.code = code
         self.field = field
         self.status = status
         self._body = body
+        # What must be written down although the refused work is rolled back (an attempt for head office to read):
+        # whoever catches the refusal calls `recorded()` once its transaction has been rolled back.
+        self._record = record
+
+    def recorded(self) -> None:
+        """Write what the refusal keeps (once), after the refused work's transaction was rolled back."""
+        record, self._record = self._record, None
+        if record is not None:
+            record()
 
     @property
     def body(self) -> dict:

@@ -221,9 +221,10 @@ def test_the_desk_registers_a_walk_in_as_a_prospect_of_the_event_and_knows_a_cli
     assert walk_in.registered_at == NOW and re.fullmatch(r"\d{6}", walk_in.code)
     known = events.register_at_desk(user=desk, event_id=event.pk, name="x", phone="13800001001", now=NOW)
     assert known.client == world["clients"]["own"] and known.prospect is None
-    with pytest.raises(DomainError) as foreign:  # the other branch's client is named, not registered
+    with pytest.raises(DomainError) as foreign:  # the other branch's client: refused, named to no one (issue 35)
         events.register_at_desk(user=desk, event_id=event.pk, name="x", phone="13800002001", now=NOW)
     assert foreign.value.code == "duplicate"
+    assert "2001" not in foreign.value.message and world["clients"]["other_branch"].name not in foreign.value.message
     with pytest.raises(DomainError) as bad_phone:
         events.register_at_desk(user=desk, event_id=event.pk, name="吴", phone="12345", now=NOW)
     assert bad_phone.value.field == "phone"

@@ -3,11 +3,18 @@ by hand to 已预约开户 or lost, then 已开户 when the settlement push brin
 statements."""
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from acquisition.models import Prospect, ProspectRevealLog, ProspectStep
-from acquisition.services import prospect_move, prospects_convert, prospects_progress
+from acquisition.models import DuplicateLookup, Prospect, ProspectRevealLog, ProspectStep
+from acquisition.services import (
+    DUPLICATE_LOOKUPS_PER_HOUR,
+    prospect_move,
+    prospects_convert,
+    prospects_import,
+    prospects_progress,
+)
 from clients.models import Client
 from clients.roles import Role
 from core.errors import DomainError
@@ -200,3 +207,54 @@ def test_a_revealed_number_is_logged_and_only_for_those_who_may_see_the_prospect
     assert login(world["advisors"][1]).post(url).status_code == 403  # the colleague does not own it (O)
     assert login(world["staff"][Role.ADVISOR]).get(url).status_code == 405  # never by GET (S9: not in a URL)
     assert ProspectRevealLog.objects.count() == 1
+
+
+def test_a_duplicate_outside_the_scope_is_refused_without_a_name_and_logged_for_head_office(world, login):
+    """Issue 35 finding 4: an advisor entering another branch's client's phone read "已是客户：资金账号 2001". Now the
+    refusal names no one, the attempt is kept (DuplicateLookup) and head office alone reads it."""
+    cache.clear()
+    other = world["clients"]["other_branch"]  # phone 13800002001, branch B
+    advisor = world["staff"][Role.ADVISOR]
+    with pytest.raises(DomainError) as refused:
+        enter(world, role=Role.ADVISOR, phone="13800002001", id_number="")
+    message = refused.value.message
+    assert (refused.value.code, refused.value.field) == ("duplicate", "phone")
+    assert other.account_no not in message and other.name not in message and "乙营业部" not in message
+    assert not DuplicateLookup.objects.exists()  # written by whoever catches it, once rolled back
+    refused.value.recorded()
+    lookup = DuplicateLookup.objects.get()
+    assert (lookup.user, lookup.client, lookup.field) == (advisor.user, other, "phone")
+    # The admin's form: the same refusal on the field, the attempt kept although the entry was rolled back.
+    page = login(advisor).post(reverse("admin:acquisition_prospect_add"), {
+        "name": "钱某", "phone": "13800002001", "source": "event", "branch": world["branches"][0].pk,
+        "owner": advisor.pk})
+    text = page.content.decode()
+    assert page.status_code == 200 and "已是客户" not in text and other.name not in text
+    assert DuplicateLookup.objects.count() == 2 and not Prospect.objects.exists()
+    listing = reverse("admin:acquisition_duplicatelookup_changelist")
+    assert login(world["staff"][Role.HEAD_OFFICE]).get(listing).status_code == 200
+    assert login(advisor).get(listing).status_code == 403
+
+
+def test_a_user_who_keeps_hitting_numbers_known_elsewhere_is_stopped_for_the_hour(world):
+    cache.clear()
+    for _attempt in range(DUPLICATE_LOOKUPS_PER_HOUR):
+        with pytest.raises(DomainError) as refused:
+            enter(world, role=Role.ADVISOR, phone="13800002001", id_number="")
+        assert refused.value.code == "duplicate"
+    with pytest.raises(DomainError) as stopped:
+        enter(world, role=Role.ADVISOR, phone="13800002001", id_number="")
+    assert (stopped.value.code, stopped.value.status) == ("too_many", 429)
+    # A number of the user's own scope is still named: the limit is on what lies outside it.
+    with pytest.raises(DomainError) as own:
+        enter(world, role=Role.ADVISOR, phone="13800001001", id_number="")
+    assert own.value.code == "duplicate" and "1001" in own.value.message
+
+
+def test_the_import_preview_names_no_one_outside_the_scope(world):
+    cache.clear()
+    data = ("姓名,手机号码,来源,营业部代码\n钱某,13800002001,网站,A01\n孙某,13800001001,网站,A01\n").encode()
+    rows = prospects_import(user=world["staff"][Role.BRANCH_MANAGER].user, data=data, filename="list.csv",
+                            commit=False)
+    assert "2001" not in " ".join(rows[0]["problems"]) and "1001" in " ".join(rows[1]["problems"])
+    assert DuplicateLookup.objects.count() == 1  # kept although the preview wrote nothing

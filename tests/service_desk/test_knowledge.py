@@ -1,5 +1,7 @@
 """S14: the knowledge base, its versions, its Chinese search, replies that give an article, and the lead's report."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
@@ -126,3 +128,25 @@ def test_the_leads_report_counts_uses_and_lists_questions_without_an_article(wor
                                               (Role.BRANCH_MANAGER, 200), (Role.HEAD_OFFICE, 200)])
 def test_the_report_is_for_managers_and_head_office(world, login, role, status):
     assert login(world["staff"][role]).get(reverse("knowledge-report")).status_code == status
+
+
+@pytest.mark.parametrize("role", [Role.HEAD_OFFICE, Role.SERVICE_STAFF])
+def test_an_article_is_written_and_changed_in_the_admin(world, login, role):
+    """Issue 35 finding 7: adding or editing an article answered 500 ('ArticleVersionFormSet' object has no attribute
+    'new_objects'); the service writes it and the page goes back to the list."""
+    browser = login(world["staff"][role])
+    add = reverse("admin:service_desk_article_add")
+    management = dict(re.findall(r'name="([^"]+-(?:TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS)"[^>]*value="(\d+)"',
+                                 browser.get(add).content.decode()))
+    category = TicketCategory.objects.get(code="funds").pk
+    added = browser.post(add, {**management, "category": category, "title": "出金到账时间",
+                               "body": "一般两小时内到账。", "keywords": "出金", "active": "on"})
+    assert added.status_code == 302, added.content.decode()[:2000]
+    article = Article.objects.get(current__title="出金到账时间")
+    change = reverse("admin:service_desk_article_change", args=[article.pk])
+    management = dict(re.findall(r'name="([^"]+-(?:TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS)"[^>]*value="(\d+)"',
+                                 browser.get(change).content.decode()))
+    changed = browser.post(change, {**management, "category": category, "title": "出金到账时间",
+                                    "body": "一般两小时内到账，节假日顺延。", "keywords": "出金", "active": "on"})
+    assert changed.status_code == 302
+    assert ArticleVersion.objects.filter(article=article).count() == 2
