@@ -260,3 +260,17 @@ def test_a_formula_named_referrer_is_exported_as_text(world, login):
     assert {cell.data_type for cell in cells} <= {"s", "n"}  # text or a number, never "f"
     text = browser.get(reverse("referrer-report") + query + "&format=csv").content.decode("utf-8-sig")
     assert "'" + name.replace('"', '""') in text and "\n" + name not in text and "," + name not in text
+
+
+def test_a_referrer_added_in_the_admin_is_saved_once_and_said_so(world, login):
+    """Issue 35 finding 8: the add page answered "具有 居间人编号 的 介绍人 已存在" after the service had saved the row
+    (the ModelForm validated the instance again); now the service's write is the form's, and the page goes back."""
+    browser = login(world["staff"][Role.BRANCH_MANAGER])
+    added = browser.post(reverse("admin:acquisition_referrer_add"), {
+        "code": "JJ777", "name": "孙居间", "kind": "intermediary", "branch": world["branches"][0].pk,
+        "agreement_no": "XY-777"})
+    assert added.status_code == 302 and "已存在" not in added.content.decode()
+    assert Referrer.objects.filter(code="JJ777").count() == 1
+    again = browser.post(reverse("admin:acquisition_referrer_add"), {
+        "code": "JJ777", "name": "另一人", "kind": "intermediary", "branch": world["branches"][0].pk})
+    assert again.status_code == 200 and Referrer.objects.filter(code="JJ777").count() == 1  # refused on its field
