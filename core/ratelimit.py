@@ -28,6 +28,10 @@ def client_address(request) -> str:
         return remote
     hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
     for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return remote  # not an address our proxy wrote: believe only the connection
         if not _trusted(hop):
             return hop
     return remote
