@@ -1,5 +1,7 @@
 """The one error type of futcrm (STYLE.md 6) and the one shape the API answers it in."""
 
+import unicodedata
+
 
 class DomainError(Exception):
     """A refusal by a business rule or of an input. `code` is machine-readable, `field` names the input, `status`
@@ -57,6 +59,13 @@ def text_is_storable(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def text_is_plain(value: str) -> bool:
+    """Storable text (text_is_storable) with no control characters but line breaks and tabs: what a person types
+    into a public form (issue 35 finding 6: a question with a bell or an escape sequence is refused)."""
+    return text_is_storable(value) and all(character in "\n\r\t" or unicodedata.category(character) != "Cc"
+                                           for character in value)
 
 
 def required_text(value: str, field: str, message: str) -> str:

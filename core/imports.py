@@ -10,10 +10,18 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
+from core.tabular import MAX_BYTES
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("list (CSV or Excel)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:  # refused before a byte of it is read (core.tabular reads what is accepted)
+            raise forms.ValidationError(_("At most %(megabytes)s MB per file.") % {
+                "megabytes": MAX_BYTES // (1024 * 1024)})
+        return upload
 
 
 def import_view(model_admin, request, run, *, title, headings, cells, help, done):

@@ -18,7 +18,7 @@ from clients.models import Branch, Client, StaffProfile
 from clients.roles import Role
 from clients.scoping import staff_profile_of
 from core import links
-from core.errors import DomainError, required_text, text_is_storable
+from core.errors import DomainError, required_text, text_is_plain
 from core.links import link_read, link_token
 from core.owed import owe_and_queue
 from core.sms import SmsMessage, get_backend, send_many
@@ -458,7 +458,7 @@ QUESTIONS_PER_DELIVERY = 3
 
 def _question_text(text: str, field: str = "text") -> str:
     text = required_text(text, field, _("Write the question."))
-    if len(text) > QUESTION_MAX or not text_is_storable(text):
+    if len(text) > QUESTION_MAX or not text_is_plain(text):
         raise DomainError(_("Write at most 1,000 characters of plain text."), field=field)
     return text
 

@@ -105,7 +105,7 @@ def json_batch(raw: bytes) -> StatementBatch:
     except msgspec.MsgspecError:
         try:
             body = json.loads(raw, parse_float=str)  # decimals keep their exact text
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: thousands of nested [
             raise DomainError("body is not valid UTF-8 JSON", status=400) from None
         if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
             raise DomainError('body must be {"trade_date": …, "rows": [ … ]}', status=400) from None

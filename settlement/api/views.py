@@ -115,6 +115,9 @@ class StatementPushView(IdempotentPushView):
             return Response({"detail": f"unreadable body: {str(error).splitlines()[0]}"}, status=400)
 
     def _batch(self, request) -> StatementBatch:
+        raw = request.data if isinstance(request.data, bytes | bytearray) else b""  # DRF gives {} for no body
+        if not raw.strip():
+            raise DomainError("the body is empty", status=400)
         content_type = request.content_type.split(";")[0].strip().lower()
         if content_type == "text/csv":
             charset = (request.content_params.get("charset") or "utf-8").lower()
@@ -123,10 +126,10 @@ class StatementPushView(IdempotentPushView):
             if "trade_date" not in request.query_params:
                 raise request_error(422, "trade_date", "required", "?trade_date= is required for CSV")
             trade_date = services.parse_trade_date(request.query_params["trade_date"])
-            return services.csv_batch(request.data, charset, trade_date)
+            return services.csv_batch(raw, charset, trade_date)
         if content_type != "application/json":
             raise DomainError("Content-Type must be application/json or text/csv", status=400)
-        return services.json_batch(request.data)
+        return services.json_batch(raw)
 
 
 class ClientPushView(IdempotentPushView):

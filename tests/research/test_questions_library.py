@@ -64,6 +64,8 @@ def test_the_link_takes_at_most_three_questions_and_refuses_empty_or_long_text(r
     path = url[url.index("/r/"):]
     assert client.post(path, {"text": "  "}).status_code == 400
     assert client.post(path, {"text": "x" * 1001}).status_code == 400
+    # Issue 35 finding 6: control characters (a bell, an escape sequence) are not plain text; line breaks are.
+    assert client.post(path, {"text": "止损\x07位\x1b[31m"}).status_code == 400
     assert client.post(path, {"text": "x" * 1000}).status_code == 200
     for _ in range(QUESTIONS_PER_DELIVERY - 1):
         assert client.post(path, {"text": "再问一个"}).status_code == 200
