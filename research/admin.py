@@ -157,6 +157,8 @@ class PublicationAdmin(admin.ModelAdmin):
                 and publication.state == Publication.State.IN_REVIEW,
                 "may_send": user.has_perm("research.send_publication")
                 and publication.state == Publication.State.APPROVED,
+                "may_withdraw": user.has_perm("research.review_publication")
+                and publication.state != Publication.State.WITHDRAWN,
                 "may_question": user.has_perm("research.add_question")
                 and publication.state == Publication.State.APPROVED,
                 "questions": Question.objects.visible_to(user).filter(publication=publication)[:50],
@@ -194,6 +196,10 @@ class PublicationAdmin(admin.ModelAdmin):
                     branch_id=posted_int(data.get("branch")), advisor_id=posted_int(data.get("advisor")),
                     client_type=data.get("client_type", ""), key_monitoring_only=bool(data.get("key_monitoring")),
                     interested_only=bool(data.get("interested")))
+        elif action == "withdraw":
+            def step():
+                services.publication_withdraw(user=user, publication_id=publication.pk,
+                                              reason=data.get("withdraw_reason", ""))
         elif action == "question":
             def step():
                 services.question_ask(user=user, publication_id=publication.pk,

@@ -166,10 +166,11 @@ class ReviewDecision(models.Model):
     class Decision(models.TextChoices):
         APPROVED = "approved", pgettext_lazy("review decision", "approved")
         REFUSED = "refused", pgettext_lazy("review decision", "refused")
+        WITHDRAWN = "withdrawn", pgettext_lazy("review decision", "withdrawn")  # S19: taken back, with a reason
 
     version = models.ForeignKey(PublicationVersion, on_delete=models.PROTECT, related_name="decisions",
                                 verbose_name=_("version"))
-    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
+    decision = models.CharField(_("decision"), max_length=12, choices=Decision.choices)
     comment = models.TextField(_("comment"), blank=True)
     warnings = models.JSONField(_("warnings seen"), default=list, blank=True)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",

@@ -215,6 +215,26 @@ def publication_review(*, user, publication_id: int, version_id: int, decision: 
     return record
 
 
+@transaction.atomic
+def publication_withdraw(*, user, publication_id: int, reason: str,
+                         now: datetime.datetime | None = None) -> ReviewDecision:
+    """S19: compliance takes a publication back (a tip overtaken by the market, an error found after approval),
+    with a reason kept as a decision on its latest version. Withdrawn, it is sent to no one more (a sending under
+    way stops at its next batch), its phone link answers that it is gone, and the library shows it withdrawn."""
+    if not user.has_perm("research.review_publication"):
+        raise PermissionDenied
+    publication = Publication.objects.select_for_update().get(pk=publication_id)
+    if publication.state == Publication.State.WITHDRAWN:
+        raise DomainError(_("The publication is withdrawn already."), code="forbidden_transition", field="state")
+    reason = required_text(reason, "comment", _("Say why the publication is withdrawn."))
+    version = publication.approved_version or publication.versions.order_by("-number").first()
+    record = ReviewDecision.objects.create(version=version, decision=ReviewDecision.Decision.WITHDRAWN,
+                                           comment=reason, warnings=[], reviewer=user,
+                                           decided_at=now or timezone.now())
+    Publication.objects.filter(pk=publication.pk).update(state=Publication.State.WITHDRAWN)
+    return record
+
+
 # S20 distribution -----------------------------------------------------------------------------------------------
 
 SUITS = {"R1": ["C1", "C2", "C3", "C4", "C5"], "R2": ["C2", "C3", "C4", "C5"], "R3": ["C3", "C4", "C5"],
@@ -285,13 +305,16 @@ def delivery_link(delivery_id: int, sent_at: datetime.datetime | None = None) ->
 
 
 def delivery_for_token(token: str) -> Delivery | None:
-    """The delivery a link names while it is open; None for a forged, changed or expired one."""
+    """The delivery a link names while it is open; None for a forged, changed or expired one, or one of a
+    publication compliance has withdrawn (S19)."""
     link = link_read(links.PUBLICATION, token)
     if link is None or link.expired():
         return None
     delivery = Delivery.objects.select_related("distribution__version__publication").filter(pk=link.key).first()
     if delivery is None or (link.expires_at is None and delivery.sent_at is not None and timezone.now()
                             >= delivery.sent_at + datetime.timedelta(days=LINK_DAYS)):  # sent before expiries
+        return None
+    if delivery.distribution.version.publication.state == Publication.State.WITHDRAWN:
         return None
     return delivery
 
@@ -327,6 +350,8 @@ def distribution_send(distribution_id: int, progress=lambda step, percent: None)
     backend, done, last_id = get_backend(), 0, 0
     while True:
         with transaction.atomic():
+            if Publication.objects.filter(pk=distribution.publication_id, state=Publication.State.WITHDRAWN).exists():
+                break  # S19: withdrawn while sending; what is left is sent to no one
             batch = list(to_send.filter(pk__gt=last_id).select_for_update(skip_locked=True, of=("self",))
                          .select_related("client").order_by("pk")[:BATCH])
             if not batch:

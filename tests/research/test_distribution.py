@@ -5,16 +5,18 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
 from clients.roles import Role
 from core.errors import DomainError
 from core.sms import LocmemBackend
-from research.models import Delivery
-from research.services import delivery_link, distribution_create, follow_up_due
+from research.models import Delivery, Publication, ReviewDecision
+from research.services import delivery_link, distribution_create, follow_up_due, publication_withdraw
 from service_log.models import FollowUpTask, InformationGap, Notification, SmsDelivery
 from service_log.services import contact_record_create, information_gaps_write
+from tests.factories import make_staff
 from tests.fixtures.research import DAY, approved, sent, tier
 from tests.fixtures.times import local
 
@@ -183,3 +185,29 @@ def test_a_publication_link_opens_for_90_days_from_its_sending(research, gold_ti
     assert client.get(reverse("research-read", args=[old_token])).status_code == 200
     Delivery.objects.filter(pk=delivery.pk).update(sent_at=now - datetime.timedelta(days=90))
     assert client.get(reverse("research-read", args=[old_token])).status_code == 404
+
+
+def test_compliance_withdraws_a_publication_and_its_link_is_gone(research, gold_tip, client, login):
+    """Issue 35 finding 9: a withdrawn publication stayed public at its phone link, and nobody could withdraw one.
+    Compliance withdraws it from its page with a reason (kept as a decision); its links answer 404, nothing more is
+    sent; an analyst may not withdraw."""
+    distribution = sent(distribution_create(user=research["staff"][Role.HEAD_OFFICE].user,
+                                            publication_id=gold_tip.pk, today=DAY))
+    delivery = Delivery.objects.filter(distribution=distribution).exclude(sent_at=None).first()
+    path = urlsplit(delivery_link(delivery.pk)).path
+    assert client.get(path).status_code == 200
+    compliance = make_staff(Role.COMPLIANCE, None, "COMP-W")
+    act = reverse("admin:research_publication_act", args=[gold_tip.pk])
+    login(compliance).post(act, {"action": "withdraw", "withdraw_reason": ""})  # a reason is required
+    gold_tip.refresh_from_db()
+    assert gold_tip.state == Publication.State.APPROVED
+    login(compliance).post(act, {"action": "withdraw", "withdraw_reason": "行情已变化，提示失效"})
+    gold_tip.refresh_from_db()
+    assert gold_tip.state == Publication.State.WITHDRAWN
+    assert ReviewDecision.objects.filter(decision="withdrawn", comment="行情已变化，提示失效",
+                                         reviewer=compliance.user).exists()
+    assert client.get(path).status_code == 404
+    with pytest.raises(DomainError):
+        distribution_create(user=research["staff"][Role.HEAD_OFFICE].user, publication_id=gold_tip.pk, today=DAY)
+    with pytest.raises(PermissionDenied):
+        publication_withdraw(user=research["staff"][Role.HEAD_OFFICE].user, publication_id=gold_tip.pk, reason="x")

@@ -14,6 +14,7 @@ from clients.roles import Role
 from risk import services, sql
 from risk.models import Alert, AlertEvent, AlertSummary, RiskThresholdSet
 from tests.factories import AlertEventFactory, AlertFactory, ContactRecordFactory, SettlementDayFactory
+from tests.fixtures.risk import DAY, statement
 
 
 def kept() -> set[tuple]:
@@ -80,7 +81,6 @@ def test_every_kind_of_write_keeps_the_summary_equal_to_a_rebuild(world):
 
 def test_a_day_raised_in_one_statement_is_counted_once(world):
     """R2 raises a day's alerts in one INSERT … SELECT: the statement trigger counts them in one grouped pass."""
-    from tests.risk.test_sql import DAY, statement
     for client in world["clients"].values():
         statement(client, margin="100000.00")
     SettlementDayFactory(trade_date=DAY, status="closed")

@@ -27,7 +27,10 @@ from settlement.calendar import (
     holiday_notice_read,
 )
 from settlement.models import CalendarYear, SettlementDay, TradingDay
-from tests.factories import SettlementDayFactory, make_staff
+from tests.factories import BranchFactory, SettlementDayFactory, make_staff
+from tests.fixtures.tiering import OCTOBER, close, days_of, new_client, statements
+from tiering.models import TierAssignment, TierMonth
+from tiering.services import tiers_recalculate
 
 NEW_YEAR_2027 = datetime.date(2027, 1, 1)
 NOTICE_2027 = "holiday,first_day,last_day\n元旦,2027-01-01,2027-01-03\n春节,2027-02-06,2027-02-14\n"
@@ -143,10 +146,6 @@ def test_the_command_previews_then_imports(db, tmp_path):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the owed work runs as the sweep runs it
 def test_closing_a_day_of_a_graded_month_owes_that_month_again(own_redis):
-    from tests.factories import BranchFactory
-    from tests.tiering.test_services import OCTOBER, close, days_of, new_client, statements
-    from tiering.models import TierAssignment, TierMonth
-    from tiering.services import tiers_recalculate
 
     own_redis.stop()  # no queue: the sweep below runs the owed work
     client = new_client(BranchFactory(code="T01"))
