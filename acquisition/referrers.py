@@ -207,11 +207,15 @@ def referrer_report(user, month: datetime.date, branch_id: int | None = None) ->
     """S34: per referrer the user may see, for one month: the accounts opened in it credited to them from their
     opening, the accounts credited and their equity at the month's last settled day, and the commission of the
     statements of the days each account was theirs (a change mid-month splits it at its date); read from the
-    month's ReferrerMonth rows (computed first if the month has none). Head office reads the branches' totals and
+    month's ReferrerMonth rows (computed first if the month has none, or again when a referrer of the month has
+    none: one added since, issue 35 finding 10). Head office reads the branches' totals and
     one branch's referrers (`branch_id`); a branch's staff read their branch's."""
-    start, _end = month_bounds(month)
-    if not ReferrerMonth.objects.filter(month=start).exists():
-        referrer_months_compute(start)
+    start, end = month_bounds(month)
+    computed_for = ReferrerMonth.objects.filter(month=start).values("referrer_id")
+    if not ReferrerMonth.objects.filter(month=start).exists() or Referrer.objects.filter(
+            created_at__lt=timezone.make_aware(datetime.datetime.combine(end, datetime.time()))).exclude(
+            pk__in=computed_for).exists():
+        referrer_months_compute(start)  # never computed, or a referrer added since: it is in the report at once
     visible = Referrer.objects.visible_to(user)
     figures = ReferrerMonth.objects.filter(month=start, referrer__in=visible)
     branches = list(figures.values("referrer__branch_id", "referrer__branch__code", "referrer__branch__name")

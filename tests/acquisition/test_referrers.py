@@ -274,3 +274,15 @@ def test_a_referrer_added_in_the_admin_is_saved_once_and_said_so(world, login):
     again = browser.post(reverse("admin:acquisition_referrer_add"), {
         "code": "JJ777", "name": "另一人", "kind": "intermediary", "branch": world["branches"][0].pk})
     assert again.status_code == 200 and Referrer.objects.filter(code="JJ777").count() == 1  # refused on its field
+
+
+def test_a_referrer_added_after_the_months_first_read_is_in_the_report_at_once(world):
+    """Issue 35 finding 10: the month's figures are stored at its first read; a referrer added afterwards was missing
+    until the nightly run. Now the report computes the month again when a referrer of it has no figures."""
+    manager = world["staff"][Role.BRANCH_MANAGER].user
+    a_referrer(world)
+    first = referrer_report(manager, datetime.date(2026, 12, 1), branch_id=world["branches"][0].pk)
+    assert [row["referrer"].code for row in first["rows"]] == ["JJ001"]
+    a_referrer(world, code="JJ002", name="新居间")
+    later = referrer_report(manager, datetime.date(2026, 12, 1), branch_id=world["branches"][0].pk)
+    assert [row["referrer"].code for row in later["rows"]] == ["JJ001", "JJ002"]
