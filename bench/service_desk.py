@@ -55,7 +55,7 @@ INSERT INTO service_desk_ticket (caller_phone, caller_phone_hash, caller_phone_l
     description, state, opened_at, first_response_at, resolved_at, closed_at, reopened, resolution, paused_seconds,
     waiting_since,
     first_response_due, resolution_due, client_id, branch_id, advisor_id, owner_id, team_id, category_id,
-    first_response_seconds, resolution_seconds)
+    first_response_seconds, resolution_seconds, reference)
 SELECT '', '', '', (ARRAY['hotline','hotline','wechat','web','email'])[1 + n %% 5],
        (ARRAY['normal','normal','normal','high','low','urgent'])[1 + n %% 6], '咨询 ' || n, '',
        CASE WHEN age < interval '3 days' THEN (ARRAY['new','in_progress','waiting'])[1 + n %% 3]
@@ -67,7 +67,8 @@ SELECT '', '', '', (ARRAY['hotline','hotline','wechat','web','email'])[1 + n %% 
        CASE WHEN age < interval '3 days' AND n %% 3 = 2 THEN opened + interval '30 minutes' END,
        opened + interval '1 hour', opened + make_interval(mins => 1440 - (n %% 7) * 180),
        c.id, c.branch_id, c.advisor_id, owner.id, NULL, category.id,
-       (1 + n %% 90) * 60, CASE WHEN age >= interval '3 days' THEN (30 + n %% 2000) * 60 END
+       (1 + n %% 90) * 60, CASE WHEN age >= interval '3 days' THEN (30 + n %% 2000) * 60 END,
+       'B' || lpad(n::text, 9, '0')
 FROM (SELECT n, now() - make_interval(secs => (n::bigint * 31536000 / %(tickets)s)::double precision) AS opened,
              make_interval(secs => (n::bigint * 31536000 / %(tickets)s)::double precision) AS age,
              1 + (hashtext(n::text) & 2147483647) %% %(clients)s AS client_number

@@ -145,7 +145,7 @@ class TicketAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["client", "owner", "team", "category"]
     list_filter = [QueueFilter, "state", "category", "priority", "team", "channel", ("branch", ScopedRelatedFilter),
                    ("owner", ScopedRelatedFilter)]
-    search_fields = ["subject", "client__account_no", "client__name"]
+    search_fields = ["subject", "client__account_no", "client__name", "=reference"]  # a client cites its reference
     autocomplete_fields = ["client", "owner"]
     inlines = [TicketEventInline, TicketCallInline]
     ordering = ["resolution_due"]

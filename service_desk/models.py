@@ -2,6 +2,7 @@
 targets counted on the trading calendar's service hours, and the call-centre's call events."""
 
 import datetime
+import secrets
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -179,6 +180,11 @@ class TicketQuerySet(ScopedQuerySet):
         return self.filter(state__in=[Ticket.State.NEW, Ticket.State.IN_PROGRESS, Ticket.State.WAITING])
 
 
+def ticket_reference() -> str:
+    """A ticket's public reference: Q and eight characters with no look-alikes (32^8 of them)."""
+    return "Q" + "".join(secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
+
+
 class Ticket(models.Model):
     """S11 工单: one question or request from a client (or a caller not known yet), from the call to its solution.
     新建 → 处理中 → 待客户 → 已解决 → 已关闭; a resolved or closed ticket may be reopened. Its SLA deadlines (S12) are
@@ -204,6 +210,10 @@ class Ticket(models.Model):
     caller_phone = models.TextField(blank=True, editable=False)
     caller_phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     caller_phone_last4 = models.CharField(_("caller's number, last 4"), max_length=4, blank=True, editable=False)
+    # S11: what the client is told (the survey page, the suggestion box's reply): random, so it says nothing of how
+    # many tickets there are (GD0000124 did, issue 35 finding 11); staff find a ticket by it.
+    reference = models.CharField(_("reference"), max_length=10, unique=True, default=ticket_reference,
+                                 editable=False)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.HOTLINE)
     category = models.ForeignKey(TicketCategory, on_delete=models.PROTECT, related_name="tickets",
                                  verbose_name=_("category"))

@@ -75,7 +75,7 @@ def survey_answer_view(request, token: str):
         else:
             return _message(request, _("Thank you"), _("Your answers have been received. Thank you for your time."),
                             200)
-    ticket_number = Ticket.objects.get(pk=invitation.ticket_id).number if invitation.ticket_id else ""
+    ticket_number = Ticket.objects.get(pk=invitation.ticket_id).reference if invitation.ticket_id else ""
     return _public(request, "survey.html", {
         "title": invitation.questionnaire.title, "questionnaire": invitation.questionnaire, "questions": questions,
         "scores": SCORES, "ticket_number": ticket_number}, status=status)
@@ -95,7 +95,7 @@ def suggestion_view(request):
             errors[error.field] = error.message
         else:
             return _message(request, _("Thank you"), _("Your suggestion has been received as %(number)s. The "
-                                                      "service centre will look at it.") % {"number": ticket.number},
+                                                      "service centre will look at it.") % {"number": ticket.reference},
                             200)
     return _public(request, "suggestion.html", {"title": title, "values": values, "errors": errors},
                    status=400 if errors else 200)

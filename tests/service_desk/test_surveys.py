@@ -1,6 +1,7 @@
 """S15 surveys clients answer themselves through a signed single-use link, and S16 the suggestion box."""
 
 import datetime
+import re
 
 import pytest
 from django.core.cache import cache
@@ -214,7 +215,9 @@ def test_the_suggestion_box_opens_a_ticket_for_head_office(world, client):
     ticket = Ticket.objects.get()
     assert ticket.category.code == "suggestion" and ticket.channel == "web"
     assert ticket.client == world["clients"]["own"]  # the account and the phone are the same client's
-    assert ticket.number in sent.content.decode()
+    # The client is told the ticket's random reference, never its sequential number (issue 35 finding 11).
+    assert ticket.reference in sent.content.decode() and ticket.number not in sent.content.decode()
+    assert re.fullmatch(r"Q[2-9A-HJ-NP-Z]{8}", ticket.reference)
     assert Ticket.objects.visible_to(world["staff"][Role.HEAD_OFFICE].user).filter(pk=ticket.pk).exists()
 
 
