@@ -35,3 +35,27 @@ class RefuseNulCharactersMiddleware:
                 return JsonResponse({"detail": message}, status=400)
             return HttpResponseBadRequest(message)
         return self.get_response(request)
+
+
+# Scripts from this site only (no inline script, no eval: every script is a file under static/), styles from this site
+# and inline style attributes (ECharts and the admin set them), images and fonts from here or data: URLs, no plugin,
+# no framing, forms posted only here (issue 35: ECharts and our JavaScript are local files).
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+                           "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+class SecurityHeadersMiddleware:
+    """Every page and API answer gets the Content-Security-Policy, and none is kept by a browser or a proxy
+    (Cache-Control: no-store; personal data, dashboards, exports, the API, tokens) unless the view said otherwise.
+    Static files are served before this (WhiteNoise, or runserver's handler) and stay cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.setdefault("Cache-Control", "no-store")
+        return response
+

@@ -1,0 +1,27 @@
+// What every staff page does without an inline script (the Content-Security-Policy allows scripts from this site
+// only, core/middleware.py): a select marked data-submit-on-change submits its form; a button marked data-print
+// prints the page; S13's notices appear without a reload, polled every 5 seconds from the box's data-url.
+(function () {
+  document.querySelectorAll("select[data-submit-on-change]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+  var box = document.getElementById("notices");
+  if (!box || !box.dataset.url) { return; }
+  var after = "";
+  function poll() {
+    fetch(box.dataset.url + (after ? "?after=" + after : ""), {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : {notices: []}; })
+      .then(function (data) {
+        data.notices.forEach(function (notice) {
+          var a = document.createElement("a");
+          a.href = notice.url; a.className = "notice"; a.textContent = notice.text;
+          box.appendChild(a);
+        });
+        after = String(data.latest);
+      }).catch(function () {});
+  }
+  poll(); setInterval(poll, 5000);
+})();
