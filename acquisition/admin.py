@@ -476,7 +476,7 @@ class EducationRecordAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmi
                  str(record.event.get_kind_display()), "、".join(record.event.topic_labels()),
                  record.event.branch.name] for record in queryset.select_related("event__branch", "client")]
         return sections_response({str(_("investor-education records")): [[str(h) for h in header], *rows]},
-                                 "investor-education", "csv")
+                                 "investor-education", "csv", request=request)
 
 
 # S32–S34 referrers and attributions ------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def referrer_report_view(request):
     report = referrer_report(request.user, month, branch_id=branch.pk if branch else None)
     fmt = request.GET.get("format", "")
     if fmt in {"csv", "xlsx"}:
-        return sections_response(report_sections(report), f"referrers-{month:%Y-%m}", fmt)
+        return sections_response(report_sections(report), f"referrers-{month:%Y-%m}", fmt, request=request)
     return render(request, "acquisition/referrers.html", {
         **admin.site.each_context(request), "title": _("Monthly referrer report"), "report": report,
         "month_value": f"{month:%Y-%m}",

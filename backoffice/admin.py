@@ -18,6 +18,7 @@ from clients.models import Client
 from core.admin import JobRunAdmin
 from core.admin_tools import ReadOnlyAdminMixin
 from core.dates import parse_iso_date
+from core.exports import export_logged
 from core.models import JobRun, OwedWork
 from risk.admin import KeyMonitoringInline, RiskLevelInline
 from risk.models import Alert, KeyMonitoring, RiskLevel, r1_degree_as_read
@@ -218,7 +219,8 @@ class ClientPageAdmin(ClientAdmin):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="statements-{client.account_no}.csv"'
         response["Cache-Control"] = "no-store"
-        client_page.statements_csv(client, response, *bounds)
+        rows = client_page.statements_csv(client, response, *bounds)
+        export_logged(request, f"statements-{client.account_no}", rows, "csv")
         return response
 
     def save_formset(self, request, form, formset, change):

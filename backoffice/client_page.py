@@ -131,7 +131,7 @@ STATEMENT_COLUMNS = ["trade_date", "pre_balance", "deposit", "withdrawal", "clos
                      "position_volume"]
 
 
-def statements_csv(client: Client, out, date_from=None, date_to=None) -> None:
+def statements_csv(client: Client, out, date_from=None, date_to=None) -> int:
     """The client's statements as CSV (for a spreadsheet: UTF-8 with BOM, the columns' names as people read them,
     amounts exactly as stored, the R1 degree as a percentage)."""
     rows = DailyStatement.objects.filter(client=client).order_by("trade_date")
@@ -144,9 +144,12 @@ def statements_csv(client: Client, out, date_from=None, date_to=None) -> None:
     fields = {field.name: field for field in DailyStatement._meta.fields}
     writer.writerow([_("account number"), *(str(fields[name].verbose_name) for name in STATEMENT_COLUMNS),
                      _("risk degree")])
+    written = 0
     for row in _with_degree(rows).iterator(chunk_size=2000):
         writer.writerow([client.account_no, *(getattr(row, name) for name in STATEMENT_COLUMNS),
                          r1_degree_as_read(row.degree)])
+        written += 1
+    return written
 
 
 @dataclass

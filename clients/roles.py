@@ -125,6 +125,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.view_piiaccesslog",
         "acquisition.view_prospectreveallog",
         "acquisition.view_duplicatelookup",
+        "core.view_exportlog",
         "clients.add_branch",
         "clients.change_branch",
         "clients.add_staffprofile",

@@ -3,7 +3,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_tools import ReadOnlyAdminMixin
-from core.models import JobRun
+from core.models import ExportLog, JobRun
 
 
 class JobRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -18,4 +18,15 @@ class JobRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def progress_bar(self, run):
 
         return format_html('<progress max="100" value="{}"></progress> {}%', run.progress, run.progress)
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """PIPL (issue 35): every export, who, which filter, how many rows, when; head office reads it."""
+
+    list_display = ["at", "user", "what", "filters", "rows", "format"]
+    list_select_related = ["user"]
+    list_filter = ["format"]
+    search_fields = ["what", "user__username"]
+    date_hierarchy = "at"
 

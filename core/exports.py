@@ -10,6 +10,8 @@ import io
 from django.http import HttpResponse
 from openpyxl import Workbook
 
+from core.models import ExportLog
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -34,8 +36,17 @@ class SafeCsvWriter:
             self.writerow(row)
 
 
-def sections_response(sections: dict[str, list[list]], filename: str, fmt: str) -> HttpResponse:
-    """Titled sections of rows as one CSV (a UTF-8 BOM for Excel) or one workbook with a sheet per section."""
+def export_logged(request, what: str, rows: int, fmt: str) -> None:
+    """PIPL (issue 35): the export written down (ExportLog) with its filter (the query string but the format)."""
+    filters = "&".join(f"{name}={value}" for name, values in request.GET.lists() for value in values
+                       if name != "format")
+    ExportLog.objects.create(user=request.user, what=what[:100], filters=filters[:500], rows=rows, format=fmt)
+
+
+def sections_response(sections: dict[str, list[list]], filename: str, fmt: str, *, request) -> HttpResponse:
+    """Titled sections of rows as one CSV (a UTF-8 BOM for Excel) or one workbook with a sheet per section; the
+    export is logged for `request`'s user."""
+    export_logged(request, filename, sum(len(rows) for rows in sections.values()), fmt)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = SafeCsvWriter(buffer)

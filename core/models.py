@@ -1,5 +1,6 @@
 """Records of long-running jobs (nightly tier recalculation, risk evaluation …), shown with progress in the admin."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -75,3 +76,25 @@ class OwedWork(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.key}"
+
+
+class ExportLog(models.Model):
+    """PIPL (issue 35): who exported what, with which filter, how many rows, when. Written by core.exports for every
+    export the CRM answers; head office reads it, nobody edits it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("user"))
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    what = models.CharField(_("export"), max_length=100)
+    filters = models.CharField(_("filter"), max_length=500, blank=True)
+    rows = models.PositiveIntegerField(_("rows"))
+    format = models.CharField(_("format"), max_length=8)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("export log")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.what} · {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
+

@@ -191,4 +191,4 @@ def service_kpis_export(request, fmt: str):
                          (_("total"), [data["total"]])]:
         sections[str(title)] = [header, *[[card.name or _("total"), *row["cells"]] for card, row in
                                          ((row["card"], row) for row in _kpi_rows(cards, detail=True))]]
-    return sections_response(sections, f"service-kpis-{month:%Y-%m}", fmt)
+    return sections_response(sections, f"service-kpis-{month:%Y-%m}", fmt, request=request)

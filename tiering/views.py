@@ -95,7 +95,7 @@ def tier_dashboard_export(request, fmt):
     """What the dashboard shows, for the same month, branch and user scope, as CSV or Excel."""
     month, branch_id = _selected(request)
     sections = _export_rows(tier_dashboard(request.user, month, branch_id=branch_id))
-    return sections_response(sections, f"tiers-{month:%Y-%m}", fmt)
+    return sections_response(sections, f"tiers-{month:%Y-%m}", fmt, request=request)
 
 
 # The contribution cards (issue 16 item 6, T13–T16) -----------------------------------------------------------------
@@ -150,4 +150,4 @@ def cards_dashboard_export(request, fmt):
     """What the cards dashboard shows, for the same month, branch and scope, as CSV or Excel."""
     month, branch_id = _cards_selected(request)
     return sections_response(_cards_export_rows(cards_dashboard(request.user, month, branch_id=branch_id)),
-                              f"cards-{month:%Y-%m}", fmt)
+                              f"cards-{month:%Y-%m}", fmt, request=request)
