@@ -166,7 +166,8 @@ class ProspectAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     def reveal_view(self, request, prospect_id, field):
         return reveal_response(lambda: services.prospect_reveal(
-            user=request.user, prospect_id=prospect_id, field=field, ip_address=client_address(request)))
+            user=request.user, prospect_id=prospect_id, field=field, ip_address=client_address(request),
+            purpose=request.POST.get("purpose", "")))
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else []

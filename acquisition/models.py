@@ -112,6 +112,8 @@ class ProspectRevealLog(models.Model):
     field = models.CharField(_("field"), max_length=16, choices=PiiAccessLog.Field.choices)
     revealed_at = models.DateTimeField(_("revealed at"), default=timezone.now, db_index=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    beyond_hourly_limit = models.BooleanField(_("beyond the hourly limit"), default=False)
 
     class Meta:
         verbose_name = _("prospect reveal")

@@ -22,7 +22,7 @@ from acquisition.models import (
 from clients import pii
 from clients.models import Branch, Client, StaffProfile
 from clients.roles import Role
-from clients.services import REVEAL_PERMISSIONS
+from clients.services import REVEAL_PERMISSIONS, reveal_watch
 from core.errors import DomainError, required_text
 from core.ratelimit import rate_limit_hit
 from core.sms import SmsError, SmsMessage, get_backend
@@ -81,7 +81,8 @@ def duplicate_refuse(user, found: dict) -> None:
             raise DomainError(_("Already a prospect: %(prospect)s of %(branch)s.") % {
                 "prospect": prospect, "branch": prospect.branch.name}, code="duplicate", field=field)
     field, client, prospect = known[0]
-    if rate_limit_hit(f"duplicate-lookup:{user.pk}", limit=DUPLICATE_LOOKUPS_PER_HOUR, per_seconds=3600) is not None:
+    counter = f"duplicate-lookup:{user.pk}:{int(user.date_joined.timestamp())}"
+    if rate_limit_hit(counter, limit=DUPLICATE_LOOKUPS_PER_HOUR, per_seconds=3600) is not None:
         raise DomainError(_("Too many numbers known elsewhere in the firm were entered this hour; try again later or "
                             "ask head office."), code="too_many", field=field, status=429)
     raise DomainError(_("This person is already known to the firm, outside what you may see; nothing was entered. "
@@ -136,7 +137,7 @@ def prospect_create(*, user, name: str, source: str, branch_id: int, phone: str 
     return prospect
 
 
-def prospect_reveal(*, user, prospect_id: int, field: str, ip_address: str | None = None) -> str:
+def prospect_reveal(*, user, prospect_id: int, field: str, ip_address: str | None = None, purpose: str = "") -> str:
     """S9: the plain phone or ID number of a prospect the user may see, if the role may reveal it (the same
     permissions as for clients'); every reveal logged."""
     permission = REVEAL_PERMISSIONS.get(field)
@@ -147,7 +148,9 @@ def prospect_reveal(*, user, prospect_id: int, field: str, ip_address: str | Non
     prospect = Prospect.objects.visible_to(user).filter(pk=prospect_id).first()
     if prospect is None:
         raise PermissionDenied
-    ProspectRevealLog.objects.create(user=user, prospect=prospect, field=field, ip_address=ip_address)
+    purpose, beyond = reveal_watch(user=user, purpose=purpose)  # counted with the clients' reveals (S9)
+    ProspectRevealLog.objects.create(user=user, prospect=prospect, field=field, ip_address=ip_address,
+                                     purpose=purpose, beyond_hourly_limit=beyond)
     return prospect.decrypted_phone() if field == "phone" else prospect.decrypted_id_number()
 
 

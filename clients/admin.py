@@ -197,7 +197,8 @@ class ClientAdmin(ScopedHistoryAdminMixin, SimpleHistoryAdmin):
     def reveal_view(self, request, client_id, field):
         """S9: POST only, permission-checked and logged by services.pii_reveal; answers JSON for the button."""
         return reveal_response(lambda: services.pii_reveal(user=request.user, client_id=client_id, field=field,
-                                                           ip_address=client_address(request)))
+                                                           ip_address=client_address(request),
+                                                           purpose=request.POST.get("purpose", "")))
 
     @admin.action(description=_("Assign advisor to selected clients"), permissions=["assign_advisor"])
     def assign_advisor(self, request, queryset):

@@ -332,6 +332,7 @@ class PiiAccessLog(models.Model):
     revealed_at = models.DateTimeField(_("revealed at"), default=timezone.now, db_index=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    beyond_hourly_limit = models.BooleanField(_("beyond the hourly limit"), default=False)
 
     objects = ClientScopedQuerySet.as_manager()
 

@@ -2,11 +2,14 @@
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import transaction
+from django.utils.translation import gettext
 
 from clients.models import Client, PiiAccessLog, StaffProfile
 from clients.roles import STAFF_ROLES, Role
 from core.errors import DomainError
+from core.ratelimit import rate_limit_hit
 
 REVEAL_PERMISSIONS = {
     PiiAccessLog.Field.PHONE: "clients.reveal_phone",
@@ -14,8 +17,39 @@ REVEAL_PERMISSIONS = {
 }
 
 
+REVEALS_PER_HOUR = 20  # S9 (issue 35): numbers one user reveals in an hour before each further one needs a reason
+
+
+def reveal_watch(*, user, purpose: str = "") -> tuple[str, bool]:
+    """S9, reveals under watch: the user's reveals of clients' and prospects' numbers are counted per hour; beyond
+    REVEALS_PER_HOUR each needs a reason (a 429 asks for it), is logged with it, and head office is told by email.
+    Returns the purpose to log and whether the reveal was beyond the limit."""
+    purpose = (purpose or "").strip()[:200]
+    counter = f"reveal:{user.pk}:{int(user.date_joined.timestamp())}"  # this user, not a later one of the same id
+    if rate_limit_hit(counter, limit=REVEALS_PER_HOUR, per_seconds=3600) is None:
+        return purpose, False
+    if len(purpose) < 4:
+        raise DomainError(gettext("More than %(count)s numbers revealed this hour: say why you need this one.")
+                          % {"count": REVEALS_PER_HOUR}, code="reason_required", field="purpose", status=429)
+    recipients = list(StaffProfile.objects.filter(role=Role.HEAD_OFFICE, user__is_active=True)
+                      .exclude(user__email="").values_list("user__email", flat=True))
+    if recipients:
+        send_mail(gettext("Numbers revealed beyond the hourly limit"),
+                  gettext("%(user)s revealed more than %(count)s phone or ID numbers within an hour and gave as the "
+                          "reason: %(reason)s. The personal-data access log holds each reveal.")
+                  % {"user": staff_name(user), "count": REVEALS_PER_HOUR, "reason": purpose},
+                  None, recipients, fail_silently=True)
+    return purpose, True
+
+
+def staff_name(user) -> str:
+    profile = getattr(user, "staff_profile", None)
+    return profile.full_name if profile is not None and profile.full_name else user.get_username()
+
+
 def pii_reveal(*, user, client_id: int, field: str, ip_address: str | None = None, purpose: str = "") -> str:
-    """S9: return the plain phone or ID number of a client the user may see, if the role may reveal it; log it."""
+    """S9: return the plain phone or ID number of a client the user may see, if the role may reveal it; log it
+    (beyond the hourly limit, with its reason: reveal_watch)."""
     permission = REVEAL_PERMISSIONS.get(field)
     if permission is None:
         raise DomainError(f"Unknown personal-data field {field!r}.", field="field")
@@ -24,7 +58,9 @@ def pii_reveal(*, user, client_id: int, field: str, ip_address: str | None = Non
     client = Client.objects.visible_to(user).filter(pk=client_id).first()
     if client is None:
         raise PermissionDenied
-    PiiAccessLog.objects.create(user=user, client=client, field=field, ip_address=ip_address, purpose=purpose)
+    purpose, beyond = reveal_watch(user=user, purpose=purpose)
+    PiiAccessLog.objects.create(user=user, client=client, field=field, ip_address=ip_address, purpose=purpose,
+                                beyond_hourly_limit=beyond)
     return client.decrypted_phone() if field == PiiAccessLog.Field.PHONE else client.decrypted_id_number()
 
 

@@ -127,7 +127,8 @@ def reveal_response(reveal) -> JsonResponse:
     except PermissionDenied:
         return JsonResponse({"error": "forbidden"}, status=403)
     except DomainError as error:
-        return JsonResponse({"error": error.message}, status=400)
+        return JsonResponse({"error": error.message, "code": error.code}, status=error.status if error.status == 429
+                            else 400)
 
 
 class ServiceForm(forms.ModelForm):

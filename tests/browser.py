@@ -4,6 +4,7 @@ tests must run; elsewhere they say why they did not."""
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -30,3 +31,14 @@ def log_in(page, live_server, user, next_path: str = "") -> None:
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
+
+
+def wait_until(page, expression: str, timeout_ms: int = 15_000) -> None:
+    """Wait until `expression` is true in the page. Playwright's wait_for_function compiles its predicate inside the
+    page, which the Content-Security-Policy forbids (no eval); page.evaluate goes through the DevTools protocol."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout_ms} ms: {expression}")
+        page.wait_for_timeout(100)
+

@@ -13,7 +13,7 @@ from clients.roles import Role
 from risk.models import AlertEvent, RiskThresholdSet
 from service_log.models import ContactRecord
 from settlement.models import DailyStatement
-from tests.browser import BROWSER_TESTS, launch, log_in
+from tests.browser import BROWSER_TESTS, launch, log_in, wait_until
 from tests.factories import AlertFactory
 
 pytestmark = BROWSER_TESTS
@@ -59,7 +59,7 @@ def test_an_advisor_answers_a_margin_call_by_clicking(world, live_server, monkey
         phone = page.locator(".alert-situation span").first
         assert phone.inner_text() == "138****1001"
         page.click("button.pii-reveal")
-        page.wait_for_function("document.querySelector('.alert-situation span').innerText === '13800001001'")
+        wait_until(page, "document.querySelector('.alert-situation span').innerText === '13800001001'")
 
         page.fill("#id_contact-summary", "已电话通知追加保证金，客户今日入金 20,000")
         page.click("button[value=contact]")
@@ -70,7 +70,7 @@ def test_an_advisor_answers_a_margin_call_by_clicking(world, live_server, monkey
         shown_status = page.inner_text(".fieldBox.field-status .readonly")
 
         page.click(".alert-situation a")  # the client
-        page.wait_for_function("window.futcrmCharts && window.futcrmCharts.money")
+        wait_until(page, "window.futcrmCharts && window.futcrmCharts.money")
         chart = page.evaluate("""() => { const option = window.futcrmCharts.money.getOption();
             return {dates: option.xAxis[0].data, series: option.series.map(s => [s.name, s.data])}; }""")
         header_equity = page.inner_text("#fact-equity")

@@ -3,10 +3,14 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
+from django.urls import reverse
 
 from clients import pii
-from clients.models import Client
+from clients.models import Client, PiiAccessLog
+from clients.roles import Role
+from clients.services import REVEALS_PER_HOUR, pii_reveal
 from tests.factories import ClientFactory, valid_id_card
 
 
@@ -83,3 +87,26 @@ def test_search_by_last_four_whole_phone_and_id_hash(db):
     assert list(Client.objects.search(valid_id_card("31010119800101123").lower())) == [wanted]
     assert list(Client.objects.search("张")) == [wanted]
     assert list(Client.objects.search(wanted.account_no)) == [wanted]
+
+
+def test_reveals_beyond_the_hourly_limit_need_a_reason_and_tell_head_office(world, login, mailoutbox):
+    """Issue 35 (bj01_service1 revealed 60 phone numbers in 13 s): REVEALS_PER_HOUR reveals go through; each one more
+    in the hour needs a reason, is logged with it, and head office is told by email (no number in it)."""
+    cache.clear()
+    head_office = world["staff"][Role.HEAD_OFFICE].user
+    head_office.email = "hq@example.com"
+    head_office.save()
+    service = world["staff"][Role.SERVICE_STAFF]
+    own = world["clients"]["own"]
+    for _reveal in range(REVEALS_PER_HOUR):
+        pii_reveal(user=service.user, client_id=own.pk, field="phone")
+    browser = login(service)
+    url = reverse("admin:clients_client_reveal", args=[own.pk, "phone"])
+    asked = browser.post(url)
+    assert asked.status_code == 429 and asked.json()["code"] == "reason_required"
+    assert browser.post(url, {"purpose": "客户来电核实身份"}).json()["value"] == "13800001001"
+    logged = PiiAccessLog.objects.order_by("-pk").first()
+    assert (logged.purpose, logged.beyond_hourly_limit) == ("客户来电核实身份", True)
+    assert PiiAccessLog.objects.filter(beyond_hourly_limit=False).count() == REVEALS_PER_HOUR
+    assert [message.to for message in mailoutbox] == [["hq@example.com"]]
+    assert "13800001001" not in mailoutbox[0].body and "客户来电核实身份" in mailoutbox[0].body

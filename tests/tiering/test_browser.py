@@ -10,7 +10,7 @@ from playwright.sync_api import sync_playwright
 from clients.roles import Role
 from risk.models import Alert, RiskThresholdSet
 from service_log.services import complaint_register, survey_response_record
-from tests.browser import BROWSER_TESTS, launch, log_in
+from tests.browser import BROWSER_TESTS, launch, log_in, wait_until
 from tests.factories import AlertFactory
 from tests.fixtures.tiering import OCTOBER, SEPTEMBER, close, statements
 from tiering.models import TierAssignment
@@ -28,7 +28,7 @@ def open_dashboard(live_server, user, path: str) -> dict:
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         log_in(page, live_server, user, path)
-        page.wait_for_function("window.futcrmCharts !== undefined")
+        wait_until(page, "window.futcrmCharts !== undefined")
         seen = {
             "errors": errors,
             "charts": page.evaluate("""() => Object.fromEntries(Object.entries(window.futcrmCharts).map(
