@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
@@ -21,6 +22,7 @@ from clients.roles import Role
 from core.admin_tools import ScopedAdminMixin, ScopedHistoryAdminMixin, ScopedRelatedFilter, reveal_response
 from core.errors import DomainError
 from core.ratelimit import client_address
+from core.second_factor import second_factor_reset
 
 # The request being rendered, for display methods that depend on the user's permissions; a ContextVar, not an
 # attribute of the shared ModelAdmin instance, so concurrent requests never see each other's user.
@@ -233,8 +235,21 @@ class StaffProfileAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["staff_code", "full_name"]
     autocomplete_fields = ["user"]
 
+    actions = ["reset_second_factor"]
+
     def save_model(self, request, obj, form, change):
         services.staff_profile_save(obj)
+
+    @admin.action(description=_("Reset the second factor (a lost phone): set up again at the next login"),
+                  permissions=["change"])
+    def reset_second_factor(self, request, queryset):
+        """Issue 35: head office (who alone changes staff) resets; each reset is in the staff member's history."""
+        for profile in queryset.select_related("user"):
+            removed = second_factor_reset(profile.user)
+            self.log_change(request, profile, gettext("Second factor reset (%(devices)s devices removed).")
+                            % {"devices": removed})
+            self.message_user(request, gettext("%(staff)s sets up a second factor again at the next login.")
+                              % {"staff": profile}, messages.SUCCESS)
 
 
 @admin.register(Branch)

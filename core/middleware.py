@@ -1,6 +1,9 @@
+from urllib.parse import quote
+
 from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import redirect
 from django.utils import translation
 
 
@@ -58,4 +61,27 @@ class SecurityHeadersMiddleware:
         response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.setdefault("Cache-Control", "no-store")
         return response
+
+
+class SecondFactorMiddleware:
+    """Issue 35: a member of staff who signed in with the password but gave no second factor yet (this session) is
+    sent to give it (or to set it up, the first time) before any page; the API, read through such a session, is
+    refused. API tokens are not sessions: they pass as before."""
+
+    EXEMPT = ("/account/second-factor/", "/admin/login/", "/admin/logout/", "/i18n/", "/static/", "/admin/jsi18n/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # Local: the second factor's models are read once the apps are loaded, after this module is imported.
+        from core.second_factor import second_factor_needed
+
+        user = getattr(request, "user", None)
+        if (user is not None and second_factor_needed(user) and not user.is_verified()
+                and not request.path.startswith(self.EXEMPT)):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "a second factor is required"}, status=403)
+            return redirect("/account/second-factor/?next=" + quote(request.get_full_path()))
+        return self.get_response(request)
 

@@ -80,7 +80,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_celery_beat",
-    "pgtrigger",  # triggers declared on their models, frozen into migrations (STYLE.md 16)
+    "pgtrigger",
+    "django_otp",  # issue 35: staff sign in with a password and a code (core/second_factor.py)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # triggers declared on their models, frozen into migrations (STYLE.md 16)
     "core",
     "clients",
     "settlement",
@@ -102,6 +105,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "core.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -162,6 +167,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Issue 35: staff give a code from an authenticator app after the password (core/second_factor.py). Required in
+# production; off by default in development and tests (FUTCRM_SECOND_FACTOR=true turns it on anywhere).
+SECOND_FACTOR_REQUIRED = env_bool("FUTCRM_SECOND_FACTOR", PRODUCTION)
+OTP_TOTP_ISSUER = "futcrm"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

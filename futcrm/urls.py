@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core import second_factor
 from core.api import api_aware_error_handlers
 
 admin.site.site_header = admin.site.site_title = "futcrm"
@@ -11,6 +12,8 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("account/second-factor/", second_factor.verify_view, name="second-factor"),
+    path("account/second-factor/setup/", second_factor.setup_view, name="second-factor-setup"),
     # Each app's pages, from its own urls.py.
     path("", include("clients.urls")),
     path("", include("tiering.urls")),
