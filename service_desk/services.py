@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from clients import pii
 from clients.models import Client, StaffProfile
 from clients.scoping import staff_profile_of
-from core.dates import in_window
 from core.errors import DomainError, request_error, required_text, text_is_storable
 from risk.models import Alert
 from service_desk import search, sql
@@ -478,11 +477,6 @@ def _caller_number(value) -> str:
     return number
 
 
-# S13: a call's time is the call centre's; believed within the last day and up to 5 minutes ahead (its clock), so that
-# no call can be backdated into 1 BC (a page that reads it would fail) or sent ahead of the SLA clock.
-CALL_PAST, CALL_AHEAD = datetime.timedelta(hours=24), datetime.timedelta(minutes=5)
-
-
 @transaction.atomic
 def call_event_record(*, call_id, caller_number, called_line, staff_code, recording_ref=None,
                       at: datetime.datetime | None = None) -> tuple[TicketCall, bool]:
@@ -504,9 +498,6 @@ def call_event_record(*, call_id, caller_number, called_line, staff_code, record
         raise request_error(422, "staff_code", "unknown", f"no active member of staff has the code {staff_code!r}")
     if recording_ref is not None and (not isinstance(recording_ref, str) or len(recording_ref) > 300):
         raise request_error(422, "recording_ref", "invalid", "recording_ref must be text of at most 300 characters")
-    if at is not None and not in_window(at, past=CALL_PAST, ahead=CALL_AHEAD):
-        raise request_error(422, "at", "out_of_range", "at must be within the last 24 hours and not in the future "
-                                                      "(5 minutes of clock difference allowed)")
     at = at or timezone.now()
     call = TicketCall.objects.select_for_update().filter(call_id=call_id).first()
     if call is not None:
