@@ -287,7 +287,7 @@ def _kind_labels() -> dict[str, str]:
     return labels
 
 
-def referrers_import(*, user, data: bytes, filename: str, commit: bool) -> list[dict]:
+def referrers_import(*, user, data: bytes, filename: str, commit: bool, progress=None) -> list[dict]:
     """S34: a referrer list (CSV or Excel) checked row by row by referrer_create itself (codes repeated within the
     file too); every row's problems named with its row and field. Written only when `commit` and no row has a
     problem: all or nothing."""
@@ -300,7 +300,9 @@ def referrers_import(*, user, data: bytes, filename: str, commit: bool) -> list[
     staff = {profile.staff_code: profile.pk for profile in StaffProfile.objects.visible_to(user)}
     labels, checked = _kind_labels(), []
     with transaction.atomic():
-        for number, values in rows:
+        for done, (number, values) in enumerate(rows):
+            if progress is not None and done % 200 == 0:  # a large list runs as a job (core.imports)
+                progress("checking", 1 + done * 98 // len(rows))
             problems = []
             if values["branch_code"] not in branches:
                 problems.append(_("%(field)s: %(value)s is not a branch you may see.") % {

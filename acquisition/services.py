@@ -388,7 +388,7 @@ def _source_of(text: str) -> str:
     return text
 
 
-def prospects_import(*, user, data: bytes, filename: str, commit: bool) -> list[dict]:
+def prospects_import(*, user, data: bytes, filename: str, commit: bool, progress=None) -> list[dict]:
     """S28: an existing prospect list (CSV or Excel) checked row by row by prospect_create itself (the same rules,
     duplicates within the file too); every row's problems named with its row and field, its numbers masked. Written
     only when `commit` and no row has a problem: all or nothing."""
@@ -402,7 +402,9 @@ def prospects_import(*, user, data: bytes, filename: str, commit: bool) -> list[
     referrers = {referrer.code: referrer.pk for referrer in Referrer.objects.visible_to(user).filter(active=True)}
     checked, refusals = [], []
     with transaction.atomic():
-        for number, values in rows:
+        for done, (number, values) in enumerate(rows):
+            if progress is not None and done % 200 == 0:  # a large list runs as a job (core.imports)
+                progress("checking", 1 + done * 98 // len(rows))
             problems = []
             if values["branch_code"] not in branches:
                 problems.append(_("%(field)s: %(value)s is not a branch you may see.") % {

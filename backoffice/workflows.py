@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from acquisition.events import INVITATIONS_SEND, invitations_send
 from acquisition.referrers import attributions_open
 from acquisition.services import prospects_convert
+from core.imports import IMPORT_RUN, import_upload_run
 from core.jobs import job_run
 from core.models import JobRun, OwedWork
 from research.services import DISTRIBUTION_SEND, distribution_send
@@ -157,6 +158,7 @@ OWED_WORK_RUNNERS = {
     DISTRIBUTION_SEND: lambda owed: distribution_run(int(owed.key)),
     INVITATIONS_SEND: lambda owed: invitations_run(int(owed.key)),
     CALENDAR_CHANGED: calendar_changed_run,
+    IMPORT_RUN: import_upload_run,
 }
 
 # What a person reads for each kind of owed work (the admin's list of owed work).
@@ -171,6 +173,7 @@ OWED_WORK_LABELS = {
     DISTRIBUTION_SEND: _("sending research to clients (S20)"),
     INVITATIONS_SEND: _("sending an event's invitations (S30)"),
     CALENDAR_CHANGED: _("graded months after a calendar change (C4)"),
+    IMPORT_RUN: _("a large list checked or imported"),
 }
 
 
@@ -187,6 +190,7 @@ JOB_RUN_LABELS = {
     "event_invitations": _("sending an event's invitations (S30)"),
     "calendar_changed": _("graded months after a calendar change (C4)"),
     "contribution_cards": _("contribution cards (T13)"),
+    "import": _("a large list checked or imported"),
 }
 
 

@@ -98,3 +98,26 @@ class ExportLog(models.Model):
     def __str__(self) -> str:
         return f"{self.what} · {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
+
+class ImportUpload(models.Model):
+    """Issue 35: a list larger than a page's worth (core.imports.PAGE_ROWS rows) is checked, and imported, by the
+    worker as a job with progress instead of in the web request; the file waits here, owed work queued with it, and
+    the import page shows the job's progress, then the rows with their problems."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("user"))
+    run = models.CharField(_("import"), max_length=200)  # the dotted path of the app's check-and-write function
+    filename = models.CharField(_("file"), max_length=200)
+    data = models.BinaryField(_("content"))
+    commit = models.BooleanField(_("import (not only preview)"))
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    result = models.JSONField(_("result"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("uploaded list")
+        verbose_name_plural = _("uploaded lists")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} · {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
+

@@ -87,26 +87,7 @@ def read_table(data: bytes, filename: str, *, columns: dict[str, tuple[str, ...]
     that mean it (English and Chinese); a header not listed is ignored, a column missing from the header is a 400
     naming it unless it is `optional` (every row then leaves it empty). Blank rows are skipped. Row numbers count
     the header as row 1, as a spreadsheet shows them."""
-    if len(data) > MAX_BYTES:
-        raise DomainError(_("At most %(megabytes)s MB per file.") % {"megabytes": MAX_BYTES // (1024 * 1024)},
-                          field="file", code="too_large", status=400)
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-            lines = _bounded([_cell(value) for value in row]
-                              for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1))
-        except DomainError:
-            raise
-        except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
-            raise DomainError(_("The file is not an Excel workbook (.xlsx)."), field="file", code="unreadable",
-                              status=400) from error
-    else:
-        try:
-            lines = _bounded([cell.strip() for cell in row]
-                              for row in csv.reader(io.StringIO(_csv_text(data))))
-        except csv.Error as error:  # a field longer than csv's limit, a NUL
-            raise DomainError(_("The file is not a readable CSV: %(error)s") % {"error": error}, field="file",
-                              code="unreadable", status=400) from error
+    lines = _lines(data, filename)
     if not lines:
         raise DomainError(_("The file is empty."), field="file", code="empty", status=400)
     header = [cell.strip().lower() for cell in lines[0]]
@@ -128,6 +109,36 @@ def read_table(data: bytes, filename: str, *, columns: dict[str, tuple[str, ...]
         values.update({name: line[index] if index < len(line) else "" for name, index in position.items()})
         rows.append((number, values))
     return rows
+
+
+def count_rows(data: bytes, filename: str) -> int:
+    """How many data rows a file holds (read within the same limits as read_table; a file past them is refused)."""
+    return sum(1 for line in _lines(data, filename)[1:] if any(line))
+
+
+def _lines(data: bytes, filename: str) -> list[list[str]]:
+    """The file's lines as lists of text cells, refused as soon as it is too big."""
+    if len(data) > MAX_BYTES:
+        raise DomainError(_("At most %(megabytes)s MB per file.") % {"megabytes": MAX_BYTES // (1024 * 1024)},
+                          field="file", code="too_large", status=400)
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+            lines = _bounded([_cell(value) for value in row]
+                              for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1))
+        except DomainError:
+            raise
+        except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
+            raise DomainError(_("The file is not an Excel workbook (.xlsx)."), field="file", code="unreadable",
+                              status=400) from error
+    else:
+        try:
+            lines = _bounded([cell.strip() for cell in row]
+                              for row in csv.reader(io.StringIO(_csv_text(data))))
+        except csv.Error as error:  # a field longer than csv's limit, a NUL
+            raise DomainError(_("The file is not a readable CSV: %(error)s") % {"error": error}, field="file",
+                              code="unreadable", status=400) from error
+    return lines
 
 
 def _bounded(lines) -> list[list[str]]:

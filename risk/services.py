@@ -238,7 +238,7 @@ def key_monitoring_import(*, user, data: bytes, filename: str) -> list[KeyMonito
     return KeyMonitoring.objects.bulk_create([row["entry"] for row in checked])
 
 
-def key_monitoring_rows(*, user, data: bytes, filename: str, commit: bool) -> list[dict]:
+def key_monitoring_rows(*, user, data: bytes, filename: str, commit: bool, progress=None) -> list[dict]:
     """The same list for the admin's import page (core.imports): every row with its problems, written only when
     `commit` and no row has one."""
     checked = _key_monitoring_check(user=user, data=data, filename=filename)

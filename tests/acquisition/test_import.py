@@ -11,7 +11,10 @@ from openpyxl import Workbook
 from acquisition.models import Prospect
 from acquisition.services import prospects_import
 from clients.roles import Role
+from core import imports
 from core.errors import DomainError
+from core.models import JobRun, OwedWork
+from core.tasks import run_owed_work
 
 HEADER = "姓名,手机号码,身份证号码,来源,营业部代码,归属人员工号,投资兴趣,备注\n"
 
@@ -74,3 +77,27 @@ def test_the_import_page_previews_masked_and_imports(world, login):
     done = browser.post(url, {"file": SimpleUploadedFile("list.csv", data), "commit": "1"})
     assert done.status_code == 302 and Prospect.objects.count() == 1
     assert login(world["staff"][Role.RISK_OFFICER]).get(url).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the job runs as the worker runs it
+def test_a_list_larger_than_a_page_is_checked_and_imported_as_a_job_with_progress(world, login, monkeypatch):
+    """Issue 35 finding 5: a large list is not checked in the web request. It is kept, owed as a job, and the page
+    follows the job's progress, then shows what it did; another person's upload is not shown."""
+    monkeypatch.setattr(imports, "PAGE_ROWS", 3)
+    manager = world["staff"][Role.BRANCH_MANAGER]
+    browser = login(manager)
+    upload = io.BytesIO(csv(*(f"潜客{n},1390000{n:04d},,网站,A01,,," for n in range(4))))
+    upload.name = "list.csv"
+    url = reverse("admin:acquisition_prospect_import")
+    sent = browser.post(url, {"file": upload, "commit": "1"})
+    assert sent.status_code == 302 and "?upload=" in sent["Location"]
+    waiting = browser.get(sent["Location"]).content.decode()
+    assert 'http-equiv="refresh"' in waiting and "<progress" in waiting and not Prospect.objects.exists()
+    owed = OwedWork.objects.get(job=imports.IMPORT_RUN)
+    run_owed_work([owed.pk])  # what the worker does when the queue delivers it
+    assert Prospect.objects.count() == 4
+    assert JobRun.objects.get(job="import").status == JobRun.Status.SUCCEEDED
+    done = browser.get(sent["Location"]).content.decode()
+    assert 'http-equiv="refresh"' not in done and "潜客3" in done
+    other = login(world["staff"][Role.HEAD_OFFICE]).get(sent["Location"])
+    assert other.status_code == 404
