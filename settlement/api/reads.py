@@ -2,13 +2,12 @@
 statements, every field of the push, for a caller who may see the client (O); anyone else gets 404."""
 
 import django_filters
-from django import forms
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
 from clients.models import Client
-from core.dates import parse_iso_date
+from core.filtersets import IsoDateFilter
 from settlement.models import DailyStatement
 
 
@@ -20,21 +19,6 @@ class StatementSerializer(serializers.ModelSerializer):
         fields = ["account_no", "trade_date", "pre_balance", "deposit", "withdrawal", "close_profit",
                   "position_profit", "commission", "other_adjustments", "balance", "margin", "exchange_margin",
                   "available", "trade_volume", "position_volume", "margin_call", "forced_liquidation"]
-
-
-class IsoDateField(forms.CharField):
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        try:
-            return parse_iso_date(value)
-        except ValueError:
-            raise forms.ValidationError("Enter a date as YYYY-MM-DD.") from None
-
-
-class IsoDateFilter(django_filters.Filter):
-    field_class = IsoDateField
 
 
 class StatementFilterSet(django_filters.FilterSet):
