@@ -52,6 +52,8 @@ def register_view(request, token: str):
             guest = register_by_link(guest)
         except DomainError as refusal:
             error, status = refusal.message, 400
+    elif guest.registered_at is None and guest.event.ends_at <= timezone.now():
+        error = _("The event has ended.")  # not "has begun" days later (issue 36)
     elif guest.registered_at is None and guest.event.starts_at <= timezone.now():
         error = _("Registration has closed: the event has begun.")
     event = guest.event

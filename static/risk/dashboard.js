@@ -13,7 +13,7 @@
   charts.trend.setOption({
     ...futcrmFrame(words.trend, words.empty, data.trend.map(s => s.data)), grid: {top: 64},
     tooltip: {trigger: "axis"}, legend: {top: 28}, xAxis: {type: "category", data: data.trendDates},
-    yAxis: {type: "value", minInterval: 1}, series: data.trend.map(s => ({type: "line", stack: "alerts", name: s.name, data: s.data})),
+    yAxis: {type: "value", minInterval: 1}, series: data.trend.map(s => ({type: "line", name: s.name, data: s.data})),  // each kind its own count, not stacked
   });
   window.futcrmCharts = charts;
   // A chart follows its box, not only the window: the admin's sidebar opens after the charts are drawn and

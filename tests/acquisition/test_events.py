@@ -314,3 +314,25 @@ def test_the_desk_on_the_event_page_checks_in_and_registers(world, login):
     answer = browser.post(reverse("admin:acquisition_event_desk", args=[event.pk]),
                           {"name": "郑来宾", "phone": "13900008888"}, follow=True)
     assert "郑来宾" in answer.content.decode() and Prospect.objects.filter(name="郑来宾", event=event).exists()
+
+
+def test_the_event_list_sorts_by_every_column(world, login):
+    """Issue 36: sorting the list by 已报名 or 已出席 answered 500 (the counts were added after the ordering)."""
+    plan(world)
+    browser = login(world["staff"][Role.BRANCH_MANAGER])
+    url = reverse("admin:acquisition_event_changelist")
+    for column in range(1, 8):
+        for order in (str(column), f"-{column}"):
+            assert browser.get(url, {"o": order}).status_code == 200, order
+
+
+def test_a_finished_events_page_says_it_has_ended(world, client):
+    """Issue 36: five days after the event its page still said registration had closed because it had begun."""
+    event = plan(world)
+    Event.objects.filter(pk=event.pk).update(starts_at=NOW - datetime.timedelta(days=5, hours=2),
+                                             ends_at=NOW - datetime.timedelta(days=5))
+    event.refresh_from_db()
+    guest = _guest(world, event)
+    url = events.guest_link(guest.pk, event).split("testserver")[-1].split("://")[-1]
+    page = client.get(url[url.index("/e/"):]).content.decode()
+    assert "活动已结束" in page and "活动已开始" not in page
