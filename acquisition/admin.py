@@ -32,6 +32,7 @@ from acquisition.models import (
 from clients.models import Branch, Client, StaffProfile
 from clients.services import REVEAL_PERMISSIONS
 from core.admin_tools import (
+    PickManyMixin,
     ReadOnlyAdminMixin,
     ScopedAdminMixin,
     ScopedRelatedFilter,
@@ -319,7 +320,7 @@ class EventChangeList(ChangeList):
 
 
 @admin.register(Event)
-class EventAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class EventAdmin(PickManyMixin, ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """投资者教育活动 (S29–S31): planned, invited, registered and checked in from the event's page."""
 
     list_display = ["starts_at", "title", "kind", "branch", "capacity", "registered", "attended"]

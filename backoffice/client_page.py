@@ -5,6 +5,7 @@ the chart, the daily statements a page at a time and as CSV, and one timeline of
 client. Every read starts from a client already scoped by the admin (O)."""
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
@@ -31,6 +32,12 @@ from tiering.selectors import with_current_tier
 CHART_MONTHS = 12  # the chart offers the last 3, 6 and 12 months of these
 STATEMENTS_PER_PAGE = 20
 TIMELINE_SIZE = 60
+
+
+def sms_preview(text: str, length: int = 60) -> str:
+    """An SMS as the timeline shows it: its link (a client's signed link, of no use to staff) said as "(link)"."""
+    text = re.sub(r"https?://\S+", str(_("(link)")), text)
+    return text if len(text) <= length else text[:length] + "…"
 
 
 def money(amount) -> str:
@@ -184,9 +191,9 @@ def timeline(client: Client, user, size: int = TIMELINE_SIZE) -> list[Moment]:
                               f"{alert.get_status_display()}", reverse("admin:risk_alert_change", args=[alert.pk])))
     for event in (AlertEvent.objects.filter(alert__in=alerts).select_related("alert", "actor")
                   .order_by("-at")[:size]):
-        actor = event.actor.get_full_name() or event.actor.username if event.actor else _("the system")
+        actor = str(event.actor) if event.actor else _("the system")
         moments.append(Moment(event.at, _("alert step"), f"{event.alert.get_kind_display()} · "
-                              f"{event.get_action_display()} · {actor}" + (f" · {event.note[:60]}" if event.note
+                              f"{event.get_action_display()} · {actor}" + (f" · {event.note_text[:60]}" if event.note
                                                                           else ""),
                               reverse("admin:risk_alert_change", args=[event.alert_id])))
     for complaint in Complaint.objects.visible_to(user).filter(client=client).order_by("-received_at")[:size]:
@@ -198,7 +205,7 @@ def timeline(client: Client, user, size: int = TIMELINE_SIZE) -> list[Moment]:
     for sms in SmsDelivery.objects.filter(client=client).select_related("template").order_by("-sent_at")[:size]:
         kind = _("broadcast") if sms.broadcast_id else _("SMS")
         moments.append(Moment(sms.sent_at, kind, f"{sms.template.name} · {sms.get_status_display()} · "
-                              f"{sms.text[:60]}"))
+                              f"{sms_preview(sms.text)}"))
     for change in TierChange.objects.filter(client=client).order_by("-month")[:size]:
         first_day = timezone.make_aware(datetime.datetime.combine(change.month, datetime.time()))
         moments.append(Moment(first_day, _("tier change"), f"{change.month:%Y-%m} {change.get_from_tier_display()}"

@@ -5,6 +5,7 @@ records follow the weekly plans with some clients behind, complaints are in ever
 broadcasts with their deliveries fill the months. Today's alerts stay open. Deterministic for a seed."""
 
 import datetime
+import logging
 import random
 
 from django.contrib.auth import get_user_model
@@ -471,3 +472,47 @@ class DemoHistory:
                 "surveys": self.surveys(), "broadcast SMS": self.broadcasts(), "knowledge base": self.knowledge_base(),
                 "tickets": self.tickets(), "research SMS": self.research(),
                 "prospects": self.prospects(), "event guests": self.events_and_referrers()}
+
+
+def demo_load(*, clients: int, months: int, password: str, write=print, seed: int = 1) -> dict:
+    """The whole demo of `dev.py start` (and of the page crawl's test): seeded clients and statements, their months'
+    tiers and cards (T1–T9, T13), each closed day's risk evaluation as the day-close workflow runs it (R2–R4, without
+    R7's SMS for days long past), then the service centre's past. The console SMS backend's lines are kept out of
+    the way: a newcomer reads the login, not a thousand messages."""
+    from django.core.management import call_command
+
+    from backoffice.workflows import key_monitoring_run, risk_evaluation_run, risk_levels_run
+    from settlement.models import SettlementDay
+    from tiering.cards import cards_compute
+    from tiering.services import tiers_recalculate
+
+    sms_log = logging.getLogger("core.sms")
+    level = sms_log.level
+    sms_log.setLevel(logging.WARNING)
+    try:
+        call_command("seed_demo", clients=clients, months=months, seed=seed, password=password,
+                     verbosity=1 if write is not None else 0)
+        write = write or (lambda line: None)
+        month = timezone.localdate().replace(day=1)
+        for _ in range(months):
+            month = (month - datetime.timedelta(days=1)).replace(day=1)
+        while month <= timezone.localdate():
+            result = tiers_recalculate(month)
+            cards = cards_compute(month)
+            write(f"  tiers {result['month']}: {result['assigned']} clients, {result['state']}; "
+                  f"{cards['cards']} contribution cards")
+            month = (month + datetime.timedelta(days=32)).replace(day=1)
+        days = list(SettlementDay.objects.filter(status=SettlementDay.Status.CLOSED).order_by("trade_date")
+                    .values_list("trade_date", flat=True))
+        raised = 0
+        for day in days:
+            raised += risk_evaluation_run(day).result["raised_now"]
+            key_monitoring_run(day)
+        for month in sorted({day.replace(day=1) for day in days}):
+            risk_levels_run(month)
+        write(f"  risk: {raised} alerts over {len(days)} closed days")
+        history = DemoHistory(seed=seed).run()
+        write(f"  the service centre's past: {history}")
+        return history
+    finally:
+        sms_log.setLevel(level)

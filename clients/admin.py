@@ -237,6 +237,12 @@ class StaffProfileAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     actions = ["reset_second_factor"]
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        return [field for field in fields if field != "user"]  # a colleague's login is for head office only
+
     def save_model(self, request, obj, form, change):
         services.staff_profile_save(obj)
 

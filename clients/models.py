@@ -58,7 +58,8 @@ class StaffProfile(models.Model):
     """A member of staff: their role (domain O), branch and staff code. The user account logs in; this says who
     they are in the firm. Head-office staff may have no branch."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_profile")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("login account"),
+                                on_delete=models.PROTECT, related_name="staff_profile")
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="staff",
                                verbose_name=_("branch"))

@@ -99,5 +99,6 @@ def staff_profile_save(profile: StaffProfile) -> StaffProfile:
     user = profile.user
     user.groups.set([Group.objects.get(name=profile.role)])
     user.is_staff = profile.role in STAFF_ROLES
-    user.save(update_fields=["is_staff"])
+    user.first_name, user.last_name = profile.full_name[:150], ""  # how colleagues see them (clients.apps.person_name)
+    user.save(update_fields=["is_staff", "first_name", "last_name"])
     return profile

@@ -63,6 +63,17 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class PickManyMixin:
+    """Many-to-many fields picked from two lists, with the field's own help: Django's hint ("hold down Control, or
+    Command on a Mac") is for a plain multiple select, and reads as English on a Chinese page (issue 36)."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None:
+            field.help_text = db_field.help_text
+        return field
+
+
 class ScopedRelatedFilter(admin.RelatedFieldListFilter):
     """A related-object filter whose choices are only the objects the user may see."""
     def field_choices(self, field, request, model_admin):

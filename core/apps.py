@@ -7,3 +7,8 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("Jobs and shared records")
+
+    def ready(self) -> None:
+        from core import admin_links
+
+        admin_links.install()  # a related record's link only for who may follow it (issue 36)

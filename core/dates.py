@@ -56,3 +56,21 @@ def in_window(moment: datetime.datetime, *, past: datetime.timedelta, ahead: dat
     now = now or timezone.now()
     return now - past <= moment <= now + ahead
 
+
+
+# How people read moments (issue 36 item 5): one format, local time, deadlines as the end of the day they fall on.
+
+def moment_text(instant: datetime.datetime | None) -> str:
+    """`2026-12-07 23:48` in Asia/Shanghai; "—" for none."""
+    return f"{timezone.localtime(instant):%Y-%m-%d %H:%M}" if instant else "—"
+
+
+def deadline_text(instant: datetime.datetime | None) -> str:
+    """A deadline at local midnight is the end of the day before it: `2026-12-08 23:59`, never `2026-12-09 00:00`
+    (the same deadline reads the same on every page)."""
+    if not instant:
+        return "—"
+    local = timezone.localtime(instant)
+    if local.time() == datetime.time(0, 0):
+        local -= datetime.timedelta(minutes=1)
+    return f"{local:%Y-%m-%d %H:%M}"

@@ -1,3 +1,4 @@
+import contextvars
 from urllib.parse import quote
 
 from django.conf import settings
@@ -85,3 +86,21 @@ class SecondFactorMiddleware:
             return redirect("/account/second-factor/?next=" + quote(request.get_full_path()))
         return self.get_response(request)
 
+
+
+reader: contextvars.ContextVar = contextvars.ContextVar("reader", default=None)
+
+
+class ReaderMiddleware:
+    """Who reads the page being rendered, for the admin's links on related records (core.admin_links): a link is
+    shown only where its reader may follow it (issue 36)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = reader.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            reader.reset(token)

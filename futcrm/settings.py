@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "core.middleware.SecondFactorMiddleware",
+    "core.middleware.ReaderMiddleware",  # core.admin_links: a related record's link only for who may follow it
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -130,6 +131,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "backoffice.context_processors.staff_page",  # the header on the 403 and 404 pages
                 "backoffice.context_processors.calendar",  # C2/C4: the calendar warnings on every staff page
             ],
         },
@@ -190,6 +192,7 @@ if TRUSTED_PROXIES:
 
 # Internationalisation: Simplified Chinese by default, English available ------------------------------------------
 LANGUAGE_CODE = "zh-hans"
+FORMAT_MODULE_PATH = ["futcrm.formats"]  # one format for dates and times in both languages (issue 36)
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"

@@ -12,7 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Branch, Client, StaffProfile
 from clients.roles import Role
-from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, act_on, posted_int
+from core.admin_tools import (
+    PickManyMixin,
+    ReadOnlyAdminMixin,
+    ScopedAdminMixin,
+    ScopedRelatedFilter,
+    act_on,
+    posted_int,
+)
 from core.errors import DomainError
 from research import services
 from research.models import (
@@ -60,7 +67,9 @@ class FollowUpRuleAdmin(admin.ModelAdmin):
 class PublicationForm(forms.ModelForm):
     """S18: a new publication's first version is written with it."""
 
-    body = forms.CharField(label=_("text (Markdown)"), widget=forms.Textarea(attrs={"rows": 16, "cols": 100}))
+    body = forms.CharField(label=_("text"), help_text=_(
+        "A heading starts with #, a list item with -, and **two stars** on each side make bold text."),
+        widget=forms.Textarea(attrs={"rows": 16, "cols": 100}))
     pdf = forms.FileField(label=_("PDF"), required=False)
 
     class Meta:
@@ -85,7 +94,7 @@ class VersionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(PickManyMixin, admin.ModelAdmin):
     """研究资讯: what analysts write (S18), what compliance decides (S19) and where it was sent (S20). Never deleted."""
 
     list_display = ["title", "kind", "risk_level", "state", "author", "updated_at"]

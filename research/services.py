@@ -497,7 +497,14 @@ def _notify_advisor_and_marketer(question: Question, text: str) -> None:
     profiles = StaffProfile.objects.filter(pk__in=[pk for pk in (client.advisor_id, client.marketer_id) if pk],
                                            user__isnull=False, user__is_active=True).select_related("user")
     for profile in profiles:
-        notification_create(user=profile.user, text=text, link=_question_link(question))
+        if Question.objects.visible_to(profile.user).filter(pk=question.pk).exists():
+            notification_create(user=profile.user, text=text, link=_question_link(question))
+        else:  # a marketer outside the client's scope (O): told of it without the client's name, led to the note
+            publication = question.publication
+            title = publication.approved_version.title if publication.approved_version_id else publication.title
+            notification_create(user=profile.user, text=_(
+                "A client you brought in has a question on %(title)s; their advisor passes the answer on.") % {
+                "title": title}, link=reverse("research-library-publication", args=[publication.pk]))
 
 
 def _question_create(*, publication: Publication, client: Client, source: str, text: str, asked_by=None,

@@ -19,6 +19,7 @@ from core.admin_tools import (
     apply_to_each,
 )
 from core.approvals import ApprovalAdminMixin
+from core.dates import deadline_text
 from core.errors import DomainError
 from core.imports import import_view
 from risk import services, sql
@@ -43,8 +44,12 @@ class AlertEventInline(admin.TabularInline):
     model = AlertEvent
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["action", "actor", "at", "note"]
+    fields = readonly_fields = ["action", "actor", "at", "note_display"]
     verbose_name_plural = _("history")
+
+    @admin.display(description=_("note"))
+    def note_display(self, event):
+        return event.note_text
     template = "admin/edit_inline/tabular_readonly.html"
 
     def has_add_permission(self, request, obj=None):
@@ -201,9 +206,8 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("contact due by"), ordering="due_at")
     def due_display(self, alert):
         if alert.is_overdue:
-            return format_html('<strong style="color:#ba2121">{} ⚠</strong>',
-                               timezone.localtime(alert.due_at).strftime("%Y-%m-%d %H:%M"))
-        return timezone.localtime(alert.due_at).strftime("%Y-%m-%d %H:%M")  # Asia/Shanghai, as people read it
+            return format_html('<strong class="overdue">{} ⚠</strong>', deadline_text(alert.due_at))
+        return deadline_text(alert.due_at)  # Asia/Shanghai, the end of the day it falls on (issue 36)
 
     def _each(self, request, queryset, service, done):
         apply_to_each(self, request, queryset, lambda alert: service(user=request.user, alert_id=alert.pk), done)

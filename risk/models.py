@@ -1,5 +1,6 @@
 """Margin-risk monitoring (domain R): threshold sets and the alerts raised from closed settlement days."""
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -151,9 +152,11 @@ class Alert(models.Model):
     escalated = models.BooleanField(_("escalated"), default=False)
     resolution_note = models.TextField(_("resolution note"), blank=True)
     # Domain O: the client's branch and advisor, copied and kept by triggers (clients/sql.py), for the scope.
-    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+    branch = models.ForeignKey("clients.Branch", verbose_name=_("branch"),
+                               on_delete=models.DO_NOTHING, db_constraint=False, null=True,
                                related_name="+", editable=False, db_index=False)
-    advisor = models.ForeignKey(StaffProfile, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+    advisor = models.ForeignKey(StaffProfile, verbose_name=_("advisor"),
+                                on_delete=models.DO_NOTHING, db_constraint=False, null=True,
                                 related_name="+", editable=False, db_index=False)
     # R6: when it was first contacted (its first `contacted` event, set by a trigger on the events, risk/sql.py).
     contacted_at = models.DateTimeField(_("contacted at"), null=True, blank=True, editable=False)
@@ -192,8 +195,10 @@ class AlertSummary(models.Model):
     rows instead of every alert. Scoped like the clients it counts (O)."""
 
     trade_date = models.DateField(_("trade date"))
-    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    advisor = models.ForeignKey("clients.StaffProfile", on_delete=models.DO_NOTHING, db_constraint=False,
+    branch = models.ForeignKey("clients.Branch", verbose_name=_("branch"),
+                               on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    advisor = models.ForeignKey("clients.StaffProfile", verbose_name=_("advisor"),
+                                on_delete=models.DO_NOTHING, db_constraint=False,
                                 null=True, related_name="+")
     kind = models.CharField(_("kind"), max_length=24, choices=Alert.Kind.choices)
     raised = models.IntegerField(_("raised"))
@@ -237,6 +242,16 @@ class AlertEvent(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_action_display())
+
+    @property
+    def note_text(self) -> str:
+        """The note as people read it: the notes the system writes (R5's contact, R6's escalation) are kept as
+        markers and said in the reader's language (issue 36); what a person wrote is shown as written."""
+        if match := re.fullmatch(r"contact record (\d+)", self.note):
+            return _("with contact record no. %(number)s") % {"number": match.group(1)}
+        if self.note == "overdue (R6)":
+            return _("not contacted in time: escalated (R6)")
+        return self.note
 
 
 

@@ -9,12 +9,12 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Branch, Client, StaffProfile
 from core.admin_tools import (
+    PickManyMixin,
     ReadOnlyAdminMixin,
     ScopedAdminMixin,
     ScopedRelatedFilter,
@@ -23,6 +23,7 @@ from core.admin_tools import (
     act_on,
     posted_int,
 )
+from core.dates import deadline_text, moment_text
 from core.errors import DomainError
 from service_desk import search, services, surveys
 from service_desk.models import (
@@ -114,8 +115,7 @@ class TicketAddForm(ServiceForm):
             team_id=data["team"].pk if data.get("team") else None)
 
 
-def _local(moment):
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+_local = moment_text
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -188,13 +188,22 @@ class TicketAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     def opened_display(self, ticket):
         return _local(ticket.opened_at)
 
+    @staticmethod
+    def _due(ticket, due):
+        """S12: a deadline the trading calendar cannot reach reads the same on the page as in the queue."""
+        if due is None and not ticket.is_finished and ticket.state != ticket.State.WAITING:
+            return _("beyond the calendar")
+        return deadline_text(due)
+
     @admin.display(description=_("first response at / due"))
     def first_response_display(self, ticket):
-        return format_html("{} / {} {}", _local(ticket.first_response_at), _("due"), _local(ticket.first_response_due))
+        due = self._due(ticket, ticket.first_response_due) if not ticket.first_response_at else deadline_text(
+            ticket.first_response_due)
+        return format_html("{} / {} {}", _local(ticket.first_response_at), _("due"), due)
 
     @admin.display(description=_("resolved at / due"))
     def resolution_display(self, ticket):
-        return format_html("{} / {} {}", _local(ticket.resolved_at), _("due"), _local(ticket.resolution_due))
+        return format_html("{} / {} {}", _local(ticket.resolved_at), _("due"), self._due(ticket, ticket.resolution_due))
 
     @admin.display(description=_("resolution due"), ordering="resolution_due")
     def deadline_display(self, ticket):
@@ -204,7 +213,7 @@ class TicketAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         if state == "paused":
             return _("paused: waiting for the client")
         colour = {"breached": "#ba2121", "warned": "#b35c00"}.get(state)
-        text = _local(ticket.resolution_due) if ticket.resolution_due else _("beyond the calendar")
+        text = self._due(ticket, ticket.resolution_due)
         return format_html('<strong style="color:{}">{} ⚠</strong>', colour, text) if colour else text
 
 
@@ -360,6 +369,12 @@ class TicketCategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "position", "active"]  # the code is for the system (the calls API, the seed)
     inlines = [SlaTargetInline]
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        return [field for field in fields if field != "code"]  # who only reads it reads the name
+
     def has_delete_permission(self, request, obj=None):
         return False  # tickets keep their category; retire one by taking it out of use
 
@@ -379,7 +394,7 @@ class ServiceWindowAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(PickManyMixin, admin.ModelAdmin):
     list_display = ["name", "handles_exceptions"]
     filter_horizontal = ["members"]
 

@@ -261,7 +261,8 @@ class Ticket(models.Model):
     # is known.
     branch = models.ForeignKey(Branch, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
                                related_name="+", editable=False, verbose_name=_("branch"))
-    advisor = models.ForeignKey(StaffProfile, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+    advisor = models.ForeignKey(StaffProfile, verbose_name=_("advisor"),
+                                on_delete=models.DO_NOTHING, db_constraint=False, null=True,
                                 blank=True, related_name="+", editable=False, db_index=False)
 
     objects = TicketQuerySet.as_manager()

@@ -12,6 +12,7 @@ from clients.models import StaffProfile
 from clients.roles import Role
 from clients.scoping import sees_everything, staff_profile_of
 from core.admin_tools import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedRelatedFilter, apply_to_each
+from core.dates import deadline_text
 from core.errors import DomainError
 from risk.admin import AlertAdmin
 from risk.models import Alert
@@ -166,10 +167,17 @@ class InformationGapAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Each member of staff sees only their own notifications."""
-    list_display = ["created_at", "text", "link", "read_at"]
+    list_display = ["created_at", "text", "open_link", "read_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(recipient=request.user)
+
+    @admin.display(description=_("link"))
+    def open_link(self, notice):
+        """The page the notice is about, opened through notice-open (marked read); never the raw address."""
+        if not notice.link:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("notice-open", args=[notice.pk]), _("Open"))
 
 
 @admin.register(ContactPlanRule)
@@ -197,7 +205,7 @@ class ComplaintAdmin(ScopedAdminMixin, admin.ModelAdmin):
         due = complaint.acknowledge_by if complaint.status == complaint.Status.RECEIVED else complaint.resolve_by
         if complaint.status == complaint.Status.RESOLVED:
             return "—"
-        text = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
+        text = deadline_text(due)
         return format_html('<strong style="color:#ba2121">{} ⚠</strong>', text) if complaint.is_late else text
 
     def save_model(self, request, obj, form, change):

@@ -55,13 +55,15 @@ class ContactRecord(models.Model):
     next_follow_up = models.DateField(_("next follow-up"), null=True, blank=True)
     # S1: a follow-up is open while no later contact with the client exists; kept by a trigger on this table
     # (service_log/sql.py, FOLLOW_UP_OPEN), whoever writes the contacts.
-    follow_up_open = models.BooleanField(default=False, db_default=False, editable=False)
+    follow_up_open = models.BooleanField(_("follow-up open"), default=False, db_default=False, editable=False)
     alert = models.ForeignKey("risk.Alert", on_delete=models.PROTECT, null=True, blank=True,
                               related_name="contacts", verbose_name=_("risk alert"))
     # Domain O: the client's branch and advisor, copied and kept by triggers (clients/sql.py), for the scope.
-    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+    branch = models.ForeignKey("clients.Branch", verbose_name=_("branch"),
+                               on_delete=models.DO_NOTHING, db_constraint=False, null=True,
                                related_name="+", editable=False, db_index=False)
-    advisor = models.ForeignKey(StaffProfile, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+    advisor = models.ForeignKey(StaffProfile, verbose_name=_("advisor"),
+                                on_delete=models.DO_NOTHING, db_constraint=False, null=True,
                                 related_name="+", editable=False, db_index=False)
 
     objects = BranchAdvisorScopedQuerySet.as_manager()
@@ -311,8 +313,10 @@ class ContactPlanWeek(models.Model):
     week_start = models.DateField(_("week of"))
     client = models.ForeignKey(Client, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
                                verbose_name=_("client"))
-    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    advisor = models.ForeignKey(StaffProfile, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+    branch = models.ForeignKey("clients.Branch", verbose_name=_("branch"),
+                               on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    advisor = models.ForeignKey(StaffProfile, verbose_name=_("advisor"),
+                                on_delete=models.DO_NOTHING, db_constraint=False, null=True,
                                 related_name="+")
     tier = models.CharField(_("tier or card"), max_length=16, choices=[*Tier.choices, *Card.choices], null=True)
     key_monitoring = models.BooleanField(_("key monitoring"))
@@ -357,7 +361,12 @@ class FollowUpTask(models.Model):
                                verbose_name=_("branch"))
     advisor = models.ForeignKey(StaffProfile, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
                                 related_name="+", verbose_name=_("advisor"))
-    source = models.CharField(_("source"), max_length=20)
+    class Source(models.TextChoices):
+        RESEARCH = "research", _("a research note or tip sent")
+        QUESTION = "question", _("a client's question answered")
+        EVENT = "event", _("an education event attended")
+
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     source_key = models.CharField(_("source reference"), max_length=40)
     reason = models.CharField(_("what to follow up"), max_length=300)
     link = models.CharField(_("link"), max_length=200, blank=True)

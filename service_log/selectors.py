@@ -315,7 +315,8 @@ def survey_results(user, survey: str | None = None) -> dict:
     by_tier = responses.annotate(tier=Subquery(current_tier)).values("tier").annotate(
         answers=Count("id"), average=Avg("score")).order_by("tier")
     return {"by_advisor": grouped("advisor__full_name"), "by_branch": grouped("client__branch__code"),
-            "by_tier": [{**row, "average": round(row["average"], 2)} for row in by_tier],
+            "by_tier": [{**row, "tier": Tier(row["tier"]).label if row["tier"] else None,
+                         "average": round(row["average"], 2)} for row in by_tier],
             "surveys": list(SurveyResponse.objects.visible_to(user).values_list("survey", flat=True).distinct())}
 
 

@@ -110,8 +110,13 @@ class TradingDayAdmin(admin.ModelAdmin):
 class CalendarYearAdmin(admin.ModelAdmin):
     """C1: which years of the calendar head office has confirmed against the official notice."""
 
-    list_display = ["year", "confirmed_at", "confirmed_by", "notice"]
+    list_display = ["year", "confirmed_at", "confirmed_by", "notice_display"]
     readonly_fields = ["confirmed_at", "confirmed_by"]
+
+    @admin.display(description=_("holiday notice"))
+    def notice_display(self, year):
+        """The years confirmed when futcrm was installed came with it (settlement/holidays.py), not by a person."""
+        return _("installed with futcrm") if year.notice.endswith("(seed)") else year.notice or "—"
     actions = ["confirm"]
 
     def has_change_permission(self, request, obj=None):

@@ -47,7 +47,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 def make_staff(role: str, branch: Branch | None, code: str | None = None) -> StaffProfile:
     user = UserFactory()
     return staff_profile_save(StaffProfile(user=user, role=role, branch=branch, staff_code=code or user.username,
-                                           full_name=f"{role} {user.username}"))
+                                           full_name=f"{Role(role).label}{user.username[4:]}"))
 
 
 class ClientFactory(factory.django.DjangoModelFactory):
@@ -79,7 +79,7 @@ class StaffFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     role = Role.ADVISOR
     staff_code = factory.LazyAttribute(lambda profile: profile.user.username)
-    full_name = factory.LazyAttribute(lambda profile: f"{profile.role} {profile.user.username}")
+    full_name = factory.LazyAttribute(lambda profile: f"{Role(profile.role).label}{profile.user.username[4:]}")
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

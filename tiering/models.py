@@ -148,9 +148,11 @@ class TierAssignment(models.Model):
     state = models.CharField(_("state"), max_length=12, choices=State.choices)
     # Scope copies of the client's branch and advisor (domain O, clients/sql.py): written by the recalculation's own
     # statements (tiering/sql.py), moved by the reassignment trigger, repaired nightly; the querysets scope by them.
-    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+    branch = models.ForeignKey("clients.Branch", verbose_name=_("branch"),
+                               on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
                                null=True, related_name="+", editable=False)
-    advisor = models.ForeignKey("clients.StaffProfile", on_delete=models.DO_NOTHING, db_constraint=False,
+    advisor = models.ForeignKey("clients.StaffProfile", verbose_name=_("advisor"),
+                                on_delete=models.DO_NOTHING, db_constraint=False,
                                 db_index=False, null=True, related_name="+", editable=False)
     # The client's tier the month before (any state; empty: none), kept in step by the engine in both directions,
     # so the dashboard's migration matrix reads one month instead of joining two.
@@ -214,8 +216,10 @@ class TierSummary(models.Model):
     changes, whoever changes it (migration 0011). Scoped like the clients it counts (O)."""
 
     month = models.DateField(_("month"))
-    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    advisor = models.ForeignKey("clients.StaffProfile", on_delete=models.DO_NOTHING, db_constraint=False,
+    branch = models.ForeignKey("clients.Branch", verbose_name=_("branch"),
+                               on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    advisor = models.ForeignKey("clients.StaffProfile", verbose_name=_("advisor"),
+                                on_delete=models.DO_NOTHING, db_constraint=False,
                                 null=True, related_name="+")
     tier = models.CharField(_("tier"), max_length=12, choices=Tier.choices)
     previous_tier = models.CharField(_("previous month's tier"), max_length=12, choices=Tier.choices, null=True)
@@ -395,9 +399,11 @@ class ContributionCard(models.Model):
     stable = models.BooleanField(_("at or below the firm's average deviation"))
     policy = models.ForeignKey(ContributionPolicy, on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("policy"), db_index=False, db_constraint=False)
-    branch = models.ForeignKey("clients.Branch", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+    branch = models.ForeignKey("clients.Branch", verbose_name=_("branch"),
+                               on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
                                null=True, related_name="+", editable=False)
-    advisor = models.ForeignKey("clients.StaffProfile", on_delete=models.DO_NOTHING, db_constraint=False,
+    advisor = models.ForeignKey("clients.StaffProfile", verbose_name=_("advisor"),
+                                on_delete=models.DO_NOTHING, db_constraint=False,
                                 db_index=False, null=True, related_name="+", editable=False)
     computed_at = models.DateTimeField(_("computed at"))
 

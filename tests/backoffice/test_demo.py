@@ -2,7 +2,6 @@
 
 import datetime
 import hashlib
-import io
 
 import pytest
 from django.contrib.auth.models import Group
@@ -12,8 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from acquisition.models import Appointment, Attribution, EducationRecord, EventGuest, Prospect
-from backoffice.demo_history import DemoHistory
-from backoffice.management.commands.devstack import Command as DevstackCommand
+from backoffice.demo_history import demo_load
 from clients.models import Client, StaffProfile
 from clients.roles import Role
 from research.models import Publication, Question
@@ -99,11 +97,7 @@ def test_refuses_a_database_that_already_has_clients():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the evaluation's job records commit as they go
 def test_the_demo_looks_like_a_working_day():
     """Issue 15 item 5: after the days are graded and evaluated (as devstack does), the service centre's past."""
-    call_command("seed_demo", clients=400, months=1, seed=3, password="demo-password-1", verbosity=0)
-    stack = DevstackCommand(stdout=io.StringIO())
-    stack._recalculate_tiers(1)
-    stack._evaluate_risk()
-    counts = DemoHistory(seed=3).run()
+    counts = demo_load(clients=400, months=1, seed=3, password="demo-password-1", write=None)
 
     latest = Alert.objects.aggregate(day=Max("trade_date"))["day"]
     past = Alert.objects.filter(trade_date__lt=latest)

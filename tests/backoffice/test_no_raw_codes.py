@@ -7,11 +7,9 @@ and the list of every model registered in the admin that the role may open."""
 import datetime
 import functools
 import re
-from html.parser import HTMLParser
 
 import polib
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
@@ -26,48 +24,8 @@ from research.models import Publication, Question
 from service_log.services import information_gaps_write
 from settlement.models import TradingDay
 from tests.factories import make_staff
+from tests.fixtures.pages import choice_codes, visible_text
 from tests.fixtures.tiering import OCTOBER
-
-OUR_APPS = {"clients", "settlement", "tiering", "risk", "service_log", "service_desk", "research", "acquisition",
-            "core", "backoffice"}
-
-
-@functools.cache
-def choice_codes() -> frozenset[str]:
-    """Every choice value of our models that reads like a word (`margin_call`, `gold`, `open` …)."""
-    codes = set()
-    for model in apps.get_models():
-        if model._meta.app_label not in OUR_APPS:
-            continue
-        for field in model._meta.get_fields():
-            for value, _label in getattr(field, "choices", None) or []:
-                if isinstance(value, str) and re.fullmatch(r"[a-z][a-z_]{2,}", value):
-                    codes.add(value)
-    return frozenset(codes)
-
-
-class VisibleText(HTMLParser):
-    """The text a person sees: no scripts, styles or attribute values."""
-
-    def __init__(self):
-        super().__init__()
-        self.parts, self.hidden = [], 0
-
-    def handle_starttag(self, tag, attrs):
-        self.hidden += tag in {"script", "style", "template"}
-
-    def handle_endtag(self, tag):
-        self.hidden -= tag in {"script", "style", "template"} and self.hidden > 0
-
-    def handle_data(self, data):
-        if not self.hidden:
-            self.parts.append(data)
-
-
-def visible_text(html: str) -> str:
-    parser = VisibleText()
-    parser.feed(html)
-    return " ".join(parser.parts)
 
 
 @functools.cache

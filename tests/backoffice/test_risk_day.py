@@ -72,7 +72,7 @@ def test_a_failed_evaluation_is_recorded_shown_and_retried(settlement_api, login
     page = login(make_staff(Role.HEAD_OFFICE, None, "HQ")).get(reverse("risk-dashboard"))
     assert [day["trade_date"].isoformat() for day in page.context["data"]["unevaluated"]] == [TRADE_DATE]
     text = page.content.decode()
-    assert "2026年11月20日 的风险评估失败（已尝试 1 次）" in text  # in Chinese …
+    assert "2026-11-20 的风险评估失败（已尝试 1 次）" in text  # in Chinese …
     assert "No approved" not in text  # … and no traceback for a person
     changelist = login(make_staff(Role.HEAD_OFFICE, None, "HQ2")).get(reverse("admin:core_owedwork_changelist"))
     assert str(OWED_WORK_LABELS["risk_evaluation"]) in changelist.content.decode()

@@ -207,7 +207,9 @@ def test_only_head_office_changes_the_calendar(world, login, role):
 
 
 @pytest.mark.parametrize("role", [Role.ADVISOR, Role.BRANCH_MANAGER, Role.HEAD_OFFICE])
-def test_the_warning_is_on_the_workbench_and_dashboards_until_the_year_is_confirmed(world, login, role):
+def test_the_banner_is_for_who_can_act_and_a_line_on_dashboards_for_the_others(world, login, role):
+    """C2 (issue 36 item 5): head office, who imports the notice, reads the banner with its link on every page; the
+    other roles read one line on the dashboards, none on their workbench or the start page."""
     browser = login(world["staff"][role])
     today = timezone.localdate()
     expect_2027 = today.month >= 11 and today.year == 2026
@@ -216,8 +218,11 @@ def test_the_warning_is_on_the_workbench_and_dashboards_until_the_year_is_confir
         if response.status_code != 200:
             continue  # a dashboard the role does not read
         page = response.content.decode()
-        assert ('id="calendar-warnings"' in page) == expect_2027, name
-        # Only head office, who can act on it, gets the link to the import.
+        assert ('id="calendar-warnings"' in page) == (expect_2027 and role == Role.HEAD_OFFICE), name
         assert (reverse("admin:settlement_tradingday_import") in page) == (expect_2027 and role == Role.HEAD_OFFICE)
+        dashboard = name.endswith("-dashboard")
+        assert ('id="calendar-line"' in page) == (expect_2027 and dashboard and role != Role.HEAD_OFFICE), name
     calendar_year_confirm(today.year + 1)
-    assert 'id="calendar-warnings"' not in browser.get(reverse("workbench")).content.decode()
+    for name in ("workbench", "risk-dashboard"):
+        page = browser.get(reverse(name)).content.decode()
+        assert 'id="calendar-warnings"' not in page and 'id="calendar-line"' not in page

@@ -2,7 +2,6 @@
 Ctrl-C. Without DATABASE_URL / REDIS_URL this process owns the embedded PostgreSQL and Redis, hands their URLs to
 its children, and stops them when it exits."""
 
-import datetime
 import os
 import secrets
 import signal
@@ -15,15 +14,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from backoffice.demo_history import DemoHistory
-from backoffice.workflows import key_monitoring_run, risk_evaluation_run, risk_levels_run
+from backoffice.demo_history import demo_load
 from clients.models import Client
 from core.env import database_url
-from settlement.models import SettlementDay
-from tiering.cards import cards_compute
-from tiering.services import tiers_recalculate
 
 
 class Command(BaseCommand):
@@ -46,41 +40,12 @@ class Command(BaseCommand):
             path.chmod(0o600)
         return path.read_text().strip()
 
-    def _recalculate_tiers(self, months: int) -> None:
-        """T1–T9 for the seeded months, oldest first so tier changes (T12) are recorded."""
-        month = timezone.localdate().replace(day=1)
-        for _ in range(months):
-            month = (month - datetime.timedelta(days=1)).replace(day=1)
-        while month <= timezone.localdate():
-            result = tiers_recalculate(month)
-            cards = cards_compute(month)  # the guide's contribution cards, as the nightly job computes them (T13)
-            self.stdout.write(f"  tiers {result['month']}: {result['assigned']} clients, {result['state']}; "
-                              f"{cards['cards']} contribution cards")
-            month = (month + datetime.timedelta(days=32)).replace(day=1)
-
-    def _evaluate_risk(self) -> None:
-        """R2–R4 for the seeded (closed) days, as the day-close workflow would have done (each step under its job
-        record, the day's summary counting its alerts); no margin-call SMS (R7) for days long past."""
-        days = list(SettlementDay.objects.filter(status=SettlementDay.Status.CLOSED).order_by("trade_date")
-                    .values_list("trade_date", flat=True))
-        raised = 0
-        for day in days:
-            raised += risk_evaluation_run(day).result["raised_now"]
-            key_monitoring_run(day)
-        for month in sorted({day.replace(day=1) for day in days}):
-            risk_levels_run(month)
-        self.stdout.write(f"  risk: {raised} alerts over {len(days)} closed days")
-
     def handle(self, *args, address, clients, months, **options):
         call_command("migrate", interactive=False, verbosity=0)
         password = self._admin_password()
         if not Client.objects.exists():
             self.stdout.write(f"Loading demo data: {clients} clients × {months} months of statements…")
-            call_command("seed_demo", clients=clients, months=months, seed=1, password=password)
-            self._recalculate_tiers(months)
-            self._evaluate_risk()
-            history = DemoHistory(seed=1).run()
-            self.stdout.write(f"  the service centre's past: {history}")
+            demo_load(clients=clients, months=months, password=password, write=self.stdout.write)
         admin, _created = get_user_model().objects.get_or_create(
             username="admin", defaults={"is_staff": True, "is_superuser": True}
         )
