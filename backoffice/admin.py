@@ -280,6 +280,10 @@ class JobRunJobFilter(JobFilter):
     labels = JOB_RUN_LABELS
 
 
+RESULT_NAMES = {"rows": _("rows"), "raised_now": _("alerts raised now"), "alerts_raised": _("alerts raised"),
+                "assigned": _("clients graded"), "cards": _("cards"), "sent": _("sent"), "failed": _("failed")}
+
+
 class LabelledJobMixin:
     """A job named as people read it (`job_labels`), and the day or month it is for: its key without the job's
     prefix (`risk:2026-12-01` → `2026-12-01`)."""
@@ -302,6 +306,15 @@ class JobRunLabelledAdmin(LabelledJobMixin, JobRunAdmin):
     job_labels = JOB_RUN_LABELS
     list_display = ["started_at", "job_display", "subject", "status", "progress_bar", "step", "rows", "finished_at"]
     list_filter = [JobRunJobFilter, "status"]
+    fields = readonly_fields = ["job_display", "subject", "status", "progress_bar", "step", "rows", "started_at",
+                                "finished_at", "result_display", "error"]
+
+    @admin.display(description=_("result"))
+    def result_display(self, run):
+        """The job's figures in words (`行数 82 · 新预警 3`), not its JSON."""
+        if not isinstance(run.result, dict) or not run.result:
+            return "—"
+        return " · ".join(f"{RESULT_NAMES.get(key, _('figure'))} {value}" for key, value in run.result.items())
 
 
 @admin.register(OwedWork)
@@ -312,7 +325,8 @@ class OwedWorkAdmin(LabelledJobMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["owed_at", "job_display", "subject", "state", "attempts", "done_at"]
     list_filter = [OwedWorkStateFilter, OwedWorkJobFilter]
     search_fields = ["key"]
-    readonly_fields = [field.name for field in OwedWork._meta.fields]
+    fields = readonly_fields = ["job_display", "subject", "state", "follows", "owed_at", "not_before", "claimed_at",
+                                "attempts", "last_run", "last_error", "done_at"]
 
     @admin.display(description=_("state"))
     def state(self, owed):

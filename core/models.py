@@ -39,8 +39,8 @@ class JobRun(models.Model):
             models.CheckConstraint(name="jobrun_progress_percent", condition=Q(progress__lte=100)),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.key} {self.status}"
+    def __str__(self) -> str:  # the job's name is the admin's to say (backoffice.admin), not a code
+        return f"{self.get_status_display()} · {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
 
 
 class OwedWork(models.Model):
@@ -75,7 +75,7 @@ class OwedWork(models.Model):
         indexes = [models.Index(fields=["id"], condition=Q(done_at__isnull=True), name="owedwork_pending")]
 
     def __str__(self) -> str:
-        return f"{self.job} {self.key}"
+        return f"{timezone.localtime(self.owed_at):%Y-%m-%d %H:%M}"
 
 
 class ExportLog(models.Model):

@@ -225,6 +225,13 @@ class ReviewDecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["decided_at", "version", "decision", "reviewer"]
     list_filter = ["decision"]
     list_select_related = ["version", "reviewer"]
+    fields = ["version", "decision", "comment", "warnings_display", "reviewer", "decided_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("warnings seen"))
+    def warnings_display(self, decision):
+        """S19's warnings as the reviewer read them (`gives a specific entry or exit point: 3200 附近买入`)."""
+        return "；".join(services.warning_label(warning) for warning in decision.warnings) or "—"
 
 
 @admin.register(Distribution)
@@ -233,6 +240,13 @@ class DistributionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "created_by"]
     list_filter = ["state", "trade_date"]
     list_select_related = ["publication", "created_by"]
+
+    fields = readonly_fields = [("tiers_display" if field.name == "tiers" else field.name)
+                                for field in Distribution._meta.fields if field.name != "id"]
+
+    @admin.display(description=_("tiers"))
+    def tiers_display(self, distribution):
+        return "、".join(str(Tier(tier).label) for tier in distribution.tiers) or _("all tiers")
 
 
 @admin.register(Delivery)

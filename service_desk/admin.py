@@ -9,7 +9,8 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, linebreaks
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Branch, Client, StaffProfile
@@ -349,6 +350,34 @@ class ArticleAdmin(ServiceAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # replies name the version they gave; an article is taken out of use instead
 
+    # Who only reads the knowledge base (advisors, branch managers, risk officers answer clients from it) reads the
+    # current version's text, not the editing form's empty fields (issue 36).
+    READ_FIELDS = ["category", "read_title", "read_keywords", "read_body", "active"]
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return self.READ_FIELDS
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return self.READ_FIELDS
+        return super().get_readonly_fields(request, obj)
+
+    @admin.display(description=_("title"))
+    def read_title(self, article):
+        return article.current.title if article.current_id else "—"
+
+    @admin.display(description=_("keywords"))
+    def read_keywords(self, article):
+        return article.current.keywords or "—" if article.current_id else "—"
+
+    @admin.display(description=_("answer"))
+    def read_body(self, article):
+        if not article.current_id:
+            return "—"
+        return mark_safe(linebreaks(article.current.body, autoescape=True))  # noqa: S308 (escaped by linebreaks)
+
 
 @admin.register(TicketCall)
 class TicketCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -403,6 +432,15 @@ class QuestionInline(admin.TabularInline):
     model = Question
     extra = 1
     fields = ["position", "kind", "text", "choices", "required"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """The question row fits a 1440-px screen (issue 36): the text and the choices at a reading width."""
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "text":
+            field.widget.attrs.update(size=50)
+        elif db_field.name == "choices":
+            field.widget.attrs.update(rows=3)
+        return field
 
 
 class InviteForm(forms.Form):

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget
@@ -139,10 +141,24 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(SmsDelivery)
 class SmsDeliveryAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["sent_at", "client", "template", "status", "gateway_id"]
+    list_display = ["sent_at", "client", "template", "status", "gateway_display"]
     list_select_related = ["client", "template"]
     list_filter = ["status", "template"]
     search_fields = ["client__account_no", "client__name"]
+
+    fields = readonly_fields = [{"text": "text_display", "gateway_id": "gateway_display"}.get(field.name, field.name)
+                                for field in SmsDelivery._meta.fields if field.name != "id"]
+
+    @admin.display(description=_("text"))
+    def text_display(self, sms):
+        """The message as sent, its client's signed link said as "(link)": staff never open a client's link."""
+        return re.sub(r"https?://\S+", str(_("(link)")), sms.text)
+
+    @admin.display(description=_("gateway message id"), ordering="gateway_id")
+    def gateway_display(self, sms):
+        if sms.gateway_id.startswith(("console", "locmem")):
+            return _("development: not sent to a phone")
+        return sms.gateway_id or "—"
 
 
 @admin.register(FollowUpTask)
@@ -168,6 +184,7 @@ class InformationGapAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
 class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Each member of staff sees only their own notifications."""
     list_display = ["created_at", "text", "open_link", "read_at"]
+    fields = readonly_fields = ["created_at", "text", "open_link", "read_at"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(recipient=request.user)

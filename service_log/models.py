@@ -131,7 +131,7 @@ class SmsDelivery(models.Model):
                                                name="sms_one_sent_per_alert_template")]
 
     def __str__(self) -> str:
-        return f"{self.client_id} {self.template_id} {self.status}"
+        return f"{self.get_status_display()} · {timezone.localtime(self.sent_at):%Y-%m-%d %H:%M}"
 
 
 class Notification(models.Model):

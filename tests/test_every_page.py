@@ -1,7 +1,7 @@
 """Every page, for every role (issue 36 item 1): the demo of `dev.py start` is loaded (smaller), and each of eight
-roles logs in and reads the admin index, every list it may open, every dashboard, the workbench and the notices,
-then follows each same-site link those pages show one level, and the links of the detail pages it reached one more
-(a list's first row, every sort column, every filter, every export). Links that differ only in a number or a
+roles logs in and reads the admin index, every dashboard, the workbench and the notices, every list they link to,
+each list's first row, every sort column, every filter and every export, and follows the links of each detail page
+it reached one more level. Links that differ only in a number or a
 filter's value are read once (`pattern`). The clients' public pages (survey, publication, event) are read without
 a login. It fails on any 5xx; a 403 or 404 reached from a link a page showed; a raw code or an English word in what
 a person reads (product codes, account numbers and units allowed); a login name where a person's name belongs; a
@@ -11,16 +11,23 @@ than 300 ms in the server are reported, not failed (CI's machine is shared).
 The counts and the slow pages are printed (`-s`); the closing note of issue 36 quotes them."""
 
 import collections
+import functools
+import mimetypes
+import os
 import re
 import time
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles import finders
+from django.core.cache import caches
 from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import sync_playwright
 
 from acquisition.events import guest_link
 from acquisition.models import EventGuest
@@ -31,6 +38,7 @@ from research.models import Delivery, Product
 from research.services import delivery_link
 from service_desk.models import Questionnaire, SurveyInvitation
 from service_desk.surveys import invitation_link, survey_invite
+from tests.browser import CHROMIUM, launch
 from tests.fixtures.pages import choice_codes, visible_text
 
 PASSWORD = "crawl-password-1"
@@ -98,6 +106,7 @@ class Crawl:
         self.codes, self.logins, self.allowed = codes, logins, ALLOWED_WORDS | products
         self.failures, self.slow, self.visited = [], [], collections.Counter()
         self.links_followed = 0
+        self.pages = collections.defaultdict(list)  # role → the HTML pages it read, for the width in Chromium
 
     def fail(self, role, url, what):
         self.failures.append(f"{role} {url}: {what}")
@@ -117,10 +126,14 @@ class Crawl:
         if "text/html" not in response.get("Content-Type", ""):
             return response, ""
         html = response.content.decode()
+        if status == 200 and not response.redirect_chain:  # a redirect's target is read as its own page
+            self.pages[role].append(url)
         self.read_text(role, url, visible_text(html), admin_users=url.startswith("/admin/auth/user/"))
         return response, html
 
     def read_text(self, role, url, text, *, admin_users=False):
+        # Addresses (a call's recording, rec://…) and an SMS template's placeholders ({name}) are data, not words.
+        text = re.sub(r"\b[a-z]+://\S+|\{\w+\}", " ", text)
         words = set(re.findall(r"(?<![\w.@/-])[A-Za-z][A-Za-z_]+(?![\w@/-])", text))
         raw = words & self.codes
         if raw:
@@ -143,15 +156,15 @@ class Crawl:
             url = reverse(name)
             seen.add(pattern(url))
             level.append((url, None))
-        for depth in range(3):
+        for depth in range(4):
             following = []
             for url, linked_from in level:
                 response, html = self.read(browser, role, url, linked_from=linked_from)
                 if response.status_code != 200 or not html:
                     continue
-                # The index and the dashboards lead everywhere (depth 0 → lists → rows and sorts); past the lists,
-                # only the detail pages' links are followed once more.
-                if depth == 2 or depth == 1 and not re.search(r"/\d+/change/|/library/\d+/", url):
+                # The start pages lead to the lists, the lists to their rows, sorts, filters and exports; past the
+                # lists, only a detail page's links are followed, one level.
+                if depth == 3 or depth == 2 and not re.search(r"/\d+/change/|/library/\d+/", url):
                     continue
                 for link in links(html):
                     if pattern(link) not in seen:
@@ -159,6 +172,52 @@ class Crawl:
                         following.append((link, url))
             self.links_followed += len(following)
             level = following
+
+
+class Chromium:
+    """Debian's Chromium at 1440×900 reading pages through the test's own Django client: every request of the page
+    (the page, its styles and scripts) is answered by Django in this process and this transaction, so the width is
+    measured on the very pages the crawl read, with no server to start."""
+
+    ORIGIN = "http://futcrm.test"
+
+    def __init__(self, playwright):
+        self.browser = launch(playwright)
+
+    def width_of_pages(self, crawl, role, browser_client, urls, measured: set):
+        """Each page once: head office reads first (every branch's columns are the widest), and a page another role
+        reads in the same layout (`pattern`) is not measured again."""
+        context = self.browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        context.route(lambda url: url.startswith(self.ORIGIN), lambda route: self.answer(route, browser_client))
+        page = context.new_page()
+        for url in urls:
+            if "?" in url or pattern(url) in measured:
+                continue  # a list sorted or filtered is laid out as the list
+            measured.add(pattern(url))
+            page.goto(self.ORIGIN + url, wait_until="domcontentloaded")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 1440:
+                crawl.fail(role, url, f"{width} px wide at 1440 px")
+        context.close()
+
+    @staticmethod
+    def answer(route, browser_client):
+        parts = urlsplit(route.request.url)
+        if parts.path.startswith("/static/"):
+            return route.fulfill(**static_file(parts.path.removeprefix("/static/")))
+        response = browser_client.get(parts.path + (f"?{parts.query}" if parts.query else ""))
+        headers = {key.lower(): value for key, value in response.items() if key.lower() != "content-length"}
+        return route.fulfill(status=response.status_code, headers=headers, body=response.content)
+
+
+@functools.cache
+def static_file(path: str) -> dict:
+    """A static file as Chromium is answered it (Playwright turns the browser's cache off while it routes)."""
+    found = finders.find(path)
+    if not found:
+        return {"status": 404, "body": ""}
+    kind = mimetypes.guess_type(found)[0] or "application/octet-stream"
+    return {"status": 200, "headers": {"content-type": kind}, "body": Path(found).read_bytes()}
 
 
 @pytest.fixture
@@ -182,18 +241,29 @@ def public_pages() -> list[str]:
     return pages
 
 
+@pytest.mark.browser
+@pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+                    reason="Debian's chromium is not installed (apt-get install chromium)")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.usefixtures("demo")
-def test_every_page_for_every_role_reads_well():
+def test_every_page_for_every_role_reads_well(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made inside its route handler are the
+    # test's own, in order, in this thread (Django's guard is for code that would share a connection across tasks).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     started = time.perf_counter()
     logins = set(get_user_model().objects.values_list("username", flat=True))
     products = set(Product.objects.values_list("code", flat=True)) | {
         code.upper() for code in Product.objects.values_list("code", flat=True)}
     crawl = Crawl(choice_codes(), logins, products)
-    for role, username in ROLES.items():
-        browser = Browser()
-        browser.force_login(get_user_model().objects.get(username=username))
-        crawl.role(browser, role)
+    measured = set()
+    with sync_playwright() as playwright:
+        chromium = Chromium(playwright)
+        for role, username in sorted(ROLES.items(), key=lambda item: item[0] != Role.HEAD_OFFICE):
+            browser = Browser()
+            browser.force_login(get_user_model().objects.get(username=username))
+            crawl.role(browser, role)
+            chromium.width_of_pages(crawl, role, browser, crawl.pages[role], measured)
+    caches["default"].clear()  # the public pages' rate limits (S15) count per address, and the crawl read from one
     anonymous = Browser()
     for url in public_pages():
         response, _html = crawl.read(anonymous, "client", url, linked_from="an SMS")

@@ -64,7 +64,8 @@ class TierAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["tier", "previous_tier", "state", "month", ("client__branch", ScopedRelatedFilter),
                    ("client__advisor", ScopedRelatedFilter)]
     search_fields = ["client__account_no", "client__name"]
-    readonly_fields = [field.name for field in TierAssignment._meta.fields]
+    readonly_fields = fields = [("criterion" if field.name == "decided_by" else field.name)
+                                for field in TierAssignment._meta.fields if field.name != "id"]
 
     @admin.display(description=_("decided by"), ordering="decided_by")
     def criterion(self, assignment):
