@@ -117,7 +117,22 @@ class TierAssignmentInline(admin.TabularInline):
 
 
 class ClientContactInline(ContactRecordInline):
-    """Contacts on the client page: only this client's alerts may be linked (and only those the user sees)."""
+    """The new contact on the client page, near its top (issue 36 item 3): one blank form for the call being made;
+    past contacts are read, not edited, in the timeline. Only this client's alerts may be linked (and only those
+    the user sees)."""
+
+    first = True  # drawn above the record (templates/admin/clients/client/change_form.html)
+    verbose_name_plural = _("Log this call")
+    max_num = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("summary", "outcome"):
+            field.widget.attrs.update(rows=3 if db_field.name == "summary" else 2)
+        return field
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -203,8 +218,8 @@ class ClientPageAdmin(ClientAdmin):
                              "money_series": client_page.money_series(client),
                              "money_labels": client_page.money_labels(),
                              "statements": client_page.statements_page(client, request.GET.get("statements_page")),
-                             "timeline": client_page.timeline(client, request.user),
-                             "timeline_size": client_page.TIMELINE_SIZE}
+                             "timeline": client_page.timeline_page(client, request.user,
+                                                                   request.GET.get("timeline_page"))}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def statements_export_view(self, request, client_id):

@@ -30,8 +30,8 @@ from tiering.models import ContributionCard, SilverCard, Tier, TierChange, TierO
 from tiering.selectors import with_current_tier
 
 CHART_MONTHS = 12  # the chart offers the last 3, 6 and 12 months of these
-STATEMENTS_PER_PAGE = 20
-TIMELINE_SIZE = 60
+STATEMENTS_PER_PAGE = 10
+TIMELINE_SIZE = 25
 
 
 def sms_preview(text: str, length: int = 60) -> str:
@@ -221,3 +221,22 @@ def timeline(client: Client, user, size: int = TIMELINE_SIZE) -> list[Moment]:
                               f"{'、'.join(record.event.topic_labels())}"))
     moments.sort(key=lambda moment: moment.at, reverse=True)
     return moments[:size]
+
+
+@dataclass
+class TimelinePage:
+    moments: list
+    number: int
+    has_next: bool
+
+
+def timeline_page(client: Client, user, number) -> TimelinePage:
+    """The timeline a page at a time, newest first (issue 36 item 3): page n reads the latest n × TIMELINE_SIZE of
+    each kind, so an older page costs a little more and the first, the one read during a call, the least."""
+    try:
+        number = max(1, min(int(number or 1), 50))
+    except (TypeError, ValueError):
+        number = 1
+    moments = timeline(client, user, size=TIMELINE_SIZE * number + 1)
+    start = TIMELINE_SIZE * (number - 1)
+    return TimelinePage(moments[start:start + TIMELINE_SIZE], number, len(moments) > start + TIMELINE_SIZE)

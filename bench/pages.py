@@ -204,6 +204,49 @@ def alert_history() -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
+def busiest_client() -> Client:
+    """Issue 36 item 3: the client page as it is read during a call, for a client with two years of statements,
+    500 contacts and 200 alerts (resolved, each with its steps), in BIG."""
+    client = Client.objects.filter(branch__code="BIG").order_by("pk")[1]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM service_log_contactrecord WHERE client_id = %s", [client.pk])
+        if cursor.fetchone()[0] >= 500:
+            return client
+        cursor.execute("""SELECT day::date FROM generate_series(%s::date - 730, %s::date - 1, interval '1 day') AS day
+                          WHERE extract(isodow FROM day) < 6 ORDER BY day""", [DAY, DAY])
+        days = [day for (day,) in cursor.fetchall()]
+        for month in sorted({day.replace(day=1) for day in days}):
+            cursor.execute("SELECT futcrm_ensure_statement_partition(%s)", [month])
+        cursor.execute("""
+            INSERT INTO settlement_dailystatement (trade_date, client_id, pre_balance, deposit, withdrawal,
+                close_profit, position_profit, commission, other_adjustments, balance, margin, exchange_margin,
+                available, trade_volume, position_volume, margin_call, forced_liquidation)
+            SELECT day, %s, 500120.50, 0, 0, 0, 0, 120.50, 0, 500000, 300000, 0, 200000, 4, 2, false, false
+            FROM unnest(%s::date[]) AS day ON CONFLICT DO NOTHING""", [client.pk, days])
+        cursor.execute("""
+            INSERT INTO service_log_contactrecord (client_id, staff_id, contacted_at, channel, direction, category,
+                summary, outcome, next_follow_up, alert_id)
+            SELECT %s, %s, %s::date - make_interval(days => (n * 730 / 500)::int, hours => -10), 'phone',
+                   'outbound', 'guidance', '电话沟通行情与持仓', '', NULL, NULL
+            FROM generate_series(1, 500) AS n""", [client.pk, client.advisor_id, DAY])
+        cursor.execute("""
+            INSERT INTO risk_alert (client_id, trade_date, kind, severity, status, risk_degree, raised_at, due_at,
+                contacted_at, escalated, resolution_note, thresholds_id, assigned_to_id)
+            SELECT %s, day, 'risk_warning', 'low', 'resolved', 0.8500, day + time '17:30', day + time '23:59',
+                   day + time '19:00', false, '已提醒', (SELECT id FROM risk_riskthresholdset ORDER BY version DESC
+                   LIMIT 1), %s
+            FROM unnest(%s::date[]) WITH ORDINALITY AS d(day, n) WHERE n %% 2 = 0 LIMIT 200""",
+                       [client.pk, client.advisor_id, days])
+        cursor.execute("""
+            INSERT INTO risk_alertevent (alert_id, action, actor_id, at, note)
+            SELECT a.id, step.action, NULL, a.raised_at + step.later, ''
+            FROM risk_alert a CROSS JOIN (VALUES ('acknowledged', interval '30 minutes'),
+                                                 ('resolved', interval '2 hours')) AS step(action, later)
+            WHERE a.client_id = %s""", [client.pk])
+        cursor.execute("VACUUM ANALYZE")
+    return client
+
+
 def existing_database(name: str) -> bool:
     """Whether an earlier run's database `name` is there; if so it is used, migrated to this code."""
     connection.close()
@@ -262,6 +305,7 @@ def pages() -> dict[str, str]:
         "client list, name search": clients + "?q=客户12345",
         "client list, last 4 phone digits": clients + "?q=4321",
         "client page": reverse("admin:clients_client_change", args=[client.pk]),
+        "client page, the busiest client": reverse("admin:clients_client_change", args=[busiest_client().pk]),
         "tier dashboard, export (CSV)": reverse("tier-dashboard-export", kwargs={"fmt": "csv"})
                                         + f"?month={MONTH:%Y-%m}",
         "risk dashboard": reverse("risk-dashboard"),

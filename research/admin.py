@@ -41,7 +41,7 @@ from tiering.models import Tier
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "exchange", "kind", "active"]
+    list_display = ["name", "code", "exchange", "kind", "day_session", "night_ends", "active"]  # C5: its sessions
     list_filter = ["exchange", "kind", "active"]
     search_fields = ["name", "code"]
 

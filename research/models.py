@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from clients.models import Branch, Client, StaffProfile
 from clients.roles import Role
 from clients.scoping import BranchAdvisorScopedQuerySet, ClientScopedQuerySet, staff_profile_of
+from settlement.calendar import in_trading_session
 
 
 class Exchange(models.TextChoices):
@@ -32,8 +33,17 @@ class Product(models.Model):
     exchange = models.CharField(_("exchange"), max_length=8, choices=Exchange.choices)
     code = models.CharField(_("product code"), max_length=16)
     name = models.CharField(_("name"), max_length=50)
+    class DaySession(models.TextChoices):  # C5 (docs/rules-added.md; settlement/calendar.py DAY_SESSIONS)
+        COMMODITY = "commodity", _("09:00–10:15, 10:30–11:30, 13:30–15:00")
+        INDEX = "index", _("09:30–11:30, 13:00–15:00 (index futures and options)")
+        BOND = "bond", _("09:30–11:30, 13:00–15:15 (bond futures)")
+
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.FUTURES)
     active = models.BooleanField(_("listed"), default=True)
+    day_session = models.CharField(_("day session"), max_length=10, choices=DaySession.choices,
+                                   default=DaySession.COMMODITY)
+    night_ends = models.TimeField(_("night session ends"), null=True, blank=True,
+                                  help_text=_("empty: no night session; it opens at 21:00"))
 
     class Meta:
         verbose_name = _("product")
@@ -43,6 +53,10 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.code}.{self.exchange}"
+
+    def trades_at(self, moment) -> bool:
+        """C5: whether the product is in one of its sessions at `moment`."""
+        return in_trading_session(moment, day_session=self.day_session, night_ends=self.night_ends)
 
 
 class Kind(models.TextChoices):

@@ -38,6 +38,7 @@ from research.models import (
 from risk.models import KeyMonitoring
 from service_log.models import ContactRecord, MessageTemplate, Notification, SmsDelivery
 from service_log.services import contact_record_create, follow_up_tasks_set, notification_create
+from settlement.calendar import in_trading_session
 from settlement.models import TradingDay
 from tiering.models import VIP_TIERS, Tier
 from tiering.selectors import current_tier_rows, in_current_tiers
@@ -47,10 +48,6 @@ SMS_TEMPLATE = "research_summary"
 BATCH = 500
 MAX_ATTEMPTS = 3
 LINK_DAYS = 90  # S20: a publication's link opens for 90 days after it was sent
-# S19: an intraday tip is for the trading sessions (day 09:00–11:30, 13:30–15:00; night 21:00–23:00, local) of a
-# trading day of the calendar.
-SESSIONS = [(datetime.time(9), datetime.time(11, 30)), (datetime.time(13, 30), datetime.time(15)),
-            (datetime.time(21), datetime.time(23))]
 # S19: digits within this many characters of a point word give a specific entry or exit point.
 POINT_REACH = 4
 
@@ -131,12 +128,12 @@ def point_warnings(text: str) -> list[str]:
     return [match.group(0) for match in pattern.finditer(text)]
 
 
-def in_session(moment: datetime.datetime) -> bool:
-    """S19: a trading day of the calendar and inside one of its sessions (SESSIONS, local time)."""
-    local = timezone.localtime(moment)
-    if not TradingDay.objects.trading().filter(date=local.date()).exists():
-        return False
-    return any(start <= local.time() < end for start, end in SESSIONS)
+def in_session(moment: datetime.datetime, products) -> bool:
+    """S19: whether any of the tip's products (any listed product when it names none) is in one of its sessions
+    (C5, settlement/calendar.py): copper trades at 00:30, gold at 02:00, the CSI 300 futures not at 21:30."""
+    products = products if products.exists() else Product.objects.filter(active=True)
+    groups = set(products.values_list("day_session", "night_ends"))
+    return any(in_trading_session(moment, day_session=day, night_ends=night) for day, night in groups)
 
 
 def version_warnings(version: PublicationVersion, at: datetime.datetime) -> list[dict]:
@@ -145,7 +142,7 @@ def version_warnings(version: PublicationVersion, at: datetime.datetime) -> list
     warnings = [{"code": "points", "quote": quote} for quote in point_warnings(f"{version.title}\n{version.body}")]
     if not version.disclosure.strip():
         warnings.append({"code": "no_disclosure", "quote": version.publication.get_kind_display()})
-    if version.publication.kind == Kind.TIP and not in_session(at):
+    if version.publication.kind == Kind.TIP and not in_session(at, version.publication.products.all()):
         warnings.append({"code": "outside_hours", "quote": f"{timezone.localtime(at):%Y-%m-%d %H:%M}"})
     return warnings
 

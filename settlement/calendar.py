@@ -205,3 +205,41 @@ def calendar_warnings(today: datetime.date | None = None) -> CalendarWarnings:
                     .values_list("year", flat=True))
     unsettled = unsettled_trading_days(today).order_by("-date").values_list("date", flat=True)[:6]
     return CalendarWarnings(tuple(year for year in due if year not in confirmed), tuple(unsettled))
+
+
+# C5 Trading sessions (issue 36 item 4): when a product trades, local time. Day sessions by the product's group (the
+# exchanges' current hours); the night session, for the products that have one, opens at 21:00 on the evening of a
+# trading day whose next trading day is the next weekday (a Friday night belongs to Monday; there is none on the
+# evening before a holiday) and ends at the product's own hour: 23:00, or 01:00 / 02:30 the next morning.
+DAY_SESSIONS = {
+    "commodity": [(datetime.time(9), datetime.time(10, 15)), (datetime.time(10, 30), datetime.time(11, 30)),
+                  (datetime.time(13, 30), datetime.time(15))],
+    "index": [(datetime.time(9, 30), datetime.time(11, 30)), (datetime.time(13), datetime.time(15))],
+    "bond": [(datetime.time(9, 30), datetime.time(11, 30)), (datetime.time(13), datetime.time(15, 15))],
+}
+NIGHT_OPENS = datetime.time(21)
+
+
+def night_session_held(evening: datetime.date) -> bool:
+    """C5: a night session on this evening: a trading day whose next trading day is the next weekday."""
+    if not TradingDay.objects.trading().filter(date=evening).exists():
+        return False
+    next_weekday = evening + datetime.timedelta(days=3 if evening.isoweekday() == 5 else 1)
+    return TradingDay.objects.next_after(evening) == next_weekday
+
+
+def in_trading_session(moment: datetime.datetime, *, day_session: str, night_ends: datetime.time | None) -> bool:
+    """C5: whether a product of this day-session group and night end trades at `moment`. The end of a session is
+    outside it (copper at 01:00 has stopped; at 00:59 it trades)."""
+    local = timezone.localtime(moment)
+    day, time = local.date(), local.time()
+    if any(start <= time < end for start, end in DAY_SESSIONS[day_session]):
+        return TradingDay.objects.trading().filter(date=day).exists()
+    if night_ends is None:
+        return False
+    past_midnight = night_ends < NIGHT_OPENS  # 01:00, 02:30: the session ends the next morning
+    if time >= NIGHT_OPENS and (past_midnight or time < night_ends):
+        return night_session_held(day)
+    if past_midnight and time < night_ends:
+        return night_session_held(day - datetime.timedelta(days=1))
+    return False

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 
 from core.errors import DomainError
 from research import services
-from research.models import Publication, ReviewDecision
+from research.models import Product, Publication, ReviewDecision
 from research.services import point_warnings, publication_create, publication_review, publication_submit
 from tests.fixtures.research import approved
 from tests.fixtures.times import local
@@ -72,16 +72,38 @@ def test_only_the_version_under_review_is_decided_and_an_approved_one_takes_no_n
                            version_id=publication.approved_version_id, decision="approved")
 
 
-@pytest.mark.parametrize(("moment", "outside"), [
-    (("2026-12-02", "14:59"), False), (("2026-12-02", "15:00"), True),  # the day session ends at 15:00
-    (("2026-12-02", "09:00"), False), (("2026-12-02", "08:59"), True),
-    (("2026-12-02", "22:59"), False), (("2026-12-02", "23:00"), True),
-    (("2026-12-05", "10:00"), True),  # a Saturday
+@pytest.mark.parametrize(("product", "moment", "outside"), [
+    ("SHFE rb", ("2026-12-02", "14:59"), False), ("SHFE rb", ("2026-12-02", "15:00"), True),  # ends at 15:00
+    ("SHFE rb", ("2026-12-02", "09:00"), False), ("SHFE rb", ("2026-12-02", "08:59"), True),
+    ("SHFE rb", ("2026-12-02", "10:20"), True),  # the commodities' morning break, 10:15–10:30
+    ("SHFE rb", ("2026-12-02", "22:59"), False), ("SHFE rb", ("2026-12-02", "23:00"), True),
+    ("SHFE cu", ("2026-12-03", "00:30"), False), ("SHFE cu", ("2026-12-03", "01:00"), True),  # copper until 01:00
+    ("SHFE au", ("2026-12-03", "02:00"), False), ("SHFE au", ("2026-12-03", "02:30"), True),  # gold until 02:30
+    ("CFFEX IF", ("2026-12-02", "21:30"), True), ("CFFEX IF", ("2026-12-02", "09:29"), True),  # no night session
+    ("CFFEX IF", ("2026-12-02", "09:30"), False), ("CFFEX T", ("2026-12-02", "15:14"), False),
+    ("CFFEX T", ("2026-12-02", "15:15"), True),
+    ("SHFE cu", ("2026-12-05", "00:30"), False),  # Saturday morning: Friday's night session, for Monday
+    ("SHFE cu", ("2026-12-05", "10:00"), True),  # a Saturday
+    ("SHFE cu", ("2026-09-30", "21:30"), True),  # the evening before the National Day holiday: no night session
+    ("GFEX si", ("2026-12-02", "21:30"), True),
 ])
-def test_an_intraday_tip_outside_trading_hours_is_warned(research, moment, outside):
-    publication = publication_create(user=research["analyst"].user, kind="tip", title="机会", body="关注")
+def test_an_intraday_tip_outside_its_products_sessions_is_warned(research, product, moment, outside):
+    """S19 with C5: the sessions are each product's, from the catalogue."""
+    exchange, code = product.split()
+    chosen = Product.objects.get(exchange=exchange, code=code, kind="futures")
+    publication = publication_create(user=research["analyst"].user, kind="tip", title="机会", body="关注",
+                                     product_ids=[chosen.pk])
     version = publication_submit(user=research["analyst"].user, publication_id=publication.pk, now=local(*moment))
     assert ("outside_hours" in [w["code"] for w in version.warnings]) is outside
+
+
+def test_a_tip_naming_no_product_is_in_session_while_any_product_trades(research):
+    """S19: at 01:30 only gold, silver and crude oil trade; at 03:00 nothing does."""
+    for time, outside in (("01:30", False), ("03:00", True)):
+        publication = publication_create(user=research["analyst"].user, kind="tip", title="机会", body="关注")
+        version = publication_submit(user=research["analyst"].user, publication_id=publication.pk,
+                                     now=local("2026-12-03", time))
+        assert ("outside_hours" in [w["code"] for w in version.warnings]) is outside, time
 
 
 def test_a_kind_without_disclosure_is_warned_and_the_markdown_is_safe(research):
