@@ -8,3 +8,9 @@ class ServiceDeskConfig(AppConfig):
 
     name = "service_desk"
     verbose_name = _("Service desk")
+
+    def ready(self) -> None:
+        from service_desk.workbench import tickets_panel
+        from service_log.views import WORKBENCH_PANELS
+
+        WORKBENCH_PANELS.append(tickets_panel)  # the service staff's queue on their workbench (issue 36)

@@ -29,6 +29,9 @@ from service_log.selectors import (
     workbench,
 )
 
+# What the floors above add to the workbench's overview (their AppConfig.ready): each a callable(request) returning
+# a panel to show ({"template": …, …}) or None; service_desk adds the service staff's tickets.
+WORKBENCH_PANELS: list = []
 GROUP_LABELS = {OVERDUE: gettext_lazy("Overdue"), DUE: gettext_lazy("Due, soonest first")}
 OVERVIEW_SIZE, PAGE_SIZE = 8, 50
 
@@ -65,6 +68,7 @@ def workbench_view(request):
     return render(request, "service_log/workbench.html", {
         **admin.site.each_context(request), "title": _("Today's workbench"), "sections": shown, "form": filters.form,
         "kind": kind, "now": timezone.now(), "overview": not kind,
+        "panels": [] if kind else list(filter(None, (panel(request) for panel in WORKBENCH_PANELS))),
     })
 
 

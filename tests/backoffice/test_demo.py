@@ -2,6 +2,8 @@
 
 import datetime
 import hashlib
+import logging
+import socket
 
 import pytest
 from django.contrib.auth.models import Group
@@ -12,6 +14,7 @@ from django.utils import timezone
 
 from acquisition.models import Appointment, Attribution, EducationRecord, EventGuest, Prospect
 from backoffice.demo_history import demo_load
+from backoffice.management.commands.devstack import Command as DevstackCommand
 from clients.models import Client, StaffProfile
 from clients.roles import Role
 from research.models import Publication, Question
@@ -95,9 +98,17 @@ def test_refuses_a_database_that_already_has_clients():
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the evaluation's job records commit as they go
-def test_the_demo_looks_like_a_working_day():
-    """Issue 15 item 5: after the days are graded and evaluated (as devstack does), the service centre's past."""
-    counts = demo_load(clients=400, months=1, seed=3, password="demo-password-1", write=None)
+def test_the_demo_looks_like_a_working_day(settings, caplog):
+    """Issue 15 item 5: after the days are graded and evaluated (as devstack does), the service centre's past.
+    Issue 36: its SMS links point at the address `start` serves, and the console SMS backend's lines stay out of
+    what a newcomer reads before the login."""
+    settings.SMS_BACKEND = "core.sms.ConsoleBackend"
+    settings.FUTCRM_PUBLIC_URL = "http://10.1.2.3:9000"
+    with caplog.at_level(logging.INFO):
+        counts = demo_load(clients=400, months=1, seed=3, password="demo-password-1", write=None)
+    assert not [record for record in caplog.records if record.name == "core.sms"]
+    linked = SmsDelivery.objects.filter(text__contains="://")
+    assert linked.exists() and not linked.exclude(text__contains="http://10.1.2.3:9000/").exists()
 
     latest = Alert.objects.aggregate(day=Max("trade_date"))["day"]
     past = Alert.objects.filter(trade_date__lt=latest)
@@ -138,3 +149,17 @@ def test_the_demo_looks_like_a_working_day():
     assert FollowUpTask.objects.filter(source="event").exists()
     assert Attribution.objects.filter(referrer__isnull=False).exists()
     assert Attribution.objects.count() == Client.objects.count()
+
+
+@pytest.mark.parametrize(("address", "environment", "expected"), [
+    ("127.0.0.1:9000", None, "http://127.0.0.1:9000"),
+    ("0.0.0.0:8000", None, f"http://{socket.gethostname()}:8000"),
+    ("127.0.0.1:9000", "https://crm.example.com", "https://crm.example.com"),
+])
+def test_the_demo_links_point_at_the_address_served(monkeypatch, address, environment, expected):
+    """Issue 36: `dev.py start --address` is where a phone opens the demo's SMS links, unless FUTCRM_PUBLIC_URL says."""
+    if environment:
+        monkeypatch.setenv("FUTCRM_PUBLIC_URL", environment)
+    else:
+        monkeypatch.delenv("FUTCRM_PUBLIC_URL", raising=False)
+    assert DevstackCommand._public_url(address) == expected

@@ -5,6 +5,7 @@ its children, and stops them when it exits."""
 import os
 import secrets
 import signal
+import socket
 import string
 import subprocess
 import sys
@@ -40,7 +41,19 @@ class Command(BaseCommand):
             path.chmod(0o600)
         return path.read_text().strip()
 
+    @staticmethod
+    def _public_url(address: str) -> str:
+        """Where the demo's SMS links point (S15, S20, S30): FUTCRM_PUBLIC_URL when set, else the address served
+        (on every interface: this machine's name, which a phone on the same network can reach)."""
+        if os.environ.get("FUTCRM_PUBLIC_URL"):
+            return os.environ["FUTCRM_PUBLIC_URL"]
+        host, _sep, port = address.rpartition(":") if ":" in address else (address, "", "8000")
+        if host in {"0.0.0.0", "::", "[::]", ""}:  # noqa: S104 (read, not bound)
+            host = socket.gethostname()
+        return f"http://{host}:{port}"
+
     def handle(self, *args, address, clients, months, **options):
+        settings.FUTCRM_PUBLIC_URL = self._public_url(address)  # the demo's SMS are written below
         call_command("migrate", interactive=False, verbosity=0)
         password = self._admin_password()
         if not Client.objects.exists():
@@ -57,6 +70,7 @@ class Command(BaseCommand):
             "DATABASE_URL": database_url(settings.DATABASES["default"]),  # the children join this server
             "REDIS_URL": settings.REDIS_URL,
             "FUTCRM_DATA_DIR": str(settings.DATA_DIR),
+            "FUTCRM_PUBLIC_URL": settings.FUTCRM_PUBLIC_URL,  # the links the worker's SMS carry
             "PYTHONUNBUFFERED": "1",
         }
         python = sys.executable
