@@ -150,8 +150,10 @@ class DemoSeeder:
                                    else Client.InvestorCategory.ORDINARY),
                 risk_tolerance=rng.choice(["C3", "C4", "C5"] if segment.trades_per_month >= 10 else ["C1", "C2", "C3"]),
                 marketing_opt_in=rng.random() < 0.6,
+                # The master's last trade before the seeded days: days before them for those who trade, none for
+                # the dormant and the new (statements_last_trade then sets it from the seeded days, issue 36).
                 last_trade_date=(None if segment.name in {"new", "dormant"}
-                                 else opened + datetime.timedelta(days=rng.randint(1, 25))),
+                                 else max(opened, first_day - datetime.timedelta(days=rng.randint(1, 10)))),
             )
             if institution:
                 client.set_id_number(f"91{rng.randint(10**15, 10**16 - 1)}")
@@ -222,6 +224,17 @@ class DemoSeeder:
             )
         return rows
 
+    def statements_last_trade(self) -> None:
+        """The master's last trade date agrees with the statements (issue 36: a client trading every day was on the
+        key-monitoring list for two months without trading, R3, because the demo's master said it last traded
+        years ago): the last seeded day with a trade, where there is one."""
+        with connection.cursor() as cursor:
+            cursor.execute("""
+                UPDATE clients_client AS client SET last_trade_date = traded.day
+                FROM (SELECT client_id, max(trade_date) AS day FROM settlement_dailystatement
+                      WHERE trade_volume > 0 GROUP BY client_id) AS traded
+                WHERE traded.client_id = client.id""")
+
     def close_days(self, trading_days) -> None:
         """The settlement system closed every seeded day with matching control totals."""
         with connection.cursor() as cursor:
@@ -246,6 +259,7 @@ class DemoSeeder:
         branches, advisors = self.seed_people()
         clients = self.seed_clients(branches, advisors, month_start)
         rows = self.seed_statements(clients, trading_days)
+        self.statements_last_trade()
         self.close_days(trading_days)
         return {"branches": len(branches), "clients": len(clients), "statements": rows,
                 "trading_days": len(trading_days), "first_day": month_start, "last_day": self.end_date}

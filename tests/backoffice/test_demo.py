@@ -18,7 +18,7 @@ from backoffice.management.commands.devstack import Command as DevstackCommand
 from clients.models import Client, StaffProfile
 from clients.roles import Role
 from research.models import Publication, Question
-from risk.models import Alert
+from risk.models import Alert, KeyMonitoring
 from risk.selectors import risk_dashboard
 from service_desk.models import SurveyInvitation, Ticket
 from service_log.models import Complaint, ContactRecord, FollowUpTask, SmsDelivery, SurveyResponse
@@ -107,6 +107,20 @@ def test_the_demo_looks_like_a_working_day(settings, caplog):
     with caplog.at_level(logging.INFO):
         counts = demo_load(clients=400, months=1, seed=3, password="demo-password-1", write=None)
     assert not [record for record in caplog.records if record.name == "core.sms"]
+    # Issue 36: no client is on key monitoring for two idle months (R3) while its statements show it trading then;
+    # the master's last trade agrees with the statements.
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT count(*) FROM risk_keymonitoring AS entry WHERE entry.reason = 'idle_two_months' AND EXISTS (
+                SELECT 1 FROM settlement_dailystatement AS s WHERE s.client_id = entry.client_id AND s.trade_volume > 0
+                  AND s.trade_date >= entry.started_on - interval '2 months' AND s.trade_date < entry.started_on)""")
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("""
+            SELECT count(*) FROM clients_client AS c JOIN (SELECT client_id, max(trade_date) AS day
+                FROM settlement_dailystatement WHERE trade_volume > 0 GROUP BY client_id) AS t ON t.client_id = c.id
+            WHERE c.last_trade_date IS DISTINCT FROM t.day""")
+        assert cursor.fetchone()[0] == 0
+    assert KeyMonitoring.objects.filter(reason="idle_two_months").exists()  # the dormant ones are still found
     linked = SmsDelivery.objects.filter(text__contains="://")
     assert linked.exists() and not linked.exclude(text__contains="http://10.1.2.3:9000/").exists()
 
