@@ -189,14 +189,15 @@ WITH arrived AS (
     SELECT c.id, c.id_number_hash, c.phone_hash, c.opened_on, c.marketer_id FROM clients_client c
     WHERE c.id = ANY(%(clients)s) AND NOT EXISTS (SELECT 1 FROM acquisition_prospect p WHERE p.client_id = c.id)),
 matched AS (
-    SELECT DISTINCT ON (p.id) p.id AS prospect_id, a.id AS client_id, a.opened_on
+    SELECT DISTINCT ON (p.id) p.id AS prospect_id, a.id AS client_id, a.opened_on,
+           (a.id_number_hash <> '' AND p.id_number_hash = a.id_number_hash) AS by_id
     FROM arrived a JOIN acquisition_prospect p ON p.client_id IS NULL
          AND ((a.id_number_hash <> '' AND p.id_number_hash = a.id_number_hash)
               OR (a.phone_hash <> '' AND p.phone_hash = a.phone_hash))
     ORDER BY p.id, (a.id_number_hash <> '' AND p.id_number_hash = a.id_number_hash) DESC, a.id),
-one_each AS (  -- a client takes one prospect: the one matched by ID number, else the earliest
+one_each AS (  -- a client takes one prospect: the one its ID number matched, else the earliest its phone matched
     SELECT DISTINCT ON (m.client_id) m.* FROM matched m JOIN acquisition_prospect p ON p.id = m.prospect_id
-    ORDER BY m.client_id, (p.id_number_hash <> '') DESC, p.created_at),
+    ORDER BY m.client_id, m.by_id DESC, p.created_at),
 converted AS (
     UPDATE acquisition_prospect p SET client_id = o.client_id, stage = 'opened', opened_on = o.opened_on,
                                       lost_reason = '', reached = greatest(p.reached, 3)
@@ -318,7 +319,7 @@ def appointment_mark(*, user, appointment_id: int, state: str, now: datetime.dat
         raise PermissionDenied
     now = now or timezone.now()
     allowed = ({Appointment.State.CANCELLED} if now < appointment.starts_at
-               else {Appointment.State.DONE, Appointment.State.NO_SHOW, Appointment.State.CANCELLED})
+               else {Appointment.State.DONE, Appointment.State.NO_SHOW})  # begun: it happened or they did not come
     if appointment.state != Appointment.State.BOOKED or state not in allowed:
         raise DomainError(_("A booked appointment is cancelled, or marked done or not come once it has begun."),
                           code="forbidden_transition", field="state")

@@ -71,15 +71,18 @@ def holiday_notice_read(data: bytes, filename: str) -> list[HolidayRange]:
                                   % {"row": row, "field": column_word("holiday")}, field="holiday", status=400)
             first, last = _date(values["first_day"], row, "first_day"), _date(values["last_day"], row, "last_day")
             if last < first:
-                raise DomainError(_("Row %(row)s: last_day is before first_day.") % {"row": row}, field="last_day",
-                                  status=400)
+                raise DomainError(_("Row %(row)s, %(field)s: before %(other)s.")
+                                  % {"row": row, "field": column_word("last_day"), "other": column_word("first_day")},
+                                  field="last_day", status=400)
+            # C3 (issue 36): every refusal names its row and its field, as the person typed it.
             if first.year != last.year or not EARLIEST_YEAR <= first.year <= LATEST_YEAR:
-                raise DomainError(_("Row %(row)s: a range lies within one year between %(earliest)s and %(latest)s.")
-                                  % {"row": row, "earliest": EARLIEST_YEAR, "latest": LATEST_YEAR},
+                raise DomainError(_("Row %(row)s, %(field)s: a range lies within one year between %(earliest)s and "
+                                    "%(latest)s.") % {"row": row, "field": column_word("last_day"),
+                                                      "earliest": EARLIEST_YEAR, "latest": LATEST_YEAR},
                                   field="last_day", status=400)
             if (last - first).days > 31:
-                raise DomainError(_("Row %(row)s: a closure of more than a month is not a holiday.") % {"row": row},
-                                  field="last_day", status=400)
+                raise DomainError(_("Row %(row)s, %(field)s: a closure of more than a month is not a holiday.")
+                                  % {"row": row, "field": column_word("last_day")}, field="last_day", status=400)
         except DomainError as error:
             problems.append(error)
             continue
@@ -89,8 +92,9 @@ def holiday_notice_read(data: bytes, filename: str) -> list[HolidayRange]:
     for index, one in enumerate(ranges):
         for other in ranges[index + 1:]:
             if one.first <= other.last and other.first <= one.last:
-                problems.append(DomainError(_("Row %(row)s: overlaps row %(other)s.")
-                                            % {"row": other.row, "other": one.row}, field="first_day", status=400))
+                problems.append(DomainError(_("Row %(row)s, %(field)s: overlaps row %(other)s.")
+                                            % {"row": other.row, "field": column_word("first_day"),
+                                               "other": one.row}, field="first_day", status=400))
     if problems:
         raise DomainError(" ".join(problem.message for problem in problems[:20]), field=problems[0].field,
                           code="invalid_rows", status=400)

@@ -87,8 +87,10 @@ def test_cancelled_before_its_time_done_or_not_come_once_begun(world, day):
     with pytest.raises(DomainError):  # a finished appointment stays as it was
         appointment_mark(user=manager, appointment_id=appointment.pk, state="cancelled", now=at(day[0], 15))
     other = book(world, at(day[0], 15), prospect=enter(world, name="钱潜客", phone="13900004444", id_number=""))
+    with pytest.raises(DomainError):  # S26 (issue 36): once begun, it is done or not come, never cancelled
+        appointment_mark(user=manager, appointment_id=other.pk, state="cancelled", now=at(day[0], 15))
     assert appointment_mark(user=manager, appointment_id=other.pk, state="cancelled",
-                            now=at(day[0], 9)).state == "cancelled"
+                            now=at(day[0], 14, 59)).state == "cancelled"
 
 
 def test_the_reminder_goes_the_day_before_once_and_a_missing_phone_is_kept(world, day, settings):

@@ -116,6 +116,19 @@ def test_a_new_account_becomes_its_prospect_by_id_number_then_phone_and_credits_
     assert ProspectStep.objects.filter(stage="opened").count() == 2
 
 
+def test_the_id_number_match_wins_over_an_earlier_prospect_matched_by_phone(world):
+    """S25 (issue 36): the account's ID number names one prospect and its phone another, entered before it with an
+    ID number of its own (someone else's): the ID number's prospect is the one converted."""
+    by_phone = enter(world, name="钱潜客", phone="13900004444", id_number=valid_id_card("11010519900101123"))
+    by_id = enter(world, name="赵潜客", phone="13900001111", id_number=ID_NUMBER)
+    assert by_phone.created_at <= by_id.created_at
+    client = ClientFactory(account_no="7111", branch=world["branches"][0], personal_data__phone="13900004444",
+                           personal_data__id_number=ID_NUMBER)
+    assert prospects_convert([client.pk]) == 1
+    assert Prospect.objects.get(pk=by_id.pk).client == client
+    assert Prospect.objects.get(pk=by_phone.pk).client is None
+
+
 def test_the_client_page_carries_the_history_from_first_contact(world, login):
     prospect = enter(world)
     prospect_move(user=world["staff"][Role.BRANCH_MANAGER].user, prospect_id=prospect.pk, stage="contacted",
@@ -123,7 +136,7 @@ def test_the_client_page_carries_the_history_from_first_contact(world, login):
     client = ClientFactory(account_no="7301", branch=world["branches"][0], personal_data__id_number=ID_NUMBER)
     prospects_convert([client.pk])
     page = login(world["staff"][Role.BRANCH_MANAGER]).get(reverse("admin:clients_client_change", args=[client.pk]))
-    moments = [moment.text for moment in page.context["timeline"]]
+    moments = [moment.text for moment in page.context["timeline"].moments]
     stages = [label for value, label in Prospect.Stage.choices if value in ("new", "contacted", "opened")]
     assert all(any(str(label) in text for text in moments) for label in stages)
     assert any("讲座后电话沟通" in text for text in moments)

@@ -177,7 +177,7 @@ def test_the_timeline_is_one_story_newest_first_in_local_time(world, login):
     SmsDeliveryFactory(client=own, template=MessageTemplate.objects.get(code="margin_call"),
                                text="请追加保证金", status="sent")
     TierChangeFactory(client=own, month=OCTOBER, from_tier="platinum", to_tier="gold", upgrade=True)
-    moments = page_of(login(advisor), own).context["timeline"]
+    moments = page_of(login(advisor), own).context["timeline"].moments
     kinds = [moment.kind for moment in moments]
     assert kinds == ["短信", "预警处理", "联系", "风险预警", "投诉", "级别变动"]
     assert [moment.at for moment in moments] == sorted((moment.at for moment in moments), reverse=True)

@@ -74,7 +74,7 @@ def test_the_client_page_header_and_timeline(stored, login):
     response = login(stored["browser_of"]).get(reverse("admin:clients_client_change",
                                                        args=[stored["alert"].client_id]))
     assert response.context["facts"]["last_contact"] == shanghai(CONTACTED)
-    shown = {moment.kind: moment.local for moment in response.context["timeline"]}
+    shown = {moment.kind: moment.local for moment in response.context["timeline"].moments}
     assert shown["联系"] == shanghai(CONTACTED) and shown["风险预警"] == shanghai(RAISED)
     page = response.content.decode()
     assert utc(CONTACTED) not in page and utc(RAISED) not in page

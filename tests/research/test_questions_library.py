@@ -149,3 +149,26 @@ def test_a_question_page_opens_only_for_those_who_may_see_its_client_and_the_chi
     content = chief.content.decode()
     assert chief.status_code == 200 and "铜价还会涨吗" in content
     assert research["clients"]["own"].name not in content
+
+
+def test_a_marketer_outside_the_clients_scope_is_told_without_the_client_and_led_to_a_page_they_may_open(
+        research, note, login):
+    """S22 with O (issue 36): the marketer of a client they may not see was told "首席分析师已答复 <client>" with a
+    link to a question they could not open (the admin said it did not exist). They are told without the client's
+    name, with a link to the note in the library; the advisor's notice opens the question."""
+    own = research["clients"]["own"]
+    own.marketer = research["advisors"][1]
+    own.save()
+    before = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    question = question_ask(user=research["advisors"][0].user, publication_id=note.pk, account_no=own.account_no,
+                            text="客户问铜价走势")
+    question_answer(user=research["chief"].user, question_id=question.pk, answer="预计震荡")
+    for profile, opens in ((research["advisors"][1], "research-library-publication"),
+                           (research["advisors"][0], "admin:research_question_change")):
+        notices = Notification.objects.filter(recipient=profile.user, pk__gt=before)
+        assert notices.count() == 2  # asked, answered
+        browser = login(profile)
+        for notice in notices:
+            assert (own.name in notice.text) is (profile == research["advisors"][0])
+            assert notice.link.startswith(reverse(opens, args=[note.pk if "library" in opens else question.pk]))
+            assert browser.get(reverse("notice-open", args=[notice.pk]), follow=True).status_code == 200

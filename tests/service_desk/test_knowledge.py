@@ -9,6 +9,7 @@ from django.urls import reverse
 from clients.roles import Role
 from service_desk import search, services
 from service_desk.models import Article, ArticleVersion, Ticket, TicketCategory, TicketEvent
+from tests.fixtures.pages import visible_text
 
 TRANSFER = ("银期转账资金未到账的处理", "银期转账在交易时段内实时到账。显示成功但未到账时，请客户核对银行账户余额，"
             "并在交易软件中查询转账流水；节假日前一晚不能转账。")
@@ -150,3 +151,15 @@ def test_an_article_is_written_and_changed_in_the_admin(world, login, role):
                                     "body": "一般两小时内到账，节假日顺延。", "keywords": "出金", "active": "on"})
     assert changed.status_code == 302
     assert ArticleVersion.objects.filter(article=article).count() == 2
+
+
+@pytest.mark.parametrize("role", [Role.ADVISOR, Role.BRANCH_MANAGER, Role.RISK_OFFICER])
+def test_who_only_reads_the_knowledge_base_reads_the_article(world, articles, login, role):
+    """S14 (issue 36): advisors, branch managers and risk officers answer clients from an article's page; it showed
+    "Title: None / Keywords: None / Body: None". They read the current version's title, keywords and text."""
+    article = articles["margin_call"]
+    page = login(world["staff"][role]).get(reverse("admin:service_desk_article_change", args=[article.pk]))
+    assert page.status_code == 200
+    text = " ".join(visible_text(page.content.decode()).split())
+    assert FORCED[0] in text and "风险度达到100%时须在规定时间内追加保证金" in text and "强平 追保 爆仓" in text
+    assert "None" not in text and "<p>" not in text

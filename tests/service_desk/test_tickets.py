@@ -3,11 +3,13 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.roles import Role
 from service_desk import services
 from service_desk.models import Ticket, TicketCategory
 from service_log.models import Complaint
+from tests.fixtures.pages import visible_text
 from tests.fixtures.world import VISIBLE
 
 STAFF_ROLES = [Role.ADVISOR, Role.SERVICE_STAFF, Role.RISK_OFFICER, Role.BRANCH_MANAGER, Role.HEAD_OFFICE]
@@ -175,3 +177,31 @@ def test_a_new_category_moves_the_deadlines_to_its_targets(world, tickets):
     with pytest.raises(services.DomainError, match="category in use"):
         services.ticket_assign(user=user, ticket_id=ticket.pk, owner_id=None, category_id=retired.pk)
     assert Ticket.objects.get(pk=ticket.pk).category == margin_call
+
+
+def test_a_deadline_beyond_the_calendar_reads_the_same_on_the_page_and_in_the_queue(world, tickets, login):
+    """S12 (issue 36): the queue said 超出交易日历 where the ticket's page said "—"."""
+    ticket = tickets["own"]
+    Ticket.objects.filter(pk=ticket.pk).update(resolution_due=None)
+    browser = login(world["staff"][Role.HEAD_OFFICE])
+    queue = visible_text(browser.get(reverse("admin:service_desk_ticket_changelist") + "?queue=open")
+                         .content.decode())
+    page = visible_text(browser.get(reverse("admin:service_desk_ticket_change", args=[ticket.pk])).content.decode())
+    assert "超出交易日历" in queue and "超出交易日历" in page
+
+
+def test_the_service_staff_see_their_ticket_queue_on_their_workbench(world, tickets, login):
+    """Issue 36: the workbench of the service staff shows their tickets, the nearest SLA deadline first, with the
+    breached ones counted; an advisor with no ticket of theirs is shown no queue."""
+    desk = world["staff"][Role.SERVICE_STAFF]
+    Ticket.objects.filter(pk=tickets["own"].pk).update(owner=desk)
+    Ticket.objects.filter(pk=tickets["caller"].pk).update(resolution_breached_at=timezone.now())
+    page = login(desk).get(reverse("workbench"))
+    panel = page.context["panels"][0]
+    assert [ticket.pk for ticket in panel["tickets"]] == sorted(
+        [tickets["caller"].pk, tickets["own"].pk],
+        key=lambda pk: (Ticket.objects.get(pk=pk).first_response_due, pk))
+    assert (panel["count"], panel["breached"]) == (2, 1)
+    text = visible_text(page.content.decode())
+    assert "我的工单" in text and tickets["own"].reference in text
+    assert login(world["staff"][Role.ADVISOR]).get(reverse("workbench")).context["panels"] == []

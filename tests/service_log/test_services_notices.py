@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from django.core import mail
 from django.test import override_settings
+from django.urls import reverse
 
 from backoffice.workflows import day_close_risk_steps_run
 from clients.roles import Role
@@ -14,7 +15,8 @@ from core.errors import DomainError
 from core.sms import HttpBackend, LocmemBackend, SmsError, SmsMessage
 from risk.services import alerts_evaluate
 from service_log.models import MessageTemplate, Notification, SmsDelivery
-from service_log.services import margin_call_notices_send, sms_send
+from service_log.services import margin_call_notices_send, notification_create, sms_send
+from tests.fixtures.pages import visible_text
 from tests.fixtures.risk import DAY, statement
 
 
@@ -120,3 +122,13 @@ def test_a_day_close_sends_notices_through_the_workflow(world):
     evaluation, notices, *_rest = day_close_risk_steps_run(DAY)
     assert evaluation.result["raised_now"] == 1 and notices.status == "succeeded"
     assert SmsDelivery.objects.filter(status="sent").count() == 1
+
+
+def test_the_notification_list_links_each_notice_through_its_page_never_as_an_address(world, login):
+    """Issue 36: the list showed the raw `/admin/research/delivery/?distribution__id__exact=2`."""
+    advisor = world["staff"][Role.ADVISOR]
+    notice = notification_create(user=advisor.user, text="《铜日评》已发送给您的客户",
+                                 link="/admin/research/delivery/?distribution__id__exact=2")
+    page = login(advisor).get(reverse("admin:service_log_notification_changelist")).content.decode()
+    assert "distribution__id__exact" not in visible_text(page)
+    assert reverse("notice-open", args=[notice.pk]) in page and "打开" in visible_text(page)

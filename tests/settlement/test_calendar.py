@@ -78,10 +78,12 @@ def test_importing_the_notice_makes_new_years_day_2027_closed(db):
 
 @pytest.mark.parametrize(("text", "named"), [
     ("holiday,first_day,last_day\n元旦,2027-01-01,2027-01-03\n春节,2027-02-31,2027-02-14\n", "Row 3: first_day"),
-    ("holiday,first_day,last_day\n元旦,2027-01-03,2027-01-01\n", "Row 2: last_day is before"),
+    ("holiday,first_day,last_day\n元旦,2027-01-03,2027-01-01\n", "Row 2, last_day: before first_day"),
     ("holiday,first_day,last_day\n,2027-01-01,2027-01-01\n", "Row 2: holiday is required"),
-    ("holiday,first_day,last_day\n元旦,2027-12-31,2028-01-02\n", "Row 2: a range lies within one year"),
-    ("holiday,first_day,last_day\n元旦,2027-01-01,2027-01-03\n又一个,2027-01-03,2027-01-04\n", "Row 3: overlaps row 2"),
+    ("holiday,first_day,last_day\n元旦,2027-12-31,2028-01-02\n", "Row 2, last_day: a range lies within one year"),
+    ("holiday,first_day,last_day\n春节,2027-02-01,2027-03-05\n", "Row 2, last_day: a closure of more than a month"),
+    ("holiday,first_day,last_day\n元旦,2027-01-01,2027-01-03\n又一个,2027-01-03,2027-01-04\n",
+     "Row 3, first_day: overlaps row 2"),
     ("holiday,first_day\n元旦,2027-01-01\n", "no last_day column"),
     ("holiday,first_day,last_day\n", "no closed ranges"),
 ])  # fmt: skip
