@@ -6,7 +6,7 @@ import datetime
 from django.db import connection
 from django.utils import timezone
 
-from acquisition.models import Prospect, Referrer
+from acquisition.models import Event, Prospect, Referrer
 from acquisition.services import FUNNEL
 from clients.models import Branch, StaffProfile
 
@@ -48,7 +48,13 @@ def _by_event(sql: str, params) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(EVENTS_QUERY.format(prospects=sql), params)
         rows = cursor.fetchall()
-    return [_row(*row) for row in rows]
+    events = Event.objects.select_related("branch").in_bulk([row[0] for row in rows])
+    return [_row(key, _event_label(events[key]), *figures) for key, _title, *figures in rows]
+
+
+def _event_label(event) -> str:
+    """An event as the funnel tells it from another of the same title (issue 36): its branch and its day."""
+    return f"{event.title} · {event.branch.name} · {timezone.localtime(event.starts_at):%Y-%m-%d}"
 
 
 def _names(model, ids, field: str) -> dict:
@@ -85,7 +91,8 @@ def funnel(user, since: datetime.date, until: datetime.date) -> dict:
         "sources": {value: Prospect.Source(value).label for value, _f in groups["sources"]},
         "branches": _names(Branch, [key for key, _f in groups["branches"]], "name"),
         "owners": _names(StaffProfile, [key for key, _f in groups["owners"]], "full_name"),
-        "referrers": _names(Referrer, [key for key, _f in groups["referrers"]], "name"),
+        "referrers": {pk: f"{name} · {code}" for pk, name, code in Referrer.objects.filter(
+            pk__in=[key for key, _f in groups["referrers"]]).values_list("pk", "name", "code")},  # same names apart
     }
     tables = {name: sorted((_row(key, labels[name].get(key, "—"), *figures) for key, figures in entries),
                            key=lambda row: (-row["total"], str(row["label"])))

@@ -388,7 +388,7 @@ class TicketEvent(models.Model):
     and the SLA sweep's warnings and escalations (S12)."""
 
     class Kind(models.TextChoices):
-        OPENED = "opened", _("opened")
+        OPENED = "opened", pgettext_lazy("ticket event", "ticket opened")
         REPLY = "reply", _("reply to the client")
         NOTE = "note", _("internal note")
         STATE = "state", _("state changed")

@@ -67,3 +67,11 @@ def test_a_person_is_shown_by_name_and_linked_only_for_who_may_open_them(world, 
     admin.is_superuser = True
     admin.save()
     assert user_page in login(admin.staff_profile).get(page).content.decode()
+
+
+def test_the_admins_two_list_picker_speaks_chinese(world, login):
+    """Issue 36: "Choose 品种 by selecting them / Choose all / Remove all" on the publication form; the admin's
+    JavaScript catalogue lacked the strings of Django 5.2's picker (locale/zh_Hans/LC_MESSAGES/djangojs.po)."""
+    catalogue = login(world["staff"][Role.ADVISOR]).get(reverse("admin:jsi18n")).content.decode()
+    for chinese in ("全选%s", "全部移除%s", "在左侧选中%s"):
+        assert chinese.encode("unicode_escape").decode() in catalogue or chinese in catalogue, chinese
