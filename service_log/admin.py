@@ -164,11 +164,17 @@ class SmsDeliveryAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(FollowUpTask)
 class FollowUpTaskAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """S21: the follow-up tasks of the clients in scope; closed by a contact record, never by hand."""
-    list_display = ["due_at", "client", "advisor", "reason", "done_at"]
+    list_display = ["due_display", "client", "advisor", "reason", "done_at"]
     list_select_related = ["client", "advisor"]
     list_filter = [("done_at", admin.EmptyFieldListFilter), "source"]
     search_fields = ["client__account_no", "client__name"]
     raw_id_fields = ["client", "contact"]
+    fields = readonly_fields = [("due_display" if field.name == "due_at" else field.name)
+                                for field in FollowUpTask._meta.fields if field.name != "id"]
+
+    @admin.display(description=_("due by"), ordering="due_at")
+    def due_display(self, task):
+        return deadline_text(task.due_at)  # the end of the day it falls on, as on the workbench (issue 36)
 
 
 @admin.register(InformationGap)
@@ -212,9 +218,18 @@ class ComplaintAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "category", "severity", "escalated", ("client__branch", ScopedRelatedFilter)]
     search_fields = ["client__account_no", "client__name", "description"]
     autocomplete_fields = ["client"]
-    readonly_fields = ["status", "acknowledge_by", "resolve_by", "acknowledged_at", "resolved_at", "handled_by",
-                       "escalated"]
+    exclude = ["acknowledge_by", "resolve_by"]  # read as deadlines, below
+    readonly_fields = ["status", "acknowledge_by_display", "resolve_by_display", "acknowledged_at", "resolved_at",
+                       "handled_by", "escalated"]
     actions = ["acknowledge"]
+
+    @admin.display(description=_("acknowledge by"))
+    def acknowledge_by_display(self, complaint):
+        return deadline_text(complaint.acknowledge_by)
+
+    @admin.display(description=_("resolve by"))
+    def resolve_by_display(self, complaint):
+        return deadline_text(complaint.resolve_by)
 
     @admin.display(description=_("deadline"))
     def deadline(self, complaint):

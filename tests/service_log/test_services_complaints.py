@@ -77,3 +77,18 @@ def test_workbench_and_analysis(world, login):
         ("fee table", 1, Decimal("10.00"))]
     head_office = login(world["staff"][Role.HEAD_OFFICE]).get(reverse("complaint-analysis"))
     assert head_office.context["analysis"]["total"] == 2
+
+
+def test_a_deadline_reads_the_same_on_the_list_the_page_and_the_workbench(world, login):
+    """Issue 36: deadlines read "23:59" on one page and "00:00" the next day on another; a deadline at local midnight
+    is the end of the day before, wherever it is shown."""
+    complaint = register(world)
+    midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate() + datetime.timedelta(days=1),
+                                                             datetime.time()))
+    Complaint.objects.filter(pk=complaint.pk).update(acknowledge_by=midnight, resolve_by=midnight)
+    shown = f"{timezone.localdate():%Y-%m-%d} 23:59"
+    browser = login(world["staff"][Role.SERVICE_STAFF])
+    for url in (reverse("admin:service_log_complaint_changelist"),
+                reverse("admin:service_log_complaint_change", args=[complaint.pk]), reverse("workbench")):
+        text = browser.get(url).content.decode()
+        assert shown in text and f"{midnight:%Y-%m-%d} 00:00" not in text, url
