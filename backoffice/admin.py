@@ -122,7 +122,7 @@ class ClientContactInline(ContactRecordInline):
     the user sees)."""
 
     first = True  # drawn above the record (templates/admin/clients/client/change_form.html)
-    verbose_name_plural = _("Log this call")
+    verbose_name = verbose_name_plural = _("Log this call")  # one form: the admin heads it with verbose_name
     max_num = 1
 
     def get_queryset(self, request):

@@ -4,10 +4,12 @@ at a time and as CSV (scoped, O), and one timeline in local time; nothing a pers
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from backoffice import client_page
 from clients.roles import Role
@@ -194,3 +196,22 @@ def test_no_raw_code_reaches_the_page(own_on_the_phone, login):
     for code in ("margin_call", "large_loss", "risk_notice", "equity>="):
         assert f">{code}<" not in visible and f" {code} " not in visible
     assert DailyStatement.objects.count() == 1
+
+
+def test_the_page_is_built_for_a_call(world, login):
+    """Issue 36 item 3: the header and the money, then the form to log this call, then the timeline (paged), then
+    the record; past contacts are read in the timeline, never as forms (the page was 23,700 px tall)."""
+    own, advisor = world["clients"]["own"], world["advisors"][0]
+    for day in range(client_page.TIMELINE_SIZE + 5):
+        ContactRecordFactory(client=own, staff=advisor, summary=f"第 {day} 次通话",
+                             contacted_at=timezone.now() - datetime.timedelta(days=day))
+    page = page_of(login(advisor), own)
+    html = page.content.decode()
+    with translation.override("zh-hans"):
+        record = html.index(gettext("Settlement master data"))  # the record's first fieldset
+    assert html.index('id="money"') < html.index("登记本次联系") < html.index('id="timeline"') < record
+    assert re.search(r'name="[\w-]+-INITIAL_FORMS" value="0"', html) and "第 0 次通话</textarea>" not in html
+    first = page.context["timeline"]
+    assert len(first.moments) == client_page.TIMELINE_SIZE and first.has_next and "第 0 次通话" in first.moments[0].text
+    second = page_of(login(advisor), own, timeline_page=2).context["timeline"]
+    assert second.number == 2 and not second.has_next and "第 29 次通话" in second.moments[-1].text
