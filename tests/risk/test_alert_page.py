@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from clients.roles import Role
 from risk import services
-from risk.models import RiskThresholdSet
+from risk.models import AlertEvent, RiskThresholdSet
 from risk.sql import r1_shortfall
 from tests.factories import AlertFactory
+from tests.fixtures.pages import visible_text
 from tests.fixtures.risk import DAY, statement
 from tests.fixtures.world import VISIBLE
 
@@ -59,3 +60,15 @@ def test_the_alert_list_shows_degrees_as_percentages_and_links_the_client(world,
     page = login(world["staff"][Role.ADVISOR]).get(reverse("admin:risk_alert_changelist")).content.decode()
     assert "120.00%" in page and "1.2000" not in page
     assert reverse("admin:clients_client_change", args=[margin_call.client_id]) in page
+
+
+def test_the_history_says_the_systems_notes_in_words(world, login, margin_call):
+    """Issue 36: the alert's history and the client's timeline read "contact record 3235" and "overdue (R6)"; the
+    notes the system writes are said in the reader's language, what a person wrote as written."""
+    for note in ("contact record 3235", "overdue (R6)", "客户已追加保证金"):
+        AlertEvent.objects.create(alert=margin_call, action="escalated", note=note)
+    for url in (reverse("admin:risk_alert_change", args=[margin_call.pk]),
+                reverse("admin:clients_client_change", args=[margin_call.client_id])):
+        text = visible_text(login(world["staff"][Role.ADVISOR]).get(url).content.decode())
+        assert "见服务记录第 3235 号" in text and "未按时联系，已自动升级（R6）" in text and "客户已追加保证金" in text
+        assert "contact record" not in text and "overdue (R6)" not in text, url
