@@ -5,7 +5,6 @@ the chart, the daily statements a page at a time and as CSV, and one timeline of
 client. Every read starts from a client already scoped by the admin (O)."""
 
 import datetime
-import re
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
@@ -34,9 +33,9 @@ STATEMENTS_PER_PAGE = 10
 TIMELINE_SIZE = 25
 
 
-def sms_preview(text: str, length: int = 60) -> str:
-    """An SMS as the timeline shows it: its link (a client's signed link, of no use to staff) said as "(link)"."""
-    text = re.sub(r"https?://\S+", str(_("(link)")), text)
+def sms_preview(sms: SmsDelivery, length: int = 60) -> str:
+    """An SMS as the timeline shows it: as staff read it (its link said as "(link)"), cut to `length`."""
+    text = sms.text_for_staff
     return text if len(text) <= length else text[:length] + "…"
 
 
@@ -205,7 +204,7 @@ def timeline(client: Client, user, size: int = TIMELINE_SIZE) -> list[Moment]:
     for sms in SmsDelivery.objects.filter(client=client).select_related("template").order_by("-sent_at")[:size]:
         kind = _("broadcast") if sms.broadcast_id else _("SMS")
         moments.append(Moment(sms.sent_at, kind, f"{sms.template.name} · {sms.get_status_display()} · "
-                              f"{sms_preview(sms.text)}"))
+                              f"{sms_preview(sms)}"))
     for change in TierChange.objects.filter(client=client).order_by("-month")[:size]:
         first_day = timezone.make_aware(datetime.datetime.combine(change.month, datetime.time()))
         moments.append(Moment(first_day, _("tier change"), f"{change.month:%Y-%m} {change.get_from_tier_display()}"
