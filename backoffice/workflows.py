@@ -37,12 +37,14 @@ from core.imports import IMPORT_RUN, import_upload_run
 from core.jobs import job_run
 from core.models import JobRun, OwedWork
 from research.services import DISTRIBUTION_SEND, distribution_send
+from risk.intraday import intraday_day_close, intraday_evaluate
 from risk.selectors import alerts_raised_on
 from risk.services import alerts_evaluate, key_monitoring_update, risk_levels_compute
 from service_desk.services import service_intervals_rebuild
 from service_log.services import BROADCAST_SEND, broadcast_send, margin_call_notices_send, welcome_messages_send
 from settlement.calendar import CALENDAR_CHANGED
 from settlement.clients_push import CLIENTS_ARRIVED
+from settlement.intraday import INTRADAY_EVALUATION
 from settlement.models import SettlementDay
 from settlement.services import DAY_CLOSE_CHAIN, DAY_CLOSE_TIERS
 from tiering.services import tiers_owe_after_calendar_change, tiers_recalculate_as_job
@@ -58,9 +60,11 @@ def risk_evaluation_run(trade_date: datetime.date) -> JobRun:
     def work(progress):
         progress("alerts", 10)
         raised = alerts_evaluate(trade_date)
+        progress("the session's summary", 60)
+        summarised = intraday_day_close(trade_date)  # I9: after R2, whose alerts the intraday ones link to
         total = alerts_raised_on(trade_date)
         SettlementDay.objects.filter(trade_date=trade_date).update(alerts_raised=total)
-        return {"rows": raised, "raised_now": raised, "alerts_raised": total}
+        return {"rows": raised, "raised_now": raised, "alerts_raised": total, "intraday_summaries": summarised}
 
     return job_run("evaluate_risk", f"risk:{trade_date}", work)
 
@@ -91,6 +95,18 @@ def risk_levels_run(trade_date: datetime.date) -> JobRun:
         return {"rows": risk_levels_compute(trade_date)}
 
     return job_run("risk_levels", f"risk-levels:{trade_date:%Y-%m}", work)
+
+
+def intraday_evaluation_run(owed: OwedWork) -> JobRun:
+    """I2–I8 for one snapshot (settlement/intraday.py owes it; the `intraday` queue runs it)."""
+    trading_day = datetime.date.fromisoformat(owed.arguments["trading_day"])
+    sequence = int(owed.arguments["sequence"])
+
+    def work(progress):
+        counts = intraday_evaluate(trading_day, sequence)
+        return {**counts, "rows": counts["raised"] + counts["raised_again"] + counts["eased"]}
+
+    return job_run("intraday_evaluation", f"intraday:{trading_day}#{sequence}", work)
 
 
 def welcome_run(client_ids: list[int], key: str) -> JobRun:
@@ -159,6 +175,7 @@ OWED_WORK_RUNNERS = {
     INVITATIONS_SEND: lambda owed: invitations_run(int(owed.key)),
     CALENDAR_CHANGED: calendar_changed_run,
     IMPORT_RUN: import_upload_run,
+    INTRADAY_EVALUATION: intraday_evaluation_run,
 }
 
 # What a person reads for each kind of owed work (the admin's list of owed work).
@@ -174,6 +191,7 @@ OWED_WORK_LABELS = {
     INVITATIONS_SEND: _("sending an event's invitations (S30)"),
     CALENDAR_CHANGED: _("graded months after a calendar change (C4)"),
     IMPORT_RUN: _("a large list checked or imported"),
+    INTRADAY_EVALUATION: _("intraday risk of a snapshot (I2–I8)"),
 }
 
 
@@ -191,6 +209,8 @@ JOB_RUN_LABELS = {
     "calendar_changed": _("graded months after a calendar change (C4)"),
     "contribution_cards": _("contribution cards (T13)"),
     "import": _("a large list checked or imported"),
+    "intraday_evaluation": _("intraday risk of a snapshot (I2–I8)"),
+    "intraday_prune": _("old intraday snapshots pruned (I9)"),
 }
 
 

@@ -130,11 +130,12 @@ def owe_and_queue(job: str, key: str, *, what: str, arguments: dict | None = Non
     return owed
 
 
-def owed_queue(owed: list[OwedWork], what: str) -> None:
-    """Queue owed rows of the current transaction (a chain, several months) for the worker once it commits."""
+def owed_queue(owed: list[OwedWork], what: str, *, queue: str | None = None) -> None:
+    """Queue owed rows of the current transaction (a chain, several months) for the worker once it commits; on
+    `queue` when the work has a worker of its own (the intraday evaluation: nightly jobs never delay it)."""
     # Local: core.tasks imports this module for the sweep it runs.
     from core.tasks import run_owed_work
 
     ids = [step.pk for step in owed]
-    queue_after_commit(lambda: run_owed_work.delay(ids), what)
+    queue_after_commit(lambda: run_owed_work.apply_async((ids,), queue=queue), what)
 

@@ -16,8 +16,11 @@ def heartbeat() -> str:
 
 
 @shared_task
-def run_owed_work(owed_ids: list[int] | None = None) -> dict:
+def run_owed_work(owed_ids: list[int] | None = None, jobs: list[str] | None = None) -> dict:
     """Run owed work (core/owed.py): the rows one commit owes (queued after it), or every row owed (beat, every
     minute: whatever the queue never delivered). The runners are named by the roof's settings
     (OWED_WORK_RUNNERS), so this floor knows no job of the floors above."""
-    return owed_work_sweep(import_string(settings.OWED_WORK_RUNNERS), ids=owed_ids)
+    runners = import_string(settings.OWED_WORK_RUNNERS)
+    if jobs is not None:  # a queue's own sweep (the intraday evaluation's, every few seconds)
+        runners = {job: runner for job, runner in runners.items() if job in jobs}
+    return owed_work_sweep(runners, ids=owed_ids)

@@ -16,6 +16,11 @@ app.conf.beat_schedule = {
     "heartbeat": {"task": "core.tasks.heartbeat", "schedule": 300.0},
     # Whatever a close or a push owes and the queue did not deliver (Redis down at the commit, a dead worker).
     "owed-work-sweep": {"task": "core.tasks.run_owed_work", "schedule": 60.0},
+    # I2–I8: a snapshot's evaluation the intraday queue never received (Redis down at the push), on its own queue.
+    "intraday-sweep": {"task": "core.tasks.run_owed_work", "kwargs": {"jobs": ["intraday_evaluation"]},
+                       "options": {"queue": "intraday"}, "schedule": 10.0},
+    # I9: raw snapshots kept for 5 trading days.
+    "intraday-prune": {"task": "risk.tasks.prune_intraday_snapshots", "schedule": crontab(hour=4, minute=0)},
     # R6: overdue alerts escalate to the branch risk officer.
     "alerts-escalate-overdue": {"task": "risk.tasks.escalate_overdue_alerts", "schedule": 300.0},
     # S7: late complaints escalate to the branch manager.

@@ -32,6 +32,23 @@ class RiskThresholdSet(Approvable):
                                               default=Decimal("500000.00"))
     large_loss = models.DecimalField(_("large loss from"), max_digits=17, decimal_places=2,
                                      default=Decimal("200000.00"))
+    # I3–I7: the intraday lines (domain.md I), firm-wide; per client below.
+    heavy_ratio = models.DecimalField(_("heavy position: product margin ÷ equity from"), max_digits=6,
+                                      decimal_places=4, default=Decimal("0.5000"))
+    heavy_share = models.DecimalField(_("heavy position: share of the account's margin from"), max_digits=6,
+                                      decimal_places=4, default=Decimal("0.8000"))
+    heavy_share_degree = models.DecimalField(_("…with a risk degree from"), max_digits=6, decimal_places=4,
+                                             default=Decimal("0.6000"))
+    adverse_move = models.DecimalField(_("adverse move from"), max_digits=6, decimal_places=4,
+                                       default=Decimal("0.0200"))
+    adverse_limit_way = models.DecimalField(_("adverse move: share of the way to the limit from"), max_digits=6,
+                                            decimal_places=4, default=Decimal("0.5000"))
+    stop_loss_ratio = models.DecimalField(_("loss without a stop: loss ÷ previous equity from"), max_digits=6,
+                                          decimal_places=4, default=Decimal("0.1000"))
+    market_move = models.DecimalField(_("market event: move from"), max_digits=6, decimal_places=4,
+                                      default=Decimal("0.0300"))
+    market_limit_way = models.DecimalField(_("market event: share of the way to the limit from"), max_digits=6,
+                                           decimal_places=4, default=Decimal("0.6000"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                related_name="+", verbose_name=_("author"))
 
@@ -68,6 +85,23 @@ class ClientRiskThresholds(Approvable):
     large_fund_movement = models.DecimalField(_("large fund movement above"), max_digits=17, decimal_places=2,
                                               null=True, blank=True)
     large_loss = models.DecimalField(_("large loss from"), max_digits=17, decimal_places=2, null=True, blank=True)
+    # I3–I7: the intraday lines (domain.md I), per client, empty: the firm-wide line.
+    heavy_ratio = models.DecimalField(_("heavy position: product margin ÷ equity from"), max_digits=6,
+                                      decimal_places=4, null=True, blank=True)
+    heavy_share = models.DecimalField(_("heavy position: share of the account's margin from"), max_digits=6,
+                                      decimal_places=4, null=True, blank=True)
+    heavy_share_degree = models.DecimalField(_("…with a risk degree from"), max_digits=6, decimal_places=4,
+                                             null=True, blank=True)
+    adverse_move = models.DecimalField(_("adverse move from"), max_digits=6, decimal_places=4,
+                                       null=True, blank=True)
+    adverse_limit_way = models.DecimalField(_("adverse move: share of the way to the limit from"), max_digits=6,
+                                            decimal_places=4, null=True, blank=True)
+    stop_loss_ratio = models.DecimalField(_("loss without a stop: loss ÷ previous equity from"), max_digits=6,
+                                          decimal_places=4, null=True, blank=True)
+    market_move = models.DecimalField(_("market event: move from"), max_digits=6, decimal_places=4,
+                                      null=True, blank=True)
+    market_limit_way = models.DecimalField(_("market event: share of the way to the limit from"), max_digits=6,
+                                           decimal_places=4, null=True, blank=True)
     reason = models.TextField(_("reason"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("author"))
@@ -96,6 +130,7 @@ def r1_degree_as_read(degree) -> str:
 
 
 FINISHED = ["resolved", "withdrawn"]  # Alert.Status.RESOLVED, Alert.Status.WITHDRAWN
+INTRADAY_KINDS = ["intraday_warning", "intraday_margin_call", "adverse_move", "no_stop_loss", "limit_stress"]
 
 
 class AlertQuerySet(BranchAdvisorScopedQuerySet):
@@ -113,6 +148,12 @@ class Alert(models.Model):
         NEGATIVE_EQUITY = "negative_equity", _("negative equity")
         LARGE_FUND_MOVEMENT = "large_fund_movement", _("large fund movement")
         LARGE_LOSS = "large_loss", _("large loss")
+        # I2–I6: raised during the session from the counter's snapshots (risk/intraday.py).
+        INTRADAY_WARNING = "intraday_warning", _("intraday risk warning")
+        INTRADAY_MARGIN_CALL = "intraday_margin_call", _("intraday margin call")
+        ADVERSE_MOVE = "adverse_move", _("heavy position against the market")
+        NO_STOP_LOSS = "no_stop_loss", _("loss without a stop")
+        LIMIT_STRESS = "limit_stress", _("limit-move stress")
 
     class Severity(models.TextChoices):
         LOW = "low", _("low")
@@ -160,6 +201,12 @@ class Alert(models.Model):
                                 related_name="+", editable=False, db_index=False)
     # R6: when it was first contacted (its first `contacted` event, set by a trigger on the events, risk/sql.py).
     contacted_at = models.DateTimeField(_("contacted at"), null=True, blank=True, editable=False)
+    # I8: the product (品种) of a per-product intraday alert, '' otherwise; when its condition last stopped holding
+    # (缓解, NULL while it holds); I9: the day's R2 alert of the same meaning that followed it.
+    product = models.CharField(_("product"), max_length=16, blank=True, default="", db_default="")
+    eased_at = models.DateTimeField(_("eased at"), null=True, blank=True)
+    day_alert = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                  verbose_name=_("day-end alert"), db_index=False)
 
     objects = AlertQuerySet.as_manager()
 
@@ -169,7 +216,8 @@ class Alert(models.Model):
         verbose_name_plural = _("risk alerts")
         ordering = ["-trade_date", "-raised_at"]
         constraints = [
-            models.UniqueConstraint(fields=["client", "trade_date", "kind"], name="alert_one_per_client_day_kind"),
+            models.UniqueConstraint(fields=["client", "trade_date", "kind", "product"],
+                                    name="alert_one_per_client_day_kind_product"),  # R2, I8
         ]
         indexes = [models.Index(fields=["trade_date", "kind"], name="alert_date_kind"),
                    models.Index(fields=["assigned_to", "status"], name="alert_assignee_status"),
@@ -177,10 +225,19 @@ class Alert(models.Model):
                    models.Index(fields=["branch", "advisor", "client"], name="alert_unfinished",
                                 condition=~models.Q(status__in=FINISHED),
                                 include=["kind", "severity", "status", "due_at", "raised_at", "trade_date",
-                                         "contacted_at"])]
+                                         "contacted_at"]),
+                   # I8: the session's alerts, newest first (the intraday desk and its JSON).
+                   models.Index(fields=["trade_date", "raised_at"], name="alert_intraday",
+                                condition=models.Q(kind__in=INTRADAY_KINDS))]
 
     def __str__(self) -> str:
+        if self.product:
+            return f"{self.trade_date} {self.get_kind_display()} {self.product}"
         return f"{self.trade_date} {self.get_kind_display()}"
+
+    @property
+    def is_intraday(self) -> bool:
+        return self.kind in INTRADAY_KINDS
 
     @property
     def is_overdue(self) -> bool:
@@ -226,6 +283,7 @@ class AlertEvent(models.Model):
         ESCALATED = "escalated", _("escalated")
         WITHDRAWN = "withdrawn", _("withdrawn")
         RAISED_AGAIN = "raised_again", _("raised again")
+        EASED = "eased", _("eased")
 
     alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="events", verbose_name=_("risk alert"))
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
@@ -324,3 +382,60 @@ class RiskLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.get_level_display()}"
+
+
+class MarketEvent(models.Model):
+    """I7 大幅波动: a product whose move reached the market-event line during the trading day, once per (day,
+    product), shown to all staff; its "call now" list is read from the intraday state when shown (risk/intraday.py),
+    each reader's own clients only (O)."""
+
+    class Direction(models.TextChoices):
+        UP = "up", _("up")
+        DOWN = "down", _("down")
+
+    trade_date = models.DateField(_("trading day"))
+    product = models.CharField(_("product"), max_length=16)
+    instrument = models.CharField(_("instrument"), max_length=32)
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices)
+    move = models.DecimalField(_("move"), max_digits=12, decimal_places=6)  # the largest seen, signed
+    limit_way = models.DecimalField(_("share of the way to the limit"), max_digits=12, decimal_places=6)
+    raised_at = models.DateTimeField(_("raised at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("market event")
+        verbose_name_plural = _("market events")
+        ordering = ["-trade_date", "-raised_at"]
+        constraints = [models.UniqueConstraint(fields=["trade_date", "product"], name="market_event_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.trade_date} {self.product} {self.move:+.2%}"
+
+
+class IntradaySummary(models.Model):
+    """I9: an account's trading day as the session saw it, kept like statements once the day closes: the peak risk
+    degree and its time, the lowest equity, the largest heavy ratio (a product's margin ÷ equity) and the intraday
+    alerts raised. Kept up to date by each evaluation; final when the day's statements close."""
+
+    pk = models.CompositePrimaryKey("trade_date", "client")
+    trade_date = models.DateField(_("trading day"))
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+", verbose_name=_("client"),
+                               db_index=False)
+    peak_risk_degree = models.DecimalField(_("peak risk degree"), max_digits=DEGREE_DIGITS, decimal_places=4,
+                                           null=True)
+    peak_at = models.DateTimeField(_("peak at"), null=True)
+    lowest_balance = models.DecimalField(_("lowest equity"), max_digits=17, decimal_places=2, null=True)
+    largest_heavy_ratio = models.DecimalField(_("largest heavy ratio"), max_digits=DEGREE_DIGITS, decimal_places=4,
+                                              null=True)
+    alerts = models.IntegerField(_("intraday alerts"), default=0)
+    final = models.BooleanField(_("final"), default=False)
+
+    objects = ClientScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("intraday summary")
+        verbose_name_plural = _("intraday summaries")
+        indexes = [models.Index(fields=["client", "trade_date"], name="intraday_summary_client")]
+
+    def __str__(self) -> str:
+        return f"{self.trade_date} {self.client_id}"

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import Branch, Client
 from core.models import OwedWork
 from risk import sql
-from risk.models import Alert, AlertSummary, RiskThresholdSet
+from risk.models import INTRADAY_KINDS, Alert, AlertSummary, RiskThresholdSet
 from settlement.models import SettlementDay, TradingDay
 from settlement.services import RISK_EVALUATION
 
@@ -21,7 +21,8 @@ AGE_BUCKETS = [(_("under 1 hour"), datetime.timedelta(hours=1)), (_("1 to 24 hou
 
 def alerts_raised_on(trade_date: datetime.date) -> int:
     """How many risk alerts (R2) a trade date has: those withdrawn after its statements were corrected do not count."""
-    return Alert.objects.filter(trade_date=trade_date).exclude(status=Alert.Status.WITHDRAWN).count()
+    return (Alert.objects.filter(trade_date=trade_date).exclude(status=Alert.Status.WITHDRAWN)
+            .exclude(kind__in=INTRADAY_KINDS).count())  # the session's alerts (I8) are not the close's
 
 
 def risk_dashboard(user, *, days: int = 30, branch_id: int | None = None) -> dict:

@@ -14,7 +14,7 @@ from core.dates import add_months
 from core.errors import DomainError
 from core.tabular import column_word, date_cell, read_table
 from risk import sql
-from risk.models import Alert, AlertEvent, ClientRiskThresholds, KeyMonitoring, RiskThresholdSet
+from risk.models import INTRADAY_KINDS, Alert, AlertEvent, ClientRiskThresholds, KeyMonitoring, RiskThresholdSet
 from settlement.models import TradingDay
 
 WITHDRAWN_REASON = "当日结算数据已更正，预警条件不再成立（R2）"  # shown on the alert's history
@@ -36,7 +36,7 @@ def alerts_evaluate(trade_date: datetime.date, *, now: datetime.datetime | None 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('futcrm:risk-evaluation'), hashtext(%s))",
                        [trade_date.isoformat()])
-        if Alert.objects.filter(trade_date=trade_date).exists():  # evaluated before: a reopened, corrected day
+        if Alert.objects.filter(trade_date=trade_date).exclude(kind__in=INTRADAY_KINDS).exists():  # evaluated before
             cursor.execute(sql.WITHDRAW_ALERTS, parameters)
         cursor.execute(sql.RAISE_ALERTS, parameters)
         return cursor.fetchone()[0]

@@ -119,7 +119,7 @@ SELECT day.client_id, %(trade_date)s, alert.kind, alert.severity, 'open', false,
             ELSE (coalesce((SELECT date FROM next_trading_day), (SELECT date FROM raised_on) + 1) + 1)::timestamp
                  AT TIME ZONE 'Asia/Shanghai' END
 {_DAY_RULES_FROM}
-ON CONFLICT (client_id, trade_date, kind) DO UPDATE  -- withdrawn, and its condition holds again: raised again
+ON CONFLICT (client_id, trade_date, kind, product) DO UPDATE  -- withdrawn, and its condition holds again: raised again
     SET status = 'open', risk_degree = EXCLUDED.risk_degree, exchange_risk_degree = EXCLUDED.exchange_risk_degree,
         thresholds_id = EXCLUDED.thresholds_id, client_thresholds_id = EXCLUDED.client_thresholds_id,
         raised_at = EXCLUDED.raised_at, due_at = EXCLUDED.due_at, escalated = false
@@ -140,6 +140,8 @@ WITHDRAW_ALERTS = _DAY_RULES_CTES + f"""
 ), withdrawn AS (
     UPDATE risk_alert AS stale SET status = 'withdrawn'
     WHERE stale.trade_date = %(trade_date)s AND stale.status IN ('open', 'acknowledged', 'contacted')
+      AND stale.kind IN ('risk_warning', 'margin_call', 'forced_liquidation', 'negative_equity',
+                         'large_fund_movement', 'large_loss')   -- R2's own; the session's (I8) are not withdrawn
       AND NOT EXISTS (SELECT 1 FROM due WHERE due.client_id = stale.client_id AND due.kind = stale.kind)
     RETURNING stale.id
 )

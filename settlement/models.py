@@ -278,3 +278,184 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# Intraday snapshots (settlement-api.md v1.1, domain.md I1): the counter's latest state of each account for a trading
+# day. Positions and account rows arrive by COPY (settlement/intraday.py), so they are keyed by account_no, not by a
+# client id, and carry no surrogate key; the evaluation (risk/intraday_sql.py) joins clients_client by account_no.
+PRICE = {"max_digits": 18, "decimal_places": 6}
+
+
+class IntradaySnapshot(models.Model):
+    """One accepted snapshot (I1): its sequence is strictly increasing within the trading day. Kept with its
+    accounts' points for 5 trading days (I9, the nightly prune)."""
+
+    trading_day = models.DateField(_("trading day"))
+    sequence = models.BigIntegerField(_("sequence"))
+    taken_at = models.DateTimeField(_("taken at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    complete = models.BooleanField(_("complete"))
+    accounts = models.IntegerField(_("accounts"))
+    positions = models.IntegerField(_("positions"))
+    quotes = models.IntegerField(_("quotes"))
+    evaluated_at = models.DateTimeField(_("evaluated at"), null=True, blank=True)
+    body_hash = models.CharField(_("body hash"), max_length=64)  # the same sequence and body again: a replay
+
+    class Meta:
+        verbose_name = _("intraday snapshot")
+        verbose_name_plural = _("intraday snapshots")
+        ordering = ["-trading_day", "-sequence"]
+        constraints = [models.UniqueConstraint(fields=["trading_day", "sequence"], name="snapshot_day_sequence")]
+
+    def __str__(self) -> str:
+        return f"{self.trading_day} #{self.sequence}"
+
+
+class IntradayQuote(models.Model):
+    """I1: an instrument's latest quote of the trading day."""
+
+    pk = models.CompositePrimaryKey("trading_day", "instrument")
+    trading_day = models.DateField(_("trading day"))
+    instrument = models.CharField(_("instrument"), max_length=32)
+    exchange = models.CharField(_("exchange"), max_length=8)
+    product = models.CharField(_("product"), max_length=16)
+    multiplier = models.IntegerField(_("contract multiplier"))
+    last_price = models.DecimalField(_("last price"), **PRICE)
+    pre_settlement = models.DecimalField(_("previous settlement price"), **PRICE)
+    upper_limit = models.DecimalField(_("upper limit"), **PRICE)
+    lower_limit = models.DecimalField(_("lower limit"), **PRICE)
+    sequence = models.BigIntegerField(_("sequence"))
+
+    class Meta:
+        verbose_name = _("intraday quote")
+        verbose_name_plural = _("intraday quotes")
+        indexes = [models.Index(fields=["trading_day", "sequence"], name="quote_day_sequence")]
+        constraints = [models.CheckConstraint(
+            name="quote_valid",
+            condition=Q(multiplier__gte=1, last_price__gt=0, pre_settlement__gt=0, lower_limit__gt=0,
+                        lower_limit__lte=F("last_price"), last_price__lte=F("upper_limit"),
+                        exchange__in=["SHFE", "INE", "DCE", "CZCE", "GFEX", "CFFEX"],
+                        instrument__regex=r"^[0-9A-Za-z]{1,32}$"))]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.last_price}"
+
+
+class IntradayAccount(models.Model):
+    """I1: an account's funds as of its latest snapshot in the trading day."""
+
+    pk = models.CompositePrimaryKey("trading_day", "account_no")
+    trading_day = models.DateField(_("trading day"))
+    account_no = models.CharField(_("account number"), max_length=32)
+    client = models.ForeignKey(Client, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+                               verbose_name=_("client"))
+    sequence = models.BigIntegerField(_("sequence"))
+    taken_at = models.DateTimeField(_("taken at"))
+    pre_balance = models.DecimalField(_("previous equity"), **MONEY)
+    deposit = models.DecimalField(_("deposit"), **MONEY)
+    withdrawal = models.DecimalField(_("withdrawal"), **MONEY)
+    close_profit = models.DecimalField(_("close profit"), **MONEY)
+    position_profit = models.DecimalField(_("position profit"), **MONEY)
+    commission = models.DecimalField(_("commission"), **MONEY)
+    balance = models.DecimalField(_("equity"), **MONEY)
+    margin = models.DecimalField(_("margin"), **MONEY)
+    exchange_margin = models.DecimalField(_("exchange margin"), **MONEY)
+    frozen_margin = models.DecimalField(_("frozen margin"), **MONEY)
+    available = models.DecimalField(_("available funds"), **MONEY)
+
+    class Meta:
+        verbose_name = _("intraday funds")
+        verbose_name_plural = _("intraday funds")
+        indexes = [models.Index(fields=["trading_day", "sequence"], name="intraday_account_sequence")]
+        constraints = [
+            # settlement-api.md: the balance identity of statements, without other_adjustments.
+            models.CheckConstraint(
+                name="intraday_balance_identity",
+                condition=Q(balance=F("pre_balance") + F("deposit") - F("withdrawal") + F("close_profit")
+                            + F("position_profit") - F("commission"))),
+            models.CheckConstraint(
+                name="intraday_non_negative_amounts",
+                condition=Q(deposit__gte=0, withdrawal__gte=0, commission__gte=0, margin__gte=0,
+                            exchange_margin__gte=0, frozen_margin__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_no} {self.trading_day}"
+
+
+class IntradayPosition(models.Model):
+    """I1: one position (account, instrument, direction, hedge) as of the account's latest snapshot."""
+
+    class Direction(models.TextChoices):
+        LONG = "long", _("long")
+        SHORT = "short", _("short")
+
+    class Hedge(models.TextChoices):
+        SPECULATION = "speculation", _("speculation")
+        HEDGE = "hedge", _("hedge")
+        ARBITRAGE = "arbitrage", _("arbitrage")
+
+    pk = models.CompositePrimaryKey("trading_day", "account_no", "instrument", "direction", "hedge")
+    trading_day = models.DateField(_("trading day"))
+    account_no = models.CharField(_("account number"), max_length=32)
+    instrument = models.CharField(_("instrument"), max_length=32)
+    direction = models.CharField(_("direction"), max_length=5, choices=Direction.choices)
+    hedge = models.CharField(_("hedge flag"), max_length=11, choices=Hedge.choices)
+    volume = models.IntegerField(_("lots"))
+    today_volume = models.IntegerField(_("lots opened today"))
+    margin = models.DecimalField(_("margin"), **MONEY)
+    exchange_margin = models.DecimalField(_("exchange margin"), **MONEY)
+    position_profit = models.DecimalField(_("position profit"), **MONEY)
+    open_cost = models.DecimalField(_("open cost"), **MONEY)
+
+    class Meta:
+        verbose_name = _("intraday position")
+        verbose_name_plural = _("intraday positions")
+        indexes = [models.Index(fields=["trading_day", "instrument"], name="intraday_position_instrument")]
+        constraints = [models.CheckConstraint(
+            name="intraday_position_valid",
+            condition=Q(direction__in=["long", "short"], hedge__in=["speculation", "hedge", "arbitrage"],
+                        volume__gte=1, today_volume__gte=0, today_volume__lte=F("volume"), margin__gte=0,
+                        exchange_margin__gte=0))]
+
+    def __str__(self) -> str:
+        return f"{self.account_no} {self.instrument} {self.direction} {self.volume}"
+
+
+class IntradayOpening(models.Model):
+    """I5: an account's volume per (product, direction) in its first snapshot of the trading day. An account seen
+    holding nothing of a product has no row: its first volume is 0."""
+
+    pk = models.CompositePrimaryKey("trading_day", "account_no", "product", "direction")
+    trading_day = models.DateField(_("trading day"))
+    account_no = models.CharField(_("account number"), max_length=32)
+    product = models.CharField(_("product"), max_length=16)
+    direction = models.CharField(_("direction"), max_length=5)
+    volume = models.IntegerField(_("lots"))
+
+    class Meta:
+        verbose_name = _("first position of the day")
+        verbose_name_plural = _("first positions of the day")
+
+    def __str__(self) -> str:
+        return f"{self.account_no} {self.product} {self.direction} {self.volume}"
+
+
+class IntradayPoint(models.Model):
+    """An account's funds in each snapshot that listed it: the path of its risk degree through the day (the client
+    page's chart) and the raw history I9 summarises; pruned after 5 trading days."""
+
+    pk = models.CompositePrimaryKey("trading_day", "account_no", "sequence")
+    trading_day = models.DateField(_("trading day"))
+    account_no = models.CharField(_("account number"), max_length=32)
+    sequence = models.BigIntegerField(_("sequence"))
+    taken_at = models.DateTimeField(_("taken at"))
+    balance = models.DecimalField(_("equity"), **MONEY)
+    margin = models.DecimalField(_("margin"), **MONEY)
+
+    class Meta:
+        verbose_name = _("intraday point")
+        verbose_name_plural = _("intraday points")
+
+    def __str__(self) -> str:
+        return f"{self.account_no} #{self.sequence}"

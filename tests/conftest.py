@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.workbench",
     "tests.fixtures.settlement_days",
     "tests.fixtures.tiering",
+    "tests.fixtures.intraday",
 ]

@@ -22,6 +22,7 @@ from core.errors import DomainError, request_error
 from settlement import services
 from settlement.api import serializers as shapes
 from settlement.api.authentication import SettlementWrite, SettlementWriteOrPerson, token_of
+from settlement.intraday import snapshot_ingest
 from settlement.clients_push import MAX_CLIENT_ROWS, clients_upsert_from_settlement
 from settlement.models import IdempotencyRecord
 from settlement.services import StatementBatch
@@ -159,6 +160,30 @@ class ClientPushView(IdempotentPushView):
             ).body, status=413)  # fmt: skip
         try:
             return Response(clients_upsert_from_settlement(body["clients"]))
+        except DomainError as error:
+            return error_response(error)
+
+
+class SnapshotPushView(IdempotentPushView):
+    """settlement-api.md "Intraday snapshots (v1.1)": the session's state of accounts, all or nothing."""
+
+    endpoint = "snapshots"
+    # 100,000 accounts and 400,000 positions (the contract's most) with every field filled are about 110 MB.
+    max_body_bytes = 192 * 2**20
+
+    @extend_schema(summary="Push an intraday snapshot (funds, positions, quotes), all or nothing",
+                   request={"application/json": OpenApiTypes.OBJECT},
+                   responses={200: OpenApiTypes.OBJECT, 409: shapes.ErrorListSerializer,
+                              413: shapes.ErrorListSerializer, 422: shapes.ErrorListSerializer})
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+    def respond(self, request, *args, **kwargs) -> Response:
+        if request.content_type.split(";")[0].strip().lower() != "application/json":
+            return Response({"detail": "Content-Type must be application/json"}, status=400)
+        raw = request.data if isinstance(request.data, bytes | bytearray) else b""
+        try:
+            return Response(snapshot_ingest(bytes(raw)))
         except DomainError as error:
             return error_response(error)
 

@@ -77,6 +77,9 @@ class Command(BaseCommand):
         commands = {
             "web": [python, "manage.py", "runserver", address, "--noreload"],
             "worker": [python, "-m", "celery", "-A", "futcrm", "worker", "--loglevel", "INFO", "--concurrency", "2"],
+            # I2–I8: the snapshots' evaluations on a worker of their own, so a night's jobs never delay them.
+            "intraday": [python, "-m", "celery", "-A", "futcrm", "worker", "--loglevel", "INFO", "--queues",
+                         "intraday", "--pool", "solo", "--hostname", "intraday@%h"],
             "beat": [python, "-m", "celery", "-A", "futcrm", "beat", "--loglevel", "INFO",
                      "--schedule", str(settings.DATA_DIR / "celerybeat-schedule")],
         }

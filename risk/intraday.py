@@ -1,0 +1,202 @@
+"""Intraday risk (domain.md I2–I9): the evaluation of a snapshot, the desk's reads and the day's close.
+
+The evaluation is owed work written with the snapshot (settlement/intraday.py) and run on the `intraday` Celery queue
+(backoffice/workflows.py): all of it set-based (risk/intraday_sql.py), one transaction, under the day's evaluation
+lock so that two snapshots' evaluations never interleave."""
+
+import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from clients.models import Client
+from risk import intraday_sql as sql
+from risk.models import INTRADAY_KINDS, Alert, MarketEvent, RiskThresholdSet
+from settlement.calendar import NIGHT_OPENS
+from settlement.models import IntradayAccount, IntradayPoint, IntradayPosition, IntradayQuote, IntradaySnapshot
+from settlement.models import TradingDay
+
+DAY_SESSION_ENDS = datetime.time(15)
+NIGHT_SESSION_ENDS = (datetime.time(23), datetime.time(2, 30))  # C5: the common end, then the latest
+KEEP_TRADING_DAYS = 5  # I9: raw snapshots
+CALL_NOW_SIZE = 50
+
+
+def session_end(moment: datetime.datetime) -> datetime.datetime:
+    """I8 "the end of the session" for an alert raised at `moment`: 15:00 in the day; in the night 23:00 (the
+    session most products end with), or 02:30 when raised after 23:00. Outside the sessions (an evaluation that ran
+    late): 30 minutes after raising."""
+    local = timezone.localtime(moment)
+    day, time = local.date(), local.time()
+    at = None
+    if datetime.time(8, 55) <= time < DAY_SESSION_ENDS:
+        at = datetime.datetime.combine(day, DAY_SESSION_ENDS)
+    elif NIGHT_OPENS <= time < NIGHT_SESSION_ENDS[0]:
+        at = datetime.datetime.combine(day, NIGHT_SESSION_ENDS[0])
+    elif time >= NIGHT_SESSION_ENDS[0]:
+        at = datetime.datetime.combine(day + datetime.timedelta(days=1), NIGHT_SESSION_ENDS[1])
+    elif time < NIGHT_SESSION_ENDS[1]:
+        at = datetime.datetime.combine(day, NIGHT_SESSION_ENDS[1])
+    if at is None:
+        return moment + datetime.timedelta(minutes=30)
+    return timezone.make_aware(at)
+
+
+@transaction.atomic
+def intraday_evaluate(trading_day: datetime.date, sequence: int, *, now: datetime.datetime | None = None) -> dict:
+    """I2–I8 for the accounts snapshot `sequence` touched, on the state as it stands now (a later snapshot's state is
+    as good: each evaluation judges the state, not the message). Returns how many alerts were raised, raised again
+    and eased."""
+    now = now or timezone.now()
+    thresholds = RiskThresholdSet.objects.in_force()
+    if thresholds is None:
+        raise RuntimeError("No approved risk thresholds (R8): approve a version before evaluating risk.")
+    parameters = {"trading_day": trading_day, "sequence": sequence, "now": now, "thresholds_id": thresholds.pk,
+                  "session_end": session_end(now), "kinds": tuple(INTRADAY_KINDS)}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('futcrm:intraday-evaluation'), hashtext(%s))",
+                       [trading_day.isoformat()])
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("DROP TABLE IF EXISTS intraday_touched, intraday_due")
+        cursor.execute(sql.TOUCHED, parameters)
+        cursor.execute(sql.DUE, parameters)
+        cursor.execute(sql.RAISE, parameters)
+        raised, again = cursor.fetchone()
+        cursor.execute(sql.EASE, parameters)
+        eased = cursor.rowcount
+        cursor.execute(sql.MARKET_EVENTS, parameters)
+        events = cursor.rowcount
+        cursor.execute(sql.LARGEST_HEAVY, parameters)
+    IntradaySnapshot.objects.filter(trading_day=trading_day, sequence=sequence).update(evaluated_at=timezone.now())
+    return {"raised": raised, "raised_again": again, "eased": eased, "market_events": events}
+
+
+def intraday_evaluation_failing() -> bool:
+    """Whether some snapshot's evaluation has failed and waits for a retry (the desk says alerts may be missing)."""
+    from core.models import OwedWork
+    from settlement.intraday import INTRADAY_EVALUATION
+
+    return OwedWork.objects.filter(job=INTRADAY_EVALUATION, done_at__isnull=True, attempts__gt=0).exists()
+
+
+# The desk (I7, I8) ----------------------------------------------------------------------------------------------
+
+def current_trading_day(now: datetime.datetime | None = None) -> datetime.date | None:
+    """The trading day whose session runs or ran last: the latest day with a snapshot not after the next trading
+    day (the night session belongs to the next trading day)."""
+    today = timezone.localdate(now)
+    upto = TradingDay.objects.next_after(today) or today
+    return (IntradaySnapshot.objects.filter(trading_day__lte=upto).order_by("-trading_day")
+            .values_list("trading_day", flat=True).first())
+
+
+def intraday_alerts(user, trading_day: datetime.date):
+    """The day's intraday alerts the user may see (O), newest first."""
+    return (Alert.objects.visible_to(user).filter(trade_date=trading_day, kind__in=INTRADAY_KINDS)
+            .select_related("client", "assigned_to").order_by("-raised_at", "-id"))
+
+
+def market_events(trading_day: datetime.date):
+    return MarketEvent.objects.filter(trade_date=trading_day).order_by("-raised_at")
+
+
+def call_now(user, event: MarketEvent, *, limit: int = CALL_NOW_SIZE) -> list[dict]:
+    """I7: the user's own clients (O) holding the event's product against the move, heavy holdings first, then by
+    exposure; each with its advisor."""
+    thresholds = RiskThresholdSet.objects.in_force()
+    with connection.cursor() as cursor:
+        cursor.execute(sql.CALL_NOW, {
+            "trading_day": event.trade_date, "product": event.product,
+            "against": "long" if event.direction == MarketEvent.Direction.DOWN else "short",
+            "thresholds_id": thresholds.pk if thresholds else None})
+        rows = cursor.fetchall()
+    visible = Client.objects.visible_to(user).select_related("advisor").in_bulk([row[0] for row in rows])
+    return [{"client": visible[client_id], "heavy": heavy, "exposure": exposure}
+            for client_id, heavy, exposure in rows if client_id in visible][:limit]
+
+
+def client_intraday(client: Client) -> dict | None:
+    """The client page's intraday panel: funds, risk degree now and its path through the day, positions by product
+    with margin share, move and stress (I1–I6). None when the client has no state on the current trading day."""
+    trading_day = current_trading_day()
+    if trading_day is None:
+        return None
+    account = IntradayAccount.objects.filter(trading_day=trading_day, account_no=client.account_no).first()
+    points = list(IntradayPoint.objects.filter(trading_day=trading_day, account_no=client.account_no)
+                  .order_by("sequence").values_list("taken_at", "balance", "margin"))
+    if account is None and not points:
+        return None
+    products = []
+    if account is not None:
+        positions = IntradayPosition.objects.filter(trading_day=trading_day, account_no=client.account_no)
+        quotes = {quote.instrument: quote for quote in IntradayQuote.objects.filter(
+            trading_day=trading_day, instrument__in=positions.values("instrument"))}
+        by_product: dict[str, dict] = {}
+        for position in positions.order_by("instrument", "direction"):
+            quote = quotes[position.instrument]
+            entry = by_product.setdefault(quote.product, {
+                "product": quote.product, "margin": 0, "lots": [], "profit": 0, "stress": 0, "move": None})
+            entry["margin"] += position.margin
+            entry["profit"] += position.position_profit
+            entry["lots"].append((position.instrument, position.get_direction_display(), position.volume))
+            adverse = (quote.last_price - quote.lower_limit if position.direction == "long"
+                       else quote.upper_limit - quote.last_price)
+            entry["stress"] += position.volume * quote.multiplier * adverse
+            entry["move"] = (quote.last_price - quote.pre_settlement) / quote.pre_settlement
+        for entry in by_product.values():
+            entry["share"] = entry["margin"] / account.balance if account.balance > 0 else None
+            products.append(entry)
+        products.sort(key=lambda entry: -entry["margin"])
+    degree = account.margin / account.balance if account is not None and account.balance > 0 else None
+    return {"trading_day": trading_day, "account": account, "degree": degree, "products": products,
+            "stressed_equity": account.balance - sum(entry["stress"] for entry in products) if account else None,
+            "path": degree_path(points)}
+
+
+def degree_path(points: list[tuple]) -> dict | None:
+    """The risk degree through the day as an SVG polyline (drawn by the template: no script), 0–max(120 %, peak)."""
+    values = [(taken_at, margin / balance if balance > 0 else None) for taken_at, balance, margin in points]
+    finite = [(taken_at, degree) for taken_at, degree in values if degree is not None]
+    if not finite:
+        return None
+    width, height = 600, 120
+    top = max(max(float(degree) for _taken_at, degree in finite), 1.2)
+    first, last = finite[0][0], finite[-1][0]
+    span = max((last - first).total_seconds(), 1)
+    coordinates = " ".join(
+        f"{(taken_at - first).total_seconds() / span * width:.1f},{height - float(degree) / top * height:.1f}"
+        for taken_at, degree in finite)
+    peak_at, peak = max(finite, key=lambda point: point[1])
+    return {"width": width, "height": height, "points": coordinates, "first": first, "last": last, "peak": peak,
+            "peak_at": peak_at, "warning_y": height - 0.8 / top * height, "call_y": height - 1.0 / top * height}
+
+
+# I9 ---------------------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def intraday_day_close(trading_day: datetime.date) -> int:
+    """The day's statements closed: each account's intraday day summarised, intraday alerts linked to the day's R2
+    alerts of the same meaning, the state cleared (the path stays with the raw snapshots for 5 trading days)."""
+    parameters = {"trading_day": trading_day, "kinds": tuple(INTRADAY_KINDS),
+                  "pairs": tuple(sql.SAME_MEANING.items())}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('futcrm:intraday-evaluation'), hashtext(%s))",
+                       [trading_day.isoformat()])
+        cursor.execute(sql.SUMMARISE, parameters)
+        summarised = cursor.rowcount
+        cursor.execute(sql.LINK_DAY_ALERTS, parameters)
+        cursor.execute(sql.CLEAR_STATE, parameters)
+    return summarised
+
+
+def intraday_prune(today: datetime.date | None = None) -> int:
+    """I9: raw snapshots, their points and quotes older than the last 5 trading days."""
+    today = today or timezone.localdate()
+    days = list(TradingDay.objects.trading().filter(date__lte=today).order_by("-date")
+                .values_list("date", flat=True)[:KEEP_TRADING_DAYS])
+    if len(days) < KEEP_TRADING_DAYS:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql.PRUNE, {"keep_from": days[-1]})
+        return cursor.rowcount
