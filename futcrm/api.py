@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from backoffice.api.views import ClientViewSet
-from risk.api.views import AlertViewSet
+from risk.api.views import AlertViewSet, SnapshotStatusView
 from service_desk.api.views import CallEventView
 from settlement.api.reads import ClientStatementList
 from tiering.api.views import TierAssignmentViewSet
@@ -16,6 +16,7 @@ router.register("alerts", AlertViewSet, basename="alert")
 
 urlpatterns = [
     path("service/calls", CallEventView.as_view(), name="service-calls"),
+    path("settlement/snapshots/<str:trading_day>", SnapshotStatusView.as_view(), name="settlement-snapshot-day"),
     path("clients/<str:account_no>/statements", ClientStatementList.as_view(), name="client-statements"),
     *router.urls,
 ]

@@ -196,18 +196,18 @@ def _answer(snapshot: IntradaySnapshot) -> dict:
             "accounts": snapshot.accounts, "positions": snapshot.positions, "quotes": snapshot.quotes}
 
 
-def _csv(rows: list, section: str) -> bytes:
+def _csv(rows: list, section: str) -> bytes | None:
     buffer = io.StringIO()
     csv.writer(buffer).writerows(map(msgspec.structs.astuple, rows))
     try:
         return buffer.getvalue().encode()
     except UnicodeEncodeError:  # a lone surrogate: the diagnosis names it
-        return b""
+        return None
 
 
 def _write(cursor, sources: dict, parameters: dict) -> bool:
     """The fast path's write (intraday_sql.py); False when some row is wrong (the caller undoes it)."""
-    if any(source == b"" for source in sources.values()):
+    if any(source is None for source in sources.values()):
         return False
     cursor.execute(sql.CREATE_INCOMING)
     for section, source in sources.items():

@@ -25,6 +25,7 @@ LOCK_DAY_SHARED = ("SELECT pg_advisory_xact_lock_shared(hashtext('futcrm:settlem
 LOCK_SNAPSHOTS = "SELECT pg_advisory_xact_lock(hashtext('futcrm:snapshots'), hashtext(%(trading_day)s::text))"
 
 CREATE_INCOMING = """
+DROP TABLE IF EXISTS snapshot_quotes, snapshot_accounts, snapshot_positions;  -- an earlier push, same transaction
 CREATE TEMPORARY TABLE snapshot_quotes (
     instrument text, exchange text, product text, multiplier integer,
     last_price numeric, pre_settlement numeric, upper_limit numeric, lower_limit numeric
