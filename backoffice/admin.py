@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice import client_page
+from risk.intraday import client_intraday
 from backoffice.workflows import JOB_RUN_LABELS, OWED_WORK_LABELS
 from clients.admin import ClientAdmin, ClientArchiveInline
 from clients.models import Client
@@ -219,7 +220,8 @@ class ClientPageAdmin(ClientAdmin):
                              "money_labels": client_page.money_labels(),
                              "statements": client_page.statements_page(client, request.GET.get("statements_page")),
                              "timeline": client_page.timeline_page(client, request.user,
-                                                                   request.GET.get("timeline_page"))}
+                                                                   request.GET.get("timeline_page")),
+                             "intraday": client_intraday(client)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def statements_export_view(self, request, client_id):

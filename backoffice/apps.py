@@ -8,3 +8,12 @@ class BackofficeConfig(AppConfig):
 
     name = "backoffice"
     verbose_name = _("Back office")
+
+    def ready(self):
+        # The workbench shows the session's intraday alerts (I8) beside the day's work: risk cannot reach the
+        # workbench's floor (service_log), so the roof of both registers the panel.
+        from risk.views import intraday_panel
+        from service_log.views import WORKBENCH_PANELS
+
+        if intraday_panel not in WORKBENCH_PANELS:
+            WORKBENCH_PANELS.insert(0, intraday_panel)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from risk import intraday_sql as sql
-from risk.models import INTRADAY_KINDS, Alert, MarketEvent, RiskThresholdSet
+from risk.models import INTRADAY_KINDS, Alert, MarketEvent, RiskThresholdSet, r1_degree_as_read
 from settlement.calendar import NIGHT_OPENS
 from settlement.models import IntradayAccount, IntradayPoint, IntradayPosition, IntradayQuote, IntradaySnapshot
 from settlement.models import TradingDay
@@ -112,13 +112,19 @@ def call_now(user, event: MarketEvent, *, limit: int = CALL_NOW_SIZE) -> list[di
             "thresholds_id": thresholds.pk if thresholds else None})
         rows = cursor.fetchall()
     visible = Client.objects.visible_to(user).select_related("advisor").in_bulk([row[0] for row in rows])
-    return [{"client": visible[client_id], "heavy": heavy, "exposure": exposure}
+    return [{"client": visible[client_id], "heavy": heavy,
+             "exposure_text": f"×{exposure:.2f}" if exposure is not None else "—"}
             for client_id, heavy, exposure in rows if client_id in visible][:limit]
+
+
+def _money(amount) -> str:
+    return f"{amount:,.2f}"
 
 
 def client_intraday(client: Client) -> dict | None:
     """The client page's intraday panel: funds, risk degree now and its path through the day, positions by product
-    with margin share, move and stress (I1–I6). None when the client has no state on the current trading day."""
+    with margin share, move and stress (I1–I6), as people read them. None when the client has no state on the
+    current trading day."""
     trading_day = current_trading_day()
     if trading_day is None:
         return None
@@ -127,31 +133,41 @@ def client_intraday(client: Client) -> dict | None:
                   .order_by("sequence").values_list("taken_at", "balance", "margin"))
     if account is None and not points:
         return None
-    products = []
+    products: dict[str, dict] = {}
     if account is not None:
-        positions = IntradayPosition.objects.filter(trading_day=trading_day, account_no=client.account_no)
+        positions = list(IntradayPosition.objects.filter(trading_day=trading_day, account_no=client.account_no)
+                         .order_by("instrument", "direction"))
         quotes = {quote.instrument: quote for quote in IntradayQuote.objects.filter(
-            trading_day=trading_day, instrument__in=positions.values("instrument"))}
-        by_product: dict[str, dict] = {}
-        for position in positions.order_by("instrument", "direction"):
-            quote = quotes[position.instrument]
-            entry = by_product.setdefault(quote.product, {
-                "product": quote.product, "margin": 0, "lots": [], "profit": 0, "stress": 0, "move": None})
+            trading_day=trading_day, instrument__in=[position.instrument for position in positions])}
+        for position in positions:
+            quote = quotes[position.instrument]  # I1: every position's instrument is quoted that day
+            entry = products.setdefault(quote.product, {"product": quote.product, "margin": 0, "lots": [],
+                                                        "profit": 0, "stress": 0, "quote": quote})
             entry["margin"] += position.margin
             entry["profit"] += position.position_profit
-            entry["lots"].append((position.instrument, position.get_direction_display(), position.volume))
+            entry["lots"].append(f"{position.instrument} {position.get_direction_display()} {position.volume}")
             adverse = (quote.last_price - quote.lower_limit if position.direction == "long"
                        else quote.upper_limit - quote.last_price)
             entry["stress"] += position.volume * quote.multiplier * adverse
-            entry["move"] = (quote.last_price - quote.pre_settlement) / quote.pre_settlement
-        for entry in by_product.values():
-            entry["share"] = entry["margin"] / account.balance if account.balance > 0 else None
-            products.append(entry)
-        products.sort(key=lambda entry: -entry["margin"])
-    degree = account.margin / account.balance if account is not None and account.balance > 0 else None
-    return {"trading_day": trading_day, "account": account, "degree": degree, "products": products,
-            "stressed_equity": account.balance - sum(entry["stress"] for entry in products) if account else None,
-            "path": degree_path(points)}
+    rows = []
+    for entry in sorted(products.values(), key=lambda entry: -entry["margin"]):
+        quote = entry["quote"]
+        rows.append({"product": entry["product"], "lots": "；".join(entry["lots"]), "margin": _money(entry["margin"]),
+                     "share": f"{entry['margin'] / account.balance:.1%}" if account.balance > 0 else "—",
+                     "move": f"{(quote.last_price - quote.pre_settlement) / quote.pre_settlement:+.2%}",
+                     "profit": _money(entry["profit"]), "stress": _money(-entry["stress"])})
+    stressed = account.balance - sum(entry["stress"] for entry in products.values()) if account else None
+    return {
+        "trading_day": trading_day, "held": account is not None, "products": rows,
+        "taken_at": account.taken_at if account else None,
+        "equity": _money(account.balance) if account else "—", "margin": _money(account.margin) if account else "—",
+        "available": _money(account.available) if account else "—",
+        "degree": r1_degree_as_read(account.margin / account.balance if account.balance > 0
+                                    else (None if account.margin > 0 else 0)) if account else "—",
+        "stressed_equity": _money(stressed) if stressed is not None else "—",
+        "stressed_negative": stressed is not None and stressed <= 0,
+        "path": degree_path(points),
+    }
 
 
 def degree_path(points: list[tuple]) -> dict | None:
@@ -168,7 +184,8 @@ def degree_path(points: list[tuple]) -> dict | None:
         f"{(taken_at - first).total_seconds() / span * width:.1f},{height - float(degree) / top * height:.1f}"
         for taken_at, degree in finite)
     peak_at, peak = max(finite, key=lambda point: point[1])
-    return {"width": width, "height": height, "points": coordinates, "first": first, "last": last, "peak": peak,
+    return {"width": width, "height": height, "points": coordinates, "first": first, "last": last,
+            "peak_text": r1_degree_as_read(peak),
             "peak_at": peak_at, "warning_y": height - 0.8 / top * height, "call_y": height - 1.0 / top * height}
 
 

@@ -240,6 +240,10 @@ class Alert(models.Model):
         return self.kind in INTRADAY_KINDS
 
     @property
+    def degree_text(self) -> str:
+        return r1_degree_as_read(self.risk_degree)
+
+    @property
     def is_overdue(self) -> bool:
 
         return self.status in (self.Status.OPEN, self.Status.ACKNOWLEDGED) and self.due_at < timezone.now()
@@ -409,7 +413,15 @@ class MarketEvent(models.Model):
         constraints = [models.UniqueConstraint(fields=["trade_date", "product"], name="market_event_one_per_day")]
 
     def __str__(self) -> str:
-        return f"{self.trade_date} {self.product} {self.move:+.2%}"
+        return f"{self.trade_date} {self.product} {self.move_text}"
+
+    @property
+    def move_text(self) -> str:
+        return f"{self.move:+.2%}"
+
+    @property
+    def way_text(self) -> str:
+        return f"{self.limit_way:.0%}"
 
 
 class IntradaySummary(models.Model):
