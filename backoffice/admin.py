@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice import client_page
-from risk.intraday import client_intraday
 from backoffice.workflows import JOB_RUN_LABELS, OWED_WORK_LABELS
 from clients.admin import ClientAdmin, ClientArchiveInline
 from clients.models import Client
@@ -22,6 +21,7 @@ from core.dates import parse_iso_date
 from core.exports import export_logged
 from core.models import JobRun, OwedWork
 from risk.admin import KeyMonitoringInline, RiskLevelInline
+from risk.intraday import client_intraday
 from risk.models import Alert, KeyMonitoring, RiskLevel, r1_degree_as_read
 from risk.sql import r1_risk_degree
 from service_log import services as service_log_services

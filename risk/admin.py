@@ -32,6 +32,7 @@ from risk.models import (
     RiskThresholdSet,
     r1_degree_as_read,
 )
+from risk.views import intraday_panel
 from settlement.models import DailyStatement
 
 _may_reveal_phone: ContextVar = ContextVar("alert_admin_may_reveal_phone", default=False)
@@ -65,6 +66,7 @@ class AlertEventInline(admin.TabularInline):
 class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Risk alerts (R2), scoped like clients, with the R5 workflow as actions; overdue ones (R6) stand out. The page
     is composed with S1's contact step and registered once, where it is composed (service_log.admin.AlertDeskAdmin)."""
+    change_list_template = "admin/risk/alert/change_list.html"  # the session's alerts live above the list (I8)
     list_display = ["trade_date", "client_link", "kind", "severity", "status", "degree_display", "assigned_to",
                     "due_display", "escalated"]
     inlines = [AlertEventInline]
@@ -92,6 +94,10 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
         js = ["futcrm/pii_reveal.js"]
 
     @admin.display(description=_("client"), ordering="client__account_no")
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "intraday": intraday_panel(request)})
+
     def client_link(self, alert):
         return format_html('<a href="{}">{}</a>', reverse("admin:clients_client_change", args=[alert.client_id]),
                            alert.client)

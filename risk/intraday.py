@@ -13,8 +13,14 @@ from clients.models import Client
 from risk import intraday_sql as sql
 from risk.models import INTRADAY_KINDS, Alert, MarketEvent, RiskThresholdSet, r1_degree_as_read
 from settlement.calendar import NIGHT_OPENS
-from settlement.models import IntradayAccount, IntradayPoint, IntradayPosition, IntradayQuote, IntradaySnapshot
-from settlement.models import TradingDay
+from settlement.models import (
+    IntradayAccount,
+    IntradayPoint,
+    IntradayPosition,
+    IntradayQuote,
+    IntradaySnapshot,
+    TradingDay,
+)
 
 DAY_SESSION_ENDS = datetime.time(15)
 NIGHT_SESSION_ENDS = (datetime.time(23), datetime.time(2, 30))  # C5: the common end, then the latest

@@ -26,7 +26,8 @@ WHERE client.account_no IN (
             WHERE trading_day = %(trading_day)s AND sequence = %(sequence)s))
 )
 UNION
-SELECT alert.client_id, client.account_no FROM risk_alert alert JOIN clients_client client ON client.id = alert.client_id
+SELECT alert.client_id, client.account_no
+FROM risk_alert alert JOIN clients_client client ON client.id = alert.client_id
 WHERE alert.trade_date = %(trading_day)s AND alert.kind IN %(kinds)s AND alert.eased_at IS NULL
   AND NOT EXISTS (SELECT 1 FROM settlement_intradayaccount held
                   WHERE held.trading_day = %(trading_day)s AND held.account_no = client.account_no);
@@ -122,7 +123,7 @@ WHERE account.balance - stress.loss <= 0;
 """
 
 # I9: the largest heavy ratio of the day so far, per touched account (a product's margin ÷ equity).
-LARGEST_HEAVY = f"""
+LARGEST_HEAVY = """
 WITH product AS (
     SELECT a.client_id, a.balance, sum(p.margin) AS margin
     FROM intraday_touched touched

@@ -21,11 +21,11 @@ import psycopg2
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from clients.models import Client
 from core.errors import DomainError, request_error, row_error, text_is_storable
 from core.owed import owed_queue, work_owe
 from settlement import intraday_sql as sql
 from settlement.calendar import DAY_SESSIONS, NIGHT_OPENS, night_session_held
-from clients.models import Client
 from settlement.models import IntradayAccount, IntradayQuote, IntradaySnapshot, SettlementDay, TradingDay
 from settlement.services import MAX_REPORTED_ERRORS, refusal_of_rows
 

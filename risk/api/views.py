@@ -8,7 +8,6 @@ from rest_framework.views import APIView
 from core.api import error_response
 from core.dates import parse_iso_date
 from core.errors import request_error
-
 from risk.api.serializers import AlertSerializer
 from risk.filtersets import AlertFilterSet
 from risk.models import INTRADAY_KINDS, Alert

@@ -22,8 +22,8 @@ from core.errors import DomainError, request_error
 from settlement import services
 from settlement.api import serializers as shapes
 from settlement.api.authentication import SettlementWrite, SettlementWriteOrPerson, token_of
-from settlement.intraday import snapshot_ingest
 from settlement.clients_push import MAX_CLIENT_ROWS, clients_upsert_from_settlement
+from settlement.intraday import snapshot_ingest
 from settlement.models import IdempotencyRecord
 from settlement.services import StatementBatch
 

@@ -197,9 +197,9 @@ def test_an_account_without_quotes_moving_is_evaluated_when_its_product_moves(in
 
 def test_per_client_thresholds_change_the_lines(intraday):
     """R8 per client: a client's own warning line (70 %) raises where the firm's (80 %) would not."""
+    from clients.roles import Role
     from risk.models import ClientRiskThresholds
     from tests.factories import make_staff
-    from clients.roles import Role
 
     author = make_staff(Role.RISK_OFFICER, intraday["branch"], "R1").user
     approver = make_staff(Role.HEAD_OFFICE, None, "HQ1").user

@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 from django.test import Client as Browser
-from django.utils import timezone
 
 from clients.roles import Role
 from risk.intraday import intraday_day_close, intraday_evaluate, intraday_prune

@@ -10,8 +10,14 @@ from core.tasks import run_owed_work
 from futcrm.celery import app
 from risk.models import Alert
 from settlement.intraday import INTRADAY_EVALUATION, INTRADAY_QUEUE
-from settlement.models import (IntradayAccount, IntradayOpening, IntradayPoint, IntradayPosition, IntradaySnapshot,
-                               SettlementDay)
+from settlement.models import (
+    IntradayAccount,
+    IntradayOpening,
+    IntradayPoint,
+    IntradayPosition,
+    IntradaySnapshot,
+    SettlementDay,
+)
 from tests.fixtures.intraday import DAY, account, position, quote, snapshot
 
 
