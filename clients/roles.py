@@ -76,7 +76,7 @@ _EVENTS = ["acquisition.view_event", "acquisition.view_eventguest", "acquisition
 _EVENTS_RUN = ["acquisition.add_event", "acquisition.change_event"]
 _REFERRERS = ["acquisition.add_referrer", "acquisition.change_referrer", "acquisition.change_attributionchange",
               "acquisition.approve_attributionchange"]
-_RISK_LISTS = ["risk.view_keymonitoring", "risk.view_risklevel"]
+_RISK_LISTS = ["risk.view_keymonitoring", "risk.view_risklevel", "risk.view_marketevent"]
 _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tiering.view_tieroverride",
                "tiering.view_contributioncard", "tiering.view_silvercard"]
 
@@ -135,6 +135,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "settlement.view_calendaryear",
         "settlement.change_calendaryear",
         "settlement.view_settlementday",
+        "settlement.view_intradaysnapshot",
         "settlement.view_apitoken",
         "settlement.change_apitoken",
         "risk.view_alert", *_RISK_LISTS, "risk.add_keymonitoring", "risk.change_keymonitoring",

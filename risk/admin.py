@@ -24,10 +24,12 @@ from core.errors import DomainError
 from core.imports import import_view
 from risk import services, sql
 from risk.models import (
+    CLIENT_THRESHOLD_FIELDS,
     Alert,
     AlertEvent,
     ClientRiskThresholds,
     KeyMonitoring,
+    MarketEvent,
     RiskLevel,
     RiskThresholdSet,
     r1_degree_as_read,
@@ -253,8 +255,7 @@ class ClientThresholdsRequestForm(ServiceForm):
     def write(self, data):
         return services.client_risk_thresholds_propose(
             user=self.user, client_id=self.instance.client_id, reason=self.instance.reason,
-            **{name: getattr(self.instance, name) for name in ["warning_ratio", "margin_call_ratio",
-                                                               "large_fund_movement", "large_loss"]})
+            **{name: getattr(self.instance, name) for name in CLIENT_THRESHOLD_FIELDS})
 
 
 @admin.register(RiskThresholdSet)
@@ -279,6 +280,26 @@ class ClientRiskThresholdsAdmin(ApprovalAdminMixin, ServiceAdminMixin, ScopedAdm
     form = ClientThresholdsRequestForm
     approve_service = staticmethod(services.client_risk_thresholds_approve)
     approve_argument = "thresholds"
+
+
+@admin.register(MarketEvent)
+class MarketEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """I7: the products that moved enough for every member of staff to see; the call-now lists are on the desk."""
+
+    list_display = ["trade_date", "product", "instrument", "direction", "move_display", "way_display", "raised_at"]
+    list_filter = ["trade_date", "direction"]
+    search_fields = ["product", "instrument"]
+    fields = ["trade_date", "product", "instrument", "direction", "move_display", "way_display", "raised_at",
+              "updated_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("move"))
+    def move_display(self, event):
+        return event.move_text
+
+    @admin.display(description=_("share of the way to the limit"))
+    def way_display(self, event):
+        return event.way_text
 
 
 @admin.register(KeyMonitoring)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from risk import intraday_sql as sql
-from risk.models import INTRADAY_KINDS, Alert, MarketEvent, RiskThresholdSet, r1_degree_as_read
+from risk.models import INTRADAY_KINDS, Alert, IntradaySummary, MarketEvent, RiskThresholdSet, r1_degree_as_read
 from settlement.calendar import NIGHT_OPENS
 from settlement.models import (
     IntradayAccount,
@@ -83,7 +83,7 @@ def intraday_evaluation_failing() -> bool:
     from core.models import OwedWork
     from settlement.intraday import INTRADAY_EVALUATION
 
-    return OwedWork.objects.filter(job=INTRADAY_EVALUATION, done_at__isnull=True, attempts__gt=0).exists()
+    return OwedWork.objects.filter(job=INTRADAY_EVALUATION, done_at__isnull=True).exclude(last_error="").exists()
 
 
 # The desk (I7, I8) ----------------------------------------------------------------------------------------------
@@ -131,14 +131,19 @@ def client_intraday(client: Client) -> dict | None:
     """The client page's intraday panel: funds, risk degree now and its path through the day, positions by product
     with margin share, move and stress (I1–I6), as people read them. None when the client has no state on the
     current trading day."""
+    days = [{"trade_date": summary.trade_date, "peak": r1_degree_as_read(summary.peak_risk_degree),
+             "peak_at": summary.peak_at, "lowest": _money(summary.lowest_balance) if summary.lowest_balance is not None
+             else "—", "heavy": r1_degree_as_read(summary.largest_heavy_ratio)
+             if summary.largest_heavy_ratio is not None else "—", "alerts": summary.alerts}
+            for summary in IntradaySummary.objects.filter(client=client, final=True).order_by("-trade_date")[:5]]
     trading_day = current_trading_day()
-    if trading_day is None:
-        return None
-    account = IntradayAccount.objects.filter(trading_day=trading_day, account_no=client.account_no).first()
-    points = list(IntradayPoint.objects.filter(trading_day=trading_day, account_no=client.account_no)
-                  .order_by("sequence").values_list("taken_at", "balance", "margin"))
+    account = points = None
+    if trading_day is not None:
+        account = IntradayAccount.objects.filter(trading_day=trading_day, account_no=client.account_no).first()
+        points = list(IntradayPoint.objects.filter(trading_day=trading_day, account_no=client.account_no)
+                      .order_by("sequence").values_list("taken_at", "balance", "margin"))
     if account is None and not points:
-        return None
+        return {"days": days, "trading_day": None} if days else None
     products: dict[str, dict] = {}
     if account is not None:
         positions = list(IntradayPosition.objects.filter(trading_day=trading_day, account_no=client.account_no)
@@ -172,7 +177,7 @@ def client_intraday(client: Client) -> dict | None:
                                     else (None if account.margin > 0 else 0)) if account else "—",
         "stressed_equity": _money(stressed) if stressed is not None else "—",
         "stressed_negative": stressed is not None and stressed <= 0,
-        "path": degree_path(points),
+        "path": degree_path(points), "days": days,
     }
 
 

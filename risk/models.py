@@ -98,10 +98,6 @@ class ClientRiskThresholds(Approvable):
                                             decimal_places=4, null=True, blank=True)
     stop_loss_ratio = models.DecimalField(_("loss without a stop: loss ÷ previous equity from"), max_digits=6,
                                           decimal_places=4, null=True, blank=True)
-    market_move = models.DecimalField(_("market event: move from"), max_digits=6, decimal_places=4,
-                                      null=True, blank=True)
-    market_limit_way = models.DecimalField(_("market event: share of the way to the limit from"), max_digits=6,
-                                           decimal_places=4, null=True, blank=True)
     reason = models.TextField(_("reason"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("author"))
@@ -129,6 +125,9 @@ def r1_degree_as_read(degree) -> str:
     return f"{degree:.2%}" if degree is not None else str(_("no equity"))
 
 
+# R8 and the I lines: what a per-client version may set (the market-event lines of I7 are firm-wide only).
+CLIENT_THRESHOLD_FIELDS = ["warning_ratio", "margin_call_ratio", "large_fund_movement", "large_loss", "heavy_ratio",
+                           "heavy_share", "heavy_share_degree", "adverse_move", "adverse_limit_way", "stop_loss_ratio"]
 FINISHED = ["resolved", "withdrawn"]  # Alert.Status.RESOLVED, Alert.Status.WITHDRAWN
 INTRADAY_KINDS = ["intraday_warning", "intraday_margin_call", "adverse_move", "no_stop_loss", "limit_stress"]
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import Branch, Client
 from core.models import OwedWork
 from risk import sql
+from risk.intraday import intraday_evaluation_failing
 from risk.models import INTRADAY_KINDS, Alert, AlertSummary, RiskThresholdSet
 from settlement.models import SettlementDay, TradingDay
 from settlement.services import RISK_EVALUATION
@@ -105,7 +106,7 @@ def risk_dashboard(user, *, days: int = 30, branch_id: int | None = None) -> dic
     unevaluated = [{"trade_date": datetime.date.fromisoformat(owed.key), "attempts": owed.attempts,
                     "failed": bool(owed.last_error), "next_attempt": owed.not_before}
                    for owed in OwedWork.objects.filter(job=RISK_EVALUATION, done_at__isnull=True).order_by("key")]
-    return {"unevaluated": unevaluated, "by_kind": by_kind,
+    return {"unevaluated": unevaluated, "intraday_failing": intraday_evaluation_failing(), "by_kind": by_kind,
             "kinds": kinds, "severities": severities, "by_branch": by_branch, "ages": ages,
             "compliance": compliance, "trend_dates": [f"{day:%m-%d}" for day in dates], "trend": trend,
             "above": above, "open_total": sum(row["n"] for row in groups), "since": since}

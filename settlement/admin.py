@@ -23,7 +23,7 @@ from settlement.calendar import (
     holiday_notice_read,
     unsettled_trading_days,
 )
-from settlement.models import ApiToken, CalendarYear, SettlementDay, SettlementDayEvent, TradingDay
+from settlement.models import ApiToken, CalendarYear, IntradaySnapshot, SettlementDay, SettlementDayEvent, TradingDay
 
 
 class UnsettledFilter(admin.SimpleListFilter):
@@ -166,6 +166,18 @@ class SettlementDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = ["trade_date", "status", "row_count", "total_balance", "total_commission", "closed_at",
                        "in_month_totals"]
     inlines = [SettlementDayEventInline]
+
+
+@admin.register(IntradaySnapshot)
+class IntradaySnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The counter's intraday snapshots as accepted (settlement-api.md v1.1), kept 5 trading days (I9), and whether
+    each was evaluated (I2–I8)."""
+
+    list_display = ["trading_day", "sequence", "taken_at", "complete", "accounts", "positions", "quotes",
+                    "received_at", "evaluated_at"]
+    list_filter = ["trading_day", "complete"]
+    readonly_fields = list_display
+    exclude = ["body_hash"]
 
 
 @admin.register(ApiToken)

@@ -96,16 +96,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='clientriskthresholds',
-            name='market_limit_way',
-            field=models.DecimalField(blank=True, decimal_places=4, max_digits=6, null=True, verbose_name='market event: share of the way to the limit from'),
-        ),
-        migrations.AddField(
-            model_name='clientriskthresholds',
-            name='market_move',
-            field=models.DecimalField(blank=True, decimal_places=4, max_digits=6, null=True, verbose_name='market event: move from'),
-        ),
-        migrations.AddField(
-            model_name='clientriskthresholds',
             name='stop_loss_ratio',
             field=models.DecimalField(blank=True, decimal_places=4, max_digits=6, null=True, verbose_name='loss without a stop: loss ÷ previous equity from'),
         ),

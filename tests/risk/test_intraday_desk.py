@@ -112,3 +112,30 @@ def test_the_close_summarises_links_and_clears_the_day(session):
     assert IntradayPoint.objects.exists()
     assert intraday_prune(DAY + datetime.timedelta(days=14)) > 0
     assert not IntradayPoint.objects.exists() and not IntradaySnapshot.objects.exists()
+
+
+def test_a_failed_evaluation_says_intraday_alerts_may_be_missing(session):
+    """Issue 33 item 2: a failed evaluation is retried (owed work), and the desk and the dashboard say so."""
+    from core.models import OwedWork
+    from core.owed import owed_work_run
+    from settlement.intraday import INTRADAY_EVALUATION
+
+    reader = _reader(make_staff(Role.HEAD_OFFICE, None).user)
+    assert "intraday-failing" not in reader.get("/dashboard/intraday/").content.decode()
+    owed = OwedWork.objects.get(job=INTRADAY_EVALUATION)
+
+    def broken(_owed):
+        raise RuntimeError("database went away")
+
+    assert owed_work_run(owed, broken) is None
+    owed.refresh_from_db()
+    assert owed.done_at is None and owed.not_before is not None  # retried later by the sweep
+    for page in ("/dashboard/intraday/", "/dashboard/risk/"):
+        assert 'id="intraday-failing"' in reader.get(page).content.decode()
+
+
+def test_the_client_page_keeps_the_closed_sessions(session):
+    client = session["clients"]["8001"]
+    intraday_day_close(DAY)
+    html = _reader(session["advisors"][0].user).get(f"/admin/clients/client/{client.pk}/change/").content.decode()
+    assert 'id="intraday-days"' in html and "2026-11-20" in html and "70.00%" in html
