@@ -24,6 +24,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.core.cache import caches
+from django.core.management import call_command
 from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
@@ -223,6 +224,9 @@ def static_file(path: str) -> dict:
 @pytest.fixture
 def demo(transactional_db):
     demo_load(clients=150, months=1, password=PASSWORD, write=None)
+    # Issue 33: a replayed session, as dev.py start runs it, so the intraday desk, its market event and the client
+    # pages' intraday panels are crawled with something in them.
+    call_command("simulate_session", "--evaluate", "--steps", "4", verbosity=0)
 
 
 def public_pages() -> list[str]:

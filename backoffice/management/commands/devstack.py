@@ -92,12 +92,18 @@ class Command(BaseCommand):
             f"\nfutcrm is running: http://{address}/admin/\n"
             f"  login: admin / {password}   (superuser)\n"
             f"  demo staff, same password: head_office, bj01_manager, bj01_advisor1, bj01_service1, bj01_risk, …\n"
-            f"  web, Celery worker and beat started; Ctrl-C stops everything.\n"
+            f"  web, Celery workers and beat started; Ctrl-C stops everything.\n"
+            f"  a trading session is being replayed (simulate_session): watch http://{address}/dashboard/intraday/\n"
         ))
+        # Issue 33: a session of snapshots through the real endpoint, a snapshot every few seconds, so that heavy
+        # holders' alerts appear on the advisors' desks while the newcomer watches. It ends; the stack stays.
+        children["session"] = subprocess.Popen(  # noqa: S603
+            [python, "manage.py", "simulate_session", "--url", f"http://{address}", "--interval", "4", "-v", "0"],
+            env=environment, cwd=settings.BASE_DIR)
         try:
-            while all(child.poll() is None for child in children.values()):
+            while all(child.poll() is None for name, child in children.items() if name != "session"):
                 time.sleep(0.5)
-            failed = [name for name, child in children.items() if child.poll() is not None]
+            failed = [name for name, child in children.items() if child.poll() is not None and name != "session"]
             self.stderr.write(f"{', '.join(failed)} stopped; stopping the rest.")
         except KeyboardInterrupt:
             self.stdout.write("\nStopping…")
