@@ -7,6 +7,7 @@ lock so that two snapshots' evaluations never interleave."""
 import datetime
 
 from django.db import connection, transaction
+from django.db.models import Case, F, When
 from django.utils import timezone
 
 from clients.models import Client
@@ -97,10 +98,16 @@ def current_trading_day(now: datetime.datetime | None = None) -> datetime.date |
             .values_list("trading_day", flat=True).first())
 
 
+SEVERITY_RANK = Case(*(When(severity=severity, then=rank) for rank, severity in
+                       enumerate(["critical", "high", "medium", "low"])), default=9)
+
+
 def intraday_alerts(user, trading_day: datetime.date):
-    """The day's intraday alerts the user may see (O), newest first."""
+    """The day's intraday alerts the user may see (O): the ones still holding first, the most severe first, then the
+    newest; eased ones after them."""
     return (Alert.objects.visible_to(user).filter(trade_date=trading_day, kind__in=INTRADAY_KINDS)
-            .select_related("client", "assigned_to").order_by("-raised_at", "-id"))
+            .select_related("client", "assigned_to")
+            .order_by(F("eased_at").asc(nulls_first=True), SEVERITY_RANK, "-raised_at", "-id"))
 
 
 def market_events(trading_day: datetime.date):
