@@ -63,10 +63,17 @@ def intraday_evaluate(trading_day: datetime.date, sequence: int, *, now: datetim
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('futcrm:intraday-evaluation'), hashtext(%s))",
                        [trading_day.isoformat()])
-        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL work_mem = '256MB'")  # the per-(account, product) sums hashed, not sorted
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute("DROP TABLE IF EXISTS intraday_touched, intraday_due")
+        cursor.execute("DROP TABLE IF EXISTS intraday_touched, intraday_lines, intraday_held, intraday_moves, "
+                       "intraday_due")  # an earlier evaluation in the same transaction (tests)
+        parameters["complete"] = IntradaySnapshot.objects.filter(trading_day=trading_day, sequence=sequence,
+                                                                 complete=True).exists()
+        if parameters["complete"]:
+            # The state was replaced wholesale: statistics for the planner before reading it (autovacuum lags).
+            cursor.execute("ANALYZE settlement_intradayaccount, settlement_intradayposition")
         cursor.execute(sql.TOUCHED, parameters)
+        cursor.execute(sql.STATE, parameters)
         cursor.execute(sql.DUE, parameters)
         cursor.execute(sql.RAISE, parameters)
         raised, again = cursor.fetchone()

@@ -213,9 +213,15 @@ def _write(cursor, sources: dict, parameters: dict) -> bool:
     for section, source in sources.items():
         cursor.copy_expert(f"COPY snapshot_{section} ({', '.join(SECTIONS[section])}) FROM STDIN "
                            "WITH (FORMAT csv, NULL '')", io.BytesIO(source))
+    # Statistics for the planner: without them the positions' check of their accounts ran as a nested loop over
+    # every pair (0.8 s for 6,000 positions; analysed, 20 ms).
+    cursor.execute("ANALYZE snapshot_quotes, snapshot_accounts, snapshot_positions")
+    cursor.execute(sql.INEXACT)
+    if cursor.fetchone()[0]:  # a third decimal place, NaN
+        return False
     for statement in (sql.WRITE_QUOTES, sql.REPLACE_ACCOUNTS, sql.WRITE_ACCOUNTS, sql.WRITE_POSITIONS):
         cursor.execute(statement, parameters)
-        if statement is not sql.REPLACE_ACCOUNTS:
+        if statement in (sql.WRITE_ACCOUNTS, sql.WRITE_POSITIONS):
             written, read = cursor.fetchone()
             if written != read:  # a row the guards left out: an unknown account, a third decimal place …
                 return False

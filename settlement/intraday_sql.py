@@ -45,20 +45,32 @@ def _exact(columns: list[str], table: str, places: int) -> str:
     return " AND ".join(f"scale({table}.{name}) <= {places}" for name in columns)
 
 
-# Quotes replace the instrument's last quote of the day (I1). An instrument twice in one request: 21000.
+# Values with more decimal places than their column keeps (a guard of its own: inside the writes' WHERE its
+# selectivity misled the planner into nested loops), NaN (whose scale is NULL), a product code not of letters and
+# digits, an instrument quoted twice.
+INEXACT = f"""
+SELECT (SELECT count(*) FROM snapshot_quotes q
+        WHERE NOT coalesce({_exact(["last_price", "pre_settlement", "upper_limit", "lower_limit"], "q", 6)}, false))
+     + (SELECT count(*) FROM snapshot_accounts a WHERE NOT coalesce({_exact(ACCOUNT_MONEY, "a", 2)}, false))
+     + (SELECT count(*) FROM snapshot_positions p WHERE NOT coalesce({_exact(POSITION_MONEY, "p", 2)}, false))
+     + (SELECT count(*) FROM snapshot_quotes q WHERE q.product !~ '^[0-9A-Za-z]{{1,16}}$' OR q.product IS NULL)
+     + (SELECT count(*) - count(DISTINCT instrument) FROM snapshot_quotes)  -- an instrument twice
+"""
+
+# Quotes replace the instrument's last quote of the day (I1); `sequence` says the last snapshot that *moved* it (an
+# instrument sent again unchanged keeps its sequence), so an evaluation looks only at the holders of what moved.
 WRITE_QUOTES = f"""
-WITH written AS (
-    INSERT INTO settlement_intradayquote (trading_day, {", ".join(QUOTE_FIELDS)}, sequence)
-    SELECT %(trading_day)s, {", ".join(QUOTE_FIELDS)}, %(sequence)s FROM snapshot_quotes q
-    WHERE {_exact(["last_price", "pre_settlement", "upper_limit", "lower_limit"], "q", 6)}
-      AND q.product ~ '^[0-9A-Za-z]{{1,16}}$'
-    ON CONFLICT (trading_day, instrument) DO UPDATE SET
-        exchange = EXCLUDED.exchange, product = EXCLUDED.product, multiplier = EXCLUDED.multiplier,
-        last_price = EXCLUDED.last_price, pre_settlement = EXCLUDED.pre_settlement,
-        upper_limit = EXCLUDED.upper_limit, lower_limit = EXCLUDED.lower_limit, sequence = EXCLUDED.sequence
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM snapshot_quotes)
+INSERT INTO settlement_intradayquote (trading_day, {", ".join(QUOTE_FIELDS)}, sequence)
+SELECT %(trading_day)s, {", ".join(QUOTE_FIELDS)}, %(sequence)s FROM snapshot_quotes q
+ON CONFLICT (trading_day, instrument) DO UPDATE SET
+    exchange = EXCLUDED.exchange, product = EXCLUDED.product, multiplier = EXCLUDED.multiplier,
+    last_price = EXCLUDED.last_price, pre_settlement = EXCLUDED.pre_settlement,
+    upper_limit = EXCLUDED.upper_limit, lower_limit = EXCLUDED.lower_limit, sequence = EXCLUDED.sequence
+WHERE (settlement_intradayquote.exchange, settlement_intradayquote.product, settlement_intradayquote.multiplier,
+       settlement_intradayquote.last_price, settlement_intradayquote.pre_settlement,
+       settlement_intradayquote.upper_limit, settlement_intradayquote.lower_limit)
+      IS DISTINCT FROM (EXCLUDED.exchange, EXCLUDED.product, EXCLUDED.multiplier, EXCLUDED.last_price,
+                        EXCLUDED.pre_settlement, EXCLUDED.upper_limit, EXCLUDED.lower_limit)
 """
 
 # I1: an account listed replaces its whole state; complete: an account not listed holds nothing.
@@ -76,7 +88,6 @@ WITH written AS (
     SELECT %(trading_day)s, a.account_no, client.id, %(sequence)s, %(taken_at)s, {", ".join(f"a.{name}"
                                                                                   for name in ACCOUNT_MONEY)}
     FROM snapshot_accounts a JOIN clients_client client ON client.account_no = a.account_no
-    WHERE {_exact(ACCOUNT_MONEY, "a", 2)}
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM snapshot_accounts)
@@ -87,8 +98,7 @@ WRITE_POSITIONS = f"""
 WITH written AS (
     INSERT INTO settlement_intradayposition (trading_day, {", ".join(POSITION_FIELDS)})
     SELECT %(trading_day)s, {", ".join(f"p.{name}" for name in POSITION_FIELDS)} FROM snapshot_positions p
-    WHERE {_exact(POSITION_MONEY, "p", 2)}
-      AND EXISTS (SELECT 1 FROM snapshot_accounts a WHERE a.account_no = p.account_no)
+    WHERE EXISTS (SELECT 1 FROM snapshot_accounts a WHERE a.account_no = p.account_no)
       AND EXISTS (SELECT 1 FROM settlement_intradayquote q
                   WHERE q.trading_day = %(trading_day)s AND q.instrument = p.instrument)
     RETURNING 1
