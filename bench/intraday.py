@@ -154,7 +154,7 @@ class Market:
         funds, positions = [], []
         for account_no, pre, held in accounts:
             profit = margin = 0
-            for item, direction, volume, share in held:
+            for item, direction, volume, _share in held:
                 move = (self.last[item["instrument"]] - item["pre"]) * volume * item["multiplier"]
                 gain = move * 100 if direction == "long" else -move * 100
                 held_margin = volume * item["multiplier"] * self.last[item["instrument"]] * 10  # 10 %, in cents
@@ -196,8 +196,8 @@ def plain_copy(content: dict) -> float:
             cursor.execute(f"DROP TABLE IF EXISTS bench_copy_{section}")
             cursor.execute(f"CREATE TABLE bench_copy_{section} (LIKE {table} INCLUDING ALL)")
             if section == "accounts":
-                cursor.execute("ALTER TABLE bench_copy_accounts ALTER client_id DROP NOT NULL, "
-                               "ALTER sequence DROP NOT NULL, ALTER taken_at DROP NOT NULL")
+                cursor.execute("ALTER TABLE bench_copy_accounts ALTER sequence DROP NOT NULL, "
+                               "ALTER taken_at DROP NOT NULL")
             if section == "quotes":
                 cursor.execute("ALTER TABLE bench_copy_quotes ALTER sequence DROP NOT NULL")
         started = time.perf_counter()

@@ -14,17 +14,18 @@ INTRADAY_LINES = ["warning_ratio", "margin_call_ratio", "heavy_ratio", "heavy_sh
 # their alerts ease).
 TOUCHED = """
 CREATE TEMPORARY TABLE intraday_touched ON COMMIT DROP AS
-SELECT a.client_id, a.account_no FROM settlement_intradayaccount a
-WHERE a.trading_day = %(trading_day)s AND a.sequence = %(sequence)s
-UNION
-SELECT a.client_id, a.account_no FROM settlement_intradayaccount a
-WHERE NOT %(complete)s AND a.trading_day = %(trading_day)s AND a.account_no IN (  -- complete: all listed already
-    SELECT p.account_no FROM settlement_intradayposition p
-    WHERE p.trading_day = %(trading_day)s AND p.instrument IN (
+SELECT client.id AS client_id, client.account_no FROM clients_client client
+WHERE client.account_no IN (
+    SELECT a.account_no FROM settlement_intradayaccount a
+    WHERE a.trading_day = %(trading_day)s AND a.sequence = %(sequence)s
+    UNION
+    SELECT p.account_no FROM settlement_intradayposition p   -- complete: every holder is listed already
+    WHERE NOT %(complete)s AND p.trading_day = %(trading_day)s AND p.instrument IN (
         SELECT moved.instrument FROM settlement_intradayquote moved
         WHERE moved.trading_day = %(trading_day)s AND moved.product IN (
             SELECT product FROM settlement_intradayquote
-            WHERE trading_day = %(trading_day)s AND sequence = %(sequence)s)))
+            WHERE trading_day = %(trading_day)s AND sequence = %(sequence)s))
+)
 UNION
 SELECT alert.client_id, client.account_no
 FROM risk_alert alert JOIN clients_client client ON client.id = alert.client_id
@@ -222,14 +223,15 @@ ON CONFLICT (trade_date, product) DO UPDATE
 CALL_NOW = f"""
 WITH firm AS (SELECT * FROM risk_riskthresholdset WHERE id = %(thresholds_id)s),
 against AS (
-    SELECT a.client_id, a.account_no, a.balance, a.margin,
+    SELECT client.id AS client_id, a.account_no, a.balance, a.margin,
            sum(p.margin) AS product_margin,
            sum(p.volume * q.multiplier * q.last_price) AS exposure
     FROM settlement_intradayposition p
     JOIN settlement_intradayquote q ON q.trading_day = p.trading_day AND q.instrument = p.instrument
     JOIN settlement_intradayaccount a ON a.trading_day = p.trading_day AND a.account_no = p.account_no
+    JOIN clients_client client ON client.account_no = a.account_no
     WHERE p.trading_day = %(trading_day)s AND q.product = %(product)s AND p.direction = %(against)s
-    GROUP BY a.client_id, a.account_no, a.balance, a.margin
+    GROUP BY client.id, a.account_no, a.balance, a.margin
 )
 SELECT against.client_id,
        ({r1_at_or_above("firm.heavy_ratio", "against.product_margin", "against.balance")}

@@ -158,8 +158,6 @@ def snapshot_ingest(raw: bytes) -> dict:
     _too_large("positions", len(positions), MAX_POSITIONS)
     _too_large("quotes", len(quotes), MAX_QUOTES)
     structured = not isinstance(body, dict)
-    sources = {section: _csv(rows, section) if structured else None
-               for section, rows in (("quotes", quotes), ("accounts", accounts), ("positions", positions))}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute("SET LOCAL jit = off")
@@ -179,7 +177,7 @@ def snapshot_ingest(raw: bytes) -> dict:
                 "snapshot", None, None, "sequence", "stale",
                 f"sequence {sequence} is not after the last accepted sequence {last.sequence} of {trading_day}")]})
         parameters = {"trading_day": trading_day, "sequence": sequence, "taken_at": taken_at, "complete": complete}
-        written = structured and _refused(lambda: _write(cursor, sources, parameters))
+        written = structured and _refused(lambda: _write(cursor, (quotes, accounts, positions), parameters))
         if not written:
             raise refusal_of_rows(_problems_or_fail(body, trading_day))
         snapshot = IntradaySnapshot.objects.create(
@@ -196,35 +194,60 @@ def _answer(snapshot: IntradaySnapshot) -> dict:
             "accounts": snapshot.accounts, "positions": snapshot.positions, "quotes": snapshot.quotes}
 
 
-def _csv(rows: list, section: str) -> bytes | None:
+def _csv(rows, prefix: tuple = ()) -> io.BytesIO | None:
+    """Rows as CSV for COPY, each after the columns of `prefix` (the trading day, the sequence …): written by the C
+    csv module from the decoded structs, values as sent (PostgreSQL's input functions read them)."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(map(msgspec.structs.astuple, rows))
+    writer = csv.writer(buffer)
+    if prefix:
+        writer.writerows(prefix + row for row in map(msgspec.structs.astuple, rows))
+    else:
+        writer.writerows(map(msgspec.structs.astuple, rows))
     try:
-        return buffer.getvalue().encode()
+        return io.BytesIO(buffer.getvalue().encode())
     except UnicodeEncodeError:  # a lone surrogate: the diagnosis names it
         return None
 
 
-def _write(cursor, sources: dict, parameters: dict) -> bool:
-    """The fast path's write (intraday_sql.py); False when some row is wrong (the caller undoes it)."""
-    if any(source is None for source in sources.values()):
+def _copy(cursor, table: str, columns: list[str], source: io.BytesIO) -> None:
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '')", source)
+
+
+def _write(cursor, sections: tuple[list, list, list], parameters: dict) -> bool:
+    """The fast path's write (intraday_sql.py); False when some row is wrong (the caller undoes it).
+
+    Funds and positions are COPYed straight into the state (their tables' checks refuse a wrong value: the COPY
+    fails); what a check cannot see is asked after: an account that is not a client, a position of an account not
+    listed or of an instrument never quoted today. Quotes go through a temporary table (they are upserted)."""
+    quotes, accounts, positions = sections
+    day, sequence = parameters["trading_day"], parameters["sequence"]
+    listed = [row.account_no for row in accounts]
+    if not all(type(account_no) is str for account_no in listed) or len(set(listed)) != len(listed):
         return False
-    cursor.execute(sql.CREATE_INCOMING)
-    for section, source in sources.items():
-        cursor.copy_expert(f"COPY snapshot_{section} ({', '.join(SECTIONS[section])}) FROM STDIN "
-                           "WITH (FORMAT csv, NULL '')", io.BytesIO(source))
-    # Statistics for the planner: without them the positions' check of their accounts ran as a nested loop over
-    # every pair (0.8 s for 6,000 positions; analysed, 20 ms).
-    cursor.execute("ANALYZE snapshot_quotes, snapshot_accounts, snapshot_positions")
-    cursor.execute(sql.INEXACT)
-    if cursor.fetchone()[0]:  # a third decimal place, NaN
+    if not {row.account_no for row in positions} <= set(listed):
         return False
-    for statement in (sql.WRITE_QUOTES, sql.REPLACE_ACCOUNTS, sql.WRITE_ACCOUNTS, sql.WRITE_POSITIONS):
-        cursor.execute(statement, parameters)
-        if statement in (sql.WRITE_ACCOUNTS, sql.WRITE_POSITIONS):
-            written, read = cursor.fetchone()
-            if written != read:  # a row the guards left out: an unknown account, a third decimal place …
-                return False
+    sources = [_csv(quotes), _csv(accounts, (day, sequence, parameters["taken_at"].isoformat())),
+               _csv(positions, (day,))]
+    if None in sources:
+        return False
+    cursor.execute(sql.CREATE_QUOTES)
+    _copy(cursor, "snapshot_quotes", sql.QUOTE_FIELDS, sources[0])
+    cursor.execute(sql.QUOTE_GUARDS)
+    if cursor.fetchone()[0]:  # a third decimal place, NaN, a bad product code, an instrument twice
+        return False
+    cursor.execute(sql.WRITE_QUOTES, parameters)
+    cursor.execute(sql.QUOTED_TODAY, parameters)
+    quoted = {instrument for (instrument,) in cursor.fetchall()}
+    if not {row.instrument for row in positions} <= quoted:
+        return False
+    parameters = {**parameters, "listed": listed}
+    cursor.execute(sql.REPLACE_ALL if parameters["complete"] else sql.REPLACE_LISTED, parameters)
+    _copy(cursor, "settlement_intradayaccount", ["trading_day", "sequence", "taken_at", *sql.ACCOUNT_FIELDS],
+          sources[1])
+    cursor.execute(sql.UNKNOWN_ACCOUNTS, parameters)
+    if cursor.fetchone()[0]:
+        return False
+    _copy(cursor, "settlement_intradayposition", ["trading_day", *sql.POSITION_FIELDS], sources[2])
     cursor.execute(sql.WRITE_OPENINGS_AND_POINTS, parameters)
     return True
 

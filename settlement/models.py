@@ -286,6 +286,29 @@ class IdempotencyRecord(models.Model):
 PRICE = {"max_digits": 18, "decimal_places": 6}
 
 
+class ExactMoneyField(models.DecimalField):
+    """Money of the intraday state, COPYed straight from the counter's rows: an unconstrained numeric whose check
+    refuses what numeric(17, 2) would silently round (a third decimal place) and what it cannot hold (NaN, ±Infinity,
+    |value| ≥ 10^15), so that a wrong value fails the COPY and the diagnosis names it (settlement/intraday.py)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.update(max_digits=17, decimal_places=2)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("max_digits", None)
+        kwargs.pop("decimal_places", None)
+        return name, path, args, kwargs
+
+    def db_type(self, connection):
+        return "numeric"
+
+    def db_check(self, connection):
+        column = connection.ops.quote_name(self.column)
+        return f"{column} <> 'NaN' AND scale({column}) <= 2 AND abs({column}) < 1e15"
+
+
 class IntradaySnapshot(models.Model):
     """One accepted snapshot (I1): its sequence is strictly increasing within the trading day. Kept with its
     accounts' points for 5 trading days (I9, the nightly prune)."""
@@ -342,26 +365,25 @@ class IntradayQuote(models.Model):
 
 
 class IntradayAccount(models.Model):
-    """I1: an account's funds as of its latest snapshot in the trading day."""
+    """I1: an account's funds as of its latest snapshot in the trading day. Keyed by account number as the counter
+    sends it (COPYed as sent); the evaluation finds the client by it."""
 
     pk = models.CompositePrimaryKey("trading_day", "account_no")
     trading_day = models.DateField(_("trading day"))
     account_no = models.CharField(_("account number"), max_length=32)
-    client = models.ForeignKey(Client, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
-                               verbose_name=_("client"))
     sequence = models.BigIntegerField(_("sequence"))
     taken_at = models.DateTimeField(_("taken at"))
-    pre_balance = models.DecimalField(_("previous equity"), **MONEY)
-    deposit = models.DecimalField(_("deposit"), **MONEY)
-    withdrawal = models.DecimalField(_("withdrawal"), **MONEY)
-    close_profit = models.DecimalField(_("close profit"), **MONEY)
-    position_profit = models.DecimalField(_("position profit"), **MONEY)
-    commission = models.DecimalField(_("commission"), **MONEY)
-    balance = models.DecimalField(_("equity"), **MONEY)
-    margin = models.DecimalField(_("margin"), **MONEY)
-    exchange_margin = models.DecimalField(_("exchange margin"), **MONEY)
-    frozen_margin = models.DecimalField(_("frozen margin"), **MONEY)
-    available = models.DecimalField(_("available funds"), **MONEY)
+    pre_balance = ExactMoneyField(_("previous equity"))
+    deposit = ExactMoneyField(_("deposit"))
+    withdrawal = ExactMoneyField(_("withdrawal"))
+    close_profit = ExactMoneyField(_("close profit"))
+    position_profit = ExactMoneyField(_("position profit"))
+    commission = ExactMoneyField(_("commission"))
+    balance = ExactMoneyField(_("equity"))
+    margin = ExactMoneyField(_("margin"))
+    exchange_margin = ExactMoneyField(_("exchange margin"))
+    frozen_margin = ExactMoneyField(_("frozen margin"))
+    available = ExactMoneyField(_("available funds"))
 
     class Meta:
         verbose_name = _("intraday funds")
@@ -403,10 +425,10 @@ class IntradayPosition(models.Model):
     hedge = models.CharField(_("hedge flag"), max_length=11, choices=Hedge.choices)
     volume = models.IntegerField(_("lots"))
     today_volume = models.IntegerField(_("lots opened today"))
-    margin = models.DecimalField(_("margin"), **MONEY)
-    exchange_margin = models.DecimalField(_("exchange margin"), **MONEY)
-    position_profit = models.DecimalField(_("position profit"), **MONEY)
-    open_cost = models.DecimalField(_("open cost"), **MONEY)
+    margin = ExactMoneyField(_("margin"))
+    exchange_margin = ExactMoneyField(_("exchange margin"))
+    position_profit = ExactMoneyField(_("position profit"))
+    open_cost = ExactMoneyField(_("open cost"))
 
     class Meta:
         verbose_name = _("intraday position")

@@ -1,6 +1,7 @@
 """settlement-api.md "Intraday snapshots (v1.1)" and domain.md I1: the endpoint, all or nothing."""
 
 import logging
+from decimal import Decimal
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -27,7 +28,7 @@ def test_a_snapshot_is_accepted_and_its_state_kept(intraday):
     assert response.status_code == 200, response.content
     assert response.json() == {"trading_day": "2026-11-20", "sequence": 1, "accounts": 1, "positions": 1,
                                "quotes": 1}
-    assert IntradayAccount.objects.get(account_no="8001").client == intraday["clients"]["8001"]
+    assert IntradayAccount.objects.get(account_no="8001").balance == Decimal("60000.00")
     assert IntradayPosition.objects.get(account_no="8001").volume == 10
     assert IntradayOpening.objects.get(account_no="8001").volume == 10
     assert IntradayPoint.objects.filter(account_no="8001").count() == 1
