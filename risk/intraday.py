@@ -14,6 +14,7 @@ from clients.models import Client
 from risk import intraday_sql as sql
 from risk.models import INTRADAY_KINDS, Alert, IntradaySummary, MarketEvent, RiskThresholdSet, r1_degree_as_read
 from settlement.calendar import NIGHT_OPENS
+from settlement.intraday import intraday_state_clear
 from settlement.models import (
     IntradayAccount,
     IntradayPoint,
@@ -228,7 +229,7 @@ def intraday_day_close(trading_day: datetime.date) -> int:
         cursor.execute(sql.SUMMARISE, parameters)
         summarised = cursor.rowcount
         cursor.execute(sql.LINK_DAY_ALERTS, parameters)
-        cursor.execute(sql.CLEAR_STATE, parameters)
+    intraday_state_clear(trading_day)  # in the same transaction: the state goes when the summary is written
     return summarised
 
 
@@ -241,4 +242,9 @@ def intraday_prune(today: datetime.date | None = None) -> int:
         return 0
     with connection.cursor() as cursor:
         cursor.execute(sql.PRUNE, {"keep_from": days[-1]})
-        return cursor.rowcount
+        pruned = cursor.rowcount
+        cursor.execute(sql.STATE_DAYS)
+        stale = {datetime.datetime.strptime(suffix, "%Y%m%d").date() for (suffix,) in cursor.fetchall()}
+    for day in sorted(day for day in stale if day < days[-1]):
+        intraday_state_clear(day)  # a day that never closed keeps no state beyond 5 trading days either
+    return pruned

@@ -279,15 +279,15 @@ WHERE intraday.trade_date = %(trading_day)s AND day.trade_date = %(trading_day)s
   AND intraday.day_alert_id IS DISTINCT FROM day.id
 """
 
-CLEAR_STATE = """
-DELETE FROM settlement_intradayposition WHERE trading_day = %(trading_day)s;
-DELETE FROM settlement_intradayaccount WHERE trading_day = %(trading_day)s;
-DELETE FROM settlement_intradayopening WHERE trading_day = %(trading_day)s;
-"""
-
 # Raw snapshots (and their points) kept for 5 trading days (I9).
 PRUNE = """
 DELETE FROM settlement_intradaypoint WHERE trading_day < %(keep_from)s;
 DELETE FROM settlement_intradayquote WHERE trading_day < %(keep_from)s;
 DELETE FROM settlement_intradaysnapshot WHERE trading_day < %(keep_from)s;
+"""
+
+# The days whose intraday state partitions exist (settlement/sql.py futcrm_ensure_intraday_partitions).
+STATE_DAYS = r"""
+SELECT DISTINCT substring(relname from '(\d{8})$') FROM pg_class
+WHERE relkind = 'r' AND relname ~ '^settlement_intraday(account|position)_\d{8}$'
 """

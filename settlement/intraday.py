@@ -12,6 +12,7 @@ import csv
 import datetime
 import hashlib
 import io
+import itertools
 import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -194,44 +195,63 @@ def _answer(snapshot: IntradaySnapshot) -> dict:
             "accounts": snapshot.accounts, "positions": snapshot.positions, "quotes": snapshot.quotes}
 
 
-def _csv(rows, prefix: tuple = ()) -> io.BytesIO | None:
-    """Rows as CSV for COPY, each after the columns of `prefix` (the trading day, the sequence …): written by the C
-    csv module from the decoded structs, values as sent (PostgreSQL's input functions read them)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    if prefix:
-        writer.writerows(prefix + row for row in map(msgspec.structs.astuple, rows))
-    else:
-        writer.writerows(map(msgspec.structs.astuple, rows))
-    try:
-        return io.BytesIO(buffer.getvalue().encode())
-    except UnicodeEncodeError:  # a lone surrogate: the diagnosis names it
-        return None
+class _CsvStream:
+    """Rows written as CSV while PostgreSQL reads the COPY: each read() writes the next few thousand rows (the C csv
+    module, from the decoded structs, values as sent), so building the text overlaps with the server's work in its
+    own process instead of preceding it. `prefix` are the columns every row starts with (the sequence …)."""
+
+    BATCH = 4_000
+
+    def __init__(self, rows: list, prefix: tuple = ()):
+        self._rows = map(msgspec.structs.astuple, rows)
+        self._prefix = prefix
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer)
+
+    def read(self, size: int = -1) -> bytes:
+        batch = list(itertools.islice(self._rows, self.BATCH))
+        if not batch:
+            return b""
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerows([self._prefix + row for row in batch] if self._prefix else batch)
+        return self._buffer.getvalue().encode()  # a lone surrogate raises UnicodeEncodeError: the diagnosis names it
 
 
-def _copy(cursor, table: str, columns: list[str], source: io.BytesIO) -> None:
-    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '')", source)
+def _copy(cursor, table: str, columns: list[str], rows: list, prefix: tuple = ()) -> None:
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '')",
+                       _CsvStream(rows, prefix), size=1 << 20)
+
+
+def state_partitions(day: datetime.date) -> tuple[str, str]:
+    """The day's partitions of the intraday funds and positions (settlement/sql.py, futcrm_ensure_intraday_partitions)
+    made for each trading day as its first snapshot arrives."""
+    return f"settlement_intradayaccount_{day:%Y%m%d}", f"settlement_intradayposition_{day:%Y%m%d}"
+
+
+def intraday_state_clear(day: datetime.date) -> None:
+    """I9: the day's funds and positions gone with their partitions, and its first volumes (the points, quotes and
+    snapshot records stay for the nightly prune)."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS {}, {}".format(*state_partitions(day)))
+        cursor.execute("DELETE FROM settlement_intradayopening WHERE trading_day = %s", [day])
 
 
 def _write(cursor, sections: tuple[list, list, list], parameters: dict) -> bool:
     """The fast path's write (intraday_sql.py); False when some row is wrong (the caller undoes it).
 
-    Funds and positions are COPYed straight into the state (their tables' checks refuse a wrong value: the COPY
-    fails); what a check cannot see is asked after: an account that is not a client, a position of an account not
-    listed or of an instrument never quoted today. Quotes go through a temporary table (they are upserted)."""
+    Funds and positions are COPYed straight into the day's partitions (emptied by TRUNCATE for a complete snapshot;
+    their checks refuse a wrong value: the COPY fails); what a check cannot see is asked after or before: an account
+    that is not a client, a position of an account not listed or of an instrument never quoted today. Quotes go
+    through a temporary table (they are upserted)."""
     quotes, accounts, positions = sections
-    day, sequence = parameters["trading_day"], parameters["sequence"]
     listed = [row.account_no for row in accounts]
     if not all(type(account_no) is str for account_no in listed) or len(set(listed)) != len(listed):
         return False
     if not {row.account_no for row in positions} <= set(listed):
         return False
-    sources = [_csv(quotes), _csv(accounts, (day, sequence, parameters["taken_at"].isoformat())),
-               _csv(positions, (day,))]
-    if None in sources:
-        return False
     cursor.execute(sql.CREATE_QUOTES)
-    _copy(cursor, "snapshot_quotes", sql.QUOTE_FIELDS, sources[0])
+    _copy(cursor, "snapshot_quotes", sql.QUOTE_FIELDS, quotes)
     cursor.execute(sql.QUOTE_GUARDS)
     if cursor.fetchone()[0]:  # a third decimal place, NaN, a bad product code, an instrument twice
         return False
@@ -240,14 +260,18 @@ def _write(cursor, sections: tuple[list, list, list], parameters: dict) -> bool:
     quoted = {instrument for (instrument,) in cursor.fetchall()}
     if not {row.instrument for row in positions} <= quoted:
         return False
-    parameters = {**parameters, "listed": listed}
-    cursor.execute(sql.REPLACE_ALL if parameters["complete"] else sql.REPLACE_LISTED, parameters)
-    _copy(cursor, "settlement_intradayaccount", ["trading_day", "sequence", "taken_at", *sql.ACCOUNT_FIELDS],
-          sources[1])
+    funds, held = state_partitions(parameters["trading_day"])
+    cursor.execute(sql.ENSURE_PARTITIONS, parameters)
+    if parameters["complete"]:
+        cursor.execute(f"TRUNCATE {funds}, {held}")
+    else:
+        cursor.execute(sql.REPLACE_LISTED.format(funds=funds, held=held), {"listed": listed})
+    _copy(cursor, funds, ["sequence", "taken_at", *sql.ACCOUNT_FIELDS], accounts,
+          (parameters["sequence"], parameters["taken_at"].isoformat()))
     cursor.execute(sql.UNKNOWN_ACCOUNTS, parameters)
     if cursor.fetchone()[0]:
         return False
-    _copy(cursor, "settlement_intradayposition", ["trading_day", *sql.POSITION_FIELDS], sources[2])
+    _copy(cursor, held, sql.POSITION_FIELDS, positions)
     cursor.execute(sql.WRITE_OPENINGS_AND_POINTS, parameters)
     return True
 
@@ -260,6 +284,8 @@ def _refused(write) -> bool:
                 return True
             raise _Undo
     except _Undo:
+        return False
+    except UnicodeEncodeError:  # a lone surrogate met while writing the COPY
         return False
     except (DatabaseError, psycopg2.Error) as error:
         code = getattr(error, "pgcode", None) or getattr(error.__cause__, "pgcode", None) or ""

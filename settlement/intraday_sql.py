@@ -64,14 +64,13 @@ WHERE (settlement_intradayquote.exchange, settlement_intradayquote.product, sett
 
 QUOTED_TODAY = "SELECT instrument FROM settlement_intradayquote WHERE trading_day = %(trading_day)s"
 
-# I1: an account listed replaces its whole state; complete: an account not listed holds nothing.
-REPLACE_ALL = """
-DELETE FROM settlement_intradayposition WHERE trading_day = %(trading_day)s;
-DELETE FROM settlement_intradayaccount WHERE trading_day = %(trading_day)s;
-"""
+ENSURE_PARTITIONS = "SELECT futcrm_ensure_intraday_partitions(%(trading_day)s)"
+
+# I1: an account listed replaces its whole state (a complete snapshot: every account's, by TRUNCATE of the day's
+# partitions, settlement/intraday.py).
 REPLACE_LISTED = """
-DELETE FROM settlement_intradayposition WHERE trading_day = %(trading_day)s AND account_no = ANY(%(listed)s);
-DELETE FROM settlement_intradayaccount WHERE trading_day = %(trading_day)s AND account_no = ANY(%(listed)s);
+DELETE FROM {held} WHERE account_no = ANY(%(listed)s);
+DELETE FROM {funds} WHERE account_no = ANY(%(listed)s);
 """
 
 # The funds COPYed in whose account is not a client (the settlement contract: "a known account").

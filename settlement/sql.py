@@ -303,4 +303,17 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE btrim(value) WHEN '是' THEN true WHEN '否' THEN false
                              ELSE coalesce(nullif(btrim(value), '')::boolean, false) END
 $$;
+CREATE FUNCTION futcrm_ensure_intraday_partitions(day date) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    suffix text := to_char(day, 'YYYYMMDD');
+    parent text;
+BEGIN
+    FOREACH parent IN ARRAY ARRAY['settlement_intradayaccount', 'settlement_intradayposition'] LOOP
+        IF to_regclass(parent || '_' || suffix) IS NULL THEN
+            EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES IN (%L)', parent || '_' || suffix, parent, day);
+            -- the day's rows are COPYed into their partition without the column: its default is the day
+            EXECUTE format('ALTER TABLE %I ALTER COLUMN trading_day SET DEFAULT %L', parent || '_' || suffix, day);
+        END IF;
+    END LOOP;
+END $$;
 """
