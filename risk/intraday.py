@@ -66,7 +66,8 @@ def intraday_evaluate(trading_day: datetime.date, sequence: int, *, now: datetim
                        [trading_day.isoformat()])
         cursor.execute("SET LOCAL work_mem = '256MB'")  # the per-(account, product) sums hashed, not sorted
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute("DROP TABLE IF EXISTS intraday_touched, intraday_lines, intraday_held, intraday_moves, "
+        cursor.execute("DROP TABLE IF EXISTS intraday_touched, intraday_lines, intraday_held, products_concerned, "
+                       "intraday_moves, "
                        "intraday_due")  # an earlier evaluation in the same transaction (tests)
         parameters["complete"] = IntradaySnapshot.objects.filter(trading_day=trading_day, sequence=sequence,
                                                                  complete=True).exists()

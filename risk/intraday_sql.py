@@ -41,10 +41,19 @@ PRODUCT_MOVES = """
 SELECT DISTINCT ON (q.product) q.product, q.instrument, q.last_price, q.pre_settlement, q.upper_limit, q.lower_limit,
        q.last_price - q.pre_settlement AS change
 FROM settlement_intradayquote q
-LEFT JOIN (SELECT instrument, sum(volume) AS lots FROM settlement_intradayposition
-           WHERE trading_day = %(trading_day)s GROUP BY instrument) AS held ON held.instrument = q.instrument
-WHERE q.trading_day = %(trading_day)s
+LEFT JOIN (SELECT p.instrument, sum(p.volume) AS lots FROM settlement_intradayposition p
+           WHERE p.trading_day = %(trading_day)s AND p.instrument IN (
+               SELECT instrument FROM settlement_intradayquote
+               WHERE trading_day = %(trading_day)s AND product IN (SELECT product FROM products_concerned))
+           GROUP BY p.instrument) AS held ON held.instrument = q.instrument
+WHERE q.trading_day = %(trading_day)s AND q.product IN (SELECT product FROM products_concerned)
 ORDER BY q.product, coalesce(held.lots, 0) DESC, q.instrument
+"""
+# …of the products an evaluation concerns: those its accounts hold and those the snapshot moved (I7).
+PRODUCTS_CONCERNED = """
+CREATE TEMPORARY TABLE products_concerned ON COMMIT DROP AS
+SELECT DISTINCT product FROM intraday_held
+UNION SELECT product FROM settlement_intradayquote WHERE trading_day = %(trading_day)s AND sequence = %(sequence)s;
 """
 
 
@@ -82,6 +91,7 @@ JOIN settlement_intradayposition p ON p.trading_day = %(trading_day)s AND p.acco
 JOIN settlement_intradayquote q ON q.trading_day = %(trading_day)s AND q.instrument = p.instrument
 GROUP BY p.account_no, q.product, p.direction;
 ANALYZE intraday_held;
+""" + PRODUCTS_CONCERNED + f"""
 CREATE TEMPORARY TABLE intraday_moves ON COMMIT DROP AS
 {PRODUCT_MOVES};
 ANALYZE intraday_moves;

@@ -12,7 +12,6 @@ import csv
 import datetime
 import hashlib
 import io
-import itertools
 import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -195,32 +194,22 @@ def _answer(snapshot: IntradaySnapshot) -> dict:
             "accounts": snapshot.accounts, "positions": snapshot.positions, "quotes": snapshot.quotes}
 
 
-class _CsvStream:
-    """Rows written as CSV while PostgreSQL reads the COPY: each read() writes the next few thousand rows (the C csv
-    module, from the decoded structs, values as sent), so building the text overlaps with the server's work in its
-    own process instead of preceding it. `prefix` are the columns every row starts with (the sequence …)."""
-
-    BATCH = 4_000
-
-    def __init__(self, rows: list, prefix: tuple = ()):
-        self._rows = map(msgspec.structs.astuple, rows)
-        self._prefix = prefix
-        self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer)
-
-    def read(self, size: int = -1) -> bytes:
-        batch = list(itertools.islice(self._rows, self.BATCH))
-        if not batch:
-            return b""
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        self._writer.writerows([self._prefix + row for row in batch] if self._prefix else batch)
-        return self._buffer.getvalue().encode()  # a lone surrogate raises UnicodeEncodeError: the diagnosis names it
+def _csv(rows: list, prefix: tuple = ()) -> io.BytesIO:
+    """Rows as CSV for COPY, each after the columns of `prefix` (the sequence …): the C csv module writes them from
+    the decoded structs, values as sent (PostgreSQL's input functions read them). Built whole before the COPY: fed to
+    it in pieces as it read them, the same rows took longer (the two took turns, never overlapping)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if prefix:
+        writer.writerows(prefix + row for row in map(msgspec.structs.astuple, rows))
+    else:
+        writer.writerows(map(msgspec.structs.astuple, rows))
+    return io.BytesIO(buffer.getvalue().encode())  # a lone surrogate raises UnicodeEncodeError: the diagnosis names it
 
 
 def _copy(cursor, table: str, columns: list[str], rows: list, prefix: tuple = ()) -> None:
     cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '')",
-                       _CsvStream(rows, prefix), size=1 << 20)
+                       _csv(rows, prefix), 1 << 20)  # size: how much psycopg2 reads at a time
 
 
 def state_partitions(day: datetime.date) -> tuple[str, str]:
