@@ -87,3 +87,9 @@ def test_the_acquisition_benchmark_runs(bench_env):
     output = run_bench("acquisition", bench_env)
     assert "2,000 clients, 600 prospects: database built" in output and "the same prospects: True" in output
     assert "S27 funnel dashboard" in output and "S34 referrer report" in output and "hand-written" in output
+
+
+def test_the_intraday_benchmark_runs(bench_env):
+    output = run_bench("intraday", bench_env)
+    assert "intraday snapshots, 2,000 accounts, 6,000 positions" in output
+    assert "ratio" in output and "desk JSON, a branch manager" in output

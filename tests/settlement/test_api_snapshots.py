@@ -200,3 +200,20 @@ def test_a_snapshot_owes_its_evaluation_even_with_redis_down(intraday, own_redis
     assert owed.done_at is not None
     assert sorted(Alert.objects.values_list("kind", flat=True)) == ["adverse_move", "limit_stress"]
     assert intraday["api"].status().json()["evaluated"] is True
+
+
+@pytest.mark.parametrize(("section", "field", "value"), [
+    ("positions", "margin", "1.005"),       # numeric(17, 2) would have rounded it: refused instead
+    ("positions", "position_profit", "NaN"),
+    ("positions", "open_cost", "1e20"),
+    ("accounts", "frozen_margin", "0.001"),
+    ("accounts", "available", "Infinity"),
+])
+def test_a_value_the_state_cannot_hold_exactly_is_refused_and_named(intraday, section, field, value):
+    body = snapshot(1, quotes=[quote()], accounts=[account("8001")], positions=[position("8001")])
+    body[section][0][field] = value
+    response = intraday["api"].push(body)
+    assert response.status_code == 422
+    assert [(error["section"], error["row"], error["field"]) for error in response.json()["errors"]] == [
+        (section, 1, field)]
+    assert not IntradaySnapshot.objects.exists() and not IntradayPosition.objects.exists()
