@@ -95,11 +95,10 @@ class AlertAdmin(ScopedAdminMixin, admin.ModelAdmin):
     class Media:
         js = ["futcrm/pii_reveal.js"]
 
-    @admin.display(description=_("client"), ordering="client__account_no")
-
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {**(extra_context or {}), "intraday": intraday_panel(request)})
 
+    @admin.display(description=_("client"), ordering="client__account_no")
     def client_link(self, alert):
         return format_html('<a href="{}">{}</a>', reverse("admin:clients_client_change", args=[alert.client_id]),
                            alert.client)

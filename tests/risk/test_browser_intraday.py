@@ -5,15 +5,12 @@ reload; the other advisor's desk does not."""
 import json
 import time
 
-from celery.contrib.testing.worker import start_worker
 from django.test import Client as HttpClient
 from playwright.sync_api import sync_playwright
 
-from futcrm.celery import app
 from risk.models import Alert
-from settlement.intraday import INTRADAY_QUEUE
 from tests.browser import BROWSER_TESTS, launch, log_in, wait_until
-from tests.fixtures.intraday import account, position, quote, snapshot
+from tests.fixtures.intraday import account, intraday_worker, position, quote, snapshot
 
 pytestmark = BROWSER_TESTS
 
@@ -26,8 +23,7 @@ def test_the_advisors_desk_shows_the_alert_a_pushed_snapshot_raised_without_a_re
                        positions=[position("8001", volume=1), position("8003", volume=1)])
     assert intraday["api"].push(opening).status_code == 200  # flat market: nothing to say yet
 
-    with sync_playwright() as playwright, start_worker(app, pool="solo", perform_ping_check=False,
-                                                       loglevel="WARNING", queues=[INTRADAY_QUEUE]):
+    with sync_playwright() as playwright, intraday_worker():
         browser = launch(playwright)
         pages = {}
         for user in (mine, theirs):

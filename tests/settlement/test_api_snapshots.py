@@ -4,11 +4,9 @@ import logging
 from decimal import Decimal
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from core.models import OwedWork
 from core.tasks import run_owed_work
-from futcrm.celery import app
 from risk.models import Alert
 from settlement.intraday import INTRADAY_EVALUATION, INTRADAY_QUEUE
 from settlement.models import (
@@ -19,7 +17,7 @@ from settlement.models import (
     IntradaySnapshot,
     SettlementDay,
 )
-from tests.fixtures.intraday import DAY, account, position, quote, snapshot
+from tests.fixtures.intraday import DAY, account, intraday_worker, position, quote, snapshot
 
 
 def test_a_snapshot_is_accepted_and_its_state_kept(intraday):
@@ -193,7 +191,7 @@ def test_a_snapshot_owes_its_evaluation_even_with_redis_down(intraday, own_redis
     owed = OwedWork.objects.get(job=INTRADAY_EVALUATION)
     assert owed.done_at is None and not Alert.objects.exists()
     own_redis.start()
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=[INTRADAY_QUEUE]):
+    with intraday_worker():
         result = run_owed_work.apply_async(kwargs={"jobs": [INTRADAY_EVALUATION]}, queue=INTRADAY_QUEUE)
         assert result.get(timeout=60) == {"done": 1, "not_done": 0}
     owed.refresh_from_db()
