@@ -66,14 +66,14 @@ def intraday_evaluate(trading_day: datetime.date, sequence: int, *, now: datetim
                        [trading_day.isoformat()])
         cursor.execute("SET LOCAL work_mem = '256MB'")  # the per-(account, product) sums hashed, not sorted
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute("DROP TABLE IF EXISTS intraday_touched, intraday_lines, intraday_held, products_concerned, "
-                       "intraday_moves, "
-                       "intraday_due")  # an earlier evaluation in the same transaction (tests)
+        cursor.execute("DROP TABLE IF EXISTS intraday_touched, intraday_lines, intraday_product, "
+                       "products_concerned, intraday_moves, intraday_due")  # an earlier evaluation in the same transaction (tests)
         parameters["complete"] = IntradaySnapshot.objects.filter(trading_day=trading_day, sequence=sequence,
                                                                  complete=True).exists()
         if parameters["complete"]:
             # The state was replaced wholesale: statistics for the planner before reading it (autovacuum lags).
-            cursor.execute("ANALYZE settlement_intradayaccount, settlement_intradayposition")
+            cursor.execute("ANALYZE settlement_intradayaccount, settlement_intradayposition, "
+                           "settlement_intradayquote")
         cursor.execute(sql.TOUCHED, parameters)
         cursor.execute(sql.STATE, parameters)
         cursor.execute(sql.DUE, parameters)

@@ -49,10 +49,10 @@ LEFT JOIN (SELECT p.instrument, sum(p.volume) AS lots FROM settlement_intradaypo
 WHERE q.trading_day = %(trading_day)s AND q.product IN (SELECT product FROM products_concerned)
 ORDER BY q.product, coalesce(held.lots, 0) DESC, q.instrument
 """
-# …of the products an evaluation concerns: those its accounts hold and those the snapshot moved (I7).
+# …of the products an evaluation concerns: those its accounts hold heavily (I4) and those the snapshot moved (I7).
 PRODUCTS_CONCERNED = """
 CREATE TEMPORARY TABLE products_concerned ON COMMIT DROP AS
-SELECT DISTINCT product FROM intraday_held
+SELECT DISTINCT product FROM intraday_product WHERE heavy
 UNION SELECT product FROM settlement_intradayquote WHERE trading_day = %(trading_day)s AND sequence = %(sequence)s;
 """
 
@@ -81,16 +81,26 @@ JOIN settlement_intradayaccount a ON a.trading_day = %(trading_day)s AND a.accou
 CROSS JOIN (SELECT * FROM risk_riskthresholdset WHERE id = %(thresholds_id)s) AS firm
 LEFT JOIN ({R8_CLIENT_THRESHOLDS_IN_FORCE}) AS own ON own.client_id = touched.client_id;
 ANALYZE intraday_lines;
-CREATE TEMPORARY TABLE intraday_held ON COMMIT DROP AS     -- per (account, product, direction)
-SELECT p.account_no, q.product, p.direction, sum(p.volume) AS volume, sum(p.margin) AS margin,
-       sum(p.position_profit) AS profit,
-       sum(p.volume * q.multiplier * CASE WHEN p.direction = 'long' THEN q.last_price - q.lower_limit
-                                          ELSE q.upper_limit - q.last_price END) AS stress_loss
-FROM intraday_lines account
-JOIN settlement_intradayposition p ON p.trading_day = %(trading_day)s AND p.account_no = account.account_no
-JOIN settlement_intradayquote q ON q.trading_day = %(trading_day)s AND q.instrument = p.instrument
-GROUP BY p.account_no, q.product, p.direction;
-ANALYZE intraday_held;
+CREATE TEMPORARY TABLE intraday_product ON COMMIT DROP AS  -- I3–I6 per (account, product), one pass
+SELECT product.*, account.client_id, account.balance,
+       product.margin > 0
+       AND ({r1_at_or_above("account.heavy_ratio", "product.margin", "account.balance")}
+            OR (product.margin >= account.heavy_share * account.margin
+                AND {r1_at_or_above("account.heavy_share_degree", "account.margin", "account.balance")})) AS heavy
+FROM (SELECT p.account_no, q.product, sum(p.margin) AS margin,
+             sum(p.volume * q.multiplier * CASE WHEN p.direction = 'long' THEN q.last_price - q.lower_limit
+                                                ELSE q.upper_limit - q.last_price END) AS stress_loss,
+             bool_or(p.direction = 'long') AS has_long, bool_or(p.direction = 'short') AS has_short,
+             sum(p.volume) FILTER (WHERE p.direction = 'long') AS long_volume,
+             sum(p.volume) FILTER (WHERE p.direction = 'short') AS short_volume,
+             sum(p.position_profit) FILTER (WHERE p.direction = 'long') AS long_profit,
+             sum(p.position_profit) FILTER (WHERE p.direction = 'short') AS short_profit
+      FROM intraday_lines account
+      JOIN settlement_intradayposition p ON p.trading_day = %(trading_day)s AND p.account_no = account.account_no
+      JOIN settlement_intradayquote q ON q.trading_day = %(trading_day)s AND q.instrument = p.instrument
+      GROUP BY p.account_no, q.product) AS product
+JOIN intraday_lines account USING (account_no);
+ANALYZE intraday_product;
 """ + PRODUCTS_CONCERNED + f"""
 CREATE TEMPORARY TABLE intraday_moves ON COMMIT DROP AS
 {PRODUCT_MOVES};
@@ -100,18 +110,10 @@ ANALYZE intraday_moves;
 # Every intraday condition that holds now for the touched accounts: (client, kind, product, severity).
 DUE = f"""
 CREATE TEMPORARY TABLE intraday_due ON COMMIT DROP AS
-WITH product AS (                      -- I3 per (account, product)
-    SELECT held.account_no, held.product, sum(held.margin) AS margin,
-           bool_or(held.direction = 'long') AS has_long, bool_or(held.direction = 'short') AS has_short
-    FROM intraday_held held GROUP BY held.account_no, held.product
-), heavy AS (
-    SELECT product.*, account.client_id FROM product JOIN intraday_lines account USING (account_no)
-    WHERE product.margin > 0
-      AND ({r1_at_or_above("account.heavy_ratio", "product.margin", "account.balance")}
-           OR (product.margin >= account.heavy_share * account.margin
-               AND {r1_at_or_above("account.heavy_share_degree", "account.margin", "account.balance")}))
+WITH heavy AS (
+    SELECT * FROM intraday_product WHERE heavy
 ), stress AS (                         -- I6
-    SELECT account_no, sum(stress_loss) AS loss FROM intraday_held GROUP BY account_no
+    SELECT account_no, sum(stress_loss) AS loss FROM intraday_product GROUP BY account_no
 )
 SELECT account.client_id, 'intraday_warning' AS kind, '' AS product, 'medium' AS severity
 FROM intraday_lines account
@@ -127,10 +129,13 @@ WHERE (heavy.has_long AND {adverse("long", "account.adverse_move", "account.adve
    OR (heavy.has_short AND {adverse("short", "account.adverse_move", "account.adverse_limit_way")})
 UNION ALL
 SELECT DISTINCT account.client_id, 'no_stop_loss', held.product, 'medium'
-FROM intraday_held held JOIN intraday_lines account USING (account_no)
+FROM intraday_product product JOIN intraday_lines account USING (account_no)
+CROSS JOIN LATERAL (VALUES ('long', product.product, product.long_volume, product.long_profit),
+                           ('short', product.product, product.short_volume, product.short_profit))
+     AS held(direction, product, volume, profit)
 LEFT JOIN settlement_intradayopening first ON first.trading_day = %(trading_day)s
-     AND first.account_no = held.account_no AND first.product = held.product AND first.direction = held.direction
-WHERE held.profit < 0 AND held.profit <= -account.stop_loss_ratio * account.pre_balance
+     AND first.account_no = product.account_no AND first.product = held.product AND first.direction = held.direction
+WHERE held.volume IS NOT NULL AND held.profit < 0 AND held.profit <= -account.stop_loss_ratio * account.pre_balance
   AND held.volume >= coalesce(first.volume, 0)
 UNION ALL
 SELECT account.client_id, 'limit_stress', '', 'critical'
@@ -143,11 +148,9 @@ ANALYZE intraday_due;
 # that no product is anywhere near heavy, and writing 100,000 summaries per snapshot cost more than the rules).
 LARGEST_HEAVY = """
 INSERT INTO risk_intradaysummary (trade_date, client_id, largest_heavy_ratio, alerts, final)
-SELECT %(trading_day)s, account.client_id, round(max(product.margin / account.balance), 4), 0, false
-FROM (SELECT account_no, product, sum(margin) AS margin FROM intraday_held GROUP BY account_no, product) product
-JOIN intraday_lines account USING (account_no)
-WHERE account.balance > 0 AND product.margin >= 0.25 * account.balance
-GROUP BY account.client_id
+SELECT %(trading_day)s, client_id, round(max(margin / balance), 4), 0, false FROM intraday_product
+WHERE balance > 0 AND margin >= 0.25 * balance
+GROUP BY client_id
 ON CONFLICT (trade_date, client_id) DO UPDATE
     SET largest_heavy_ratio = EXCLUDED.largest_heavy_ratio
     WHERE risk_intradaysummary.largest_heavy_ratio IS NULL
