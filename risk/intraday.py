@@ -66,8 +66,9 @@ def intraday_evaluate(trading_day: datetime.date, sequence: int, *, now: datetim
                        [trading_day.isoformat()])
         cursor.execute("SET LOCAL work_mem = '256MB'")  # the per-(account, product) sums hashed, not sorted
         cursor.execute("SET LOCAL jit = off")
+        # an earlier evaluation in the same transaction (tests)
         cursor.execute("DROP TABLE IF EXISTS intraday_touched, intraday_lines, intraday_product, "
-                       "products_concerned, intraday_moves, intraday_due")  # an earlier evaluation in the same transaction (tests)
+                       "products_concerned, intraday_moves, intraday_due")
         parameters["complete"] = IntradaySnapshot.objects.filter(trading_day=trading_day, sequence=sequence,
                                                                  complete=True).exists()
         if parameters["complete"]:
