@@ -21,7 +21,7 @@ from django.utils import timezone
 from clients.models import Client
 from clients.roles import Role
 from clients.scoping import staff_profile_of
-from settlement.models import DailyStatement, IntradaySnapshot, SettlementDay, TradingDay
+from settlement.models import ApiToken, DailyStatement, IntradaySnapshot, SettlementDay, TradingDay
 from settlement.services import api_token_issue
 
 
@@ -171,7 +171,7 @@ class Session:
                    "accounts": accounts, "positions": positions}
 
 
-def settlement_token(name: str = "session simulator") -> str:
+def settlement_token() -> str:
     """A settlement:write token of the settlement system's account (the demo has one)."""
     from clients.models import StaffProfile
 
@@ -179,8 +179,8 @@ def settlement_token(name: str = "session simulator") -> str:
     user = system.user if system else None
     if user is None or staff_profile_of(user) is None:
         raise RuntimeError("no settlement-system account: load the demo first (seed_demo)")
-    _record, token = api_token_issue(name=f"{name} {timezone.now():%Y-%m-%d %H:%M:%S.%f}",
-                                     scopes=["settlement:write"], user=user)
+    number = ApiToken.objects.filter(name__startswith="盘中模拟").count() + 1  # the name is data, read by head office
+    _record, token = api_token_issue(name=f"盘中模拟 #{number}", scopes=["settlement:write"], user=user)
     return token
 
 

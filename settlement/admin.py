@@ -180,14 +180,26 @@ class IntradaySnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     exclude = ["body_hash"]
 
 
+SCOPE_LABELS = {
+    ApiToken.Scope.SETTLEMENT_WRITE: _("push settlement data (statements, clients, snapshots, closes)"),
+    ApiToken.Scope.CRM_READ: _("read clients, tiers, alerts and statements"),
+    ApiToken.Scope.SERVICE_CALLS: _("report the call centre's calls"),
+}
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are issued with `manage.py issue_api_token` (the token is shown once); here they are listed and
     revoked."""
 
-    list_display = ["name", "prefix", "scopes", "user", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["name", "prefix", "scopes", "user", "created_at", "last_used_at"]
+    list_display = ["name", "prefix", "scopes_display", "user", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["name", "prefix", "scopes_display", "user", "created_at", "last_used_at"]
     fields = [*readonly_fields, "revoked_at"]
+
+    @admin.display(description=_("may"))
+    def scopes_display(self, token):
+        """What the token may do, in words (its scopes are codes of the settlement contract)."""
+        return "、".join(str(SCOPE_LABELS.get(scope, scope)) for scope in token.scopes)
 
     def has_add_permission(self, request):
         return False
