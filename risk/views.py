@@ -51,15 +51,15 @@ def risk_dashboard_view(request):
 # The intraday desk (I7, I8): polled, not pushed. A small JSON every few seconds holds no worker while a page is open
 # (Server-Sent Events would hold one per open page on the sync workers, and the CSP allows no inline script either
 # way); a new alert reaches the page within the poll interval (static/futcrm/page.js, POLL_MS).
-def _intraday_context(request) -> dict:
+def _intraday_context(request, size: int) -> dict:
     day = current_trading_day()
-    alerts = list(intraday_alerts(request.user, day)[:DESK_SIZE]) if day else []
+    alerts = list(intraday_alerts(request.user, day)[:size]) if day else []
     events = list(market_events(day)) if day else []
     return {"day": day, "alerts": alerts, "events": events, "failing": intraday_evaluation_failing(),
             "alert_count": intraday_alerts(request.user, day).count() if day else 0}
 
 
-DESK_SIZE = 50
+DESK_SIZE, PANEL_SIZE = 50, 5  # the desk's list; the workbench's and the alert list's, above their own work
 
 
 @login_required
@@ -67,7 +67,7 @@ DESK_SIZE = 50
 def intraday_desk_view(request):
     """盘中风险: the session's alerts for this user (O), newest first, and the market events with their call-now
     lists (I7), updating without a reload."""
-    context = _intraday_context(request)
+    context = _intraday_context(request, DESK_SIZE)
     calls = {event.pk: call_now(request.user, event) for event in context["events"]}
     for event in context["events"]:
         event.calls = calls[event.pk]
@@ -78,8 +78,10 @@ def intraday_desk_view(request):
 @login_required
 @permission_required("risk.view_alert", raise_exception=True)
 def intraday_feed_view(request):
-    """The desk's live part as JSON: the alerts and market events rendered as on the page, and how many."""
-    context = _intraday_context(request)
+    """The desk's live part as JSON: the alerts and market events rendered as on the page, and how many; the first
+    few only for a panel (?panel=1)."""
+    panel = request.GET.get("panel") == "1"
+    context = {**_intraday_context(request, PANEL_SIZE if panel else DESK_SIZE), "panel": panel}
     html = render_to_string("risk/intraday_feed.html", {**context, "request": request}, request=request)
     response = JsonResponse({"html": html, "count": context["alert_count"],
                              "day": context["day"].isoformat() if context["day"] else None})
@@ -95,4 +97,4 @@ def intraday_panel(request) -> dict | None:
     today = timezone.localdate()
     if day is None or day < today:
         return None
-    return {"template": "risk/workbench_intraday.html", **_intraday_context(request)}
+    return {"template": "risk/workbench_intraday.html", **_intraday_context(request, PANEL_SIZE), "panel": True}
