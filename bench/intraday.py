@@ -310,7 +310,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a size that runs in seconds (the suite runs it)")
     arguments = parser.parse_args()
     if arguments.smoke:
-        arguments.accounts, arguments.delta = 2_000, 200
+        arguments.accounts, arguments.delta = 500, 50
     token = prepare_database(arguments.accounts)
     if RiskThresholdSet.objects.in_force() is None:
         raise SystemExit("no approved risk thresholds in the bench database")

@@ -33,12 +33,15 @@ from playwright.sync_api import sync_playwright
 from acquisition.events import guest_link
 from acquisition.models import EventGuest
 from backoffice.demo_history import demo_load
+from backoffice.intraday_simulator import simulated_trading_day
 from clients.models import Client
 from clients.roles import Role
 from research.models import Delivery, Product
 from research.services import delivery_link
+from risk.models import INTRADAY_KINDS, Alert, MarketEvent
 from service_desk.models import Questionnaire, SurveyInvitation
 from service_desk.surveys import invitation_link, survey_invite
+from settlement.models import IntradaySnapshot
 from tests.browser import CHROMIUM, launch
 from tests.fixtures.pages import choice_codes, visible_text
 
@@ -229,6 +232,23 @@ def demo(transactional_db):
     call_command("simulate_session", "--evaluate", "--steps", "4", verbosity=0)
 
 
+def session_reached_the_advisors() -> None:
+    """Issue 33 item 6: the replayed session (the demo fixture ran it as dev.py start does) made copper a market event
+    and its heavy holders' alerts appear on their own advisor's desk, and on no other advisor's."""
+    day = simulated_trading_day()
+    assert IntradaySnapshot.objects.filter(trading_day=day, evaluated_at__isnull=False).count() == 5
+    assert MarketEvent.objects.filter(trade_date=day, product="cu").exists()
+    alert = Alert.objects.filter(trade_date=day, kind="adverse_move", product="cu").select_related("client").first()
+    advisor = alert.client.advisor
+    browser = Browser()
+    browser.force_login(advisor.user)
+    html = browser.get("/dashboard/intraday/feed").json()["html"]
+    alerts = Alert.objects.filter(trade_date=day, kind__in=INTRADAY_KINDS).select_related("client")
+    assert f"（{alert.client.account_no}）" in html
+    others = {each.client.account_no for each in alerts if each.client.advisor_id != advisor.pk}
+    assert others and not any(f"（{number}）" in html for number in others)
+
+
 def public_pages() -> list[str]:
     """A survey, a publication and an event as a client opens them from an SMS (and the suggestion box)."""
     open_ones = SurveyInvitation.objects.filter(answered_at__isnull=True, expires_at__gt=timezone.now())
@@ -255,6 +275,7 @@ def test_every_page_for_every_role_reads_well(monkeypatch):
     # test's own, in order, in this thread (Django's guard is for code that would share a connection across tasks).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     started = time.perf_counter()
+    session_reached_the_advisors()
     logins = set(get_user_model().objects.values_list("username", flat=True))
     products = set(Product.objects.values_list("code", flat=True)) | {
         code.upper() for code in Product.objects.values_list("code", flat=True)}

@@ -91,5 +91,5 @@ def test_the_acquisition_benchmark_runs(bench_env):
 
 def test_the_intraday_benchmark_runs(bench_env):
     output = run_bench("intraday", bench_env)
-    assert "intraday snapshots, 2,000 accounts, 6,000 positions" in output
+    assert "intraday snapshots, 500 accounts, 1,500 positions" in output
     assert "ratio" in output and "desk JSON, a branch manager" in output
