@@ -14,7 +14,7 @@ from clients.models import Client
 from risk import intraday_sql as sql
 from risk.models import INTRADAY_KINDS, Alert, IntradaySummary, MarketEvent, RiskThresholdSet, r1_degree_as_read
 from settlement.calendar import NIGHT_OPENS
-from settlement.intraday import intraday_state_clear
+from settlement.intraday import intraday_state_clear, snapshot_path_record
 from settlement.models import (
     IntradayAccount,
     IntradayPoint,
@@ -71,10 +71,7 @@ def intraday_evaluate(trading_day: datetime.date, sequence: int, *, now: datetim
                        "products_concerned, intraday_moves, intraday_due")
         parameters["complete"] = IntradaySnapshot.objects.filter(trading_day=trading_day, sequence=sequence,
                                                                  complete=True).exists()
-        if parameters["complete"]:
-            # The state was replaced wholesale: statistics for the planner before reading it (autovacuum lags).
-            cursor.execute("ANALYZE settlement_intradayaccount, settlement_intradayposition, "
-                           "settlement_intradayquote")
+        snapshot_path_record(cursor, trading_day, sequence)
         cursor.execute(sql.TOUCHED, parameters)
         cursor.execute(sql.STATE, parameters)
         cursor.execute(sql.DUE, parameters)

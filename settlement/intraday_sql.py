@@ -2,9 +2,9 @@
 
 Quotes are COPYed into a temporary table, guarded and upserted per instrument; the listed accounts' funds and
 positions (every account's, when the snapshot is complete) are deleted and the new ones COPYed straight into the
-state, whose checks refuse a wrong value (settlement.models.ExactMoneyField); then each account's first volumes of
-the day (I5) and a point of its path through the day. Any refusal makes the caller undo the whole write and diagnose
-the body."""
+state, whose checks refuse a wrong value (settlement.models.ExactMoneyField). Any refusal makes the caller undo the
+whole write and diagnose the body. Each account's first volumes of the day (I5) and a point of its path through the
+day are written by the snapshot's evaluation."""
 
 import re
 
@@ -80,7 +80,8 @@ WHERE a.trading_day = %(trading_day)s AND a.sequence = %(sequence)s
   AND NOT EXISTS (SELECT 1 FROM clients_client client WHERE client.account_no = a.account_no)
 """
 
-# I5: an account's first snapshot of the day fixes its volumes per (product, direction); then a point of its path.
+# I5: an account's first snapshot of the day fixes its volumes per (product, direction); then a point of its path
+# (both written by the snapshot's evaluation, settlement/intraday.py snapshot_path_record).
 WRITE_OPENINGS_AND_POINTS = """
 WITH first_seen AS (
     SELECT a.account_no FROM settlement_intradayaccount a

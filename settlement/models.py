@@ -366,7 +366,12 @@ class IntradayQuote(models.Model):
 
 class IntradayAccount(models.Model):
     """I1: an account's funds as of its latest snapshot in the trading day. Keyed by account number as the counter
-    sends it (COPYed as sent); the evaluation finds the client by it."""
+    sends it (COPYed as sent); the evaluation finds the client by it.
+
+    The key is kept by the only writer, settlement/intraday.py, which refuses an account listed twice before the
+    COPY; the tables carry no index (migration 0019): a complete snapshot rewrites 100,000 funds and 300,000
+    positions, and maintaining keys and indexes row by row cost more than the whole COPY (docs/benchmarks.md). Every
+    read is a scan of the day's partition or a hash join over it."""
 
     pk = models.CompositePrimaryKey("trading_day", "account_no")
     trading_day = models.DateField(_("trading day"))
@@ -388,7 +393,6 @@ class IntradayAccount(models.Model):
     class Meta:
         verbose_name = _("intraday funds")
         verbose_name_plural = _("intraday funds")
-        indexes = [models.Index(fields=["trading_day", "sequence"], name="intraday_account_sequence")]
         constraints = [
             # settlement-api.md: the balance identity of statements, without other_adjustments.
             models.CheckConstraint(
@@ -406,7 +410,8 @@ class IntradayAccount(models.Model):
 
 
 class IntradayPosition(models.Model):
-    """I1: one position (account, instrument, direction, hedge) as of the account's latest snapshot."""
+    """I1: one position (account, instrument, direction, hedge) as of the account's latest snapshot (its key kept by
+    settlement/intraday.py, as IntradayAccount's)."""
 
     class Direction(models.TextChoices):
         LONG = "long", _("long")
@@ -433,7 +438,6 @@ class IntradayPosition(models.Model):
     class Meta:
         verbose_name = _("intraday position")
         verbose_name_plural = _("intraday positions")
-        indexes = [models.Index(fields=["trading_day", "instrument"], name="intraday_position_instrument")]
         constraints = [models.CheckConstraint(
             name="intraday_position_valid",
             condition=Q(direction__in=["long", "short"], hedge__in=["speculation", "hedge", "arbitrage"],

@@ -4,11 +4,12 @@ import logging
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from core.models import OwedWork
 from core.tasks import run_owed_work
 from risk.models import Alert
-from settlement.intraday import INTRADAY_EVALUATION, INTRADAY_QUEUE
+from settlement.intraday import INTRADAY_EVALUATION, INTRADAY_QUEUE, snapshot_path_record
 from settlement.models import (
     IntradayAccount,
     IntradayOpening,
@@ -28,9 +29,13 @@ def test_a_snapshot_is_accepted_and_its_state_kept(intraday):
                                "quotes": 1}
     assert IntradayAccount.objects.get(account_no="8001").balance == Decimal("60000.00")
     assert IntradayPosition.objects.get(account_no="8001").volume == 10
+    assert IntradaySnapshot.objects.get().sequence == 1
+    # I5's first volumes and the path's point are the evaluation's first step, not the push's
+    assert not IntradayOpening.objects.exists() and not IntradayPoint.objects.exists()
+    with connection.cursor() as cursor:
+        snapshot_path_record(cursor, DAY, 1)
     assert IntradayOpening.objects.get(account_no="8001").volume == 10
     assert IntradayPoint.objects.filter(account_no="8001").count() == 1
-    assert IntradaySnapshot.objects.get().sequence == 1
 
 
 def _state():
