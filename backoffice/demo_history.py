@@ -4,6 +4,7 @@ and worked by their advisors (acknowledged, contacted, resolved; a few late, esc
 records follow the weekly plans with some clients behind, complaints are in every state, survey answers and
 broadcasts with their deliveries fill the months. Today's alerts stay open. Deterministic for a seed."""
 
+import collections
 import datetime
 import logging
 import random
@@ -55,6 +56,8 @@ from service_log.services import information_gaps_write
 from settlement.models import TradingDay
 from tiering.models import VIP_TIERS
 from tiering.selectors import in_current_tiers
+from visits.models import ReturnVisit, VisitAnswer, VisitAttempt
+from visits.services import script_in_force, visit_attempt_record, visits_owe
 
 URGENT = {Alert.Kind.MARGIN_CALL, Alert.Kind.NEGATIVE_EQUITY, Alert.Kind.FORCED_LIQUIDATION}  # R6: 60 minutes
 RAISED_AT = datetime.time(17, 30)  # the close's evaluation, the evening of the trade day
@@ -471,7 +474,44 @@ class DemoHistory:
         return {"alerts": self.alerts(), "contacts": self.contact_plans(), "complaints": self.complaints(),
                 "surveys": self.surveys(), "broadcast SMS": self.broadcasts(), "knowledge base": self.knowledge_base(),
                 "tickets": self.tickets(), "research SMS": self.research(),
-                "prospects": self.prospects(), "event guests": self.events_and_referrers()}
+                "prospects": self.prospects(), "event guests": self.events_and_referrers(),
+                "return visits": self.return_visits()}
+
+    def return_visits(self) -> dict:
+        """A5 as a desk leaves them: the visits of the last six weeks' causes owed, the ones due before today made
+        by their branch's service staff (most successful, a few with a problem answer and its compliance case, a
+        few unreachable after three calls), some left late; those due from today on are today's work."""
+        visits_owe(since=self.today - datetime.timedelta(days=42))
+        staff = {profile.branch_id: profile for profile in
+                 StaffProfile.objects.filter(role=Role.SERVICE_STAFF).select_related("user").order_by("pk")}
+        counts = collections.Counter()
+        for visit in ReturnVisit.objects.filter(due_on__lt=self.today).select_related("client").order_by("pk"):
+            maker = staff.get(visit.client.branch_id)
+            if maker is None:
+                continue
+            draw = self.rng.random()
+            at = _local(self._next_trading_day(visit.triggered_on), datetime.time(10, self.rng.randint(0, 59)))
+            items = (script_in_force(visit.trigger) or visit.script).items
+            if draw < 0.7:
+                visit_attempt_record(user=maker.user, visit_id=visit.pk, outcome=VisitAttempt.Outcome.REACHED,
+                                     answers={item["code"]: (VisitAnswer.Answer.CONFIRMED, "") for item in items},
+                                     recording_ref=f"REC{visit.pk:06d}", now=at)
+                counts["successful"] += 1
+            elif draw < 0.78:
+                answers = {item["code"]: (VisitAnswer.Answer.CONFIRMED, "") for item in items}
+                answers["no_return_promise"] = (VisitAnswer.Answer.PROBLEM, "客户称开户时有人说过“保本”")
+                visit_attempt_record(user=maker.user, visit_id=visit.pk, outcome=VisitAttempt.Outcome.REACHED,
+                                     answers=answers, recording_ref=f"REC{visit.pk:06d}", now=at)
+                counts["failed, compliance case opened"] += 1
+            elif draw < 0.86:
+                for hours, outcome in ((0, "no_answer"), (3, "busy"), (26, "switched_off")):
+                    visit_attempt_record(user=maker.user, visit_id=visit.pk, outcome=outcome,
+                                         now=at + datetime.timedelta(hours=hours))
+                counts["unreachable"] += 1
+            else:
+                counts["late"] += 1
+        counts["owed"] = ReturnVisit.objects.filter(status=ReturnVisit.Status.OWED).count()
+        return dict(counts)
 
 
 def demo_load(*, clients: int, months: int, password: str, write=print, seed: int = 1) -> dict:

@@ -9,8 +9,8 @@ owes (settlement.services.DAY_CLOSE_CHAIN and DAY_CLOSE_TIERS); this module runs
       → risk_levels          R4  the month's risk levels
     tier_recalculation   T1–T9 the day's month, provisional until all its days are closed (waits for nothing)
 
-**The client-arrived workflow.** A settlement push that brings new accounts owes their prospects' conversion (S25)
-and their welcome SMS (S3).
+**The client-arrived workflow.** A settlement push that brings new accounts owes their prospects' conversion (S25),
+their return visits (A5) and their welcome SMS (S3).
 
 **Broadcasts.** A broadcast (S4) owes its sending.
 
@@ -48,6 +48,7 @@ from settlement.intraday import INTRADAY_EVALUATION
 from settlement.models import SettlementDay
 from settlement.services import DAY_CLOSE_CHAIN, DAY_CLOSE_TIERS
 from tiering.services import tiers_owe_after_calendar_change, tiers_recalculate_as_job
+from visits.services import visits_owe
 
 
 def _day(owed: OwedWork) -> datetime.date:
@@ -110,14 +111,16 @@ def intraday_evaluation_run(owed: OwedWork) -> JobRun:
 
 
 def welcome_run(client_ids: list[int], key: str) -> JobRun:
-    """New accounts: their prospects converted first (S25: the owner becomes the marketer) and credited (S32), then
-    the welcome SMS."""
+    """New accounts: their prospects converted first (S25: the owner becomes the marketer) and credited (S32), their
+    return visits owed (A5), then the welcome SMS."""
     def work(progress):
         progress("prospects", 5)
         converted = prospects_convert(client_ids)
         credited = attributions_open(client_ids)  # S32: to the prospect's referrer and the marketer
+        visits = visits_owe(client_ids)  # A5: the new account's return visit, on the workbench at once
         progress("welcome SMS", 10)
-        return {"rows": welcome_messages_send(client_ids), "prospects": converted, "attributions": credited}
+        return {"rows": welcome_messages_send(client_ids), "prospects": converted, "attributions": credited,
+                "return_visits": visits}
 
     return job_run("welcome_sms", f"welcome:{key}", work, atomic=False)
 
@@ -185,7 +188,8 @@ OWED_WORK_LABELS = {
     "key_monitoring": _("key monitoring (R3)"),
     "risk_levels": _("risk levels (R4)"),
     DAY_CLOSE_TIERS: _("tier recalculation (T1–T9)"),
-    CLIENTS_ARRIVED: _("new accounts: prospects converted and credited, welcome SMS (S25, S32, S3)"),
+    CLIENTS_ARRIVED: _("new accounts: prospects converted and credited, return visits owed, welcome SMS (S25, S32, "
+                       "A5, S3)"),
     BROADCAST_SEND: _("sending a broadcast (S4)"),
     DISTRIBUTION_SEND: _("sending research to clients (S20)"),
     INVITATIONS_SEND: _("sending an event's invitations (S30)"),
@@ -202,7 +206,8 @@ JOB_RUN_LABELS = {
     "margin_call_notices": _("margin-call notices (R7)"),
     "key_monitoring": _("key monitoring (R3)"),
     "risk_levels": _("risk levels (R4)"),
-    "welcome_sms": _("new accounts: prospects converted and credited, welcome SMS (S25, S32, S3)"),
+    "welcome_sms": _("new accounts: prospects converted and credited, return visits owed, welcome SMS (S25, S32, "
+                     "A5, S3)"),
     "broadcast": _("sending a broadcast (S4)"),
     "research_distribution": _("sending research to clients (S20)"),
     "event_invitations": _("sending an event's invitations (S30)"),

@@ -76,6 +76,13 @@ _EVENTS = ["acquisition.view_event", "acquisition.view_eventguest", "acquisition
 _EVENTS_RUN = ["acquisition.add_event", "acquisition.change_event"]
 _REFERRERS = ["acquisition.add_referrer", "acquisition.change_referrer", "acquisition.change_attributionchange",
               "acquisition.approve_attributionchange"]
+# A5: the service desk makes return visits in its branch; branch managers and head office read them (an advisor
+# never sees the visits of their clients: a visit asks about what the advisor did); head office writes the scripts,
+# compliance approves them.
+_VISITS_MAKE = ["visits.view_returnvisit", "visits.change_returnvisit"]
+_VISITS_READ = ["visits.view_returnvisit"]
+_VISIT_SCRIPTS_WRITE = ["visits.view_visitscript", "visits.add_visitscript"]
+_VISIT_SCRIPTS_APPROVE = ["visits.view_visitscript", "visits.approve_visitscript"]
 _RISK_LISTS = ["risk.view_keymonitoring", "risk.view_risklevel", "risk.view_marketevent"]
 _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tiering.view_tieroverride",
                "tiering.view_contributioncard", "tiering.view_silvercard"]
@@ -84,7 +91,7 @@ _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tierin
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SERVICE_STAFF: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, *_READ_TIERS,
                          *_CONTACTS, *_TICKETS, *_KB_WRITE, *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ,
-                         *_INTERESTS, *_QUESTIONS, *_PROSPECTS, *_EVENTS, *_EVENTS_RUN],
+                         *_INTERESTS, *_QUESTIONS, *_PROSPECTS, *_EVENTS, *_EVENTS_RUN, *_VISITS_MAKE],
     Role.ADVISOR: [*_WORK_CLIENTS, "clients.reveal_phone", "risk.view_alert", *_RISK_LISTS, "risk.change_alert",
                    *_READ_TIERS, "tiering.add_silvercard", *_CONTACTS, *_TICKETS, *_FOLLOW_UPS, *_RESEARCH_READ,
                    *_INTERESTS, *_QUESTIONS, *_PROSPECTS, *_EVENTS],
@@ -110,7 +117,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_KB_REPORT,
         *_SURVEYS_RUN,
         *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ, *_RESEARCH_SEND, *_INTERESTS, *_QUESTIONS, *_PROSPECTS,
-        *_EVENTS, *_EVENTS_RUN, *_REFERRERS,
+        *_EVENTS, *_EVENTS_RUN, *_REFERRERS, *_VISITS_READ,
         "tiering.view_tierpolicy",
         "tiering.add_tieroverride",
         "tiering.add_silvercard",
@@ -173,14 +180,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_SURVEYS_RUN,
         *_SURVEYS_WRITE,
         *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ, *_RESEARCH_SEND, *_INTERESTS, *_QUESTIONS, *_PROSPECTS,
-        *_EVENTS, *_EVENTS_RUN, *_REFERRERS,
+        *_EVENTS, *_EVENTS_RUN, *_REFERRERS, *_VISITS_READ, *_VISIT_SCRIPTS_WRITE,
         "research.add_product", "research.change_product", "research.view_disclosuretext",
         "research.view_pointword",
     ],
     Role.ANALYST: [*_RESEARCH_READ, *_RESEARCH_WRITE],
     Role.CHIEF_ANALYST: [*_RESEARCH_READ, *_RESEARCH_WRITE, "research.add_product", "research.change_product",
                          "research.view_question", "research.answer_question"],
-    Role.COMPLIANCE: [*_RESEARCH_READ, *_RESEARCH_REVIEW],
+    Role.COMPLIANCE: [*_RESEARCH_READ, *_RESEARCH_REVIEW, *_VISIT_SCRIPTS_APPROVE],
     Role.SETTLEMENT_SYSTEM: [],
 }
 

@@ -8,6 +8,7 @@ from risk.api.views import AlertViewSet, SnapshotStatusView
 from service_desk.api.views import CallEventView
 from settlement.api.reads import ClientStatementList
 from tiering.api.views import TierAssignmentViewSet
+from visits.api import VisitResultList
 
 router = DefaultRouter(trailing_slash=True)
 router.register("clients", ClientViewSet, basename="client")
@@ -17,6 +18,7 @@ router.register("alerts", AlertViewSet, basename="alert")
 urlpatterns = [
     path("service/calls", CallEventView.as_view(), name="service-calls"),
     path("settlement/snapshots/<str:trading_day>", SnapshotStatusView.as_view(), name="settlement-snapshot-day"),
+    path("settlement/visits", VisitResultList.as_view(), name="settlement-visits"),
     path("clients/<str:account_no>/statements", ClientStatementList.as_view(), name="client-statements"),
     *router.urls,
 ]

@@ -21,6 +21,8 @@ app.conf.beat_schedule = {
                        "options": {"queue": "intraday"}, "schedule": 10.0},
     # I9: raw snapshots kept for 5 trading days.
     "intraday-prune": {"task": "risk.tasks.prune_intraday_snapshots", "schedule": crontab(hour=4, minute=0)},
+    # A5: a return visit for each cause that has none yet (resolved complaints, forced liquidations, closings).
+    "return-visits-owe": {"task": "visits.tasks.owe_return_visits", "schedule": 300.0},
     # R6: overdue alerts escalate to the branch risk officer.
     "alerts-escalate-overdue": {"task": "risk.tasks.escalate_overdue_alerts", "schedule": 300.0},
     # S7: late complaints escalate to the branch manager.

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "service_desk",
     "research",
     "acquisition",
+    "visits",
     "backoffice",
 ]
 
@@ -275,6 +276,8 @@ LOGGING = {
 
 # futcrm ---------------------------------------------------------------------------------------------------------
 SERVICE_HOTLINE = env_str("FUTCRM_SERVICE_HOTLINE", "400-000-0000")
+# A5: return visits are owed for causes from this date on (docs/rules-added.md A5 "since when").
+FUTCRM_VISITS_FROM = env_str("FUTCRM_VISITS_FROM", "2026-12-08")
 # The address clients reach from an SMS link (S15 survey links): required in production, where it must be https.
 FUTCRM_PUBLIC_URL = env_str("FUTCRM_PUBLIC_URL", None if PRODUCTION else "http://localhost:8000", required=PRODUCTION)
 if PRODUCTION and not FUTCRM_PUBLIC_URL.startswith("https://"):

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("service_desk.urls")),
     path("", include("research.urls")),
     path("", include("acquisition.urls")),
+    path("", include("visits.urls")),
     path("api/v1/", include("settlement.api.urls")),
     path("api/v1/", include("futcrm.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
