@@ -78,11 +78,13 @@ _REFERRERS = ["acquisition.add_referrer", "acquisition.change_referrer", "acquis
               "acquisition.approve_attributionchange"]
 # A5: the service desk makes return visits in its branch; branch managers and head office read them (an advisor
 # never sees the visits of their clients: a visit asks about what the advisor did); head office writes the scripts,
-# compliance approves them.
+# compliance approves them and reads every branch's visits (visits.models.ReturnVisitQuerySet).
 _VISITS_MAKE = ["visits.view_returnvisit", "visits.change_returnvisit"]
 _VISITS_READ = ["visits.view_returnvisit"]
 _VISIT_SCRIPTS_WRITE = ["visits.view_visitscript", "visits.add_visitscript"]
 _VISIT_SCRIPTS_APPROVE = ["visits.view_visitscript", "visits.approve_visitscript"]
+# A6: compliance reviews the month's sample of every branch's visits; head office reads it.
+_VISITS_REVIEW = ["visits.view_returnvisit", "visits.view_visitreview", "visits.add_visitreview"]
 _RISK_LISTS = ["risk.view_keymonitoring", "risk.view_risklevel", "risk.view_marketevent"]
 _READ_TIERS = ["tiering.view_tierassignment", "tiering.view_tierchange", "tiering.view_tieroverride",
                "tiering.view_contributioncard", "tiering.view_silvercard"]
@@ -180,14 +182,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_SURVEYS_RUN,
         *_SURVEYS_WRITE,
         *_FOLLOW_UPS, *_COVERAGE, *_RESEARCH_READ, *_RESEARCH_SEND, *_INTERESTS, *_QUESTIONS, *_PROSPECTS,
-        *_EVENTS, *_EVENTS_RUN, *_REFERRERS, *_VISITS_READ, *_VISIT_SCRIPTS_WRITE,
+        *_EVENTS, *_EVENTS_RUN, *_REFERRERS, *_VISITS_READ, *_VISIT_SCRIPTS_WRITE, "visits.view_visitreview",
         "research.add_product", "research.change_product", "research.view_disclosuretext",
         "research.view_pointword",
     ],
     Role.ANALYST: [*_RESEARCH_READ, *_RESEARCH_WRITE],
     Role.CHIEF_ANALYST: [*_RESEARCH_READ, *_RESEARCH_WRITE, "research.add_product", "research.change_product",
                          "research.view_question", "research.answer_question"],
-    Role.COMPLIANCE: [*_RESEARCH_READ, *_RESEARCH_REVIEW, *_VISIT_SCRIPTS_APPROVE],
+    Role.COMPLIANCE: [*_RESEARCH_READ, *_RESEARCH_REVIEW, *_VISIT_SCRIPTS_APPROVE, *_VISITS_REVIEW],
     Role.SETTLEMENT_SYSTEM: [],
 }
 

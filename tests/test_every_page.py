@@ -52,7 +52,7 @@ ROLES = {Role.ADVISOR: "bj01_advisor1", Role.SERVICE_STAFF: "bj01_service1", Rol
 START = ["admin:index", "workbench", "notices", "tier-dashboard", "cards-dashboard", "risk-dashboard",
          "service-dashboard", "information-coverage", "complaint-analysis", "survey-results", "service-kpis",
          "knowledge-report", "survey-report", "suggestion-box", "research-library", "prospect-funnel",
-         "referrer-report"]
+         "referrer-report", "visits-dashboard", "visit-sample"]
 NOT_FOLLOWED = re.compile(r"^/(static/|i18n/|admin/logout/|admin/password_change/|api/|account/)")
 SLOW_MS = 300
 # What a person may read in Latin letters on a Chinese page: the names of things that have no other name (the
@@ -136,8 +136,9 @@ class Crawl:
         return response, html
 
     def read_text(self, role, url, text, *, admin_users=False):
-        # Addresses (a call's recording, rec://…) and an SMS template's placeholders ({name}) are data, not words.
-        text = re.sub(r"\b[a-z]+://\S+|\{\w+\}", " ", text)
+        # Addresses (a call's recording, rec://…), an SMS template's placeholders ({name}) and an API token's prefix
+        # (fcrm_ and seven random characters: now and then all letters) are data, not words.
+        text = re.sub(r"\b[a-z]+://\S+|\{\w+\}|\bfcrm_\w+", " ", text)
         words = set(re.findall(r"(?<![\w.@/-])[A-Za-z][A-Za-z_]+(?![\w@/-])", text))
         raw = words & self.codes
         if raw:

@@ -9,7 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, StaffProfile
-from clients.scoping import ClientScopedQuerySet
+from clients.roles import Role
+from clients.scoping import ClientScopedQuerySet, staff_profile_of
 from core.approvals import Approvable
 
 MAX_ATTEMPTS = 3  # A5: unreachable after the third attempt that reaches nobody
@@ -54,6 +55,19 @@ class VisitScript(Approvable):
         return f"{self.get_trigger_display()} v{self.version}"
 
 
+class ReturnVisitQuerySet(ClientScopedQuerySet):
+    """The client's branch (O), with two exceptions: an advisor sees none (a visit asks about what the advisor did,
+    A5), and compliance reads every branch's visits (A6: it reviews the month's sample and the cases visits open)."""
+
+    def visible_to(self, user):
+        profile = staff_profile_of(user)
+        if profile is not None and profile.role == Role.ADVISOR:
+            return self.none()
+        if profile is not None and profile.role == Role.COMPLIANCE:
+            return self
+        return super().visible_to(user)
+
+
 class ReturnVisit(models.Model):
     """A5: one visit owed to a client for one cause (its trigger and source: the complaint, the alert …), at most
     one per (client, trigger, source)."""
@@ -83,7 +97,7 @@ class ReturnVisit(models.Model):
                              related_name="+", verbose_name=_("compliance case"))
     created_at = models.DateTimeField(_("owed since"), auto_now_add=True)
 
-    objects = ClientScopedQuerySet.as_manager()
+    objects = ReturnVisitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("return visit")
@@ -154,3 +168,32 @@ class VisitAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.answer}"
+
+
+class VisitReview(models.Model):
+    """A6: compliance's review of a visit drawn in its month's sample: a score from 1 (poor) to 5 (exemplary) and a
+    comment (required from 2 down)."""
+
+    class Score(models.IntegerChoices):
+        POOR = 1, _("1 · poor")
+        WEAK = 2, _("2 · weak")
+        ADEQUATE = 3, _("3 · adequate")
+        GOOD = 4, _("4 · good")
+        EXEMPLARY = 5, _("5 · exemplary")
+
+    visit = models.OneToOneField(ReturnVisit, on_delete=models.PROTECT, related_name="review",
+                                 verbose_name=_("return visit"))
+    month = models.DateField(_("sample of"))
+    score = models.PositiveSmallIntegerField(_("score"), choices=Score.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("reviewed by"))
+    reviewed_at = models.DateTimeField(_("reviewed at"))
+
+    class Meta:
+        verbose_name = _("visit review")
+        verbose_name_plural = _("visit reviews")
+        constraints = [models.CheckConstraint(name="visit_review_score", condition=Q(score__gte=1, score__lte=5))]
+
+    def __str__(self) -> str:
+        return f"{self.visit} · {self.score}"

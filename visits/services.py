@@ -15,7 +15,8 @@ from core.errors import DomainError
 from service_desk.models import Priority, TicketCategory
 from service_desk.services import ticket_open
 from visits import sql
-from visits.models import MAX_ATTEMPTS, ReturnVisit, VisitAnswer, VisitAttempt, VisitScript
+from visits.figures import month_sample
+from visits.models import MAX_ATTEMPTS, ReturnVisit, VisitAnswer, VisitAttempt, VisitReview, VisitScript
 
 COMPLIANCE_CATEGORY = "compliance"  # the ticket category of a compliance case (visits/migrations/0002)
 ATTEMPTS_APART = datetime.timedelta(hours=1)  # A5 "at different times": a next attempt an hour after the last
@@ -157,3 +158,27 @@ def _case_open(user, visit: ReturnVisit, problems: list[str], now: datetime.date
                        opened_at=now,
                        subject=_("Return visit found a problem: %(client)s") % {"client": visit.client.name},
                        description="\n".join([str(visit.get_trigger_display()), *problems]))
+
+
+def visit_review(*, user, visit_id: int, month: datetime.date, score, comment: str = "",
+                 now: datetime.datetime | None = None) -> VisitReview:
+    """A6: compliance reviews a visit of the month's sample, once: a score of 1–5 and, from 2 down, why."""
+    if not user.has_perm("visits.add_visitreview"):
+        raise PermissionDenied
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        score = 0
+    if score not in VisitReview.Score.values:
+        raise DomainError(_("Give a score from 1 to 5."), field="score")
+    comment = (comment or "").strip()
+    if score <= 2 and not comment:
+        raise DomainError(_("Say what was wrong: a score of 2 or less needs a comment."), field="comment")
+    with transaction.atomic():
+        visit = month_sample(user, month).filter(pk=visit_id).first()
+        if visit is None:
+            raise DomainError(_("This visit is not in the month's sample."), code="not_sampled", field="visit")
+        if VisitReview.objects.filter(visit_id=visit.pk).exists():
+            raise DomainError(_("This visit is reviewed already."), code="reviewed", status=409)
+        return VisitReview.objects.create(visit=visit, month=month.replace(day=1), score=score, comment=comment,
+                                          reviewer=user, reviewed_at=now or timezone.now())
