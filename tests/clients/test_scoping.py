@@ -266,7 +266,10 @@ def test_every_admin_of_a_scoped_model_goes_through_visible_to(world):
         if not hasattr(model._default_manager, "visible_to"):
             continue
         assert isinstance(model_admin, ScopedAdminMixin), f"{model.__name__} admin is not scoped"
-        expected = model._default_manager.visible_to(request.user)
-        assert str(model_admin.get_queryset(request).order_by().query) == str(expected.order_by().query)
+        expected, listed = model._default_manager.visible_to(request.user), model_admin.get_queryset(request)
+        if expected.query.is_empty():  # a scope that gives this role nothing (an advisor's return visits, A5)
+            assert listed.query.is_empty()
+        else:
+            assert str(listed.order_by().query) == str(expected.order_by().query)
         checked.append(model.__name__)
     assert {"Client", "Alert", "TierAssignment", "ContactRecord", "Complaint", "SurveyResponse"} <= set(checked)
