@@ -244,8 +244,7 @@ def _write_sections(cursor, sections: tuple[list, list, list], parameters: dict,
     Funds and positions are COPYed straight into the day's partitions (emptied by TRUNCATE for a complete snapshot;
     their checks refuse a wrong value: the COPY fails); what a check cannot see is asked after or before: a key sent
     twice, an account that is not a client, a position of an account not listed or of an instrument never quoted
-    today. Quotes go
-    through a temporary table (they are upserted)."""
+    today. Quotes go through a temporary table (they are upserted)."""
     quotes, accounts, positions = sections
     listed = [row.account_no for row in accounts]
     accounts_listed = set(listed)
