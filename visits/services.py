@@ -6,7 +6,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clients.scoping import staff_profile_of
@@ -154,10 +154,11 @@ def visit_attempt_record(*, user, visit_id: int, outcome: str, answers: dict[str
 def _case_open(user, visit: ReturnVisit, problems: list[str], now: datetime.datetime):
     """A5: a problem answer opens a compliance case, a ticket of the compliance category for the client."""
     category = TicketCategory.objects.get(code=COMPLIANCE_CATEGORY)
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: the firm's language, whoever's request it is
+        subject = _("Return visit found a problem: %(client)s") % {"client": visit.client.name}
+        description = "\n".join([str(visit.get_trigger_display()), *problems])
     return ticket_open(user=user, category_id=category.pk, client_id=visit.client_id, priority=Priority.HIGH,
-                       opened_at=now,
-                       subject=_("Return visit found a problem: %(client)s") % {"client": visit.client.name},
-                       description="\n".join([str(visit.get_trigger_display()), *problems]))
+                       opened_at=now, subject=subject, description=description)
 
 
 def visit_review(*, user, visit_id: int, month: datetime.date, score, comment: str = "",

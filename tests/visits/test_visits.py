@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from clients.roles import Role
 from core.errors import DomainError
@@ -118,10 +118,12 @@ def test_a_problem_answer_fails_the_visit_and_opens_a_compliance_case(world):
     visit = _owed(world)
     answers = _all_confirmed(visit)
     answers["no_proxy_trading"] = (PROBLEM, "客户说顾问帮他下过单")
-    done = visit_attempt_record(user=world["staff"][Role.SERVICE_STAFF].user, visit_id=visit.pk, outcome=REACHED,
-                                answers=answers, now=NOW)
+    with translation.override("en"):  # made from an English page: the case is still written in Chinese
+        done = visit_attempt_record(user=world["staff"][Role.SERVICE_STAFF].user, visit_id=visit.pk,
+                                    outcome=REACHED, answers=answers, now=NOW)
     assert done.status == ReturnVisit.Status.FAILED
     case = Ticket.objects.get(pk=done.case_id)
+    assert case.subject.startswith("回访发现问题") and case.description.startswith("新开户")
     assert case.category.code == "compliance" and case.client == visit.client and case.priority == "high"
     assert "客户说顾问帮他下过单" in case.description
 
