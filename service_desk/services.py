@@ -456,7 +456,7 @@ def sla_sweep(now: datetime.datetime | None = None) -> dict:
         closed.filter(pk__in=closing).update(state=Ticket.State.CLOSED, closed_at=now)
         TicketEvent.objects.bulk_create(TicketEvent(ticket_id=pk, kind=TicketEvent.Kind.STATE, at=now,
                                                     from_state=Ticket.State.RESOLVED, to_state=Ticket.State.CLOSED,
-                                                    text="resolved for 7 days") for pk in closing)
+                                                    text="已解决满 7 天，自动关闭") for pk in closing)
         counts["closed"] = len(closing)
     return counts
 
